@@ -1,0 +1,379 @@
+package ginprom
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// A MetricOption configures one decorator metric, as the keyword arguments
+// of prometheus_flask_exporter's decorators do. An option that does not
+// apply to the kind of metric makes the constructor panic.
+type MetricOption interface {
+	applyMetric(*metricConfig)
+}
+
+type metricOptionFunc func(*metricConfig)
+
+func (f metricOptionFunc) applyMetric(c *metricConfig) { f(c) }
+
+type metricConfig struct {
+	buckets    []float64
+	objectives map[float64]float64
+	noInitial  bool
+}
+
+// WithMetricBuckets sets the upper bounds of a [Metrics.Histogram]'s
+// buckets, in seconds.
+//
+// Default: [DefaultBuckets], whatever [WithBuckets] says for the default
+// histogram. No bounds keep the default; the last WithMetricBuckets wins.
+// The constructor panics if the bounds are not strictly increasing, one is
+// NaN, or the metric is not a histogram.
+func WithMetricBuckets(buckets ...float64) MetricOption {
+	return metricOptionFunc(func(c *metricConfig) {
+		if len(buckets) > 0 {
+			c.buckets = append([]float64(nil), buckets...)
+		}
+	})
+}
+
+// WithMetricObjectives sets the quantiles a [Metrics.Summary] computes, each
+// mapped to its absolute error: {0.5: 0.05, 0.99: 0.001}.
+//
+// Default: none, so the summary exposes only a count and a sum, as the
+// Python client's does. A nil or empty map keeps the default; the last
+// WithMetricObjectives wins. The constructor panics if a quantile or an
+// error is outside [0, 1], or the metric is not a summary.
+func WithMetricObjectives(objectives map[float64]float64) MetricOption {
+	return metricOptionFunc(func(c *metricConfig) {
+		if len(objectives) > 0 {
+			c.objectives = objectives
+		}
+	})
+}
+
+// WithoutInitialSeries stops a decorator whose labels are all static from
+// creating its series, at 0, when it is constructed; the series then
+// appears with the first request. Decorators with a label function never
+// create series in advance, since their values are not known.
+//
+// Default: the series is created at construction, so that rate() and
+// increase() see its first increments.
+func WithoutInitialSeries() MetricOption {
+	return metricOptionFunc(func(c *metricConfig) { c.noInitial = true })
+}
+
+type metricKind uint8
+
+const (
+	kindCounter metricKind = iota
+	kindGauge
+	kindSummary
+	kindHistogram
+)
+
+var kindNames = [...]string{"Counter", "Gauge", "Summary", "Histogram"}
+
+// decorator is one metric made by Counter, Gauge, Summary or Histogram, and
+// the handler that records it.
+type decorator struct {
+	m       *Metrics
+	kind    metricKind
+	dynamic []labelFunc // per-request labels, the decorator's and the defaults'
+
+	// One of these is set, by kind.
+	counter   *prometheus.CounterVec
+	gauge     *prometheus.GaugeVec
+	summary   *prometheus.SummaryVec
+	histogram *prometheus.HistogramVec
+
+	// With no per-request label the metric has one child, resolved once.
+	counterChild  atomic.Pointer[prometheus.Counter]
+	gaugeChild    atomic.Pointer[prometheus.Gauge]
+	observerChild atomic.Pointer[prometheus.Observer]
+}
+
+// Counter returns route middleware that counts the requests passing through
+// it. "_total" is appended to name unless it ends so already. The count is
+// taken after the rest of the chain, so label functions can read
+// c.Writer.Status(); for a panicking handler they see 500.
+//
+// r.GET("/items/:type", m.Counter("items_by_type", "Requests by item type.",
+//
+//	ginprom.Labels{"type": func(c *gin.Context) string { return c.Param("type") }}), handler)
+//
+// The metric is created and registered when Counter is called; the returned
+// handler may serve many routes, which share it. labels may be nil (see
+// [Labels]); the labels of [WithDefaultLabels] are added.
+//
+// Counter panics, with a message that says what to fix, on an invalid metric
+// or label name, an empty help text, a label value of an unsupported type, a
+// label given both here and in WithDefaultLabels, an option that is not for
+// counters, or a metric of that name already registered with another type,
+// other labels or another help text. An identical metric already registered
+// is reused.
+func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
+	if !strings.HasSuffix(name, "_total") {
+		name += "_total"
+	}
+	return m.newDecorator(kindCounter, name, help, labels, opts).afterChain
+}
+
+// Gauge returns route middleware that tracks the requests in progress
+// through it: the gauge goes up by one before the rest of the chain and down
+// by one after it, also when a handler panics. Label functions run before
+// the rest of the chain, so the status is not known to them yet.
+//
+// Creation, sharing, labels and panics are as for [Metrics.Counter], except
+// that nothing is appended to name.
+func (m *Metrics) Gauge(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
+	return m.newDecorator(kindGauge, name, help, labels, opts).inProgress
+}
+
+// Summary returns route middleware that observes the seconds spent in the
+// rest of the chain. Without [WithMetricObjectives] the summary has a count
+// and a sum only. Label functions run after the rest of the chain.
+//
+// Creation, sharing, labels and panics are as for [Metrics.Counter], except
+// that nothing is appended to name and the label name "quantile" is
+// reserved.
+func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
+	return m.newDecorator(kindSummary, name, help, labels, opts).afterChain
+}
+
+// Histogram returns route middleware that observes the seconds spent in the
+// rest of the chain, in [DefaultBuckets] unless [WithMetricBuckets] says
+// otherwise. Label functions run after the rest of the chain.
+//
+// Creation, sharing, labels and panics are as for [Metrics.Counter], except
+// that nothing is appended to name and the label name "le" is reserved.
+func (m *Metrics) Histogram(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
+	return m.newDecorator(kindHistogram, name, help, labels, opts).afterChain
+}
+
+// DoNotTrack returns route middleware that leaves the requests passing
+// through it out of the default metrics. Decorator metrics still count them.
+// It may stand anywhere in the route's chain.
+func (m *Metrics) DoNotTrack() gin.HandlerFunc {
+	m.marksUsed.Store(true)
+	return func(c *gin.Context) { m.mark(c, markNoDefaults) }
+}
+
+// ExcludeAllMetrics returns route middleware that leaves the requests
+// passing through it out of the default metrics and out of every decorator
+// metric of m, wherever it stands in the route's chain. A gauge that went up
+// before ExcludeAllMetrics ran goes down again as usual.
+func (m *Metrics) ExcludeAllMetrics() gin.HandlerFunc {
+	m.marksUsed.Store(true)
+	return func(c *gin.Context) { m.mark(c, markNoMetrics) }
+}
+
+// RegisterDefault applies the decorators to every route registered after
+// the call on every engine m instruments, now or later, as engine.Use would:
+// routes and groups made before the call keep their handlers. The
+// decorators never run for the metrics route, nor for requests that match
+// no route.
+//
+// RegisterDefault panics if a decorator is nil.
+func (m *Metrics) RegisterDefault(decorators ...gin.HandlerFunc) {
+	wrapped := make([]gin.HandlerFunc, len(decorators))
+	for i, d := range decorators {
+		if d == nil {
+			panic(fmt.Sprintf("ginprom: RegisterDefault: decorator %d is nil", i+1))
+		}
+		wrapped[i] = func(c *gin.Context) {
+			if fp := c.FullPath(); fp == "" || m.isMetricsRoute(fp) {
+				return
+			}
+			d(c)
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.defaultDecorators = append(m.defaultDecorators, wrapped...)
+	for _, e := range m.engines {
+		e.Use(wrapped...)
+	}
+}
+
+func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels, opts []MetricOption) *decorator {
+	where := fmt.Sprintf("%s(%q)", kindNames[kind], name)
+	checkMetric(where, name, help)
+	var cfg metricConfig
+	for i, o := range opts {
+		if o == nil {
+			panic(fmt.Sprintf("ginprom: %s: option %d is nil", where, i+1))
+		}
+		o.applyMetric(&cfg)
+	}
+	if cfg.buckets != nil && kind != kindHistogram {
+		panic(fmt.Sprintf("ginprom: %s: WithMetricBuckets applies to histograms only", where))
+	}
+	if cfg.objectives != nil && kind != kindSummary {
+		panic(fmt.Sprintf("ginprom: %s: WithMetricObjectives applies to summaries only", where))
+	}
+	buckets := DefaultBuckets
+	if cfg.buckets != nil {
+		checkBuckets(where+": WithMetricBuckets", cfg.buckets)
+		buckets = cfg.buckets
+	}
+	for q, e := range cfg.objectives {
+		if !(q >= 0 && q <= 1 && e >= 0 && e <= 1) {
+			panic(fmt.Sprintf("ginprom: %s: WithMetricObjectives: quantile %g with error %g; both must be within [0, 1]", where, q, e))
+		}
+	}
+	var reserved []string
+	switch kind {
+	case kindHistogram:
+		reserved = []string{"le"}
+	case kindSummary:
+		reserved = []string{"quantile"}
+	}
+	pl := parseLabels(where, labels, reserved...).merge(where, m.labels)
+
+	d := &decorator{m: m, kind: kind, dynamic: pl.dynamic}
+	names := pl.names()
+	switch kind {
+	case kindCounter:
+		d.counter = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: name, Help: help, ConstLabels: pl.static,
+		}, names))
+	case kindGauge:
+		d.gauge = register(m.reg, name, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: name, Help: help, ConstLabels: pl.static,
+		}, names))
+	case kindSummary:
+		d.summary = register(m.reg, name, prometheus.NewSummaryVec(prometheus.SummaryOpts{
+			Name: name, Help: help, ConstLabels: pl.static, Objectives: cfg.objectives,
+		}, names))
+	case kindHistogram:
+		d.histogram = register(m.reg, name, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: name, Help: help, ConstLabels: pl.static, Buckets: buckets,
+		}, names))
+	}
+	if len(d.dynamic) == 0 && !cfg.noInitial {
+		switch kind {
+		case kindCounter:
+			d.counterFor(nil)
+		case kindGauge:
+			d.gaugeFor(nil)
+		default:
+			d.observerFor(nil)
+		}
+	}
+	return d
+}
+
+// afterChain is the handler of counters, summaries and histograms: it
+// records once the rest of the chain has run, or panicked.
+func (d *decorator) afterChain(c *gin.Context) {
+	m := d.m
+	if m.excluded(c) || m.marks(c)&markNoMetrics != 0 {
+		c.Next()
+		return
+	}
+	var start time.Duration
+	if d.kind != kindCounter {
+		start = now()
+	}
+	returned := false
+	defer func() {
+		if !returned {
+			markPanic(c)
+			d.record(c, start, true)
+		}
+	}()
+	c.Next()
+	returned = true
+	d.record(c, start, false)
+}
+
+func (d *decorator) record(c *gin.Context, start time.Duration, panicked bool) {
+	var elapsed float64
+	if d.kind != kindCounter {
+		elapsed = (now() - start).Seconds()
+	}
+	if d.m.marks(c)&markNoMetrics != 0 {
+		return
+	}
+	var buf [maxInlineLabels]string
+	lvs, rec := d.labelValues(c, buf[:0])
+	if d.kind == kindCounter {
+		d.counterFor(lvs).Inc()
+	} else {
+		d.observerFor(lvs).Observe(elapsed)
+	}
+	if rec != nil && !panicked {
+		panic(rec)
+	}
+}
+
+// inProgress is the handler of gauges.
+func (d *decorator) inProgress(c *gin.Context) {
+	m := d.m
+	if m.excluded(c) || m.marks(c)&markNoMetrics != 0 {
+		c.Next()
+		return
+	}
+	var buf [maxInlineLabels]string
+	lvs, rec := d.labelValues(c, buf[:0])
+	g := d.gaugeFor(lvs)
+	g.Inc()
+	defer g.Dec()
+	if rec != nil {
+		panic(rec)
+	}
+	c.Next()
+}
+
+// labelValues computes the per-request label values into buf.
+func (d *decorator) labelValues(c *gin.Context, buf []string) ([]string, any) {
+	if len(d.dynamic) == 0 {
+		return nil, nil
+	}
+	if len(d.dynamic) > cap(buf) {
+		buf = make([]string, 0, len(d.dynamic))
+	}
+	return appendValues(buf, d.dynamic, c)
+}
+
+func (d *decorator) counterFor(lvs []string) prometheus.Counter {
+	return child(&d.counterChild, len(d.dynamic) == 0, func() prometheus.Counter {
+		return d.counter.WithLabelValues(lvs...)
+	})
+}
+
+func (d *decorator) gaugeFor(lvs []string) prometheus.Gauge {
+	return child(&d.gaugeChild, len(d.dynamic) == 0, func() prometheus.Gauge {
+		return d.gauge.WithLabelValues(lvs...)
+	})
+}
+
+func (d *decorator) observerFor(lvs []string) prometheus.Observer {
+	return child(&d.observerChild, len(d.dynamic) == 0, func() prometheus.Observer {
+		if d.histogram != nil {
+			return d.histogram.WithLabelValues(lvs...)
+		}
+		return d.summary.WithLabelValues(lvs...)
+	})
+}
+
+// child returns the child of a metric. With per-request labels (fixed
+// false) it resolves it each time; otherwise it resolves it once and keeps
+// it in cache.
+func child[T any](cache *atomic.Pointer[T], fixed bool, resolve func() T) T {
+	if !fixed {
+		return resolve()
+	}
+	if p := cache.Load(); p != nil {
+		return *p
+	}
+	c := resolve()
+	cache.Store(&c)
+	return c
+}

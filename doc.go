@@ -1,0 +1,66 @@
+// Package ginprom exposes Prometheus metrics for Gin applications: request
+// duration, count and panics per route by default, per-route decorators for
+// metrics of your own, info metrics, and the route that serves them. It
+// follows Python's prometheus_flask_exporter, so the metric names and
+// buckets of dashboards written for Flask keep working, and it is built so
+// that clients cannot inflate the metrics and the request path costs no
+// allocation.
+//
+// # Getting started
+//
+// Create the Metrics right after the engine, before registering routes:
+//
+//	r := gin.New()
+//	m := ginprom.New(r) // adds the middleware and GET /metrics
+//	r.GET("/users/:id", getUser)
+//	r.Run(":8080")
+//
+// Gin copies middleware into a route when the route is registered, so
+// routes registered before [New] (or [Metrics.Instrument]) are not measured.
+//
+// # Default metrics
+//
+// With the default prefix "gin":
+//
+//	gin_http_request_duration_seconds{method, path, status}  histogram
+//	gin_http_request_total{method, status}                    counter
+//	gin_http_request_exceptions_total{method, status}         counter
+//	gin_exporter_info{version}                                gauge, always 1
+//
+// The duration covers the handlers after the middleware. method is one of
+// the standard HTTP methods or OTHER; status is the code the client got.
+// The request label is "path" with the route template ([GroupByRoute], the
+// default), "path" with the URL path ([GroupByPath]), "handler"
+// ([GroupByHandler]), or your own ([GroupByFunc]); requests that match no
+// route get [Unmatched]. [WithDefaultsPrefix], [WithoutDefaults],
+// [WithBuckets], [WithLatencySummary] and [WithDefaultLabels] change the
+// defaults; [WithExcludedPaths], [Metrics.DoNotTrack] and
+// [Metrics.ExcludeAllMetrics] leave requests out.
+//
+// # Decorators
+//
+// [Metrics.Counter], [Metrics.Gauge], [Metrics.Summary] and
+// [Metrics.Histogram] return route middleware that records a metric of your
+// own, with labels that may be computed from the request ([Labels]).
+// [Metrics.RegisterDefault] puts decorators on every route.
+//
+// # Serving the metrics
+//
+// [Metrics.Instrument] adds GET /metrics to the engine ([WithPath]);
+// [Metrics.RegisterEndpoint] adds it to any router or group;
+// [Metrics.StartHTTPServer] serves it on a port of its own; [Metrics.Handler]
+// is the bare handler. [WithMetricsMiddleware] puts authentication in front
+// of every one of them. The metrics are registered in
+// prometheus.DefaultRegisterer unless [WithRegistry] names another registry;
+// building the same app twice on one registry reuses the metrics.
+//
+// # What panics, and what never fails
+//
+// Configuration errors panic at setup, in New or in the decorator
+// constructors, with a message that says what to fix. On the request path
+// nothing fails because of ginprom: unknown methods become OTHER, status
+// codes are clamped, label values that are not valid UTF-8 are repaired,
+// and unmatched URLs share one series. A panic in a handler is recorded as
+// a 500 and an exception, and goes on unchanged to the application's
+// recovery.
+package ginprom

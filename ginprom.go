@@ -1,0 +1,372 @@
+package ginprom
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Version is the version of ginprom. The default metrics expose it as the
+// version label of <prefix>_exporter_info.
+const Version = "0.1.0"
+
+// Metrics is one set of metrics: the default request metrics, the decorator
+// and info metrics made from it, and the route that serves them. Make it with
+// [New]; it is safe for concurrent use. One Metrics may instrument several
+// engines, which then share its collectors.
+type Metrics struct {
+	reg        Registry
+	path       string
+	metricsMW  []gin.HandlerFunc
+	exclude    pathMatcher
+	labels     parsedLabels // from WithDefaultLabels
+	defaults   *defaultMetrics
+	exposition http.Handler
+
+	// key is this instance's key in gin.Context.Keys, where DoNotTrack and
+	// ExcludeAllMetrics leave their marks. marksUsed turns true when the
+	// first such handler is made; until then no request looks for marks.
+	key       string
+	marksUsed atomic.Bool
+
+	// metricsPaths are the full paths of the metrics routes on the
+	// engines, which the default middleware and RegisterDefault decorators
+	// leave alone. Replaced, never modified.
+	metricsPaths atomic.Pointer[[]string]
+
+	mu                sync.Mutex // guards engines and defaultDecorators
+	engines           []*gin.Engine
+	defaultDecorators []gin.HandlerFunc
+}
+
+// New makes a Metrics and registers its collectors in the registry (see
+// [WithRegistry]). With a non-nil engine, it then calls
+// [Metrics.Instrument](engine): New(engine, opts...) is New(nil, opts...)
+// followed by m.Instrument(engine). Call it before registering routes: Gin
+// copies middleware into a route when the route is registered, so routes
+// registered earlier are not measured.
+//
+// New panics, with a message that says what to fix, on a nil option, an
+// invalid option value (a path, a prefix, buckets, a label, a regular
+// expression) or a metric already registered in the registry with the same
+// name but another type, other labels or another help text. A metric already
+// registered with the same definition, as when an app is built twice on one
+// registry in tests, is reused.
+func New(engine *gin.Engine, opts ...Option) *Metrics {
+	cfg := newConfig(opts)
+	cfg.check()
+	m := &Metrics{
+		reg:       cfg.registry,
+		path:      cfg.path,
+		metricsMW: cfg.metricsMiddleware,
+		exclude:   compileExcluded(cfg.excluded),
+	}
+	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
+	m.metricsPaths.Store(new([]string))
+	reserved := []string{"method", "status", cfg.groupBy.label, "le", "quantile"}
+	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, reserved...)
+	if !cfg.noDefaults {
+		m.defaults = newDefaultMetrics(m, cfg)
+		info := register(m.reg, prefixed(cfg.prefix, "exporter_info"), prometheus.NewGauge(prometheus.GaugeOpts{
+			Name:        prefixed(cfg.prefix, "exporter_info"),
+			Help:        "Information about the ginprom exporter; always 1.",
+			ConstLabels: prometheus.Labels{"version": Version},
+		}))
+		info.Set(1)
+	}
+	m.exposition = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorLog:          log.New(gin.DefaultErrorWriter, "ginprom: ", log.LstdFlags),
+		EnableOpenMetrics: true,
+	})
+	if engine != nil {
+		m.Instrument(engine)
+	}
+	return m
+}
+
+// Instrument attaches m to engine, as Flask's init_app does: it adds the
+// metrics route (see [WithPath]) with its middleware (see
+// [WithMetricsMiddleware]), then the default-metrics middleware (unless
+// [WithoutDefaults]), then the decorators given to [Metrics.RegisterDefault]
+// so far. Routes registered on engine before Instrument are not measured,
+// because Gin copies middleware into a route when the route is registered; in
+// Gin's debug mode Instrument prints a warning when it finds such routes.
+//
+// Instrument panics if engine is nil or m already instruments it, and Gin
+// panics if engine already has a route at the metrics path.
+func (m *Metrics) Instrument(engine *gin.Engine) {
+	if engine == nil {
+		panic("ginprom: Instrument(nil): pass the *gin.Engine to instrument")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.engines {
+		if e == engine {
+			panic("ginprom: Instrument: this engine is already instrumented by this Metrics; instrument it once, or pass it to New or to Instrument, not both")
+		}
+	}
+	if n := len(engine.Routes()); n > 0 && gin.IsDebugging() {
+		fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %d route(s) were registered before Instrument and are not measured; "+
+			"create the Metrics (or call Instrument) before registering routes.\n", n)
+	}
+	if m.path != "" {
+		m.RegisterEndpoint(m.path, engine)
+	}
+	if m.defaults != nil {
+		engine.Use(m.Middleware())
+	}
+	if len(m.defaultDecorators) > 0 {
+		engine.Use(m.defaultDecorators...)
+	}
+	m.engines = append(m.engines, engine)
+}
+
+// Middleware returns the default-metrics middleware alone, for placing by
+// hand: on a group, on single routes, or on an engine that [Metrics.Instrument]
+// does not manage. Each call returns a new middleware with its own route
+// cache; the metrics are shared. With [WithoutDefaults] it only calls
+// c.Next.
+//
+// The middleware measures the time spent in c.Next, and records the method
+// (clamped to the standard methods or OTHER), the group-by label and the
+// status the client got. A panic below it is recorded as status 500 and
+// counted in the exceptions metric, and goes on unchanged to whatever
+// recovers it, such as gin.Recovery placed before it. A gin.Recovery placed
+// after it turns the panic into an ordinary 500 response before the
+// middleware sees it; that request counts as a 500, not as an exception.
+func (m *Metrics) Middleware() gin.HandlerFunc {
+	if m.defaults == nil {
+		return func(c *gin.Context) { c.Next() }
+	}
+	t := &tracker{m: m, d: m.defaults}
+	t.routes.Store(&map[string]*routeEntry{})
+	return t.handle
+}
+
+// defaultMetrics are the collectors of the default metrics.
+type defaultMetrics struct {
+	groupBy    GroupBy
+	requests   *requestCollector // duration and total
+	exceptions *prometheus.CounterVec
+	// dynamic are the per-request default labels. With none, and a group-by
+	// that is fixed per route, every label value is known per route, method
+	// and status, and the middleware caches the series (cached).
+	dynamic []labelFunc
+	cached  bool
+}
+
+func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
+	d := &defaultMetrics{
+		groupBy: cfg.groupBy,
+		dynamic: m.labels.dynamic,
+		cached:  cfg.groupBy.perRoute() && len(m.labels.dynamic) == 0,
+	}
+	// The counters' labels are a prefix of the duration's, which the
+	// middleware relies on; the exposition sorts labels by name anyway.
+	countLabels := append([]string{"method", "status"}, m.labels.names()...)
+	durationLabels := append(countLabels[:len(countLabels):len(countLabels)], cfg.groupBy.label)
+
+	durationName := prefixed(cfg.prefix, "http_request_duration_seconds")
+	totalName := prefixed(cfg.prefix, "http_request_total")
+	rc := newRequestCollector(
+		prometheus.NewDesc(durationName, "Duration of HTTP requests served by Gin, in seconds.", durationLabels, m.labels.static),
+		prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, m.labels.static),
+		cfg.summary, cfg.buckets)
+	names := durationName + " and " + totalName
+	d.requests = register(m.reg, names, rc)
+	if !d.requests.sameKind(cfg.summary, cfg.buckets) {
+		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type or other buckets; build every Metrics on one registry with the same WithLatencySummary and WithBuckets, or give them different prefixes", names))
+	}
+	name := prefixed(cfg.prefix, "http_request_exceptions_total")
+	d.exceptions = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: name, Help: "Total number of HTTP requests whose handler panicked.", ConstLabels: m.labels.static,
+	}, countLabels))
+	return d
+}
+
+func prefixed(prefix, name string) string {
+	if prefix == NoPrefix {
+		return name
+	}
+	return prefix + "_" + name
+}
+
+// register registers c in reg, or returns the identical collector already
+// there. It panics, naming the metric, when the registry holds a conflicting
+// one.
+func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C) C {
+	err := reg.Register(c)
+	if err == nil {
+		return c
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing
+		}
+		panic(fmt.Sprintf("ginprom: metric %q is already registered as another kind of metric (%T); choose another name", name, are.ExistingCollector))
+	}
+	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: choose another name or make the definitions identical", name, err))
+}
+
+// Request marks, kept in gin.Context.Keys under Metrics.key.
+const (
+	markNoDefaults = 1 << iota // DoNotTrack
+	markNoMetrics              // ExcludeAllMetrics
+)
+
+// marks returns the marks DoNotTrack and ExcludeAllMetrics left on the
+// request, looking only if such a handler exists.
+func (m *Metrics) marks(c *gin.Context) int {
+	if !m.marksUsed.Load() {
+		return 0
+	}
+	v, _ := c.Get(m.key)
+	f, _ := v.(int)
+	return f
+}
+
+func (m *Metrics) mark(c *gin.Context, f int) {
+	c.Set(m.key, m.marks(c)|f)
+}
+
+// isMetricsRoute reports whether fullPath is a metrics route of m.
+func (m *Metrics) isMetricsRoute(fullPath string) bool {
+	for _, p := range *m.metricsPaths.Load() {
+		if p == fullPath {
+			return true
+		}
+	}
+	return false
+}
+
+// addMetricsPath records the full path of a metrics route.
+func (m *Metrics) addMetricsPath(fullPath string) {
+	for {
+		old := m.metricsPaths.Load()
+		paths := append(append(make([]string, 0, len(*old)+1), *old...), fullPath)
+		if m.metricsPaths.CompareAndSwap(old, &paths) {
+			return
+		}
+	}
+}
+
+// excluded reports whether WithExcludedPaths leaves the request out.
+func (m *Metrics) excluded(c *gin.Context) bool {
+	return m.exclude.active() && m.exclude.match(c.Request.URL.Path)
+}
+
+// markPanic makes c.Writer.Status() report 500 while a panic unwinds
+// through ginprom, unless the response was already written. A recovery
+// handler further out may still set its own status.
+func markPanic(c *gin.Context) {
+	if !c.Writer.Written() {
+		c.Writer.WriteHeader(http.StatusInternalServerError)
+	}
+}
+
+// epoch is the origin of the monotonic readings of now.
+var epoch = time.Now()
+
+// now reads the monotonic clock: one clock read, where time.Now makes two.
+func now() time.Duration { return time.Since(epoch) }
+
+// tracker is one default-metrics middleware: the collectors, and a cache of
+// their children per route, method and status.
+type tracker struct {
+	m      *Metrics
+	d      *defaultMetrics
+	routes atomic.Pointer[map[string]*routeEntry] // replaced, never modified
+	mu     sync.Mutex                             // serialises additions to routes
+}
+
+func (t *tracker) handle(c *gin.Context) {
+	m := t.m
+	if m.isMetricsRoute(c.FullPath()) || m.excluded(c) {
+		c.Next()
+		return
+	}
+	start := now()
+	returned := false
+	defer func() {
+		if !returned {
+			// c.Next is unwinding from a panic. Record it and let it go
+			// on: recovering here and panicking again would cut the
+			// stack that gin.Recovery prints.
+			markPanic(c)
+			t.record(c, start, true)
+		}
+	}()
+	c.Next()
+	returned = true
+	t.record(c, start, false)
+}
+
+// maxInlineLabels bounds the label values the middleware gathers in an
+// array on the stack; more spill to the heap.
+const maxInlineLabels = 16
+
+// record records one request. panicked says that the handler panicked; a
+// panic of a label function is then dropped in favour of the handler's.
+func (t *tracker) record(c *gin.Context, start time.Duration, panicked bool) {
+	elapsed := (now() - start).Seconds()
+	m, d := t.m, t.d
+	if m.marks(c) != 0 {
+		return
+	}
+	status := http.StatusInternalServerError
+	if !panicked {
+		status = clampStatus(c.Writer.Status())
+	}
+	method := methodIndex(c.Request.Method)
+	fullPath := c.FullPath()
+	me := t.route(c, fullPath, method)
+	if d.cached {
+		s := me.series(status)
+		if s == nil {
+			s = t.addSeries(me, method, status)
+		}
+		d.requests.observe(s, d.requests.shard(c), elapsed)
+		if panicked {
+			d.exceptions.WithLabelValues(methodNames[method], statusLabel(status)).Inc()
+		}
+		return
+	}
+
+	// Some label values vary per request: gather them on the stack in the
+	// order of the duration's labels, whose prefix is the counters'.
+	var buf [maxInlineLabels]string
+	lvs := buf[:0]
+	if n := 3 + len(d.dynamic); n > len(buf) {
+		lvs = make([]string, 0, n)
+	}
+	lvs, rec := appendValues(append(lvs, methodNames[method], statusLabel(status)), d.dynamic, c)
+	counts := lvs
+	group := me.label
+	if fullPath != "" {
+		var r any
+		switch d.groupBy.kind {
+		case groupPath:
+			group = repairUTF8(c.Request.URL.Path)
+		case groupFunc:
+			group, r = callLabel(d.groupBy.fn, c)
+		}
+		if rec == nil {
+			rec = r
+		}
+	}
+	d.requests.observe(d.requests.lookup(append(lvs, group)), d.requests.shard(c), elapsed)
+	if panicked {
+		d.exceptions.WithLabelValues(counts...).Inc()
+	} else if rec != nil {
+		panic(rec)
+	}
+}

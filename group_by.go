@@ -1,0 +1,87 @@
+package ginprom
+
+import (
+	"fmt"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Unmatched is the value of the group-by label, under every [GroupBy], for
+// requests that match no route: those Gin answers with 404 or 405, and those
+// its NoRoute and NoMethod handlers serve. Whatever URLs a client sends, they
+// add one series, not one per URL.
+const Unmatched = "<unmatched>"
+
+// A GroupBy says how the request label of the duration metric is computed.
+// Use [GroupByRoute], [GroupByPath], [GroupByHandler] or [GroupByFunc]; the
+// zero GroupBy means the default, GroupByRoute.
+type GroupBy struct {
+	kind  groupKind
+	label string
+	fn    func(*gin.Context) string
+}
+
+type groupKind uint8
+
+const (
+	groupUnset groupKind = iota
+	groupRoute
+	groupPath
+	groupHandler
+	groupFunc
+)
+
+var (
+	// GroupByRoute labels requests "path" with their route template, as Gin
+	// registered it: "/users/:id" for /users/42. Its cardinality is the
+	// number of routes. This is the default.
+	GroupByRoute = GroupBy{kind: groupRoute, label: "path"}
+
+	// GroupByPath labels requests "path" with their URL path: "/users/42".
+	// Every distinct path of a matched route makes a series, so use it only
+	// where the paths are few; unmatched requests still get [Unmatched].
+	GroupByPath = GroupBy{kind: groupPath, label: "path"}
+
+	// GroupByHandler labels requests "handler" with the name of the route's
+	// last handler, as c.HandlerName() gives it, resolved once per route.
+	GroupByHandler = GroupBy{kind: groupHandler, label: "handler"}
+)
+
+// GroupByFunc labels requests with the label named label, valued fn(c). fn
+// runs after the rest of the chain, once per request, and only for requests
+// that match a route; unmatched requests get [Unmatched]. Every distinct
+// value makes a series, so fn should map requests onto a small set; wrap it
+// in [LimitValues] to enforce a bound.
+//
+// GroupByFunc panics if label is not a valid label name or is "method" or
+// "status", or if fn is nil.
+func GroupByFunc(label string, fn func(c *gin.Context) string) GroupBy {
+	if !validLabelName(label) || label == "method" || label == "status" {
+		panic(fmt.Sprintf("ginprom: GroupByFunc(%q, ...): the label name must be a valid label name other than \"method\" and \"status\"", label))
+	}
+	if fn == nil {
+		panic(fmt.Sprintf("ginprom: GroupByFunc(%q, nil): the function is nil", label))
+	}
+	return GroupBy{kind: groupFunc, label: label, fn: fn}
+}
+
+// String returns the group-by's label name and kind, for messages.
+func (g GroupBy) String() string {
+	switch g.kind {
+	case groupRoute:
+		return "GroupByRoute"
+	case groupPath:
+		return "GroupByPath"
+	case groupHandler:
+		return "GroupByHandler"
+	case groupFunc:
+		return fmt.Sprintf("GroupByFunc(%q)", g.label)
+	}
+	return "GroupBy{}"
+}
+
+// perRoute reports whether the label value is the same for every request of
+// a route and method, so that it can be resolved once and cached.
+func (g GroupBy) perRoute() bool {
+	return g.kind == groupRoute || g.kind == groupHandler
+}

@@ -1,0 +1,302 @@
+package ginprom
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Labels are label names and values for [WithDefaultLabels] and the
+// decorators. A value is one of:
+//
+//   - a string, or a value of a string kind;
+//   - a number (any int, uint or float kind) or a bool, formatted once, when
+//     the labels are given;
+//   - a func(*gin.Context) string, called per request. Decorators and default
+//     metrics call it after the rest of the chain, so it can read
+//     c.Writer.Status(); [Metrics.Gauge] calls it before. For unmatched
+//     requests the default metrics call it as for any other.
+//
+// Static values become constant labels of the metric. Any other type, a nil
+// function or an invalid label name makes the constructor panic. Values that
+// are not valid UTF-8 are repaired (each bad byte becomes U+FFFD) before they
+// reach client_golang.
+//
+// If a label function panics, the request is still recorded, with
+// [PanicValue] as that label's value, and the panic is then raised again
+// from the point of recording.
+type Labels map[string]any
+
+// PanicValue is the value a label gets when its label function panics.
+const PanicValue = "<panic>"
+
+// labelFunc is one per-request label: its name and the function that
+// computes its value.
+type labelFunc struct {
+	name string
+	fn   func(*gin.Context) string
+}
+
+// parsedLabels are Labels checked and split once, at setup.
+type parsedLabels struct {
+	static  prometheus.Labels // nil when there are none
+	dynamic []labelFunc       // sorted by name
+}
+
+// parseLabels checks l and splits it into static and per-request labels.
+// where names the caller in panic messages; reserved are label names the
+// metric uses itself.
+func parseLabels(where string, l Labels, reserved ...string) parsedLabels {
+	var p parsedLabels
+	for name, v := range l {
+		checkLabelName(where, name)
+		for _, r := range reserved {
+			if name == r {
+				panic(fmt.Sprintf("ginprom: %s: the label name %q is already used by the metric itself; choose another name", where, name))
+			}
+		}
+		if fn, ok := v.(func(*gin.Context) string); ok {
+			if fn == nil {
+				panic(fmt.Sprintf("ginprom: %s: the function for label %q is nil", where, name))
+			}
+			p.dynamic = append(p.dynamic, labelFunc{name: name, fn: fn})
+			continue
+		}
+		s, ok := formatStatic(v)
+		if !ok {
+			panic(fmt.Sprintf("ginprom: %s: label %q has a value of type %T; use a string, a number, a bool or a func(*gin.Context) string", where, name, v))
+		}
+		if p.static == nil {
+			p.static = prometheus.Labels{}
+		}
+		p.static[name] = repairUTF8(s)
+	}
+	sort.Slice(p.dynamic, func(i, j int) bool { return p.dynamic[i].name < p.dynamic[j].name })
+	return p
+}
+
+// merge returns the labels of p and q together, and panics if a name is in
+// both.
+func (p parsedLabels) merge(where string, q parsedLabels) parsedLabels {
+	var out parsedLabels
+	for _, src := range []parsedLabels{p, q} {
+		for name, v := range src.static {
+			if out.has(name) {
+				panic(fmt.Sprintf("ginprom: %s: label %q is given both here and by WithDefaultLabels; drop one of them", where, name))
+			}
+			if out.static == nil {
+				out.static = prometheus.Labels{}
+			}
+			out.static[name] = v
+		}
+		for _, lf := range src.dynamic {
+			if out.has(lf.name) {
+				panic(fmt.Sprintf("ginprom: %s: label %q is given both here and by WithDefaultLabels; drop one of them", where, lf.name))
+			}
+			out.dynamic = append(out.dynamic, lf)
+		}
+	}
+	sort.Slice(out.dynamic, func(i, j int) bool { return out.dynamic[i].name < out.dynamic[j].name })
+	return out
+}
+
+func (p parsedLabels) has(name string) bool {
+	if _, ok := p.static[name]; ok {
+		return true
+	}
+	for _, lf := range p.dynamic {
+		if lf.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// names returns the names of the per-request labels, in order.
+func (p parsedLabels) names() []string {
+	names := make([]string, len(p.dynamic))
+	for i, lf := range p.dynamic {
+		names[i] = lf.name
+	}
+	return names
+}
+
+// formatStatic turns a static label value into its string, once.
+func formatStatic(v any) (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.String(), true
+	case reflect.Bool:
+		return strconv.FormatBool(rv.Bool()), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(rv.Uint(), 10), true
+	case reflect.Float32:
+		return strconv.FormatFloat(rv.Float(), 'g', -1, 32), true
+	case reflect.Float64:
+		return strconv.FormatFloat(rv.Float(), 'g', -1, 64), true
+	}
+	return "", false
+}
+
+// callLabel runs a label function. If it panics, the value is PanicValue
+// and the panic value is returned, for the caller to raise again once the
+// request is recorded.
+func callLabel(fn func(*gin.Context) string, c *gin.Context) (v string, rec any) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, rec = PanicValue, r
+		}
+	}()
+	return repairUTF8(fn(c)), nil
+}
+
+// appendValues appends the values of the per-request labels to lvs. rec is
+// the panic of the first label function that panicked, if any.
+func appendValues(lvs []string, dynamic []labelFunc, c *gin.Context) (_ []string, rec any) {
+	for _, lf := range dynamic {
+		v, r := callLabel(lf.fn, c)
+		if rec == nil {
+			rec = r
+		}
+		lvs = append(lvs, v)
+	}
+	return lvs, rec
+}
+
+// repairUTF8 returns s if it is valid UTF-8, and otherwise a copy with each
+// invalid byte sequence replaced by U+FFFD. client_golang panics on invalid
+// label values; this keeps them from reaching it. Valid input costs no
+// allocation.
+func repairUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// checkLabelName panics if name is not a valid label name.
+func checkLabelName(where, name string) {
+	if !validLabelName(name) {
+		panic(fmt.Sprintf("ginprom: %s: %q is not a valid label name; use ASCII letters, digits and '_', not beginning with a digit or \"__\"", where, name))
+	}
+}
+
+// validMetricName reports whether s is a metric name every Prometheus
+// version accepts: [a-zA-Z_:][a-zA-Z0-9_:]*.
+func validMetricName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b == '_' || b == ':' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || i > 0 && '0' <= b && b <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// validLabelName reports whether s is a label name every Prometheus version
+// accepts, [a-zA-Z_][a-zA-Z0-9_]*, and not one reserved for internal use
+// (beginning with "__").
+func validLabelName(s string) bool {
+	if s == "" || strings.HasPrefix(s, "__") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b == '_' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || i > 0 && '0' <= b && b <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// The methods a request is recorded under. Any other method is recorded as
+// OTHER, so a client cannot create series by inventing methods.
+const (
+	methodGet = iota
+	methodHead
+	methodPost
+	methodPut
+	methodPatch
+	methodDelete
+	methodConnect
+	methodOptions
+	methodTrace
+	methodOther
+	numMethods
+)
+
+// methodNames are the label values of the method indexes.
+var methodNames = [numMethods]string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace, "OTHER",
+}
+
+// methodIndex clamps a request method to one of the standard methods, or
+// methodOther. Methods are case-sensitive: "get" is OTHER.
+func methodIndex(m string) int {
+	switch m {
+	case http.MethodGet:
+		return methodGet
+	case http.MethodHead:
+		return methodHead
+	case http.MethodPost:
+		return methodPost
+	case http.MethodPut:
+		return methodPut
+	case http.MethodPatch:
+		return methodPatch
+	case http.MethodDelete:
+		return methodDelete
+	case http.MethodConnect:
+		return methodConnect
+	case http.MethodOptions:
+		return methodOptions
+	case http.MethodTrace:
+		return methodTrace
+	}
+	return methodOther
+}
+
+// statusDigits holds "100101102...999": the label value of status code n is
+// the three bytes at (n-100)*3, a substring that costs no allocation.
+var statusDigits = func() string {
+	var b strings.Builder
+	b.Grow(900 * 3)
+	for n := 100; n < 1000; n++ {
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
+}()
+
+// clampStatus maps a status code to the range net/http can send, 100 to
+// 999. Gin keeps whatever a handler passes to c.Status; net/http refuses to
+// write a code outside that range and the client gets no response, which is
+// recorded as 500.
+func clampStatus(code int) int {
+	if code < 100 || code > 999 {
+		return http.StatusInternalServerError
+	}
+	return code
+}
+
+// statusLabel returns the decimal label value of a clamped status code.
+func statusLabel(code int) string {
+	i := (clampStatus(code) - 100) * 3
+	return statusDigits[i : i+3]
+}

@@ -1,0 +1,248 @@
+package ginprom
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Registry is where an instance registers its metrics and what its metrics
+// route serves. A *prometheus.Registry is one.
+type Registry interface {
+	prometheus.Registerer
+	prometheus.Gatherer
+}
+
+// NoPrefix, given to [WithDefaultsPrefix], names the default metrics without
+// a prefix: http_request_duration_seconds, http_request_total and so on.
+const NoPrefix = ""
+
+// DefaultPath is where [Metrics.Instrument] serves the metrics unless
+// [WithPath] says otherwise, and the path of [Metrics.StartHTTPServer] when
+// the instance has none.
+const DefaultPath = "/metrics"
+
+// DefaultPrefix is the prefix of the default metrics unless
+// [WithDefaultsPrefix] says otherwise.
+const DefaultPrefix = "gin"
+
+// DefaultBuckets are the upper bounds, in seconds, of the default duration
+// histogram unless [WithBuckets] says otherwise. They are the buckets of the
+// Python client, so dashboards written for prometheus_flask_exporter keep
+// working.
+var DefaultBuckets = []float64{.005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2.5, 5, 7.5, 10}
+
+// An Option configures [New]. Options are applied in order; where two set
+// the same thing, what repeated use does is said on each.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// config is what the options set. newConfig fills in the defaults; the
+// options then change them, and check validates the result once.
+type config struct {
+	registry          Registry
+	path              string
+	metricsMiddleware []gin.HandlerFunc
+	prefix            string
+	noDefaults        bool
+	buckets           []float64
+	summary           bool
+	groupBy           GroupBy
+	defaultLabels     Labels
+	excluded          []string
+}
+
+// defaultRegistry pairs the process-wide registerer and gatherer of
+// client_golang, read when New runs.
+type defaultRegistry struct {
+	prometheus.Registerer
+	prometheus.Gatherer
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{
+		registry: defaultRegistry{prometheus.DefaultRegisterer, prometheus.DefaultGatherer},
+		path:     DefaultPath,
+		prefix:   DefaultPrefix,
+		buckets:  DefaultBuckets,
+		groupBy:  GroupByRoute,
+	}
+	for i, o := range opts {
+		if o == nil {
+			panic(fmt.Sprintf("ginprom: option %d of %d given to New is nil; remove it or pass a ginprom.With... option", i+1, len(opts)))
+		}
+		o.apply(c)
+	}
+	return c
+}
+
+// WithRegistry registers every metric of the instance in reg, and makes the
+// metrics route serve what reg gathers. A fresh *prometheus.Registry per test
+// keeps tests apart.
+//
+// Default: client_golang's prometheus.DefaultRegisterer and
+// prometheus.DefaultGatherer. A nil reg keeps the default; the last
+// WithRegistry wins.
+func WithRegistry(reg Registry) Option {
+	return optionFunc(func(c *config) {
+		if reg != nil {
+			c.registry = reg
+		}
+	})
+}
+
+// WithPath sets the path of the metrics route that [Metrics.Instrument] adds
+// to an engine. An empty path adds no route; the metrics can then be served
+// with [Metrics.RegisterEndpoint], [Metrics.Handler] or
+// [Metrics.StartHTTPServer].
+//
+// Default: [DefaultPath]. The last WithPath wins. New panics if a non-empty
+// path does not begin with "/".
+func WithPath(path string) Option {
+	return optionFunc(func(c *config) { c.path = path })
+}
+
+// WithMetricsMiddleware runs the handlers, in order, before the exposition on
+// every metrics route the instance serves: the one [Metrics.Instrument] adds,
+// those of [Metrics.RegisterEndpoint] and the one of
+// [Metrics.StartHTTPServer]. Use it for authentication, for example
+// gin.BasicAuth. A handler that aborts stops the scrape. Scrapes are never
+// counted in the default metrics, rejected ones included.
+//
+// Default: none. Repeated use appends. New panics if a handler is nil.
+func WithMetricsMiddleware(handlers ...gin.HandlerFunc) Option {
+	return optionFunc(func(c *config) {
+		c.metricsMiddleware = append(c.metricsMiddleware, handlers...)
+	})
+}
+
+// WithDefaultsPrefix sets the prefix of the default metrics' names:
+// "myapp" gives myapp_http_request_total. [NoPrefix] gives no prefix. The
+// prefix never applies to decorator or info metrics.
+//
+// Default: [DefaultPrefix] ("gin"). The last WithDefaultsPrefix wins. New
+// panics if the prefix does not make valid metric names.
+func WithDefaultsPrefix(prefix string) Option {
+	return optionFunc(func(c *config) { c.prefix = prefix })
+}
+
+// WithoutDefaults turns the default metrics off: no duration, total,
+// exceptions or exporter info metric, and no middleware added by
+// [Metrics.Instrument]. Decorators, info metrics and the metrics route still
+// work.
+//
+// Default: the default metrics are on.
+func WithoutDefaults() Option {
+	return optionFunc(func(c *config) { c.noDefaults = true })
+}
+
+// WithBuckets sets the upper bounds, in seconds, of the default duration
+// histogram's buckets. It has no effect with [WithLatencySummary].
+//
+// Default: [DefaultBuckets]. No buckets keeps the default; the last
+// WithBuckets wins. New panics if the bounds are not strictly increasing or
+// one is NaN.
+func WithBuckets(buckets ...float64) Option {
+	return optionFunc(func(c *config) {
+		if len(buckets) > 0 {
+			c.buckets = append([]float64(nil), buckets...)
+		}
+	})
+}
+
+// WithLatencySummary makes the default duration metric a summary, which
+// exposes only a count and a sum of seconds, instead of a histogram.
+//
+// Default: a histogram with [DefaultBuckets].
+func WithLatencySummary() Option {
+	return optionFunc(func(c *config) { c.summary = true })
+}
+
+// WithGroupBy sets how the duration metric's request label is computed:
+// [GroupByRoute], [GroupByPath], [GroupByHandler] or [GroupByFunc].
+//
+// Default: [GroupByRoute]. The zero GroupBy keeps the default; the last
+// WithGroupBy wins.
+func WithGroupBy(g GroupBy) Option {
+	return optionFunc(func(c *config) {
+		if g.kind != groupUnset {
+			c.groupBy = g
+		}
+	})
+}
+
+// WithDefaultLabels adds labels to every default metric and every decorator
+// metric of the instance, but not to info metrics. Static values become
+// constant labels; a func(*gin.Context) string value is evaluated per
+// request, after the rest of the chain (see [Labels]).
+//
+// Default: none. Repeated use merges, a later value replacing an earlier one
+// of the same name. New panics on an invalid label name, a name the default
+// metrics use themselves (method, status, the group-by label, le, quantile)
+// or a value of an unsupported type.
+func WithDefaultLabels(labels Labels) Option {
+	return optionFunc(func(c *config) {
+		if len(labels) == 0 {
+			return
+		}
+		merged := make(Labels, len(c.defaultLabels)+len(labels))
+		for k, v := range c.defaultLabels {
+			merged[k] = v
+		}
+		for k, v := range labels {
+			merged[k] = v
+		}
+		c.defaultLabels = merged
+	})
+}
+
+// WithExcludedPaths leaves the requests whose path matches one of the
+// regular expressions out of the default metrics and out of the decorator
+// metrics; the requests themselves run as usual. Each expression is matched
+// against the request's URL path and anchored at its start only, so "/exc"
+// also excludes "/excluded" and "/exc/1", while "/health$" excludes exactly
+// "/health". Expressions that are plain literals are matched as prefixes,
+// without the regular expression engine.
+//
+// Default: none. Repeated use appends. New panics on an expression that does
+// not compile, naming it.
+func WithExcludedPaths(patterns ...string) Option {
+	return optionFunc(func(c *config) {
+		c.excluded = append(c.excluded, patterns...)
+	})
+}
+
+// check panics, with a message that says what to fix, on a configuration
+// that cannot work.
+func (c *config) check() {
+	if c.path != "" && c.path[0] != '/' {
+		panic(fmt.Sprintf("ginprom: WithPath(%q): the path must begin with \"/\"", c.path))
+	}
+	for i, h := range c.metricsMiddleware {
+		if h == nil {
+			panic(fmt.Sprintf("ginprom: WithMetricsMiddleware: handler %d is nil", i+1))
+		}
+	}
+	if c.prefix != NoPrefix && !validMetricName(c.prefix) {
+		panic(fmt.Sprintf("ginprom: WithDefaultsPrefix(%q): a prefix may hold only ASCII letters, digits, '_' and ':', and may not begin with a digit", c.prefix))
+	}
+	checkBuckets("WithBuckets", c.buckets)
+}
+
+func checkBuckets(option string, buckets []float64) {
+	for i, b := range buckets {
+		if math.IsNaN(b) {
+			panic(fmt.Sprintf("ginprom: %s: bucket %d is NaN", option, i+1))
+		}
+		if i > 0 && b <= buckets[i-1] {
+			panic(fmt.Sprintf("ginprom: %s: buckets must be strictly increasing, but %g follows %g", option, b, buckets[i-1]))
+		}
+	}
+}
