@@ -82,9 +82,13 @@ var kindNames = [...]string{"Counter", "Gauge", "Summary", "Histogram"}
 // decorator is one metric made by Counter, Gauge, Summary or Histogram, and
 // the handler that records it.
 type decorator struct {
-	m       *Metrics
-	kind    metricKind
-	dynamic []labelFunc // per-request labels, the decorator's and the defaults'
+	m      *Metrics
+	kind   metricKind
+	labels labelSet // the decorator's and the default labels
+	// fixed says that every label value is known at setup; values are
+	// then those values, and the metric has one child, resolved once.
+	fixed  bool
+	values []string
 
 	// One of these is set, by kind.
 	counter   *prometheus.CounterVec
@@ -92,7 +96,7 @@ type decorator struct {
 	summary   *prometheus.SummaryVec
 	histogram *prometheus.HistogramVec
 
-	// With no per-request label the metric has one child, resolved once.
+	// The one child of a metric whose label values are fixed.
 	counterChild  atomic.Pointer[prometheus.Counter]
 	gaugeChild    atomic.Pointer[prometheus.Gauge]
 	observerChild atomic.Pointer[prometheus.Observer]
@@ -118,9 +122,6 @@ type decorator struct {
 // other labels or another help text. An identical metric already registered
 // is reused.
 func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
-	if !strings.HasSuffix(name, "_total") {
-		name += "_total"
-	}
 	return m.newDecorator(kindCounter, name, help, labels, opts).afterChain
 }
 
@@ -187,7 +188,7 @@ func (m *Metrics) RegisterDefault(decorators ...gin.HandlerFunc) {
 			panic(fmt.Sprintf("ginprom: RegisterDefault: decorator %d is nil", i+1))
 		}
 		wrapped[i] = func(c *gin.Context) {
-			if fp := c.FullPath(); fp == "" || m.isMetricsRoute(fp) {
+			if c.FullPath() == "" || m.isMetricsRoute(c) {
 				return
 			}
 			d(c)
@@ -204,6 +205,9 @@ func (m *Metrics) RegisterDefault(decorators ...gin.HandlerFunc) {
 func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels, opts []MetricOption) *decorator {
 	where := fmt.Sprintf("%s(%q)", kindNames[kind], name)
 	checkMetric(where, name, help)
+	if kind == kindCounter && !strings.HasSuffix(name, "_total") {
+		name += "_total"
+	}
 	var cfg metricConfig
 	for i, o := range opts {
 		if o == nil {
@@ -234,36 +238,39 @@ func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels
 	case kindSummary:
 		reserved = []string{"quantile"}
 	}
-	pl := parseLabels(where, labels, reserved...).merge(where, m.labels)
+	set := parseLabels(where, labels, reserved...).merge(where, m.labels)
 
-	d := &decorator{m: m, kind: kind, dynamic: pl.dynamic}
-	names := pl.names()
+	d := &decorator{m: m, kind: kind, labels: set, fixed: set.fixed()}
+	if d.fixed {
+		d.values = set.values()
+	}
+	names := set.names()
 	switch kind {
 	case kindCounter:
 		d.counter = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: name, Help: help, ConstLabels: pl.static,
+			Name: name, Help: help,
 		}, names))
 	case kindGauge:
 		d.gauge = register(m.reg, name, prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: name, Help: help, ConstLabels: pl.static,
+			Name: name, Help: help,
 		}, names))
 	case kindSummary:
 		d.summary = register(m.reg, name, prometheus.NewSummaryVec(prometheus.SummaryOpts{
-			Name: name, Help: help, ConstLabels: pl.static, Objectives: cfg.objectives,
+			Name: name, Help: help, Objectives: cfg.objectives,
 		}, names))
 	case kindHistogram:
 		d.histogram = register(m.reg, name, prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: name, Help: help, ConstLabels: pl.static, Buckets: buckets,
+			Name: name, Help: help, Buckets: buckets,
 		}, names))
 	}
-	if len(d.dynamic) == 0 && !cfg.noInitial {
+	if d.fixed && !cfg.noInitial {
 		switch kind {
 		case kindCounter:
-			d.counterFor(nil)
+			d.counterFor(d.values)
 		case kindGauge:
-			d.gaugeFor(nil)
+			d.gaugeFor(d.values)
 		default:
-			d.observerFor(nil)
+			d.observerFor(d.values)
 		}
 	}
 	return d
@@ -284,7 +291,6 @@ func (d *decorator) afterChain(c *gin.Context) {
 	returned := false
 	defer func() {
 		if !returned {
-			markPanic(c)
 			d.record(c, start, true)
 		}
 	}()
@@ -300,6 +306,9 @@ func (d *decorator) record(c *gin.Context, start time.Duration, panicked bool) {
 	}
 	if d.m.marks(c)&markNoMetrics != 0 {
 		return
+	}
+	if panicked && !d.fixed {
+		defer showPanicStatus(c)()
 	}
 	var buf [maxInlineLabels]string
 	lvs, rec := d.labelValues(c, buf[:0])
@@ -331,31 +340,32 @@ func (d *decorator) inProgress(c *gin.Context) {
 	c.Next()
 }
 
-// labelValues computes the per-request label values into buf.
+// labelValues returns the label values of the request, computed into buf
+// unless they are fixed.
 func (d *decorator) labelValues(c *gin.Context, buf []string) ([]string, any) {
-	if len(d.dynamic) == 0 {
-		return nil, nil
+	if d.fixed {
+		return d.values, nil
 	}
-	if len(d.dynamic) > cap(buf) {
-		buf = make([]string, 0, len(d.dynamic))
+	if len(d.labels) > cap(buf) {
+		buf = make([]string, 0, len(d.labels))
 	}
-	return appendValues(buf, d.dynamic, c)
+	return appendValues(buf, d.labels, c)
 }
 
 func (d *decorator) counterFor(lvs []string) prometheus.Counter {
-	return child(&d.counterChild, len(d.dynamic) == 0, func() prometheus.Counter {
+	return child(&d.counterChild, d.fixed, func() prometheus.Counter {
 		return d.counter.WithLabelValues(lvs...)
 	})
 }
 
 func (d *decorator) gaugeFor(lvs []string) prometheus.Gauge {
-	return child(&d.gaugeChild, len(d.dynamic) == 0, func() prometheus.Gauge {
+	return child(&d.gaugeChild, d.fixed, func() prometheus.Gauge {
 		return d.gauge.WithLabelValues(lvs...)
 	})
 }
 
 func (d *decorator) observerFor(lvs []string) prometheus.Observer {
-	return child(&d.observerChild, len(d.dynamic) == 0, func() prometheus.Observer {
+	return child(&d.observerChild, d.fixed, func() prometheus.Observer {
 		if d.histogram != nil {
 			return d.histogram.WithLabelValues(lvs...)
 		}

@@ -13,38 +13,33 @@ type pathMatcher struct {
 	// prefixes holds the expressions that are plain literals; matching them
 	// is strings.HasPrefix.
 	prefixes []string
-	// re is every other expression, joined into one anchored alternation.
-	re *regexp.Regexp
+	// res are the other expressions, each anchored at the start.
+	res []*regexp.Regexp
 }
 
 // compileExcluded compiles the expressions given to WithExcludedPaths, and
 // panics, naming the expression, if one does not compile.
 func compileExcluded(patterns []string) pathMatcher {
 	var pm pathMatcher
-	var others []string
 	for _, p := range patterns {
-		if _, err := regexp.Compile(p); err != nil {
+		parsed, err := syntax.Parse(p, syntax.Perl)
+		if err != nil {
 			panic(fmt.Sprintf("ginprom: WithExcludedPaths(%q): not a valid regular expression: %v", p, err))
 		}
-		if lit, ok := literal(p); ok {
+		if lit, ok := literal(parsed); ok {
 			pm.prefixes = append(pm.prefixes, lit)
 			continue
 		}
-		others = append(others, "(?:"+p+")")
-	}
-	if len(others) > 0 {
-		pm.re = regexp.MustCompile(`^(?:` + strings.Join(others, "|") + `)`)
+		// The parsed form, not p, goes inside the anchoring group: p may
+		// end in an open \Q quote that would swallow the group's end.
+		pm.res = append(pm.res, regexp.MustCompile(`^(?:`+parsed.String()+`)`))
 	}
 	return pm
 }
 
-// literal reports whether the expression p matches only the string lit, so
-// that matching it at the start of a path is a prefix test.
-func literal(p string) (lit string, ok bool) {
-	re, err := syntax.Parse(p, syntax.Perl)
-	if err != nil {
-		return "", false
-	}
+// literal reports whether the parsed expression matches only the string
+// lit, so that matching it at the start of a path is a prefix test.
+func literal(re *syntax.Regexp) (lit string, ok bool) {
 	switch re = re.Simplify(); re.Op {
 	case syntax.OpEmptyMatch:
 		return "", true
@@ -59,7 +54,7 @@ func literal(p string) (lit string, ok bool) {
 
 // active reports whether any expression was given.
 func (pm *pathMatcher) active() bool {
-	return len(pm.prefixes) > 0 || pm.re != nil
+	return len(pm.prefixes) > 0 || len(pm.res) > 0
 }
 
 // match reports whether path is excluded.
@@ -69,5 +64,10 @@ func (pm *pathMatcher) match(path string) bool {
 			return true
 		}
 	}
-	return pm.re != nil && pm.re.MatchString(path)
+	for _, re := range pm.res {
+		if re.MatchString(path) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,7 +28,7 @@ type Metrics struct {
 	path       string
 	metricsMW  []gin.HandlerFunc
 	exclude    pathMatcher
-	labels     parsedLabels // from WithDefaultLabels
+	labels     labelSet // from WithDefaultLabels
 	defaults   *defaultMetrics
 	exposition http.Handler
 
@@ -37,10 +38,10 @@ type Metrics struct {
 	key       string
 	marksUsed atomic.Bool
 
-	// metricsPaths are the full paths of the metrics routes on the
-	// engines, which the default middleware and RegisterDefault decorators
-	// leave alone. Replaced, never modified.
-	metricsPaths atomic.Pointer[[]string]
+	// metricsPC is the code address of the handler that serves the
+	// metrics, the last handler of every metrics route. Requests whose
+	// route ends in it are left alone, whatever the route's path.
+	metricsPC uintptr
 
 	mu                sync.Mutex // guards engines and defaultDecorators
 	engines           []*gin.Engine
@@ -70,7 +71,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		exclude:   compileExcluded(cfg.excluded),
 	}
 	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
-	m.metricsPaths.Store(new([]string))
+	m.metricsPC = funcPC(m.serveMetrics)
 	reserved := []string{"method", "status", cfg.groupBy.label, "le", "quantile"}
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, reserved...)
 	if !cfg.noDefaults {
@@ -156,18 +157,23 @@ type defaultMetrics struct {
 	groupBy    GroupBy
 	requests   *requestCollector // duration and total
 	exceptions *prometheus.CounterVec
-	// dynamic are the per-request default labels. With none, and a group-by
-	// that is fixed per route, every label value is known per route, method
-	// and status, and the middleware caches the series (cached).
-	dynamic []labelFunc
-	cached  bool
+	// labels are those of WithDefaultLabels. When their values are fixed
+	// and the group-by is fixed per route, every label value is known per
+	// route, method and status, and the middleware caches the series
+	// (cached).
+	labels labelSet
+	cached bool
+	values []string // the labels' values, when cached
 }
 
 func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	d := &defaultMetrics{
 		groupBy: cfg.groupBy,
-		dynamic: m.labels.dynamic,
-		cached:  cfg.groupBy.perRoute() && len(m.labels.dynamic) == 0,
+		labels:  m.labels,
+		cached:  cfg.groupBy.perRoute() && m.labels.fixed(),
+	}
+	if d.cached {
+		d.values = m.labels.values()
 	}
 	// The counters' labels are a prefix of the duration's, which the
 	// middleware relies on; the exposition sorts labels by name anyway.
@@ -177,8 +183,8 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	durationName := prefixed(cfg.prefix, "http_request_duration_seconds")
 	totalName := prefixed(cfg.prefix, "http_request_total")
 	rc := newRequestCollector(
-		prometheus.NewDesc(durationName, "Duration of HTTP requests served by Gin, in seconds.", durationLabels, m.labels.static),
-		prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, m.labels.static),
+		prometheus.NewDesc(durationName, "Duration of HTTP requests served by Gin, in seconds.", durationLabels, nil),
+		prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
 		cfg.summary, cfg.buckets)
 	names := durationName + " and " + totalName
 	d.requests = register(m.reg, names, rc)
@@ -187,7 +193,7 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	}
 	name := prefixed(cfg.prefix, "http_request_exceptions_total")
 	d.exceptions = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: name, Help: "Total number of HTTP requests whose handler panicked.", ConstLabels: m.labels.static,
+		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
 	}, countLabels))
 	return d
 }
@@ -238,39 +244,21 @@ func (m *Metrics) mark(c *gin.Context, f int) {
 	c.Set(m.key, m.marks(c)|f)
 }
 
-// isMetricsRoute reports whether fullPath is a metrics route of m.
-func (m *Metrics) isMetricsRoute(fullPath string) bool {
-	for _, p := range *m.metricsPaths.Load() {
-		if p == fullPath {
-			return true
-		}
-	}
-	return false
+// funcPC returns the code address of h. Closures made by one function
+// literal, and method values of one method, share it.
+func funcPC(h gin.HandlerFunc) uintptr {
+	return reflect.ValueOf(h).Pointer()
 }
 
-// addMetricsPath records the full path of a metrics route.
-func (m *Metrics) addMetricsPath(fullPath string) {
-	for {
-		old := m.metricsPaths.Load()
-		paths := append(append(make([]string, 0, len(*old)+1), *old...), fullPath)
-		if m.metricsPaths.CompareAndSwap(old, &paths) {
-			return
-		}
-	}
+// isMetricsRoute reports whether the request's route is one that serves
+// the metrics of any Metrics: its last handler is serveMetrics.
+func (m *Metrics) isMetricsRoute(c *gin.Context) bool {
+	return funcPC(c.Handler()) == m.metricsPC
 }
 
 // excluded reports whether WithExcludedPaths leaves the request out.
 func (m *Metrics) excluded(c *gin.Context) bool {
 	return m.exclude.active() && m.exclude.match(c.Request.URL.Path)
-}
-
-// markPanic makes c.Writer.Status() report 500 while a panic unwinds
-// through ginprom, unless the response was already written. A recovery
-// handler further out may still set its own status.
-func markPanic(c *gin.Context) {
-	if !c.Writer.Written() {
-		c.Writer.WriteHeader(http.StatusInternalServerError)
-	}
 }
 
 // epoch is the origin of the monotonic readings of now.
@@ -290,7 +278,8 @@ type tracker struct {
 
 func (t *tracker) handle(c *gin.Context) {
 	m := t.m
-	if m.isMetricsRoute(c.FullPath()) || m.excluded(c) {
+	pc := funcPC(c.Handler())
+	if pc == m.metricsPC || m.excluded(c) {
 		c.Next()
 		return
 	}
@@ -301,22 +290,22 @@ func (t *tracker) handle(c *gin.Context) {
 			// c.Next is unwinding from a panic. Record it and let it go
 			// on: recovering here and panicking again would cut the
 			// stack that gin.Recovery prints.
-			markPanic(c)
-			t.record(c, start, true)
+			t.record(c, start, pc, true)
 		}
 	}()
 	c.Next()
 	returned = true
-	t.record(c, start, false)
+	t.record(c, start, pc, false)
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an
 // array on the stack; more spill to the heap.
 const maxInlineLabels = 16
 
-// record records one request. panicked says that the handler panicked; a
-// panic of a label function is then dropped in favour of the handler's.
-func (t *tracker) record(c *gin.Context, start time.Duration, panicked bool) {
+// record records one request whose route's last handler is at pc.
+// panicked says that the handler panicked; a panic of a label function is
+// then dropped in favour of the handler's.
+func (t *tracker) record(c *gin.Context, start time.Duration, pc uintptr, panicked bool) {
 	elapsed := (now() - start).Seconds()
 	m, d := t.m, t.d
 	if m.marks(c) != 0 {
@@ -328,27 +317,31 @@ func (t *tracker) record(c *gin.Context, start time.Duration, panicked bool) {
 	}
 	method := methodIndex(c.Request.Method)
 	fullPath := c.FullPath()
-	me := t.route(c, fullPath, method)
-	if d.cached {
+	me := t.route(c, fullPath, method, pc)
+	if d.cached && me.pc == pc {
 		s := me.series(status)
 		if s == nil {
 			s = t.addSeries(me, method, status)
 		}
 		d.requests.observe(s, d.requests.shard(c), elapsed)
 		if panicked {
-			d.exceptions.WithLabelValues(methodNames[method], statusLabel(status)).Inc()
+			lvs := append([]string{methodNames[method], statusLabel(status)}, d.values...)
+			d.exceptions.WithLabelValues(lvs...).Inc()
 		}
 		return
 	}
 
 	// Some label values vary per request: gather them on the stack in the
 	// order of the duration's labels, whose prefix is the counters'.
+	if panicked {
+		defer showPanicStatus(c)()
+	}
 	var buf [maxInlineLabels]string
 	lvs := buf[:0]
-	if n := 3 + len(d.dynamic); n > len(buf) {
+	if n := 3 + len(d.labels); n > len(buf) {
 		lvs = make([]string, 0, n)
 	}
-	lvs, rec := appendValues(append(lvs, methodNames[method], statusLabel(status)), d.dynamic, c)
+	lvs, rec := appendValues(append(lvs, methodNames[method], statusLabel(status)), d.labels, c)
 	counts := lvs
 	group := me.label
 	if fullPath != "" {
@@ -358,6 +351,12 @@ func (t *tracker) record(c *gin.Context, start time.Duration, panicked bool) {
 			group = repairUTF8(c.Request.URL.Path)
 		case groupFunc:
 			group, r = callLabel(d.groupBy.fn, c)
+		case groupHandler:
+			if pc != me.pc {
+				// The same middleware serves another engine with
+				// another handler on this route.
+				group = repairUTF8(c.HandlerName())
+			}
 		}
 		if rec == nil {
 			rec = r

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Labels are label names and values for [WithDefaultLabels] and the
@@ -21,13 +20,13 @@ import (
 //     the labels are given;
 //   - a func(*gin.Context) string, called per request. Decorators and default
 //     metrics call it after the rest of the chain, so it can read
-//     c.Writer.Status(); [Metrics.Gauge] calls it before. For unmatched
-//     requests the default metrics call it as for any other.
+//     c.Writer.Status(), which reports 500 while a handler's panic unwinds;
+//     [Metrics.Gauge] calls it before. The default metrics call it for
+//     unmatched requests too.
 //
-// Static values become constant labels of the metric. Any other type, a nil
-// function or an invalid label name makes the constructor panic. Values that
-// are not valid UTF-8 are repaired (each bad byte becomes U+FFFD) before they
-// reach client_golang.
+// Any other type, a nil function or an invalid label name makes the
+// constructor panic. Values that are not valid UTF-8 are repaired (each run
+// of invalid bytes becomes U+FFFD) before they reach client_golang.
 //
 // If a label function panics, the request is still recorded, with
 // [PanicValue] as that label's value, and the panic is then raised again
@@ -37,24 +36,24 @@ type Labels map[string]any
 // PanicValue is the value a label gets when its label function panics.
 const PanicValue = "<panic>"
 
-// labelFunc is one per-request label: its name and the function that
-// computes its value.
-type labelFunc struct {
-	name string
-	fn   func(*gin.Context) string
+// label is one checked label: a value fixed at setup, or a function that
+// computes it per request.
+type label struct {
+	name  string
+	value string                    // when fn is nil
+	fn    func(*gin.Context) string // nil for a fixed value
 }
 
-// parsedLabels are Labels checked and split once, at setup.
-type parsedLabels struct {
-	static  prometheus.Labels // nil when there are none
-	dynamic []labelFunc       // sorted by name
-}
+// labelSet is a checked Labels, sorted by name. Fixed values are labels like
+// the others, not constant labels, so that the registry sees one set of
+// label names per metric and reports a metric registered twice with
+// another type, whatever the values.
+type labelSet []label
 
-// parseLabels checks l and splits it into static and per-request labels.
-// where names the caller in panic messages; reserved are label names the
-// metric uses itself.
-func parseLabels(where string, l Labels, reserved ...string) parsedLabels {
-	var p parsedLabels
+// parseLabels checks l and returns it as a labelSet. where names the caller
+// in panic messages; reserved are label names the metric uses itself.
+func parseLabels(where string, l Labels, reserved ...string) labelSet {
+	var set labelSet
 	for name, v := range l {
 		checkLabelName(where, name)
 		for _, r := range reserved {
@@ -66,66 +65,58 @@ func parseLabels(where string, l Labels, reserved ...string) parsedLabels {
 			if fn == nil {
 				panic(fmt.Sprintf("ginprom: %s: the function for label %q is nil", where, name))
 			}
-			p.dynamic = append(p.dynamic, labelFunc{name: name, fn: fn})
+			set = append(set, label{name: name, fn: fn})
 			continue
 		}
 		s, ok := formatStatic(v)
 		if !ok {
 			panic(fmt.Sprintf("ginprom: %s: label %q has a value of type %T; use a string, a number, a bool or a func(*gin.Context) string", where, name, v))
 		}
-		if p.static == nil {
-			p.static = prometheus.Labels{}
-		}
-		p.static[name] = repairUTF8(s)
+		set = append(set, label{name: name, value: repairUTF8(s)})
 	}
-	sort.Slice(p.dynamic, func(i, j int) bool { return p.dynamic[i].name < p.dynamic[j].name })
-	return p
+	sort.Slice(set, func(i, j int) bool { return set[i].name < set[j].name })
+	return set
 }
 
-// merge returns the labels of p and q together, and panics if a name is in
+// merge returns the labels of s and t together, and panics if a name is in
 // both.
-func (p parsedLabels) merge(where string, q parsedLabels) parsedLabels {
-	var out parsedLabels
-	for _, src := range []parsedLabels{p, q} {
-		for name, v := range src.static {
-			if out.has(name) {
-				panic(fmt.Sprintf("ginprom: %s: label %q is given both here and by WithDefaultLabels; drop one of them", where, name))
-			}
-			if out.static == nil {
-				out.static = prometheus.Labels{}
-			}
-			out.static[name] = v
-		}
-		for _, lf := range src.dynamic {
-			if out.has(lf.name) {
-				panic(fmt.Sprintf("ginprom: %s: label %q is given both here and by WithDefaultLabels; drop one of them", where, lf.name))
-			}
-			out.dynamic = append(out.dynamic, lf)
+func (s labelSet) merge(where string, t labelSet) labelSet {
+	out := append(append(labelSet{}, s...), t...)
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	for i := 1; i < len(out); i++ {
+		if out[i].name == out[i-1].name {
+			panic(fmt.Sprintf("ginprom: %s: label %q is given both here and by WithDefaultLabels; drop one of them", where, out[i].name))
 		}
 	}
-	sort.Slice(out.dynamic, func(i, j int) bool { return out.dynamic[i].name < out.dynamic[j].name })
 	return out
 }
 
-func (p parsedLabels) has(name string) bool {
-	if _, ok := p.static[name]; ok {
-		return true
-	}
-	for _, lf := range p.dynamic {
-		if lf.name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// names returns the names of the per-request labels, in order.
-func (p parsedLabels) names() []string {
-	names := make([]string, len(p.dynamic))
-	for i, lf := range p.dynamic {
-		names[i] = lf.name
+// names returns the label names, in order.
+func (s labelSet) names() []string {
+	names := make([]string, len(s))
+	for i, l := range s {
+		names[i] = l.name
 	}
 	return names
+}
+
+// values returns the fixed values, in order; use it only if s is fixed.
+func (s labelSet) values() []string {
+	values := make([]string, len(s))
+	for i, l := range s {
+		values[i] = l.value
+	}
+	return values
+}
+
+// fixed reports whether every value is known at setup.
+func (s labelSet) fixed() bool {
+	for _, l := range s {
+		if l.fn != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // formatStatic turns a static label value into its string, once.
@@ -163,17 +154,37 @@ func callLabel(fn func(*gin.Context) string, c *gin.Context) (v string, rec any)
 	return repairUTF8(fn(c)), nil
 }
 
-// appendValues appends the values of the per-request labels to lvs. rec is
-// the panic of the first label function that panicked, if any.
-func appendValues(lvs []string, dynamic []labelFunc, c *gin.Context) (_ []string, rec any) {
-	for _, lf := range dynamic {
-		v, r := callLabel(lf.fn, c)
+// appendValues appends the values of the labels in s to lvs, calling the
+// label functions. rec is the panic of the first label function that
+// panicked, if any.
+func appendValues(lvs []string, s labelSet, c *gin.Context) (_ []string, rec any) {
+	for _, l := range s {
+		if l.fn == nil {
+			lvs = append(lvs, l.value)
+			continue
+		}
+		v, r := callLabel(l.fn, c)
 		if rec == nil {
 			rec = r
 		}
 		lvs = append(lvs, v)
 	}
 	return lvs, rec
+}
+
+// panicStatus is what label functions see as c.Writer while a handler's
+// panic unwinds through ginprom: the status is 500, whatever the handler
+// wrote before it panicked. The response itself is left alone.
+type panicStatus struct{ gin.ResponseWriter }
+
+func (panicStatus) Status() int { return http.StatusInternalServerError }
+
+// showPanicStatus makes c.Writer report status 500 until restore is called.
+// It allocates, and runs only on the panic path.
+func showPanicStatus(c *gin.Context) (restore func()) {
+	w := c.Writer
+	c.Writer = panicStatus{w}
+	return func() { c.Writer = w }
 }
 
 // repairUTF8 returns s if it is valid UTF-8, and otherwise a copy with each

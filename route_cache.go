@@ -26,8 +26,13 @@ type routeEntry struct {
 // methodEntry is one route and method.
 type methodEntry struct {
 	// label is the group-by value when it is fixed per route and method
-	// (GroupByRoute, GroupByHandler), or Unmatched.
+	// (GroupByRoute, GroupByHandler), or Unmatched. pc is the code address
+	// of the route's last handler, from which Gin derives the handler name.
+	// One middleware may serve several engines, whose routes of one path
+	// and method may end in different handlers: the cached series serve
+	// only the requests whose handler is at pc.
 	label string
+	pc    uintptr
 	mu    sync.Mutex                    // serialises additions to series
 	list  atomic.Pointer[[]seriesEntry] // replaced, never modified
 }
@@ -40,7 +45,7 @@ type seriesEntry struct {
 
 // route returns the entry of the request's route and method, making it on
 // first sight.
-func (t *tracker) route(c *gin.Context, fullPath string, method int) *methodEntry {
+func (t *tracker) route(c *gin.Context, fullPath string, method int, pc uintptr) *methodEntry {
 	r := (*t.routes.Load())[fullPath]
 	if r == nil {
 		r = t.addRoute(fullPath)
@@ -48,7 +53,7 @@ func (t *tracker) route(c *gin.Context, fullPath string, method int) *methodEntr
 	if me := r.methods[method].Load(); me != nil {
 		return me
 	}
-	return t.addMethod(c, r, fullPath, method)
+	return t.addMethod(c, r, fullPath, method, pc)
 }
 
 func (t *tracker) addRoute(fullPath string) *routeEntry {
@@ -68,8 +73,8 @@ func (t *tracker) addRoute(fullPath string) *routeEntry {
 	return r
 }
 
-func (t *tracker) addMethod(c *gin.Context, r *routeEntry, fullPath string, method int) *methodEntry {
-	me := &methodEntry{label: Unmatched}
+func (t *tracker) addMethod(c *gin.Context, r *routeEntry, fullPath string, method int, pc uintptr) *methodEntry {
+	me := &methodEntry{label: Unmatched, pc: pc}
 	if fullPath != "" {
 		switch t.d.groupBy.kind {
 		case groupRoute:
@@ -102,7 +107,8 @@ func (t *tracker) addSeries(me *methodEntry, method, status int) *series {
 	if s := me.series(status); s != nil {
 		return s
 	}
-	s := t.d.requests.lookup([]string{methodNames[method], statusLabel(status), me.label})
+	lvs := append([]string{methodNames[method], statusLabel(status)}, t.d.values...)
+	s := t.d.requests.lookup(append(lvs, me.label))
 	old := *me.list.Load()
 	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status, s})
 	me.list.Store(&list)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"path"
 	"reflect"
 	"time"
 
@@ -29,14 +28,23 @@ const (
 // accepts it; and serves only the families named by name[] query parameters
 // when there are any. If gathering fails, it answers 500 and logs the error
 // to gin.DefaultErrorWriter as it was when New ran.
+//
+// A route whose last handler is Handler's, whatever its path, is a metrics
+// route: the default middleware and the decorators of
+// [Metrics.RegisterDefault] leave its requests alone.
 func (m *Metrics) Handler() gin.HandlerFunc {
-	return gin.WrapH(m.exposition)
+	return m.serveMetrics
+}
+
+func (m *Metrics) serveMetrics(c *gin.Context) {
+	m.exposition.ServeHTTP(c.Writer, c.Request)
 }
 
 // RegisterEndpoint serves the metrics at GET path on router, behind the
 // handlers of [WithMetricsMiddleware]. Requests to it are never counted in
-// the default metrics, nor by decorators given to [Metrics.RegisterDefault].
-// router is usually an engine or a group; the path is relative to it.
+// the default metrics, nor by decorators given to [Metrics.RegisterDefault],
+// even when its middleware rejects them. router is usually an engine or a
+// group; the path is relative to it.
 //
 // RegisterEndpoint panics if router is nil or path does not begin with "/".
 func (m *Metrics) RegisterEndpoint(path string, router gin.IRoutes) {
@@ -46,11 +54,6 @@ func (m *Metrics) RegisterEndpoint(path string, router gin.IRoutes) {
 	if path == "" || path[0] != '/' {
 		panic(fmt.Sprintf("ginprom: RegisterEndpoint(%q): the path must begin with \"/\"", path))
 	}
-	full := path
-	if g, ok := router.(interface{ BasePath() string }); ok {
-		full = joinPaths(g.BasePath(), path)
-	}
-	m.addMetricsPath(full)
 	router.GET(path, m.metricsChain()...)
 }
 
@@ -96,14 +99,4 @@ func (m *Metrics) StartHTTPServer(addr string) (*http.Server, error) {
 func (m *Metrics) metricsChain() []gin.HandlerFunc {
 	chain := make([]gin.HandlerFunc, 0, len(m.metricsMW)+1)
 	return append(append(chain, m.metricsMW...), m.Handler())
-}
-
-// joinPaths joins a group's base path and a relative path as Gin does, so
-// that the result is the route's c.FullPath().
-func joinPaths(base, rel string) string {
-	joined := path.Join(base, rel)
-	if rel[len(rel)-1] == '/' && joined[len(joined)-1] != '/' {
-		return joined + "/"
-	}
-	return joined
 }
