@@ -1,0 +1,130 @@
+// Command benchratio reads the output of go test -bench from standard input
+// and prints, as a Markdown table, the median of each benchmark and its
+// cost relative to the references measured in the same run:
+//
+//   - for a benchmark X/name with siblings X/bare and X/handrolled, the
+//     overhead over bare, and that overhead as a ratio of the hand-rolled
+//     overhead, (name - bare) / (handrolled - bare);
+//   - for a benchmark X/name with a sibling X/promhttp-same-registry, the
+//     time as a ratio of that sibling's;
+//   - any extra unit a benchmark reports (B/series), as is.
+//
+// Absolute times on shared machines are noisy; ratios of medians taken in
+// one run are what the README quotes.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// sample is what one line of benchmark output says, unit by unit.
+type sample map[string]float64
+
+// procSuffix is the -GOMAXPROCS suffix that go test appends to names.
+var procSuffix = regexp.MustCompile(`-\d+$`)
+
+func main() {
+	runs := map[string][]sample{}
+	var order []string
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") {
+			continue
+		}
+		name := procSuffix.ReplaceAllString(strings.TrimPrefix(fields[0], "Benchmark"), "")
+		s := sample{}
+		for i := 2; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				continue
+			}
+			s[fields[i+1]] = v
+		}
+		if _, seen := runs[name]; !seen {
+			order = append(order, name)
+		}
+		runs[name] = append(runs[name], s)
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "benchratio:", err)
+		os.Exit(1)
+	}
+	if len(order) == 0 {
+		fmt.Fprintln(os.Stderr, "benchratio: no benchmark results on standard input")
+		os.Exit(1)
+	}
+
+	fmt.Println("| benchmark | runs | ns/op (median) | allocs/op | overhead over bare | ÷ hand-rolled overhead | other |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---|")
+	for _, name := range order {
+		ns := median(runs[name], "ns/op")
+		dir := path.Dir(name)
+		over, ratio := "", ""
+		bare, hasBare := runs[dir+"/bare"]
+		hand, hasHand := runs[dir+"/handrolled"]
+		if hasBare && hasHand {
+			b, h := median(bare, "ns/op"), median(hand, "ns/op")
+			over = fmt.Sprintf("%+.1f ns", ns-b)
+			if h > b {
+				ratio = fmt.Sprintf("%.2f", (ns-b)/(h-b))
+			}
+		}
+		if ref, ok := runs[dir+"/promhttp-same-registry"]; ok {
+			ratio = fmt.Sprintf("%.2f × promhttp", ns/median(ref, "ns/op"))
+		}
+		fmt.Printf("| %s | %d | %.1f | %s | %s | %s | %s |\n",
+			name, len(runs[name]), ns, allocs(runs[name]), over, ratio, others(runs[name]))
+	}
+}
+
+// median returns the median of unit over the samples.
+func median(ss []sample, unit string) float64 {
+	var vs []float64
+	for _, s := range ss {
+		if v, ok := s[unit]; ok {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return 0
+	}
+	sort.Float64s(vs)
+	n := len(vs)
+	if n%2 == 1 {
+		return vs[n/2]
+	}
+	return (vs[n/2-1] + vs[n/2]) / 2
+}
+
+func allocs(ss []sample) string {
+	if _, ok := ss[0]["allocs/op"]; !ok {
+		return ""
+	}
+	return strconv.FormatFloat(median(ss, "allocs/op"), 'f', -1, 64)
+}
+
+// others lists the medians of the units besides the standard ones.
+func others(ss []sample) string {
+	var units []string
+	for u := range ss[0] {
+		switch u {
+		case "ns/op", "B/op", "allocs/op":
+		default:
+			units = append(units, u)
+		}
+	}
+	sort.Strings(units)
+	var parts []string
+	for _, u := range units {
+		parts = append(parts, fmt.Sprintf("%.0f %s", median(ss, u), u))
+	}
+	return strings.Join(parts, ", ")
+}
