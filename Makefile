@@ -1,0 +1,61 @@
+# make run    starts the example app, metrics on http://localhost:8080/metrics
+# make test   runs every check: formatting, vet, the tests with the race
+#             detector on Go 1.26 and Go 1.25, the allocation tests, the fuzz
+#             seed corpus, and the examples' builds
+# make bench  measures the request path against bare Gin and a hand-rolled
+#             client_golang middleware, and prints benchstat and ratio tables
+# make fuzz   fuzzes the request path for FUZZTIME
+
+GO        ?= go
+# The two Go versions users are served on; GOTOOLCHAIN downloads a missing
+# one through the module proxy.
+GO126     ?= go1.26.8
+GO125     ?= go1.25.14
+BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCH_COUNT ?= 10
+FUZZTIME  ?= 10m
+
+EXAMPLES := $(patsubst %/go.mod,%,$(wildcard _examples/*/go.mod))
+TOOLS    := $(patsubst %/go.mod,%,$(wildcard _tools/*/go.mod))
+
+.PHONY: run test fmt vet test-go126 test-go125 test-allocs examples bench fuzz
+
+run:
+	cd _examples/basic && $(GO) run .
+
+test: fmt vet test-go126 test-go125 test-allocs examples
+
+fmt:
+	@unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+
+vet:
+	GOTOOLCHAIN=$(GO126) $(GO) vet ./...
+
+test-go126:
+	GOTOOLCHAIN=$(GO126) $(GO) test -race -count=1 ./...
+
+test-go125:
+	GOTOOLCHAIN=$(GO125) $(GO) test -race -count=1 ./...
+
+# The allocation tests are built without the race detector, which
+# allocates on its own.
+test-allocs:
+	GOTOOLCHAIN=$(GO126) $(GO) test -count=1 -run 'Allocs' ./...
+
+examples:
+	@set -e; for d in $(EXAMPLES) $(TOOLS); do \
+		echo "== $$d"; \
+		(cd $$d && GOTOOLCHAIN=$(GO126) $(GO) vet ./... && GOTOOLCHAIN=$(GO126) $(GO) build -o /dev/null ./...); \
+	done
+
+bench:
+	@mkdir -p bench
+	$(GO) test -run '^$$' -bench 'Request|NotFound' -benchmem -count $(BENCH_COUNT) . | tee bench/requests.txt
+	$(GO) test -run '^$$' -bench 'Scrape' -benchmem -benchtime 20x -count $(BENCH_COUNT) . | tee bench/scrape.txt
+	$(GO) test -run '^$$' -bench 'MemoryPerSeries' -benchtime 1x -count 3 . | tee bench/memory.txt
+	$(BENCHSTAT) bench/requests.txt bench/scrape.txt
+	cat bench/requests.txt bench/scrape.txt bench/memory.txt | (cd _tools/benchratio && $(GO) run .)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzRequest -fuzztime $(FUZZTIME) .
