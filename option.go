@@ -179,8 +179,8 @@ func WithGroupBy(g GroupBy) Option {
 }
 
 // WithDefaultLabels adds labels to every default metric and every decorator
-// metric of the instance, but not to info metrics. Static values become
-// constant labels; a func(*gin.Context) string value is evaluated per
+// metric of the instance, but not to info metrics. Static values are the
+// same on every series; a func(*gin.Context) string value is evaluated per
 // request, after the rest of the chain (see [Labels]).
 //
 // Default: none. Repeated use merges, a later value replacing an earlier one
