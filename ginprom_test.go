@@ -109,7 +109,7 @@ func TestNewInstrumentsEngine(t *testing.T) {
 	require.Equal(t, http.StatusOK, a.do(http.MethodGet, "/users/1").Code)
 	w := a.do(http.MethodGet, "/metrics")
 	assert.Equal(t, http.StatusOK, w.Code)
-	requireExposition(t, coreScraped(t, w.Body.String()), coreTotalHead+`gin_http_request_total{method="GET",status="200"} 1`+"\n", coreTotal)
+	coreScrape(w.Body.String()).require(t, coreTotalHead+`gin_http_request_total{method="GET",status="200"} 1`+"\n", coreTotal)
 	assert.Equal(t, map[string]uint64{`method="GET",path="/users/:id",status="200"`: 1},
 		samples(t, a.reg, coreDuration))
 }
@@ -624,7 +624,7 @@ func TestWithoutDefaults(t *testing.T) {
 	assert.Equal(t, []string{"core_app_info"}, families(t, a.reg))
 	w := a.do(http.MethodGet, "/metrics")
 	require.Equal(t, http.StatusOK, w.Code)
-	requireExposition(t, coreScraped(t, w.Body.String()),
+	coreScrape(w.Body.String()).require(t,
 		"# HELP core_app_info App info.\n# TYPE core_app_info gauge\ncore_app_info 1\n")
 }
 
@@ -700,7 +700,7 @@ func TestDefaultRegistry(t *testing.T) {
 	assert.Contains(t, names, "coredefaultreg_exporter_info")
 	assert.Contains(t, names, "coredefaultreg_http_request_total")
 	// The route serves the default gatherer, Go runtime metrics included.
-	assert.Contains(t, families(t, coreScraped(t, serve(r, http.MethodGet, "/metrics").Body.String())), "go_goroutines")
+	assert.Contains(t, coreScrape(serve(r, http.MethodGet, "/metrics").Body.String()).families(), "go_goroutines")
 }
 
 func TestSameAppTwiceOnOneRegistry(t *testing.T) {

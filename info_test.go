@@ -37,7 +37,7 @@ func TestInfo(t *testing.T) {
 			// Served on the metrics route.
 			w := a.do(http.MethodGet, "/metrics")
 			require.Equal(t, http.StatusOK, w.Code)
-			requireExposition(t, coreScraped(t, w.Body.String()), coreAppInfoHead+tt.want+"\n", "app_info")
+			coreScrape(w.Body.String()).require(t, coreAppInfoHead+tt.want+"\n", "app_info")
 		})
 	}
 }
@@ -68,9 +68,9 @@ func TestInfoWithoutDefaults(t *testing.T) {
 	a.m.Info("app_info", "Application info", nil)
 	w := a.do(http.MethodGet, "/metrics")
 	require.Equal(t, http.StatusOK, w.Code)
-	g := coreScraped(t, w.Body.String())
-	assert.Equal(t, []string{"app_info"}, families(t, g))
-	requireExposition(t, g, coreAppInfoHead+"app_info 1\n")
+	g := coreScrape(w.Body.String())
+	assert.Equal(t, []string{"app_info"}, g.families())
+	g.require(t, coreAppInfoHead+"app_info 1\n")
 }
 
 func TestInfoTwiceReuses(t *testing.T) {

@@ -4,35 +4,48 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"io"
 	"net"
 	"net/http"
-	"sort"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// coreScraped parses a scraped text exposition into a Gatherer, so that it
-// can be checked with requireExposition and families.
-func coreScraped(t testing.TB, body string) prometheus.Gatherer {
+// coreScrape is a scraped text exposition.
+type coreScrape string
+
+// require asserts that the exposition holds exactly the metrics of expected
+// in the named families (all families if none are named). It serves the
+// exposition to testutil.ScrapeAndCompare, which parses it as Prometheus
+// would.
+func (s coreScrape) require(t testing.TB, expected string, names ...string) {
 	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	parsed, err := p.TextToMetricFamilies(strings.NewReader(body))
-	require.NoError(t, err)
-	mfs := make([]*dto.MetricFamily, 0, len(parsed))
-	for _, mf := range parsed {
-		mfs = append(mfs, mf)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		_, _ = io.WriteString(w, string(s))
+	}))
+	defer srv.Close()
+	require.NoError(t, testutil.ScrapeAndCompare(srv.URL, strings.NewReader(expected), names...))
+}
+
+// families returns the names of the exposition's families, in order.
+func (s coreScrape) families() []string {
+	var names []string
+	for _, line := range strings.Split(string(s), "\n") {
+		if rest, ok := strings.CutPrefix(line, "# TYPE "); ok {
+			name, _, _ := strings.Cut(rest, " ")
+			names = append(names, name)
+		}
 	}
-	sort.Slice(mfs, func(i, j int) bool { return mfs[i].GetName() < mfs[j].GetName() })
-	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return mfs, nil })
+	return names
 }
 
 // coreAuth returns an Authorization header value for HTTP basic auth.
@@ -94,7 +107,7 @@ func TestWithPath(t *testing.T) {
 				assert.Equal(t, tt.serves, a.r.Routes()[0].Path)
 				w := a.do(http.MethodGet, tt.serves)
 				assert.Equal(t, http.StatusOK, w.Code)
-				requireExposition(t, coreScraped(t, w.Body.String()),
+				coreScrape(w.Body.String()).require(t,
 					coreInfoHead+`gin_exporter_info{version="`+ginprom.Version+`"} 1`+"\n", coreInfo)
 			}
 			for _, p := range tt.notFound {
@@ -115,11 +128,11 @@ func TestHandler(t *testing.T) {
 	other.GET("/raw", a.m.Handler())
 	w := serve(other, http.MethodGet, "/raw")
 	require.Equal(t, http.StatusOK, w.Code, "Handler is not behind the metrics middleware")
-	g := coreScraped(t, w.Body.String())
+	g := coreScrape(w.Body.String())
 	// Exactly the instance's registry: not client_golang's default one.
-	assert.Equal(t, families(t, a.reg), families(t, g))
-	assert.NotContains(t, families(t, g), "go_goroutines")
-	requireExposition(t, g, coreTotalHead+`gin_http_request_total{method="GET",status="200"} 1`+"\n", coreTotal)
+	assert.Equal(t, families(t, a.reg), g.families())
+	assert.NotContains(t, g.families(), "go_goroutines")
+	g.require(t, coreTotalHead+`gin_http_request_total{method="GET",status="200"} 1`+"\n", coreTotal)
 }
 
 func TestRegisterEndpoint(t *testing.T) {
@@ -145,7 +158,7 @@ func TestRegisterEndpoint(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := serve(tc.h, http.MethodGet, tc.path)
 			require.Equal(t, http.StatusOK, w.Code)
-			requireExposition(t, coreScraped(t, w.Body.String()),
+			coreScrape(w.Body.String()).require(t,
 				coreTotalHead+`gin_http_request_total{method="GET",status="200"} 1`+"\n", coreTotal)
 		})
 	}
@@ -347,9 +360,9 @@ func TestExposition(t *testing.T) {
 		assert.True(t, strings.HasPrefix(plain.Header().Get("Content-Type"), "text/plain; version=0.0.4"),
 			plain.Header().Get("Content-Type"))
 		assert.Empty(t, plain.Header().Get("Content-Encoding"))
-		g := coreScraped(t, plain.Body.String())
-		assert.Equal(t, []string{coreInfo, coreDuration, coreTotal}, families(t, g))
-		requireExposition(t, g, coreTotalHead+`gin_http_request_total{method="GET",status="200"} 1`+"\n", coreTotal)
+		g := coreScrape(plain.Body.String())
+		assert.Equal(t, []string{coreInfo, coreDuration, coreTotal}, g.families())
+		g.require(t, coreTotalHead+`gin_http_request_total{method="GET",status="200"} 1`+"\n", coreTotal)
 	})
 	t.Run("OpenMetrics on request", func(t *testing.T) {
 		w := a.do(http.MethodGet, "/metrics")
@@ -372,10 +385,10 @@ func TestExposition(t *testing.T) {
 	t.Run("name[] filters families", func(t *testing.T) {
 		w := a.do(http.MethodGet, "/metrics?name[]="+coreTotal)
 		require.Equal(t, http.StatusOK, w.Code)
-		assert.Equal(t, []string{coreTotal}, families(t, coreScraped(t, w.Body.String())))
+		assert.Equal(t, []string{coreTotal}, coreScrape(w.Body.String()).families())
 
 		w = a.do(http.MethodGet, "/metrics?name[]="+coreTotal+"&name[]="+coreInfo)
-		assert.Equal(t, []string{coreInfo, coreTotal}, families(t, coreScraped(t, w.Body.String())))
+		assert.Equal(t, []string{coreInfo, coreTotal}, coreScrape(w.Body.String()).families())
 	})
 }
 
@@ -416,7 +429,7 @@ func TestStartHTTPServer(t *testing.T) {
 
 			code, text := coreGet(t, "http://"+srv.Addr+tt.serves)
 			require.Equal(t, http.StatusOK, code)
-			requireExposition(t, coreScraped(t, text),
+			coreScrape(text).require(t,
 				coreTotalHead+`gin_http_request_total{method="GET",status="200"} 1`+"\n", coreTotal)
 			for _, p := range tt.notFound {
 				code, _ := coreGet(t, "http://"+srv.Addr+p)
