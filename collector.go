@@ -21,7 +21,7 @@ import (
 // duration counts over the group-by label. A request thus costs one bucket
 // increment and one addition to a sum, and nothing more.
 //
-// Every series is split into shards, one cache line apart, and a request
+// Every series is split into shards of whole cache lines, and a request
 // writes to the shard of its gin.Context. Gin keeps a pool of contexts per
 // processor, so requests running at the same time on different cores
 // mostly write to different shards, and do not fight over one cache line

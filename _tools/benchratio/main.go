@@ -2,9 +2,10 @@
 // and prints, as a Markdown table, the median of each benchmark and its
 // cost relative to the references measured in the same run:
 //
-//   - for a benchmark X/name with siblings X/bare and X/handrolled, the
-//     overhead over bare, and that overhead as a ratio of the hand-rolled
-//     overhead, (name - bare) / (handrolled - bare);
+//   - for a benchmark X/name with siblings X/bare and X/handrolled, its
+//     time as a ratio of bare's, the overhead over bare, and that overhead
+//     as a ratio of the hand-rolled overhead, (name - bare) / (handrolled -
+//     bare);
 //   - for a benchmark X/name with a sibling X/promhttp-same-registry, the
 //     time as a ratio of that sibling's;
 //   - any extra unit a benchmark reports (B/series), as is.
@@ -62,16 +63,18 @@ func main() {
 		os.Exit(1)
 	}
 
-	fmt.Println("| benchmark | runs | ns/op (median) | allocs/op | overhead over bare | ÷ hand-rolled overhead | other |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| benchmark | runs | ns/op (median) | allocs/op | × bare | overhead over bare | overhead ÷ hand-rolled overhead | other |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---|")
 	for _, name := range order {
 		ns := median(runs[name], "ns/op")
+		extra := others(runs[name])
 		dir := path.Dir(name)
-		over, ratio := "", ""
+		times, over, ratio := "", "", ""
 		bare, hasBare := runs[dir+"/bare"]
 		hand, hasHand := runs[dir+"/handrolled"]
-		if hasBare && hasHand {
+		if hasBare && hasHand && extra == "" {
 			b, h := median(bare, "ns/op"), median(hand, "ns/op")
+			times = fmt.Sprintf("%.2f", ns/b)
 			over = fmt.Sprintf("%+.1f ns", ns-b)
 			if h > b {
 				ratio = fmt.Sprintf("%.2f", (ns-b)/(h-b))
@@ -80,8 +83,8 @@ func main() {
 		if ref, ok := runs[dir+"/promhttp-same-registry"]; ok {
 			ratio = fmt.Sprintf("%.2f × promhttp", ns/median(ref, "ns/op"))
 		}
-		fmt.Printf("| %s | %d | %.1f | %s | %s | %s | %s |\n",
-			name, len(runs[name]), ns, allocs(runs[name]), over, ratio, others(runs[name]))
+		fmt.Printf("| %s | %d | %.1f | %s | %s | %s | %s | %s |\n",
+			name, len(runs[name]), ns, allocs(runs[name]), times, over, ratio, extra)
 	}
 }
 
