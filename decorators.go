@@ -2,6 +2,8 @@ package ginprom
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -63,7 +65,7 @@ func WithMetricObjectives(objectives map[float64]float64) MetricOption {
 // create series in advance, since their values are not known.
 //
 // Default: the series is created at construction, so that rate() and
-// increase() see its first increments.
+// increase() see its first increments. Repeated use changes nothing more.
 func WithoutInitialSeries() MetricOption {
 	return metricOptionFunc(func(c *metricConfig) { c.noInitial = true })
 }
@@ -93,8 +95,8 @@ type decorator struct {
 	// One of these is set, by kind.
 	counter   *prometheus.CounterVec
 	gauge     *prometheus.GaugeVec
-	summary   *prometheus.SummaryVec
-	histogram *prometheus.HistogramVec
+	summary   *summaryVec
+	histogram *histogramVec
 
 	// The one child of a metric whose label values are fixed.
 	counterChild  atomic.Pointer[prometheus.Counter]
@@ -107,9 +109,9 @@ type decorator struct {
 // taken after the rest of the chain, so label functions can read
 // c.Writer.Status(); for a panicking handler they see 500.
 //
-// r.GET("/items/:type", m.Counter("items_by_type", "Requests by item type.",
-//
-//	ginprom.Labels{"type": func(c *gin.Context) string { return c.Param("type") }}), handler)
+//	r.GET("/items/:type", m.Counter("items_by_type", "Requests by item type.",
+//		ginprom.Labels{"type": func(c *gin.Context) string { return c.Param("type") }}),
+//		handler)
 //
 // The metric is created and registered when Counter is called; the returned
 // handler may serve many routes, which share it. labels may be nil (see
@@ -221,7 +223,7 @@ func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels
 	if cfg.objectives != nil && kind != kindSummary {
 		panic(fmt.Sprintf("ginprom: %s: WithMetricObjectives applies to summaries only", where))
 	}
-	buckets := DefaultBuckets
+	buckets := slices.Clone(DefaultBuckets)
 	if cfg.buckets != nil {
 		checkBuckets(where+": WithMetricBuckets", cfg.buckets)
 		buckets = cfg.buckets
@@ -255,13 +257,25 @@ func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels
 			Name: name, Help: help,
 		}, names))
 	case kindSummary:
-		d.summary = register(m.reg, name, prometheus.NewSummaryVec(prometheus.SummaryOpts{
-			Name: name, Help: help, Objectives: cfg.objectives,
-		}, names))
+		d.summary = register(m.reg, name, &summaryVec{
+			SummaryVec: prometheus.NewSummaryVec(prometheus.SummaryOpts{
+				Name: name, Help: help, Objectives: cfg.objectives,
+			}, names),
+			objectives: cfg.objectives,
+		})
+		if !maps.Equal(d.summary.objectives, cfg.objectives) {
+			panic(fmt.Sprintf("ginprom: %s: a summary of that name is already registered with other objectives; make them the same, or choose another name", where))
+		}
 	case kindHistogram:
-		d.histogram = register(m.reg, name, prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: name, Help: help, Buckets: buckets,
-		}, names))
+		d.histogram = register(m.reg, name, &histogramVec{
+			HistogramVec: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+				Name: name, Help: help, Buckets: buckets,
+			}, names),
+			buckets: buckets,
+		})
+		if !slices.Equal(d.histogram.buckets, buckets) {
+			panic(fmt.Sprintf("ginprom: %s: a histogram of that name is already registered with other buckets; make them the same, or choose another name", where))
+		}
 	}
 	if d.fixed && !cfg.noInitial {
 		switch kind {
@@ -274,6 +288,20 @@ func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels
 		}
 	}
 	return d
+}
+
+// histogramVec and summaryVec are the collectors of histogram and summary
+// decorators. They keep the buckets and objectives, which the registry does
+// not compare, so that a decorator made again under the same name can be
+// checked against them.
+type histogramVec struct {
+	*prometheus.HistogramVec
+	buckets []float64
+}
+
+type summaryVec struct {
+	*prometheus.SummaryVec
+	objectives map[float64]float64
 }
 
 // afterChain is the handler of counters, summaries and histograms: it

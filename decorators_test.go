@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
@@ -1239,4 +1240,78 @@ func TestDecoratorRegisterDefaultRoutesSharingAMetricsPath(t *testing.T) {
 routed_total{method="GET",route="/status"} 1
 routed_total{method="POST",route="/metrics"} 1
 `), "routed_total"))
+}
+
+// TestDecoratorObservesTheChain: summaries and histograms observe the time
+// spent in the rest of the chain, at least what the handler measured
+// itself.
+func TestDecoratorObservesTheChain(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"histogram", "summary"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, ginprom.WithoutDefaults())
+			var observe gin.HandlerFunc
+			if kind == "summary" {
+				observe = a.m.Summary("slow_seconds", "Slow.", nil)
+			} else {
+				observe = a.m.Histogram("slow_seconds", "Slow.", nil)
+			}
+			var took time.Duration
+			a.r.GET("/slow", observe, coreSlow(&took))
+			a.do(http.MethodGet, "/slow")
+
+			require.Equal(t, map[string]uint64{"": 1}, samples(t, a.reg, "slow_seconds"))
+			assert.GreaterOrEqual(t, sums(t, a.reg, "slow_seconds")[""], took.Seconds())
+			if kind == "histogram" {
+				b := buckets(t, a.reg, "slow_seconds", "")
+				assert.Equal(t, uint64(0), b[0.025], "requests of at most 25 ms")
+				assert.Equal(t, uint64(1), b[10], "requests of at most 10 s")
+			}
+		})
+	}
+}
+
+// TestDecoratorOtherBucketsOrObjectivesPanic: the registry does not compare
+// buckets or objectives, so ginprom does: a histogram or summary made again
+// under the same name with other ones panics, with the same ones it is
+// reused.
+func TestDecoratorOtherBucketsOrObjectivesPanic(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithoutDefaults())
+	a.m.Histogram("h_seconds", "H.", nil, ginprom.WithMetricBuckets(1, 2))
+	assert.NotPanics(t, func() { a.m.Histogram("h_seconds", "H.", nil, ginprom.WithMetricBuckets(1, 2)) })
+	msg := decoPanic(t, func() { a.m.Histogram("h_seconds", "H.", nil, ginprom.WithMetricBuckets(5, 10)) })
+	assert.Contains(t, msg, `"h_seconds"`)
+	assert.Contains(t, msg, "buckets")
+
+	objectives := map[float64]float64{0.5: 0.05}
+	a.m.Summary("s_seconds", "S.", nil, ginprom.WithMetricObjectives(objectives))
+	assert.NotPanics(t, func() { a.m.Summary("s_seconds", "S.", nil, ginprom.WithMetricObjectives(objectives)) })
+	msg = decoPanic(t, func() { a.m.Summary("s_seconds", "S.", nil) })
+	assert.Contains(t, msg, `"s_seconds"`)
+	assert.Contains(t, msg, "objectives")
+}
+
+// TestDecoratorForeignCollectorLabelOrder: a collector registered by other
+// code under the decorator's definition is reused only if its labels come
+// in the order ginprom passes values in; otherwise values would land under
+// the wrong names.
+func TestDecoratorForeignCollectorLabelOrder(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithoutDefaults())
+	a.reg.MustRegister(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "swapped_total", Help: "C."}, []string{"b", "a"}))
+	msg := decoPanic(t, func() { a.m.Counter("swapped_total", "C.", ginprom.Labels{"a": "A", "b": "B"}) })
+	assert.Contains(t, msg, `"swapped_total"`)
+
+	a.reg.MustRegister(prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ordered_total", Help: "C."}, []string{"a", "b"}))
+	require.NotPanics(t, func() {
+		a.r.GET("/x", a.m.Counter("ordered_total", "C.", ginprom.Labels{"a": "A", "b": "B"}), ok)
+	})
+	a.do(http.MethodGet, "/x")
+	requireExposition(t, a.reg, `
+# HELP ordered_total C.
+# TYPE ordered_total counter
+ordered_total{a="A",b="B"} 1
+`, "ordered_total")
 }

@@ -6,6 +6,7 @@ import (
 	"log"
 	"net/http"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -142,7 +143,9 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // counted in the exceptions metric, and goes on unchanged to whatever
 // recovers it, such as gin.Recovery placed before it. A gin.Recovery placed
 // after it turns the panic into an ordinary 500 response before the
-// middleware sees it; that request counts as a 500, not as an exception.
+// middleware sees it; that request counts as a 500, not as an exception. A
+// request a handler passes on with engine.HandleContext is recorded once per
+// dispatch, each under its own route.
 func (m *Metrics) Middleware() gin.HandlerFunc {
 	if m.defaults == nil {
 		return func(c *gin.Context) { c.Next() }
@@ -215,12 +218,32 @@ func register[C prometheus.Collector](reg prometheus.Registerer, name string, c 
 	}
 	var are prometheus.AlreadyRegisteredError
 	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing
+		existing, ok := are.ExistingCollector.(C)
+		if !ok {
+			panic(fmt.Sprintf("ginprom: metric %q is already registered by a %T, another kind of metric or one ginprom did not make; choose another name", name, are.ExistingCollector))
 		}
-		panic(fmt.Sprintf("ginprom: metric %q is already registered as another kind of metric (%T); choose another name", name, are.ExistingCollector))
+		// The registry compares label names as a set; the values ginprom
+		// passes follow the order of its own descriptors.
+		if !slices.Equal(describe(existing), describe(c)) {
+			panic(fmt.Sprintf("ginprom: metric %q is already registered with its labels in another order; choose another name", name))
+		}
+		return existing
 	}
 	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: choose another name or make the definitions identical", name, err))
+}
+
+// describe returns the descriptions of what c describes, in order.
+func describe(c prometheus.Collector) []string {
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		c.Describe(ch)
+		close(ch)
+	}()
+	var descs []string
+	for d := range ch {
+		descs = append(descs, d.String())
+	}
+	return descs
 }
 
 // Request marks, kept in gin.Context.Keys under Metrics.key.
@@ -278,11 +301,15 @@ type tracker struct {
 
 func (t *tracker) handle(c *gin.Context) {
 	m := t.m
+	// What identifies the route is read before the chain runs: a handler
+	// may hand the context to engine.HandleContext, which resets it for
+	// another route.
 	pc := funcPC(c.Handler())
 	if pc == m.metricsPC || m.excluded(c) {
 		c.Next()
 		return
 	}
+	he := t.route(c.FullPath(), methodIndex(c.Request.Method), pc)
 	start := now()
 	returned := false
 	defer func() {
@@ -290,22 +317,22 @@ func (t *tracker) handle(c *gin.Context) {
 			// c.Next is unwinding from a panic. Record it and let it go
 			// on: recovering here and panicking again would cut the
 			// stack that gin.Recovery prints.
-			t.record(c, start, pc, true)
+			t.record(c, he, start, true)
 		}
 	}()
 	c.Next()
 	returned = true
-	t.record(c, start, pc, false)
+	t.record(c, he, start, false)
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an
 // array on the stack; more spill to the heap.
 const maxInlineLabels = 16
 
-// record records one request whose route's last handler is at pc.
+// record records one request of the route, method and handler of he.
 // panicked says that the handler panicked; a panic of a label function is
 // then dropped in favour of the handler's.
-func (t *tracker) record(c *gin.Context, start time.Duration, pc uintptr, panicked bool) {
+func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, panicked bool) {
 	elapsed := (now() - start).Seconds()
 	m, d := t.m, t.d
 	if m.marks(c) != 0 {
@@ -315,13 +342,11 @@ func (t *tracker) record(c *gin.Context, start time.Duration, pc uintptr, panick
 	if !panicked {
 		status = clampStatus(c.Writer.Status())
 	}
-	method := methodIndex(c.Request.Method)
-	fullPath := c.FullPath()
-	me := t.route(c, fullPath, method, pc)
-	if d.cached && me.pc == pc {
-		s := me.series(status)
+	method := he.method
+	if d.cached {
+		s := he.series(status)
 		if s == nil {
-			s = t.addSeries(me, method, status)
+			s = t.addSeries(he, status)
 		}
 		d.requests.observe(s, d.requests.shard(c), elapsed)
 		if panicked {
@@ -343,20 +368,14 @@ func (t *tracker) record(c *gin.Context, start time.Duration, pc uintptr, panick
 	}
 	lvs, rec := appendValues(append(lvs, methodNames[method], statusLabel(status)), d.labels, c)
 	counts := lvs
-	group := me.label
-	if fullPath != "" {
+	group := he.label
+	if he.matched {
 		var r any
 		switch d.groupBy.kind {
 		case groupPath:
 			group = repairUTF8(c.Request.URL.Path)
 		case groupFunc:
 			group, r = callLabel(d.groupBy.fn, c)
-		case groupHandler:
-			if pc != me.pc {
-				// The same middleware serves another engine with
-				// another handler on this route.
-				group = repairUTF8(c.HandlerName())
-			}
 		}
 		if rec == nil {
 			rec = r

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
@@ -920,4 +923,98 @@ func TestLintTypicalApp(t *testing.T) {
 	summary.r.GET("/a", ok)
 	summary.do(http.MethodGet, "/a")
 	requireLint(t, summary.reg)
+}
+
+// coreSlow is a handler that works for 30 ms and stores in *took how long
+// it ran by its own clock. The middleware's measurement encloses it.
+func coreSlow(took *time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		time.Sleep(30 * time.Millisecond) // the work being measured
+		*took = time.Since(start)
+		c.Status(http.StatusOK)
+	}
+}
+
+// TestDurationEnclosesTheChain: the duration is the time spent in the
+// handlers after the middleware, so it is at least what the handler
+// measured itself, and a 30 ms request lands above the 25 ms bucket.
+func TestDurationEnclosesTheChain(t *testing.T) {
+	t.Parallel()
+	const series = `method="GET",path="/slow",status="200"`
+	for _, summary := range []bool{false, true} {
+		name := "histogram"
+		var opts []ginprom.Option
+		if summary {
+			name = "summary"
+			opts = append(opts, ginprom.WithLatencySummary())
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, opts...)
+			var took time.Duration
+			a.r.GET("/slow", coreSlow(&took))
+			a.do(http.MethodGet, "/slow")
+
+			require.Equal(t, map[string]uint64{series: 1}, samples(t, a.reg, coreDuration))
+			assert.GreaterOrEqual(t, sums(t, a.reg, coreDuration)[series], took.Seconds())
+			if !summary {
+				b := buckets(t, a.reg, coreDuration, series)
+				assert.Equal(t, uint64(0), b[0.025], "requests of at most 25 ms")
+				assert.Equal(t, uint64(1), b[10], "requests of at most 10 s")
+			}
+		})
+	}
+}
+
+// TestHandleContextRecordsEachDispatch: a handler that hands the request
+// to engine.HandleContext runs a second route; each dispatch is recorded
+// under its own route, the first with the status the client got.
+func TestHandleContextRecordsEachDispatch(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	a.r.GET("/new", func(c *gin.Context) { c.String(http.StatusAccepted, "new") })
+	a.r.GET("/old", func(c *gin.Context) {
+		c.Request.URL.Path = "/new"
+		a.r.HandleContext(c)
+	})
+	require.Equal(t, http.StatusAccepted, a.do(http.MethodGet, "/old").Code)
+	assert.Equal(t, map[string]uint64{
+		`method="GET",path="/old",status="202"`: 1,
+		`method="GET",path="/new",status="202"`: 1,
+	}, samples(t, a.reg, coreDuration))
+}
+
+// TestDefaultBucketsAreCopied: metrics copy DefaultBuckets when they are
+// made, so changing the variable later does not reach them. Not parallel:
+// it changes a package variable, and restores it.
+func TestDefaultBucketsAreCopied(t *testing.T) {
+	saved := slices.Clone(ginprom.DefaultBuckets)
+	defer copy(ginprom.DefaultBuckets, saved)
+
+	a := newApp(t)
+	a.r.GET("/x", a.m.Histogram("x_seconds", "X.", nil), ok)
+	a.do(http.MethodGet, "/x")
+	ginprom.DefaultBuckets[0] = 100
+	a.do(http.MethodGet, "/x")
+
+	bounds := func(b map[float64]uint64) []float64 {
+		keys := slices.Collect(maps.Keys(b))
+		slices.Sort(keys)
+		return keys
+	}
+	want := saved // the exposition's +Inf bucket is implicit
+	assert.Equal(t, want, bounds(buckets(t, a.reg, coreDuration, `method="GET",path="/x",status="200"`)))
+	assert.Equal(t, want, bounds(buckets(t, a.reg, "x_seconds", "")))
+	requireLint(t, a.reg)
+}
+
+// TestWithRegistryTypedNil: a nil *prometheus.Registry keeps the default
+// registry, as a nil Registry does, instead of failing inside New.
+func TestWithRegistryTypedNil(t *testing.T) {
+	var reg *prometheus.Registry
+	require.NotPanics(t, func() {
+		ginprom.New(nil, ginprom.WithRegistry(reg), ginprom.WithDefaultsPrefix("typed_nil"))
+	})
+	assert.Contains(t, families(t, prometheus.DefaultGatherer), "typed_nil_exporter_info")
 }

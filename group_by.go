@@ -53,31 +53,20 @@ var (
 // value makes a series, so fn should map requests onto a small set; wrap it
 // in [LimitValues] to enforce a bound.
 //
-// GroupByFunc panics if label is not a valid label name or is "method" or
-// "status", or if fn is nil.
+// GroupByFunc panics if label is not a valid label name or is one the
+// default metrics use themselves ("method", "status", and "le" and
+// "quantile" of histograms and summaries), or if fn is nil.
 func GroupByFunc(label string, fn func(c *gin.Context) string) GroupBy {
-	if !validLabelName(label) || label == "method" || label == "status" {
-		panic(fmt.Sprintf("ginprom: GroupByFunc(%q, ...): the label name must be a valid label name other than \"method\" and \"status\"", label))
+	switch {
+	case !validLabelName(label):
+		panic(fmt.Sprintf("ginprom: GroupByFunc(%q, ...): not a valid label name; use ASCII letters, digits and '_', not beginning with a digit or \"__\"", label))
+	case label == "method" || label == "status" || label == "le" || label == "quantile":
+		panic(fmt.Sprintf("ginprom: GroupByFunc(%q, ...): the default metrics use that label name themselves; choose another", label))
 	}
 	if fn == nil {
 		panic(fmt.Sprintf("ginprom: GroupByFunc(%q, nil): the function is nil", label))
 	}
 	return GroupBy{kind: groupFunc, label: label, fn: fn}
-}
-
-// String returns the group-by's label name and kind, for messages.
-func (g GroupBy) String() string {
-	switch g.kind {
-	case groupRoute:
-		return "GroupByRoute"
-	case groupPath:
-		return "GroupByPath"
-	case groupHandler:
-		return "GroupByHandler"
-	case groupFunc:
-		return fmt.Sprintf("GroupByFunc(%q)", g.label)
-	}
-	return "GroupBy{}"
 }
 
 // perRoute reports whether the label value is the same for every request of

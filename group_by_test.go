@@ -219,6 +219,8 @@ func TestGroupByFuncPanicsOnBadArguments(t *testing.T) {
 		{"empty", "", coreTenant, `""`},
 		{"method", "method", coreTenant, `"method"`},
 		{"status", "status", coreTenant, `"status"`},
+		{"histogram bucket label", "le", coreTenant, `"le"`},
+		{"summary quantile label", "quantile", coreTenant, `"quantile"`},
 		{"nil func", "tenant", nil, "nil"},
 	}
 	for _, tt := range tests {

@@ -107,6 +107,34 @@ func samples(t testing.TB, g prometheus.Gatherer, name string) map[string]uint64
 	return out
 }
 
+// sums returns, for the histogram or summary family name, the sample sum
+// of each series, keyed as samples keys them.
+func sums(t testing.TB, g prometheus.Gatherer, name string) map[string]float64 {
+	t.Helper()
+	mfs, err := g.Gather()
+	require.NoError(t, err)
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			var pairs []string
+			for _, l := range m.GetLabel() {
+				pairs = append(pairs, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			sort.Strings(pairs)
+			key := strings.Join(pairs, ",")
+			if h := m.GetHistogram(); h != nil {
+				out[key] = h.GetSampleSum()
+			} else {
+				out[key] = m.GetSummary().GetSampleSum()
+			}
+		}
+	}
+	return out
+}
+
 // buckets returns the cumulative bucket counts of the one series of the
 // histogram family name whose labels are labels (as samples keys them),
 // keyed by upper bound.

@@ -306,8 +306,9 @@ func clampStatus(code int) int {
 	return code
 }
 
-// statusLabel returns the decimal label value of a clamped status code.
+// statusLabel returns the decimal label value of a status code that
+// clampStatus returned.
 func statusLabel(code int) string {
-	i := (clampStatus(code) - 100) * 3
+	i := (code - 100) * 3
 	return statusDigits[i : i+3]
 }

@@ -3,6 +3,8 @@ package ginprom
 import (
 	"fmt"
 	"math"
+	"reflect"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,9 +31,11 @@ const DefaultPath = "/metrics"
 const DefaultPrefix = "gin"
 
 // DefaultBuckets are the upper bounds, in seconds, of the default duration
-// histogram unless [WithBuckets] says otherwise. They are the buckets of the
+// histogram unless [WithBuckets] says otherwise, and of histogram decorators
+// unless [WithMetricBuckets] says otherwise. They are the buckets of the
 // Python client, so dashboards written for prometheus_flask_exporter keep
-// working.
+// working. Metrics copy them when they are made: changing DefaultBuckets
+// changes only the metrics made afterwards.
 var DefaultBuckets = []float64{.005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2.5, 5, 7.5, 10}
 
 // An Option configures [New]. Options are applied in order; where two set
@@ -71,7 +75,7 @@ func newConfig(opts []Option) *config {
 		registry: defaultRegistry{prometheus.DefaultRegisterer, prometheus.DefaultGatherer},
 		path:     DefaultPath,
 		prefix:   DefaultPrefix,
-		buckets:  DefaultBuckets,
+		buckets:  slices.Clone(DefaultBuckets),
 		groupBy:  GroupByRoute,
 	}
 	for i, o := range opts {
@@ -88,11 +92,11 @@ func newConfig(opts []Option) *config {
 // keeps tests apart.
 //
 // Default: client_golang's prometheus.DefaultRegisterer and
-// prometheus.DefaultGatherer. A nil reg keeps the default; the last
-// WithRegistry wins.
+// prometheus.DefaultGatherer. A nil reg, or a nil pointer in reg, keeps the
+// default; the last WithRegistry wins.
 func WithRegistry(reg Registry) Option {
 	return optionFunc(func(c *config) {
-		if reg != nil {
+		if !isNil(reg) {
 			c.registry = reg
 		}
 	})
@@ -138,7 +142,7 @@ func WithDefaultsPrefix(prefix string) Option {
 // [Metrics.Instrument]. Decorators, info metrics and the metrics route still
 // work.
 //
-// Default: the default metrics are on.
+// Default: the default metrics are on. Repeated use changes nothing more.
 func WithoutDefaults() Option {
 	return optionFunc(func(c *config) { c.noDefaults = true })
 }
@@ -160,7 +164,8 @@ func WithBuckets(buckets ...float64) Option {
 // WithLatencySummary makes the default duration metric a summary, which
 // exposes only a count and a sum of seconds, instead of a histogram.
 //
-// Default: a histogram with [DefaultBuckets].
+// Default: a histogram with [DefaultBuckets]. Repeated use changes nothing
+// more.
 func WithLatencySummary() Option {
 	return optionFunc(func(c *config) { c.summary = true })
 }
@@ -183,8 +188,8 @@ func WithGroupBy(g GroupBy) Option {
 // same on every series; a func(*gin.Context) string value is evaluated per
 // request, after the rest of the chain (see [Labels]).
 //
-// Default: none. Repeated use merges, a later value replacing an earlier one
-// of the same name. New panics on an invalid label name, a name the default
+// Default: none. Nil or empty labels change nothing. Repeated use merges, a
+// later value replacing an earlier one of the same name. New panics on an invalid label name, a name the default
 // metrics use themselves (method, status, the group-by label, le, quantile)
 // or a value of an unsupported type.
 func WithDefaultLabels(labels Labels) Option {
@@ -234,6 +239,19 @@ func (c *config) check() {
 		panic(fmt.Sprintf("ginprom: WithDefaultsPrefix(%q): a prefix may hold only ASCII letters, digits, '_' and ':', and may not begin with a digit", c.prefix))
 	}
 	checkBuckets("WithBuckets", c.buckets)
+}
+
+// isNil reports whether v is nil, or an interface holding a nil pointer,
+// map, slice, channel or function.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }
 
 func checkBuckets(option string, buckets []float64) {

@@ -1,59 +1,65 @@
 package ginprom
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
-
-	"github.com/gin-gonic/gin"
 )
 
 // The default-metrics middleware resolves its series once per route,
-// method and status, and keeps them in this cache. Readers
-// take no lock: every level is an atomic pointer to data that is replaced,
-// never modified. Writers take a mutex, and only when a route, method or
+// method, handler and status, and keeps them in this cache. Readers take no
+// lock: every level is an atomic pointer to data that is replaced, never
+// modified. Writers take a mutex, and only when a route, method, handler or
 // status is seen for the first time.
 //
 // The cache is bounded by what the application registers, not by what
 // clients send: the routes are Gin's route templates plus one entry for
-// unmatched requests (full path ""), methods are clamped to numMethods, and
-// statuses to 100-999.
+// unmatched requests (full path ""), methods are clamped to numMethods,
+// handlers are those of the routes, and statuses are clamped to 100-999.
 
 // routeEntry is one route template.
 type routeEntry struct {
-	methods [numMethods]atomic.Pointer[methodEntry]
+	// methods holds, per method, one entry per last handler. One
+	// middleware may serve several engines, whose routes of one path and
+	// method may end in different handlers; usually there is one entry.
+	methods [numMethods]atomic.Pointer[[]*handlerEntry]
 }
 
-// methodEntry is one route and method.
-type methodEntry struct {
-	// label is the group-by value when it is fixed per route and method
-	// (GroupByRoute, GroupByHandler), or Unmatched. pc is the code address
-	// of the route's last handler, from which Gin derives the handler name.
-	// One middleware may serve several engines, whose routes of one path
-	// and method may end in different handlers: the cached series serve
-	// only the requests whose handler is at pc.
-	label string
-	pc    uintptr
-	mu    sync.Mutex                    // serialises additions to series
-	list  atomic.Pointer[[]seriesEntry] // replaced, never modified
+// handlerEntry is one route, method and last handler.
+type handlerEntry struct {
+	// pc is the code address of the route's last handler; method is the
+	// method's index; matched says that a route matched (the full path is
+	// not ""). label is the group-by value when it is fixed per route and
+	// handler (GroupByRoute, GroupByHandler), or Unmatched.
+	pc      uintptr
+	method  int
+	matched bool
+	label   string
+	mu      sync.Mutex                    // serialises additions to list
+	list    atomic.Pointer[[]seriesEntry] // replaced, never modified
 }
 
-// seriesEntry is the series of one route, method and status.
+// seriesEntry is the series of one route, method, handler and status.
 type seriesEntry struct {
 	status int
 	series *series
 }
 
-// route returns the entry of the request's route and method, making it on
-// first sight.
-func (t *tracker) route(c *gin.Context, fullPath string, method int, pc uintptr) *methodEntry {
+// route returns the entry of the request's route, method and last handler,
+// making it on first sight.
+func (t *tracker) route(fullPath string, method int, pc uintptr) *handlerEntry {
 	r := (*t.routes.Load())[fullPath]
 	if r == nil {
 		r = t.addRoute(fullPath)
 	}
-	if me := r.methods[method].Load(); me != nil {
-		return me
+	if list := r.methods[method].Load(); list != nil {
+		for _, he := range *list {
+			if he.pc == pc {
+				return he
+			}
+		}
 	}
-	return t.addMethod(c, r, fullPath, method, pc)
+	return t.addHandler(r, fullPath, method, pc)
 }
 
 func (t *tracker) addRoute(fullPath string) *routeEntry {
@@ -73,27 +79,40 @@ func (t *tracker) addRoute(fullPath string) *routeEntry {
 	return r
 }
 
-func (t *tracker) addMethod(c *gin.Context, r *routeEntry, fullPath string, method int, pc uintptr) *methodEntry {
-	me := &methodEntry{label: Unmatched, pc: pc}
-	if fullPath != "" {
-		switch t.d.groupBy.kind {
-		case groupRoute:
-			me.label = repairUTF8(fullPath)
-		case groupHandler:
-			me.label = repairUTF8(c.HandlerName())
+func (t *tracker) addHandler(r *routeEntry, fullPath string, method int, pc uintptr) *handlerEntry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var old []*handlerEntry
+	if list := r.methods[method].Load(); list != nil {
+		old = *list
+	}
+	for _, he := range old {
+		if he.pc == pc {
+			return he
 		}
 	}
-	me.list.Store(&[]seriesEntry{})
-	if r.methods[method].CompareAndSwap(nil, me) {
-		return me
+	he := &handlerEntry{pc: pc, method: method, matched: fullPath != "", label: Unmatched}
+	if he.matched {
+		switch t.d.groupBy.kind {
+		case groupRoute:
+			he.label = repairUTF8(fullPath)
+		case groupHandler:
+			// What c.HandlerName() returns, taken from the address read
+			// before the chain ran, as HandleContext may change the
+			// context's handlers.
+			he.label = repairUTF8(runtime.FuncForPC(pc).Name())
+		}
 	}
-	return r.methods[method].Load()
+	he.list.Store(&[]seriesEntry{})
+	list := append(append(make([]*handlerEntry, 0, len(old)+1), old...), he)
+	r.methods[method].Store(&list)
+	return he
 }
 
-// series returns the children for status, or nil if they are not cached
-// yet. A route sees few statuses; a linear scan beats hashing.
-func (me *methodEntry) series(status int) *series {
-	for _, e := range *me.list.Load() {
+// series returns the series for status, or nil if it is not cached yet. A
+// route sees few statuses; a linear scan beats hashing.
+func (he *handlerEntry) series(status int) *series {
+	for _, e := range *he.list.Load() {
 		if e.status == status {
 			return e.series
 		}
@@ -101,16 +120,16 @@ func (me *methodEntry) series(status int) *series {
 	return nil
 }
 
-func (t *tracker) addSeries(me *methodEntry, method, status int) *series {
-	me.mu.Lock()
-	defer me.mu.Unlock()
-	if s := me.series(status); s != nil {
+func (t *tracker) addSeries(he *handlerEntry, status int) *series {
+	he.mu.Lock()
+	defer he.mu.Unlock()
+	if s := he.series(status); s != nil {
 		return s
 	}
-	lvs := append([]string{methodNames[method], statusLabel(status)}, t.d.values...)
-	s := t.d.requests.lookup(append(lvs, me.label))
-	old := *me.list.Load()
+	lvs := append([]string{methodNames[he.method], statusLabel(status)}, t.d.values...)
+	s := t.d.requests.lookup(append(lvs, he.label))
+	old := *he.list.Load()
 	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status, s})
-	me.list.Store(&list)
+	he.list.Store(&list)
 	return s
 }

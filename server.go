@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"reflect"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -48,7 +47,7 @@ func (m *Metrics) serveMetrics(c *gin.Context) {
 //
 // RegisterEndpoint panics if router is nil or path does not begin with "/".
 func (m *Metrics) RegisterEndpoint(path string, router gin.IRoutes) {
-	if router == nil || reflect.ValueOf(router).Kind() == reflect.Pointer && reflect.ValueOf(router).IsNil() {
+	if isNil(router) {
 		panic("ginprom: RegisterEndpoint: the router is nil")
 	}
 	if path == "" || path[0] != '/' {
