@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/gin-contrib/ginprom"
@@ -67,7 +68,7 @@ func newRouter(user, password string) *gin.Engine {
 	// the first 20 types and folds any further ones into "<overflow>".
 	byType := m.Counter("items_requests", "Requests for items, by item type and status.", ginprom.Labels{
 		"type":   ginprom.LimitValues(20, func(c *gin.Context) string { return c.Param("type") }),
-		"status": func(c *gin.Context) string { return http.StatusText(c.Writer.Status()) },
+		"status": func(c *gin.Context) string { return strconv.Itoa(c.Writer.Status()) },
 	})
 	r.GET("/items/:type", byType, func(c *gin.Context) {
 		if c.Param("type") == "secret" {
