@@ -143,7 +143,8 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // counted in the exceptions metric, and goes on unchanged to whatever
 // recovers it, such as gin.Recovery placed before it. A gin.Recovery placed
 // after it turns the panic into an ordinary 500 response before the
-// middleware sees it; that request counts as a 500, not as an exception. A
+// middleware sees it; that request counts as a 500, not as an exception, and
+// in Gin's debug mode the middleware warns of such a route. A
 // request a handler passes on with engine.HandleContext is recorded once per
 // dispatch, each under its own route.
 func (m *Metrics) Middleware() gin.HandlerFunc {
@@ -309,7 +310,7 @@ func (t *tracker) handle(c *gin.Context) {
 		c.Next()
 		return
 	}
-	he := t.route(c.FullPath(), methodIndex(c.Request.Method), pc)
+	he := t.route(c, c.FullPath(), methodIndex(c.Request.Method), pc)
 	start := now()
 	returned := false
 	defer func() {

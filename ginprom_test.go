@@ -1018,3 +1018,33 @@ func TestWithRegistryTypedNil(t *testing.T) {
 	})
 	assert.Contains(t, families(t, prometheus.DefaultGatherer), "typed_nil_exporter_info")
 }
+
+// TestWarnsOfRecoveryAfterMiddleware: in debug mode, the first request to a
+// route whose gin.Recovery runs after the ginprom middleware warns that its
+// panics are not counted as exceptions. Not parallel: it changes Gin's mode
+// and writer.
+func TestWarnsOfRecoveryAfterMiddleware(t *testing.T) {
+	oldMode, oldWriter := gin.Mode(), gin.DefaultWriter
+	t.Cleanup(func() {
+		gin.SetMode(oldMode)
+		gin.DefaultWriter = oldWriter
+	})
+	var out bytes.Buffer
+	gin.DefaultWriter = &out
+	gin.SetMode(gin.DebugMode)
+
+	r := gin.New()
+	r.Use(coreRecovery()) // before ginprom: no warning for the other routes
+	ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))
+	r.GET("/inner", coreRecovery(), coreBoom)
+	r.GET("/plain", ok)
+	out.Reset()
+
+	serve(r, http.MethodGet, "/plain")
+	assert.NotContains(t, out.String(), "[WARNING] ginprom")
+	serve(r, http.MethodGet, "/inner")
+	assert.Contains(t, out.String(), "[WARNING] ginprom: GET /inner runs gin.Recovery after the ginprom middleware")
+	out.Reset()
+	serve(r, http.MethodGet, "/inner")
+	assert.Empty(t, out.String(), "the warning comes once per route")
+}

@@ -1,9 +1,13 @@
 package ginprom
 
 import (
+	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/gin-gonic/gin"
 )
 
 // The default-metrics middleware resolves its series once per route,
@@ -47,7 +51,7 @@ type seriesEntry struct {
 
 // route returns the entry of the request's route, method and last handler,
 // making it on first sight.
-func (t *tracker) route(fullPath string, method int, pc uintptr) *handlerEntry {
+func (t *tracker) route(c *gin.Context, fullPath string, method int, pc uintptr) *handlerEntry {
 	r := (*t.routes.Load())[fullPath]
 	if r == nil {
 		r = t.addRoute(fullPath)
@@ -59,7 +63,7 @@ func (t *tracker) route(fullPath string, method int, pc uintptr) *handlerEntry {
 			}
 		}
 	}
-	return t.addHandler(r, fullPath, method, pc)
+	return t.addHandler(c, r, fullPath, method, pc)
 }
 
 func (t *tracker) addRoute(fullPath string) *routeEntry {
@@ -79,7 +83,7 @@ func (t *tracker) addRoute(fullPath string) *routeEntry {
 	return r
 }
 
-func (t *tracker) addHandler(r *routeEntry, fullPath string, method int, pc uintptr) *handlerEntry {
+func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, method int, pc uintptr) *handlerEntry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var old []*handlerEntry
@@ -104,6 +108,9 @@ func (t *tracker) addHandler(r *routeEntry, fullPath string, method int, pc uint
 		}
 	}
 	he.list.Store(&[]seriesEntry{})
+	if he.matched && gin.IsDebugging() {
+		warnRecoveryAfter(c)
+	}
 	list := append(append(make([]*handlerEntry, 0, len(old)+1), old...), he)
 	r.methods[method].Store(&list)
 	return he
@@ -132,4 +139,27 @@ func (t *tracker) addSeries(he *handlerEntry, status int) *series {
 	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status, s})
 	he.list.Store(&list)
 	return s
+}
+
+// warnRecoveryAfter warns, in Gin's debug mode, when the route of c runs a
+// gin.Recovery after the ginprom middleware: that Recovery answers a
+// handler's panic before ginprom sees it, so the panic shows as an ordinary
+// 500 response, not as an exception. It runs once per route.
+func warnRecoveryAfter(c *gin.Context) {
+	const (
+		middleware = "github.com/gin-contrib/ginprom.(*tracker).handle"
+		recovery   = "github.com/gin-gonic/gin.CustomRecoveryWithWriter."
+	)
+	seen := false
+	for _, name := range c.HandlerNames() {
+		switch {
+		case strings.HasPrefix(name, middleware):
+			seen = true
+		case seen && strings.HasPrefix(name, recovery):
+			fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %s %s runs gin.Recovery after the ginprom middleware, "+
+				"so its panics are counted as 500 responses, not as exceptions; register gin.Recovery before ginprom, as gin.Default does.\n",
+				c.Request.Method, c.FullPath())
+			return
+		}
+	}
 }
