@@ -330,7 +330,7 @@ func (d *decorator) afterChain(c *gin.Context) {
 func (d *decorator) record(c *gin.Context, start time.Duration, panicked bool) {
 	var elapsed float64
 	if d.kind != kindCounter {
-		elapsed = (now() - start).Seconds()
+		elapsed = seconds(now() - start)
 	}
 	if d.m.marks(c)&markNoMetrics != 0 {
 		return
