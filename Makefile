@@ -1,7 +1,8 @@
 # make run    starts the example app, metrics on http://localhost:8080/metrics
 # make test   runs every check: formatting, vet, the tests with the race
-#             detector on Go 1.26 and Go 1.25, the allocation tests, the fuzz
-#             seed corpus, and the examples' builds
+#             detector on Go 1.26 and Go 1.25 (with the fuzz seed corpus),
+#             the allocation tests, the tests against the newest Gin and
+#             client_golang, and the examples' builds
 # make bench  measures the request path against bare Gin and a hand-rolled
 #             client_golang middleware, and prints benchstat and ratio tables
 # make fuzz   fuzzes the request path for FUZZTIME
@@ -11,6 +12,10 @@ GO        ?= go
 # one through the module proxy.
 GO126     ?= go1.26.8
 GO125     ?= go1.25.14
+# go.mod asks for the lowest versions that work; test-newest checks the
+# newest ones too, in a copy of the tree.
+NEWEST_GIN           ?= v1.12.0
+NEWEST_CLIENT_GOLANG ?= v1.25.0
 BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCH_COUNT ?= 10
 FUZZTIME  ?= 10m
@@ -18,12 +23,12 @@ FUZZTIME  ?= 10m
 EXAMPLES := $(patsubst %/go.mod,%,$(wildcard _examples/*/go.mod))
 TOOLS    := $(patsubst %/go.mod,%,$(wildcard _tools/*/go.mod))
 
-.PHONY: run test fmt vet test-go126 test-go125 test-allocs examples bench fuzz
+.PHONY: run test fmt vet test-go126 test-go125 test-allocs test-newest examples bench fuzz
 
 run:
 	cd _examples/basic && $(GO) run .
 
-test: fmt vet test-go126 test-go125 test-allocs examples
+test: fmt vet test-go126 test-go125 test-allocs test-newest examples
 
 fmt:
 	@unformatted=$$(gofmt -l .); \
@@ -42,6 +47,15 @@ test-go125:
 # allocates on its own.
 test-allocs:
 	GOTOOLCHAIN=$(GO126) $(GO) test -count=1 -run 'Allocs' ./...
+
+test-newest:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	tar --exclude=./.git --exclude=./bench -cf - . | tar -C "$$tmp" -xf -; \
+	cd "$$tmp"; \
+	echo "== gin $(NEWEST_GIN), client_golang $(NEWEST_CLIENT_GOLANG)"; \
+	GOTOOLCHAIN=$(GO126) $(GO) get github.com/gin-gonic/gin@$(NEWEST_GIN) github.com/prometheus/client_golang@$(NEWEST_CLIENT_GOLANG); \
+	GOTOOLCHAIN=$(GO126) $(GO) mod tidy; \
+	GOTOOLCHAIN=$(GO126) $(GO) test -race -count=1 ./...
 
 examples:
 	@set -e; for d in $(EXAMPLES) $(TOOLS); do \

@@ -227,7 +227,7 @@ func BenchmarkMemoryPerSeries(b *testing.B) {
 			r.Use(handRolled(prometheus.NewRegistry()))
 			return r
 		},
-		"bare": gin.New,
+		"bare": func() *gin.Engine { return gin.New() },
 	}
 	codes := [statuses]int{200, 404, 500}
 	for _, name := range []string{"bare", "handrolled", "ginprom"} {
