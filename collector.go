@@ -23,10 +23,10 @@ import (
 //
 // Every series is split into shards of whole cache lines, and a request
 // writes to the shard of its gin.Context. Gin keeps a pool of contexts per
-// processor, so requests running at the same time on different cores
-// mostly write to different shards, and do not fight over one cache line
-// as they would over a client_golang histogram. The shards are summed at
-// scrape time.
+// processor, so requests running at the same time on different cores run on
+// different contexts; those that collide on one shard move apart (see
+// observe), and then do not fight over one cache line as they would over a
+// client_golang histogram. The shards are summed at scrape time.
 type requestCollector struct {
 	duration *prometheus.Desc
 	total    *prometheus.Desc
@@ -137,25 +137,28 @@ func (rc *requestCollector) hash(lvs []string) uint64 {
 	return h
 }
 
-// shard returns the shard that requests on c write to.
-func (rc *requestCollector) shard(c *gin.Context) int {
+// shard returns the shard that requests on c write to, and, when there is
+// more than one, the slot that remembers it and the slot's entry.
+func (rc *requestCollector) shard(c *gin.Context) (sh int, slot *atomic.Uint64, entry uint64) {
 	if rc.shards == 1 {
-		return 0
+		return 0, nil, 0
 	}
 	// The address only identifies the context; it is never turned back
 	// into a pointer.
 	addr := uint64(uintptr(unsafe.Pointer(c)))
-	slot := &rc.slots[(addr*0x9e3779b97f4a7c15)>>58]
-	if v := slot.Load(); v>>8 == addr {
-		return int(v & 0xff)
+	slot = &rc.slots[(addr*0x9e3779b97f4a7c15)>>58]
+	if entry = slot.Load(); entry>>8 == addr {
+		return int(entry & 0xff), slot, entry
 	}
-	sh := int(rc.next.Add(1) % uint32(rc.shards))
-	slot.Store(addr<<8 | uint64(sh))
-	return sh
+	sh = int(rc.next.Add(1) % uint32(rc.shards))
+	entry = addr<<8 | uint64(sh)
+	slot.Store(entry)
+	return sh, slot, entry
 }
 
-// observe records one request of v seconds in shard sh of s.
-func (rc *requestCollector) observe(s *series, sh int, v float64) {
+// observe records one request on c of v seconds in s.
+func (rc *requestCollector) observe(c *gin.Context, s *series, v float64) {
+	sh, slot, entry := rc.shard(c)
 	w := s.words[sh*rc.stride : (sh+1)*rc.stride]
 	i := len(rc.bounds)
 	for j, b := range rc.bounds {
@@ -169,6 +172,13 @@ func (rc *requestCollector) observe(s *series, sh int, v float64) {
 		old := w[0].Load()
 		if w[0].CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
 			return
+		}
+		// Another request wrote to this shard at the same instant: two
+		// contexts running side by side share it, as happens when shards
+		// were handed to contexts that are gone. Move this context to the
+		// next shard for its later requests, so that they spread out.
+		if slot != nil {
+			slot.CompareAndSwap(entry, entry&^0xff|uint64((sh+1)%rc.shards))
 		}
 	}
 }

@@ -354,7 +354,7 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, 
 		if s == nil {
 			s = t.addSeries(he, status)
 		}
-		d.requests.observe(s, d.requests.shard(c), elapsed)
+		d.requests.observe(c, s, elapsed)
 		if panicked {
 			lvs := append([]string{methodNames[method], statusLabel(status)}, d.values...)
 			d.exceptions.WithLabelValues(lvs...).Inc()
@@ -387,7 +387,7 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, 
 			rec = r
 		}
 	}
-	d.requests.observe(d.requests.lookup(append(lvs, group)), d.requests.shard(c), elapsed)
+	d.requests.observe(c, d.requests.lookup(append(lvs, group)), elapsed)
 	if panicked {
 		d.exceptions.WithLabelValues(counts...).Inc()
 	} else if rec != nil {
