@@ -86,9 +86,10 @@ func upperBounds(buckets []float64) []float64 {
 
 // series is one combination of label values of the duration metric.
 type series struct {
-	lvs   []string        // method, status, per-request default labels, group-by value
-	words []atomic.Uint64 // shards*stride words, laid out as described at stride
-	next  *series         // another series whose label values hash alike
+	lvs      []string        // method, status, default labels, group-by value
+	countKey uint64          // hash of lvs without the group-by value, the counter's
+	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
+	next     *series         // another series whose label values hash alike
 }
 
 // lookup returns the series of the label values, making it on first sight.
@@ -125,6 +126,7 @@ func (rc *requestCollector) add(h uint64, lvs []string) *series {
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
+	s.countKey = rc.hash(s.lvs[:len(s.lvs)-1])
 	rc.index.Store(h, s)
 	return s
 }
@@ -196,8 +198,9 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	type total struct {
 		lvs   []string
 		count uint64
+		next  *total // another total whose label values hash alike
 	}
-	totals := map[string]*total{}
+	totals := map[uint64]*total{}
 	var order []*total
 	cumulative := make([]uint64, len(rc.bounds)+1)
 	rc.index.Range(func(_, v any) bool {
@@ -218,11 +221,13 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- rc.durationMetric(s.lvs, count, sum, cumulative)
 
 			countLVs := s.lvs[:len(s.lvs)-1]
-			key := strings.Join(countLVs, "\xff")
-			t := totals[key]
+			t := totals[s.countKey]
+			for t != nil && !slices.Equal(t.lvs, countLVs) {
+				t = t.next
+			}
 			if t == nil {
-				t = &total{lvs: countLVs}
-				totals[key] = t
+				t = &total{lvs: countLVs, next: totals[s.countKey]}
+				totals[s.countKey] = t
 				order = append(order, t)
 			}
 			t.count += count
