@@ -82,19 +82,6 @@ func decoRequireSeries(t testing.TB, g prometheus.Gatherer, k decoKind, name, he
 	requireExposition(t, g, b.String(), name)
 }
 
-// decoKey keys a series by its labels, as samples does.
-func decoKey[L interface {
-	GetName() string
-	GetValue() string
-}](labels []L) string {
-	pairs := make([]string, 0, len(labels))
-	for _, l := range labels {
-		pairs = append(pairs, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-	}
-	sort.Strings(pairs)
-	return strings.Join(pairs, ",")
-}
-
 // decoValue returns the value of the counter or gauge series of family name
 // whose labels are labels, and whether the series exists. It reports
 // failures with assert, so handlers running on other goroutines may call it.
@@ -109,7 +96,7 @@ func decoValue(t testing.TB, g prometheus.Gatherer, name, labels string) (float6
 			continue
 		}
 		for _, m := range mf.GetMetric() {
-			if decoKey(m.GetLabel()) != labels {
+			if seriesKey(m.GetLabel()) != labels {
 				continue
 			}
 			if c := m.GetCounter(); c != nil {

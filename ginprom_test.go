@@ -92,6 +92,22 @@ func coreServeLax(h http.Handler, method, target string) *coreLaxWriter {
 // coreRecovery is gin.Recovery writing its report nowhere.
 func coreRecovery() gin.HandlerFunc { return gin.RecoveryWithWriter(io.Discard) }
 
+// coreGinOutput switches Gin to mode and captures what it writes to
+// gin.DefaultWriter, until the test ends. Tests that call it change global
+// state and must not run in parallel.
+func coreGinOutput(t testing.TB, mode string) *bytes.Buffer {
+	t.Helper()
+	oldMode, oldWriter := gin.Mode(), gin.DefaultWriter
+	t.Cleanup(func() {
+		gin.SetMode(oldMode)
+		gin.DefaultWriter = oldWriter
+	})
+	out := &bytes.Buffer{}
+	gin.DefaultWriter = out
+	gin.SetMode(mode)
+	return out
+}
+
 // coreBoom is a handler that panics with coreBoomValue.
 func coreBoom(*gin.Context) { panic(coreBoomValue) }
 
@@ -212,14 +228,7 @@ func TestInstrumentWarnsInDebugMode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			oldMode, oldWriter := gin.Mode(), gin.DefaultWriter
-			t.Cleanup(func() {
-				gin.SetMode(oldMode)
-				gin.DefaultWriter = oldWriter
-			})
-			var out bytes.Buffer
-			gin.DefaultWriter = &out
-			gin.SetMode(tt.mode)
+			out := coreGinOutput(t, tt.mode)
 
 			r := gin.New()
 			for _, p := range tt.routes {
@@ -1024,14 +1033,7 @@ func TestWithRegistryTypedNil(t *testing.T) {
 // panics are not counted as exceptions. Not parallel: it changes Gin's mode
 // and writer.
 func TestWarnsOfRecoveryAfterMiddleware(t *testing.T) {
-	oldMode, oldWriter := gin.Mode(), gin.DefaultWriter
-	t.Cleanup(func() {
-		gin.SetMode(oldMode)
-		gin.DefaultWriter = oldWriter
-	})
-	var out bytes.Buffer
-	gin.DefaultWriter = &out
-	gin.SetMode(gin.DebugMode)
+	out := coreGinOutput(t, gin.DebugMode)
 
 	r := gin.New()
 	r.Use(coreRecovery()) // before ginprom: no warning for the other routes

@@ -77,60 +77,53 @@ func requireLint(t testing.TB, g prometheus.Gatherer) {
 	assert.Empty(t, problems)
 }
 
-// samples returns, for the histogram or summary family name, the sample
-// count of each series, keyed by its labels as `a="x",b="y"` (sorted by
-// name). Durations vary from run to run, so tests assert counts and leave
-// sums alone.
-func samples(t testing.TB, g prometheus.Gatherer, name string) map[string]uint64 {
+// observation is what a histogram or summary series has observed.
+type observation struct {
+	count uint64
+	sum   float64
+}
+
+// observations returns, for the histogram or summary family name, what
+// each series has observed, keyed by its labels as seriesKey keys them.
+func observations(t testing.TB, g prometheus.Gatherer, name string) map[string]observation {
 	t.Helper()
 	mfs, err := g.Gather()
 	require.NoError(t, err)
-	out := map[string]uint64{}
+	out := map[string]observation{}
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
-			var pairs []string
-			for _, l := range m.GetLabel() {
-				pairs = append(pairs, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-			}
-			sort.Strings(pairs)
-			key := strings.Join(pairs, ",")
 			if h := m.GetHistogram(); h != nil {
-				out[key] = h.GetSampleCount()
+				out[seriesKey(m.GetLabel())] = observation{h.GetSampleCount(), h.GetSampleSum()}
 			} else {
-				out[key] = m.GetSummary().GetSampleCount()
+				out[seriesKey(m.GetLabel())] = observation{m.GetSummary().GetSampleCount(), m.GetSummary().GetSampleSum()}
 			}
 		}
 	}
 	return out
 }
 
-// sums returns, for the histogram or summary family name, the sample sum
-// of each series, keyed as samples keys them.
+// samples returns the sample count of each series of the histogram or
+// summary family name. Durations vary from run to run, so most tests assert
+// counts and leave sums alone.
+func samples(t testing.TB, g prometheus.Gatherer, name string) map[string]uint64 {
+	t.Helper()
+	out := map[string]uint64{}
+	for k, o := range observations(t, g, name) {
+		out[k] = o.count
+	}
+	return out
+}
+
+// sums returns the sample sum of each series of the histogram or summary
+// family name.
 func sums(t testing.TB, g prometheus.Gatherer, name string) map[string]float64 {
 	t.Helper()
-	mfs, err := g.Gather()
-	require.NoError(t, err)
 	out := map[string]float64{}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			var pairs []string
-			for _, l := range m.GetLabel() {
-				pairs = append(pairs, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-			}
-			sort.Strings(pairs)
-			key := strings.Join(pairs, ",")
-			if h := m.GetHistogram(); h != nil {
-				out[key] = h.GetSampleSum()
-			} else {
-				out[key] = m.GetSummary().GetSampleSum()
-			}
-		}
+	for k, o := range observations(t, g, name) {
+		out[k] = o.sum
 	}
 	return out
 }
@@ -147,12 +140,7 @@ func buckets(t testing.TB, g prometheus.Gatherer, name, labels string) map[float
 			continue
 		}
 		for _, m := range mf.GetMetric() {
-			var pairs []string
-			for _, l := range m.GetLabel() {
-				pairs = append(pairs, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-			}
-			sort.Strings(pairs)
-			if strings.Join(pairs, ",") != labels {
+			if seriesKey(m.GetLabel()) != labels {
 				continue
 			}
 			out := map[float64]uint64{}
@@ -164,6 +152,19 @@ func buckets(t testing.TB, g prometheus.Gatherer, name, labels string) map[float
 	}
 	t.Fatalf("no series %s{%s}", name, labels)
 	return nil
+}
+
+// seriesKey keys a series by its labels, as `a="x",b="y"` sorted by name.
+func seriesKey[L interface {
+	GetName() string
+	GetValue() string
+}](labels []L) string {
+	pairs := make([]string, 0, len(labels))
+	for _, l := range labels {
+		pairs = append(pairs, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+	}
+	sort.Strings(pairs)
+	return strings.Join(pairs, ",")
 }
 
 // families returns the names of the gathered families.

@@ -334,7 +334,7 @@ func safetyParse(t *testing.T, g prometheus.Gatherer) safetyScrape {
 		series := map[string]float64{}
 		out[mf.GetName()] = series
 		for _, m := range mf.GetMetric() {
-			key := decoKey(m.GetLabel())
+			key := seriesKey(m.GetLabel())
 			switch {
 			case m.GetCounter() != nil:
 				series[key] = m.GetCounter().GetValue()
