@@ -144,3 +144,24 @@ func TestExcludedPathsQuotedTail(t *testing.T) {
 	}
 	assert.Equal(t, map[string]uint64{`method="GET",path="/*any",status="200"`: 1}, samples(t, a.reg, coreDuration))
 }
+
+func TestWithSkipper(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithSkipper(func(c *gin.Context) bool { return c.GetHeader("X-Skip") == "yes" }))
+	hits := 0
+	a.r.GET("/a", a.m.Counter("a_hits", "Hits of /a.", nil), func(c *gin.Context) { hits++; ok(c) })
+
+	for _, skip := range []string{"yes", "", "no", "yes"} {
+		serve(a.r, http.MethodGet, "/a", "X-Skip", skip)
+	}
+
+	assert.Equal(t, 4, hits, "skipped requests still run")
+	requireExposition(t, a.reg, `
+# HELP a_hits_total Hits of /a.
+# TYPE a_hits_total counter
+a_hits_total 2
+# HELP gin_http_request_total Total number of HTTP requests served by Gin.
+# TYPE gin_http_request_total counter
+gin_http_request_total{method="GET",status="200"} 2
+`, "a_hits_total", "gin_http_request_total")
+}

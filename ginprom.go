@@ -29,6 +29,7 @@ type Metrics struct {
 	path       string
 	metricsMW  []gin.HandlerFunc
 	exclude    pathMatcher
+	skipper    func(*gin.Context) bool // from WithSkipper; nil for none
 	labels     labelSet // from WithDefaultLabels
 	defaults   *defaultMetrics
 	exposition http.Handler
@@ -70,6 +71,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		path:      cfg.path,
 		metricsMW: cfg.metricsMiddleware,
 		exclude:   compileExcluded(cfg.excluded),
+		skipper:   cfg.skipper,
 	}
 	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
 	m.metricsPC = funcPC(m.serveMetrics)
@@ -280,9 +282,11 @@ func (m *Metrics) isMetricsRoute(c *gin.Context) bool {
 	return funcPC(c.Handler()) == m.metricsPC
 }
 
-// excluded reports whether WithExcludedPaths leaves the request out.
+// excluded reports whether WithExcludedPaths or WithSkipper leaves the
+// request out.
 func (m *Metrics) excluded(c *gin.Context) bool {
-	return m.exclude.active() && m.exclude.match(c.Request.URL.Path)
+	return m.exclude.active() && m.exclude.match(c.Request.URL.Path) ||
+		m.skipper != nil && m.skipper(c)
 }
 
 // epoch is the origin of the monotonic readings of now.

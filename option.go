@@ -61,6 +61,7 @@ type config struct {
 	groupBy           GroupBy
 	defaultLabels     Labels
 	excluded          []string
+	skipper           func(*gin.Context) bool
 }
 
 // defaultRegistry pairs the process-wide registerer and gatherer of
@@ -221,6 +222,22 @@ func WithDefaultLabels(labels Labels) Option {
 func WithExcludedPaths(patterns ...string) Option {
 	return optionFunc(func(c *config) {
 		c.excluded = append(c.excluded, patterns...)
+	})
+}
+
+// WithSkipper leaves out of every metric of the instance, default and
+// decorator alike, the requests for which fn returns true, as
+// [WithExcludedPaths] does for paths: they run as usual, and are not
+// recorded. fn runs before the rest of the chain, so it cannot see the
+// status; use it for a rule on the request, such as a header, the client's
+// network or a synthetic probe (see the probe package's Skip).
+//
+// Default: none. A nil fn keeps the current one; the last WithSkipper wins.
+func WithSkipper(fn func(c *gin.Context) bool) Option {
+	return optionFunc(func(c *config) {
+		if fn != nil {
+			c.skipper = fn
+		}
 	})
 }
 
