@@ -8,6 +8,7 @@ package ginprom_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
@@ -30,6 +31,10 @@ func requestAllocs(r *gin.Engine, method, target string) float64 {
 // and writer), under every group-by and for unmatched requests.
 func TestMiddlewareAllocs(t *testing.T) {
 	constant := func(*gin.Context) string { return "v" }
+	// A value of exactly MaxValueLen bytes is kept as it is, so it costs
+	// nothing either.
+	atLimit := strings.Repeat("v", ginprom.MaxValueLen)
+	longest := func(*gin.Context) string { return atLimit }
 	cases := []struct {
 		name   string
 		opts   []ginprom.Option
@@ -43,6 +48,10 @@ func TestMiddlewareAllocs(t *testing.T) {
 		{"summary", []ginprom.Option{ginprom.WithLatencySummary()}, http.MethodGet, "/users/42"},
 		{"static default labels", []ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{"env": "prod", "shard": 3})}, http.MethodGet, "/users/42"},
 		{"default label function", []ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{"tenant": constant})}, http.MethodGet, "/users/42"},
+		{"label values at the length limit", []ginprom.Option{
+			ginprom.WithGroupBy(ginprom.GroupByFunc("endpoint", longest)),
+			ginprom.WithDefaultLabels(ginprom.Labels{"tenant": longest}),
+		}, http.MethodGet, "/users/42"},
 		{"excluded paths", []ginprom.Option{ginprom.WithExcludedPaths("/health", "/static/.*\\.css")}, http.MethodGet, "/users/42"},
 		{"unmatched", nil, http.MethodGet, "/no/such/page"},
 		{"other method", nil, "PROPFIND", "/users/42"},

@@ -11,6 +11,53 @@ import (
 // method and status tables and their clamps, and the repair of label
 // values. Nothing here allocates for a value that needs no change.
 
+// MaxValueLen is the most bytes a label value taken from a request may
+// have. That covers the path under [GroupByPath] and what the functions of
+// [GroupByFunc], of [LimitValues] and of [Labels] (of decorators and of
+// [WithDefaultLabels]) return. A longer value is cut on a UTF-8 boundary and
+// ends in [CutMark], which counts towards the limit. Values fixed at setup
+// (static labels, route templates, handler names) are not cut.
+//
+// Without the cut, a bounded number of series could still hold unbounded
+// bytes: fifty 1 MB tenant headers would make fifty series of 1 MB each,
+// repeated on every bucket line of every scrape.
+const MaxValueLen = 1024
+
+// CutMark ends every label value that was cut to [MaxValueLen] bytes: a
+// value of more than MaxValueLen bytes is exposed as its first bytes, up to
+// a UTF-8 boundary, followed by CutMark.
+const CutMark = "…"
+
+// clientValue bounds a label value that comes from a request: it repairs
+// invalid UTF-8 and cuts the value to MaxValueLen bytes. A valid value
+// within the limit is returned as is, without allocation; a cut value is a
+// copy, so that the request's longer string is not retained.
+func clientValue(s string) string {
+	if len(s) > MaxValueLen {
+		s = cutValue(s)
+	}
+	if !utf8.ValidString(s) {
+		// Repairing can lengthen the value: a lone bad byte becomes the
+		// three bytes of U+FFFD.
+		if s = strings.ToValidUTF8(s, "\uFFFD"); len(s) > MaxValueLen {
+			s = cutValue(s)
+		}
+	}
+	return s
+}
+
+// cutValue returns the first bytes of s, ending before a rune that would
+// cross the limit, followed by CutMark: MaxValueLen bytes at most. It backs
+// off at most UTFMax-1 bytes, which finds a rune's start in valid UTF-8;
+// invalid input is repaired afterwards.
+func cutValue(s string) string {
+	n := MaxValueLen - len(CutMark)
+	for i := 0; i < utf8.UTFMax-1 && !utf8.RuneStart(s[n]); i++ {
+		n--
+	}
+	return s[:n] + CutMark
+}
+
 // repairUTF8 returns s if it is valid UTF-8, and otherwise a copy with each
 // invalid byte sequence replaced by U+FFFD. client_golang panics on invalid
 // label values; this keeps them from reaching it. Valid input costs no

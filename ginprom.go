@@ -383,7 +383,7 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, 
 		var r any
 		switch d.groupBy.kind {
 		case groupPath:
-			group = repairUTF8(c.Request.URL.Path)
+			group = clientValue(c.Request.URL.Path)
 		case groupFunc:
 			group, r = callLabel(d.groupBy.fn, c)
 		}

@@ -25,7 +25,9 @@ import (
 //
 // Any other type, a nil function or an invalid label name makes the
 // constructor panic. Values that are not valid UTF-8 are repaired (each run
-// of invalid bytes becomes U+FFFD) before they reach client_golang.
+// of invalid bytes becomes U+FFFD) before they reach client_golang, and the
+// values of label functions are cut to [MaxValueLen] bytes, ending in
+// [CutMark].
 //
 // If a label function panics, the request is still recorded, with
 // [PanicValue] as that label's value, and the panic is then raised again
@@ -150,7 +152,7 @@ func callLabel(fn func(*gin.Context) string, c *gin.Context) (v string, rec any)
 			v, rec = PanicValue, r
 		}
 	}()
-	return repairUTF8(fn(c)), nil
+	return clientValue(fn(c)), nil
 }
 
 // appendValues appends the values of the labels in s to lvs, calling the
