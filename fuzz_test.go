@@ -66,14 +66,34 @@ func fuzzParam(name string) func(*gin.Context) string {
 // fuzzProbe records, from the first handler of every chain, what Gin did
 // with the request.
 type fuzzProbe struct {
-	ran      bool   // the engine ran a chain (not a redirect)
-	fullPath string // the route template, "" if none matched
+	ran      bool       // the engine ran a chain (not a redirect)
+	fullPath string     // the route template, "" if none matched
+	params   gin.Params // the route's parameters
 }
 
 func (p *fuzzProbe) handle(c *gin.Context) {
 	p.ran = true
 	c.Next()
 	p.fullPath = c.FullPath()
+	p.params = append(p.params[:0], c.Params...)
+}
+
+// routed returns the path Gin routed the request by: its URL path if it
+// matched no route, else the route template with the parameters' values in
+// place.
+func (p *fuzzProbe) routed(req *http.Request) string {
+	if p.fullPath == "" {
+		return req.URL.Path
+	}
+	path := p.fullPath
+	for _, param := range p.params {
+		if strings.Contains(path, "/*"+param.Key) {
+			path = strings.Replace(path, "/*"+param.Key, param.Value, 1)
+		} else {
+			path = strings.Replace(path, ":"+param.Key, param.Value, 1)
+		}
+	}
+	return path
 }
 
 // fuzzBounded is what a label value from a request becomes: repaired, then
@@ -324,6 +344,11 @@ func FuzzRequest(f *testing.F) {
 		{"GET", "//users//1", "", fuzzRemoveSlash},
 		{"GET", "/conflict", "", 0},
 		{"GET", "/status/99", "", 0},
+		{"GET", "//health", "", fuzzRemoveSlash},
+		{"GET", "/internal/../users/1", "", fuzzRemoveSlash},
+		{"GET", "/files/../internal/x", "", fuzzRemoveSlash},
+		{"GET", "/files/./a//b", "", 0},
+		{"GET", "/users/%2F%2e%2e", "", fuzzRawPath | fuzzRemoveSlash},
 		{"GET", "/nowhere", "", fuzzNoRoute},
 		{"DELETE", "/users/1", "", fuzzMethodNotAllowed},
 		{"XYZ123", "/users/1", "", fuzzMethodNotAllowed},
@@ -403,7 +428,7 @@ func fuzzScrape(p *fuzzProbe) bool {
 func fuzzCheckCounts(t *testing.T, e *fuzzEngine, req *http.Request, code int) {
 	t.Helper()
 	p := e.probe
-	excluded := fuzzExcludedRe.MatchString(req.URL.Path)
+	excluded := fuzzExcludedRe.MatchString(p.routed(req))
 	scrape := fuzzScrape(p)
 	hidden := p.fullPath == "/hidden/*rest"
 	counted := p.ran && !excluded && !scrape && !hidden && p.fullPath != "/untracked"
@@ -445,7 +470,7 @@ func fuzzCheckCounts(t *testing.T, e *fuzzEngine, req *http.Request, code int) {
 		case e.name == "route":
 			want[e.label] = p.fullPath
 		case e.name == "path":
-			want[e.label] = fuzzBounded(req.URL.Path)
+			want[e.label] = fuzzBounded(p.routed(req))
 		case e.name == "func":
 			want[e.label] = fuzzBounded(fuzzTenant(&gin.Context{Request: req}))
 		default: // the handler's name

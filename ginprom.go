@@ -283,9 +283,9 @@ func (m *Metrics) isMetricsRoute(c *gin.Context) bool {
 }
 
 // excluded reports whether WithExcludedPaths or WithSkipper leaves the
-// request out.
+// request out. The expressions match the path Gin routed (see routedPath).
 func (m *Metrics) excluded(c *gin.Context) bool {
-	return m.exclude.active() && m.exclude.match(c.Request.URL.Path) ||
+	return m.exclude.active() && m.exclude.match(routedPath(c)) ||
 		m.skipper != nil && m.skipper(c)
 }
 
@@ -320,6 +320,10 @@ func (t *tracker) handle(c *gin.Context) {
 		return
 	}
 	he := t.route(c, c.FullPath(), methodIndex(c.Request.Method), pc)
+	var path string
+	if t.d.groupBy.kind == groupPath && he.matched {
+		path = routedPath(c)
+	}
 	start := now()
 	returned := false
 	defer func() {
@@ -327,12 +331,12 @@ func (t *tracker) handle(c *gin.Context) {
 			// c.Next is unwinding from a panic. Record it and let it go
 			// on: recovering here and panicking again would cut the
 			// stack that gin.Recovery prints.
-			t.record(c, he, start, true)
+			t.record(c, he, path, start, true)
 		}
 	}()
 	c.Next()
 	returned = true
-	t.record(c, he, start, false)
+	t.record(c, he, path, start, false)
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an
@@ -340,9 +344,10 @@ func (t *tracker) handle(c *gin.Context) {
 const maxInlineLabels = 16
 
 // record records one request of the route, method and handler of he.
-// panicked says that the handler panicked; a panic of a label function is
-// then dropped in favour of the handler's.
-func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, panicked bool) {
+// path is the path Gin routed, read before the chain ran, under
+// GroupByPath. panicked says that the handler panicked; a panic of a label
+// function is then dropped in favour of the handler's.
+func (t *tracker) record(c *gin.Context, he *handlerEntry, path string, start time.Duration, panicked bool) {
 	elapsed := seconds(now() - start)
 	m, d := t.m, t.d
 	if m.marks(c) != 0 {
@@ -383,7 +388,7 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, 
 		var r any
 		switch d.groupBy.kind {
 		case groupPath:
-			group = clientValue(c.Request.URL.Path)
+			group = clientValue(path)
 		case groupFunc:
 			group, r = callLabel(d.groupBy.fn, c)
 		}
