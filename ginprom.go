@@ -388,7 +388,11 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, path string, start ti
 		var r any
 		switch d.groupBy.kind {
 		case groupPath:
-			group = clientValue(path)
+			// A 404 found no resource, whatever route took it (a
+			// wildcard, r.Static): its path is the client's choice.
+			if status != http.StatusNotFound {
+				group = clientValue(path)
+			}
 		case groupFunc:
 			group, r = callLabel(d.groupBy.fn, c)
 		}

@@ -3,6 +3,8 @@ package ginprom_test
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
@@ -99,4 +101,34 @@ func TestGroupByPathRawPath(t *testing.T) {
 			}, samples(t, a.reg, "gin_http_request_duration_seconds"))
 		})
 	}
+}
+
+// TestGroupByPathNotFoundIsUnmatched: under GroupByPath, a request that a
+// matched route answers with 404, as r.Static and a catch-all route do for
+// what they do not have, gets Unmatched: a scan of a wildcard route adds one
+// series, not one per URL.
+func TestGroupByPathNotFoundIsUnmatched(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.css"), []byte("body{}"), 0o600))
+	a := newApp(t, ginprom.WithGroupBy(ginprom.GroupByPath))
+	a.r.Static("/static", dir)
+	a.r.GET("/pages/*page", func(c *gin.Context) {
+		if c.Param("page") != "/about" {
+			c.String(http.StatusNotFound, "no such page")
+			return
+		}
+		c.String(http.StatusOK, "about")
+	})
+
+	require.Equal(t, http.StatusOK, a.do(http.MethodGet, "/static/app.css").Code)
+	require.Equal(t, http.StatusOK, a.do(http.MethodGet, "/pages/about").Code)
+	for i := 0; i < 200; i++ {
+		require.Equal(t, http.StatusNotFound, a.do(http.MethodGet, fmt.Sprintf("/static/scan-%d.php", i)).Code)
+		require.Equal(t, http.StatusNotFound, a.do(http.MethodGet, fmt.Sprintf("/pages/scan-%d", i)).Code)
+	}
+	assert.Equal(t, map[string]uint64{
+		`method="GET",path="/static/app.css",status="200"`:          1,
+		`method="GET",path="/pages/about",status="200"`:             1,
+		`method="GET",path="` + ginprom.Unmatched + `",status="404"`: 400,
+	}, samples(t, a.reg, "gin_http_request_duration_seconds"))
 }
