@@ -39,6 +39,10 @@ type handlerEntry struct {
 	method  int
 	matched bool
 	label   string
+	// shared says that the route's chain holds more than one default
+	// middleware, which may be m's: the middleware then makes sure that
+	// one of m's records each dispatch.
+	shared bool
 	mu      sync.Mutex                    // serialises additions to list
 	list    atomic.Pointer[[]seriesEntry] // replaced, never modified
 }
@@ -108,6 +112,7 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 		}
 	}
 	he.list.Store(&[]seriesEntry{})
+	he.shared = middlewares(c) > 1
 	if t.d.inflight != nil {
 		t.d.inflight.used[method].Store(true)
 	}
@@ -144,13 +149,29 @@ func (t *tracker) addSeries(he *handlerEntry, status int) *series {
 	return s
 }
 
+// middlewareName is the name Gin gives the handler of every default
+// middleware.
+const middlewareName = "github.com/gin-contrib/ginprom.(*tracker).handle"
+
+// middlewares counts the default middlewares in the chain of c, of every
+// Metrics. It runs once per route.
+func middlewares(c *gin.Context) int {
+	n := 0
+	for _, name := range c.HandlerNames() {
+		if strings.HasPrefix(name, middlewareName) {
+			n++
+		}
+	}
+	return n
+}
+
 // warnRecoveryAfter warns, in Gin's debug mode, when the route of c runs a
 // gin.Recovery after the ginprom middleware: that Recovery answers a
 // handler's panic before ginprom sees it, so the panic shows as an ordinary
 // 500 response, not as an exception. It runs once per route.
 func warnRecoveryAfter(c *gin.Context) {
 	const (
-		middleware = "github.com/gin-contrib/ginprom.(*tracker).handle"
+		middleware = middlewareName
 		recovery   = "github.com/gin-gonic/gin.CustomRecoveryWithWriter."
 	)
 	seen := false
