@@ -43,8 +43,8 @@ type handlerEntry struct {
 	// middleware, which may be m's: the middleware then makes sure that
 	// one of m's records each dispatch.
 	shared bool
-	mu      sync.Mutex                    // serialises additions to list
-	list    atomic.Pointer[[]seriesEntry] // replaced, never modified
+	mu     sync.Mutex                    // serialises additions to list
+	list   atomic.Pointer[[]seriesEntry] // replaced, never modified
 }
 
 // seriesEntry is the series of one route, method, handler and status.
