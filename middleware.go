@@ -27,9 +27,10 @@ type defaultMetrics struct {
 	// and the group-by is fixed per route, every label value is known per
 	// route, method and status, and the middleware caches the series
 	// (cached).
-	labels labelSet
-	cached bool
-	values []string // the labels' values, when cached
+	labels      labelSet
+	cached      bool
+	fixedLabels bool     // the labels' values are fixed
+	values      []string // the labels' values, when fixed
 }
 
 func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
@@ -45,7 +46,7 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	if !cfg.summary {
 		d.exemplars = sig.exemplars
 	}
-	if d.cached {
+	if d.fixedLabels = m.labels.fixed(); d.fixedLabels {
 		d.values = m.labels.values()
 	}
 	// The counters' labels are a prefix of the duration's, which the
@@ -309,28 +310,38 @@ func (t *tracker) recordVarying(c *gin.Context, he *handlerEntry, p *pending, st
 	}
 }
 
-// observeVarying gathers the label values on the stack, in the order of
-// the duration's labels, whose prefix is the counters', and records the
-// request. With fallback, no label function runs: their values are
-// PanicValue. It returns the panic of a label function, if any.
+// observeVarying records a request whose group-by value or default label
+// values vary per request. With fixed default labels, the values before the
+// group-by value are cached per route, method and status; otherwise they
+// are gathered on the stack, in the order of the duration's labels, whose
+// prefix is the counters'. With fallback, no label function runs: their
+// values are PanicValue. It returns the panic of a label function, if any.
 func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation, fallback bool) (rec any) {
 	d := t.d
 	var buf [maxInlineLabels]string
-	lvs := buf[:0]
-	if n := 3 + len(d.labels); n > len(buf) {
-		lvs = make([]string, 0, n)
-	}
-	lvs = append(lvs, methodNames[he.method], statusLabel(status))
-	if fallback {
-		for _, l := range d.labels {
-			v := l.value
-			if l.fn != nil {
-				v = PanicValue
-			}
-			lvs = append(lvs, v)
+	var lvs []string // all label values, when gathered
+	var pfx *labelPrefix
+	if d.fixedLabels {
+		if pfx = he.prefix(status); pfx == nil {
+			pfx = t.addPrefix(he, status)
 		}
 	} else {
-		lvs, rec = appendValues(lvs, d.labels, c)
+		lvs = buf[:0]
+		if n := 3 + len(d.labels); n > len(buf) {
+			lvs = make([]string, 0, n)
+		}
+		lvs = append(lvs, methodNames[he.method], statusLabel(status))
+		if fallback {
+			for _, l := range d.labels {
+				v := l.value
+				if l.fn != nil {
+					v = PanicValue
+				}
+				lvs = append(lvs, v)
+			}
+		} else {
+			lvs, rec = appendValues(lvs, d.labels, c)
+		}
 	}
 	group := he.label
 	if he.matched {
@@ -353,8 +364,13 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 			rec = r
 		}
 	}
-	lvs = append(lvs, group)
-	s := d.requests.lookup(lvs)
+	var s *series
+	if pfx != nil {
+		s = d.requests.lookupGroup(pfx, group)
+	} else {
+		lvs = append(lvs, group)
+		s = d.requests.lookup(lvs)
+	}
 	i := d.requests.observe(p.ref, s, o)
 	if d.exemplars != nil && !fallback {
 		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
@@ -362,6 +378,9 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		}
 	}
 	if panicked && t.firstException(c) {
+		if pfx != nil {
+			lvs = append(append(buf[:0], pfx.lvs...), group)
+		}
 		if !d.byGroup {
 			lvs = lvs[:len(lvs)-1]
 		}

@@ -48,9 +48,21 @@ type handlerEntry struct {
 }
 
 // seriesEntry is the series of one route, method, handler and status.
+// Under a group-by computed per request (GroupByPath, GroupByFunc) with
+// fixed default labels, it holds instead the label values that precede
+// the group-by value, and their hash, so that finding a request's series
+// hashes only that value.
 type seriesEntry struct {
 	status int
 	series *series
+	prefix *labelPrefix
+}
+
+// labelPrefix is the label values of a series but the last, and their
+// hash as requestCollector.hash computes it.
+type labelPrefix struct {
+	lvs  []string
+	hash uint64
 }
 
 // route returns the entry of the request's route, method and last handler,
@@ -135,18 +147,44 @@ func (he *handlerEntry) series(status int) *series {
 	return nil
 }
 
+// prefix returns the label prefix for status, or nil if it is not cached
+// yet.
+func (he *handlerEntry) prefix(status int) *labelPrefix {
+	for _, e := range *he.list.Load() {
+		if e.status == status {
+			return e.prefix
+		}
+	}
+	return nil
+}
+
 func (t *tracker) addSeries(he *handlerEntry, status int) *series {
+	return t.addEntry(he, status).series
+}
+
+func (t *tracker) addPrefix(he *handlerEntry, status int) *labelPrefix {
+	return t.addEntry(he, status).prefix
+}
+
+func (t *tracker) addEntry(he *handlerEntry, status int) seriesEntry {
 	he.mu.Lock()
 	defer he.mu.Unlock()
-	if s := he.series(status); s != nil {
-		return s
+	old := *he.list.Load()
+	for _, e := range old {
+		if e.status == status {
+			return e
+		}
 	}
 	lvs := append([]string{methodNames[he.method], statusLabel(status)}, t.d.values...)
-	s := t.d.requests.lookup(append(lvs, he.label))
-	old := *he.list.Load()
-	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status, s})
+	e := seriesEntry{status: status}
+	if t.d.cached {
+		e.series = t.d.requests.lookup(append(lvs, he.label))
+	} else {
+		e.prefix = &labelPrefix{lvs: lvs, hash: t.d.requests.hash(lvs)}
+	}
+	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), e)
 	he.list.Store(&list)
-	return s
+	return e
 }
 
 // middlewareName is the name Gin gives the handler of every default
