@@ -16,7 +16,7 @@ type defaultMetrics struct {
 	groupBy    GroupBy
 	requests   *requestCollector // duration, sizes and total
 	exceptions *prometheus.CounterVec
-	inflight   *inflightCollector // nil without WithInFlight
+	inflight   *inflightGroup // nil without WithInFlight
 	exemplars  func(*gin.Context) prometheus.Labels
 	reqSize    bool
 	respSize   bool
@@ -91,27 +91,32 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 		descs.respSize = prometheus.NewDesc(name, "Size of HTTP response bodies sent by Gin, in bytes.", durationLabels, nil)
 		names += ", " + name
 	}
-	d.requests = register(m.reg, names, newRequestCollector(descs, kind))
+	var static, staticValues []string
+	var staticPos []int
+	if sig.inflight {
+		kind.inflight = true
+		name := prefixed(cfg.prefix, "http_requests_in_flight")
+		for i, l := range m.labels {
+			if l.fn == nil {
+				static = append(static, l.name)
+				staticValues = append(staticValues, l.value)
+				staticPos = append(staticPos, 2+i)
+			}
+		}
+		descs.inflight = prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append([]string{"method"}, static...), nil)
+		names += ", " + name
+	}
+	d.requests = register(m.reg, names, newRequestCollector(descs, kind, staticPos))
 	if !d.requests.kind.equal(kind) {
 		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets or other signals; build every Metrics on one registry with the same options, or give them different prefixes", names))
+	}
+	if sig.inflight {
+		d.inflight = d.requests.inflightGroup(staticValues)
 	}
 	name := prefixed(cfg.prefix, "http_request_exceptions_total")
 	d.exceptions = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
 	}, countLabels))
-	if sig.inflight {
-		name := prefixed(cfg.prefix, "http_requests_in_flight")
-		var static []string
-		var staticValues []string
-		for _, l := range m.labels {
-			if l.fn == nil {
-				static = append(static, l.name)
-				staticValues = append(staticValues, l.value)
-			}
-		}
-		desc := prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append([]string{"method"}, static...), nil)
-		d.inflight = register(m.reg, name, newInflightCollector(desc, staticValues))
-	}
 	return d
 }
 
@@ -173,7 +178,7 @@ func (t *tracker) handle(c *gin.Context) {
 		p.body = countBody(c.Request)
 	}
 	if d.inflight != nil {
-		d.inflight.add(p.ref.sh, he.method, 1)
+		d.inflight.start(p.ref.sh, he.method)
 	}
 	p.start = now()
 	returned := false
@@ -184,17 +189,11 @@ func (t *tracker) handle(c *gin.Context) {
 			// again would cut the stack that gin.Recovery prints. A
 			// label function's panic, raised again by ginprom after the
 			// handler answered, is not the handler's.
-			if d.inflight != nil {
-				d.inflight.add(p.ref.sh, he.method, -1)
-			}
 			t.record(c, he, &p, !goexiting() && !labelPanicking(c))
 		}
 	}()
 	c.Next()
 	returned = true
-	if d.inflight != nil {
-		d.inflight.add(p.ref.sh, he.method, -1)
-	}
 	t.record(c, he, &p, false)
 }
 
@@ -233,6 +232,9 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	o := observation{seconds: seconds(now() - p.start)}
 	m, d := t.m, t.d
 	if m.marksUsed.Load() && m.marks(c, p.id)&(markNoDefaults|markNoMetrics) != 0 {
+		if d.inflight != nil {
+			d.inflight.abandon(p.ref.sh, he.method)
+		}
 		return
 	}
 	status := http.StatusInternalServerError
