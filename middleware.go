@@ -138,6 +138,11 @@ type tracker struct {
 	d      *defaultMetrics
 	routes atomic.Pointer[map[string]*routeEntry] // replaced, never modified
 	mu     sync.Mutex                             // serialises additions to routes
+	// recent holds the entries last found, direct-mapped by the address
+	// of the route's full path, its last handler and method: Gin hands
+	// every request of a route the same full-path string, so a hit costs
+	// no hashing of the path.
+	recent [64]atomic.Pointer[handlerEntry]
 }
 
 func (t *tracker) handle(c *gin.Context) {
@@ -171,7 +176,16 @@ func (t *tracker) handle(c *gin.Context) {
 	}
 	p := pending{id: id, ref: d.requests.shard(c)}
 	if d.groupBy.kind == groupPath && he.matched {
-		p.path = routedPath(c)
+		// The path Gin routed is the URL path, but for spellings
+		// (RemoveExtraSlash, UseRawPath); the index holds only routed
+		// paths, so a hit needs no work to find it.
+		p.raw = c.Request.URL.Path
+		if he.groups != nil {
+			p.group = he.groups.lookup(p.raw)
+		}
+		if p.group == nil {
+			p.path = routedPath(c)
+		}
 	}
 	if d.reqSize {
 		p.contentLength = c.Request.ContentLength
@@ -205,7 +219,11 @@ type pending struct {
 	ref           shardRef
 	contentLength int64
 	body          *countingBody // counts a body of unknown length
-	path          string        // the path Gin routed, under GroupByPath
+	// Under GroupByPath: the URL path, and its entry in the route's index
+	// or else the path Gin routed.
+	raw   string
+	group *groupEntry
+	path  string
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an
@@ -252,6 +270,11 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		}
 	}
 	if !d.cached {
+		if he.groups != nil && d.groupBy.kind == groupPath && status != http.StatusNotFound {
+			// No label function runs: the series is at hand.
+			t.recordPath(c, he, p, status, panicked, &o)
+			return
+		}
 		t.recordVarying(c, he, p, status, panicked, &o)
 		return
 	}
@@ -290,6 +313,50 @@ func (t *tracker) firstException(c *gin.Context) bool {
 	}
 	rm.exception = true
 	return true
+}
+
+// recordPath records a request under GroupByPath with fixed default
+// labels.
+func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
+	d := t.d
+	var s *series
+	if p.group != nil {
+		s = p.group.series(status)
+	}
+	if s == nil {
+		group := clientValue(p.path)
+		if p.group != nil {
+			group = p.group.value
+		}
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s = d.requests.lookupGroup(pfx, group)
+		if group == p.raw {
+			he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+		}
+	}
+	i := d.requests.observe(p.ref, s, o)
+	var rec any
+	if d.exemplars != nil {
+		rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
+	}
+	if panicked {
+		if t.firstException(c) {
+			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
+		}
+	} else if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// exceptionLVs returns the exceptions' label values for series s.
+func exceptionLVs(d *defaultMetrics, s *series) []string {
+	if d.byGroup {
+		return s.lvs
+	}
+	return s.lvs[:len(s.lvs)-1]
 }
 
 // recordVarying records a request some of whose label values vary per
@@ -368,7 +435,18 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 	}
 	var s *series
 	if pfx != nil {
-		s = d.requests.lookupGroup(pfx, group)
+		var ge *groupEntry
+		if he.groups != nil {
+			if ge = he.groups.lookup(group); ge != nil {
+				s = ge.series(status)
+			}
+		}
+		if s == nil {
+			s = d.requests.lookupGroup(pfx, group)
+			if he.groups != nil && d.groupBy.kind == groupFunc && !fallback {
+				he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+			}
+		}
 	} else {
 		lvs = append(lvs, group)
 		s = d.requests.lookup(lvs)
