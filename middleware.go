@@ -266,14 +266,20 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		if panicked {
 			o.respSize = uint64(max(c.Writer.Size(), 0))
 		} else {
-			o.respSize = responseSize(c, he.matched)
+			o.respSize = responseSize(c, he.method, he.matched)
 		}
 	}
 	if !d.cached {
-		if he.groups != nil && d.groupBy.kind == groupPath && status != http.StatusNotFound {
-			// No label function runs: the series is at hand.
-			t.recordPath(c, he, p, status, panicked, &o)
-			return
+		if he.groups != nil {
+			switch {
+			case d.groupBy.kind == groupPath && status != http.StatusNotFound:
+				// No label function runs: the series is at hand.
+				t.recordPath(c, he, p, status, panicked, &o)
+				return
+			case d.groupBy.kind == groupFunc && !panicked:
+				t.recordFunc(c, he, p, status, &o)
+				return
+			}
 		}
 		t.recordVarying(c, he, p, status, panicked, &o)
 		return
@@ -347,6 +353,44 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
 		}
 	} else if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// recordFunc records a request that returned under GroupByFunc with fixed
+// default labels. If the function calls runtime.Goexit, the request is
+// recorded with PanicValue as its group-by value.
+func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, status int, o *observation) {
+	d := t.d
+	finished := false
+	defer func() {
+		if !finished && goexiting() {
+			t.observeVarying(c, he, p, status, false, o, true)
+		}
+	}()
+	group, rec := callLabel(d.groupBy.fn, c)
+	finished = true
+	var s *series
+	if ge := he.groups.lookup(group); ge != nil {
+		s = ge.series(status)
+	}
+	if s == nil {
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s = d.requests.lookupGroup(pfx, group)
+		if rec == nil {
+			he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+		}
+	}
+	i := d.requests.observe(p.ref, s, o)
+	if d.exemplars != nil {
+		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
+			rec = r
+		}
+	}
+	if rec != nil {
 		raiseLabelPanic(c, rec)
 	}
 }
