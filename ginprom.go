@@ -59,10 +59,13 @@ type Metrics struct {
 //
 // New panics, with a message that says what to fix, on a nil option, an
 // invalid option value (a path, a prefix, buckets, a label, a regular
-// expression) or a metric already registered in the registry with the same
-// name but another type, other labels or another help text. A metric already
-// registered with the same definition, as when an app is built twice on one
-// registry in tests, is reused.
+// expression), a metric already registered in the registry with the same
+// name but another type, other labels or another help text, or a default
+// metric named like a series of another family in the registry, or exposing
+// a series named like one (gin_http_request_duration_seconds_count beside a
+// gauge of that name; see [Metrics.Counter]). A metric already registered
+// with the same definition, as when an app is built twice on one registry in
+// tests, is reused.
 func New(engine *gin.Engine, opts ...Option) *Metrics {
 	cfg := newConfig(opts)
 	cfg.check()
@@ -193,7 +196,11 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 		prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
 		cfg.summary, cfg.buckets)
 	names := durationName + " and " + totalName
-	d.requests = register(m.reg, names, rc)
+	durationType := typeHistogram
+	if cfg.summary {
+		durationType = typeSummary
+	}
+	d.requests = register(m.reg, names, rc, family{durationName, durationType}, family{totalName, typeCounter})
 	if !d.requests.sameKind(cfg.summary, cfg.buckets) {
 		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type or other buckets; build every Metrics on one registry with the same WithLatencySummary and WithBuckets, or give them different prefixes", names))
 	}
@@ -214,7 +221,14 @@ func prefixed(prefix, name string) string {
 // register registers c in reg, or returns the identical collector already
 // there. It panics, naming the metric, when the registry holds a conflicting
 // one.
-func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C) C {
+//
+// The families are those c exposes, to claim the names of their series
+// (see claimNames); none given, they are found from the type of c.
+func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C, families ...family) C {
+	if len(families) == 0 {
+		families = familiesOf(name, c)
+	}
+	claimNames(reg, families...)
 	err := reg.Register(c)
 	if err == nil {
 		return c
@@ -232,6 +246,7 @@ func register[C prometheus.Collector](reg prometheus.Registerer, name string, c 
 		}
 		return existing
 	}
+	explainClaimed(reg, families)
 	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: choose another name or make the definitions identical", name, err))
 }
 
