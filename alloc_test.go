@@ -54,6 +54,14 @@ func TestMiddlewareAllocs(t *testing.T) {
 		}, http.MethodGet, "/users/42"},
 		{"excluded paths", []ginprom.Option{ginprom.WithExcludedPaths("/health", "/static/.*\\.css")}, http.MethodGet, "/users/42"},
 		{"unmatched", nil, http.MethodGet, "/no/such/page"},
+		{"sizes and in-flight", []ginprom.Option{ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight()}, http.MethodGet, "/users/42"},
+		{"sizes and in-flight, unmatched", []ginprom.Option{ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight()}, http.MethodGet, "/no/such/page"},
+		{"sizes and in-flight, group by path", []ginprom.Option{ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight(), ginprom.WithGroupBy(ginprom.GroupByPath)}, http.MethodGet, "/users/42"},
+		{"totals by group", []ginprom.Option{ginprom.WithTotalsByGroup()}, http.MethodGet, "/users/42"},
+		{"exemplar function returning nil", []ginprom.Option{ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil })}, http.MethodGet, "/users/42"},
+		{"native histograms", []ginprom.Option{ginprom.WithNativeHistograms(1.1), ginprom.WithRequestSize(), ginprom.WithResponseSize()}, http.MethodGet, "/users/42"},
+		{"every signal", []ginprom.Option{ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight(), ginprom.WithTotalsByGroup(),
+			ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil }), ginprom.WithNativeHistograms(1.1)}, http.MethodGet, "/users/42"},
 		{"other method", nil, "PROPFIND", "/users/42"},
 	}
 	for _, tc := range cases {

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,7 +29,7 @@ type Metrics struct {
 	metricsMW  []gin.HandlerFunc
 	exclude    pathMatcher
 	skipper    func(*gin.Context) bool // from WithSkipper; nil for none
-	labels     labelSet // from WithDefaultLabels
+	labels     labelSet                // from WithDefaultLabels
 	defaults   *defaultMetrics
 	exposition http.Handler
 
@@ -161,56 +160,6 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 	return t.handle
 }
 
-// defaultMetrics are the collectors of the default metrics.
-type defaultMetrics struct {
-	groupBy    GroupBy
-	requests   *requestCollector // duration and total
-	exceptions *prometheus.CounterVec
-	// labels are those of WithDefaultLabels. When their values are fixed
-	// and the group-by is fixed per route, every label value is known per
-	// route, method and status, and the middleware caches the series
-	// (cached).
-	labels labelSet
-	cached bool
-	values []string // the labels' values, when cached
-}
-
-func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
-	d := &defaultMetrics{
-		groupBy: cfg.groupBy,
-		labels:  m.labels,
-		cached:  cfg.groupBy.perRoute() && m.labels.fixed(),
-	}
-	if d.cached {
-		d.values = m.labels.values()
-	}
-	// The counters' labels are a prefix of the duration's, which the
-	// middleware relies on; the exposition sorts labels by name anyway.
-	countLabels := append([]string{"method", "status"}, m.labels.names()...)
-	durationLabels := append(countLabels[:len(countLabels):len(countLabels)], cfg.groupBy.label)
-
-	durationName := prefixed(cfg.prefix, "http_request_duration_seconds")
-	totalName := prefixed(cfg.prefix, "http_request_total")
-	rc := newRequestCollector(
-		prometheus.NewDesc(durationName, "Duration of HTTP requests served by Gin, in seconds.", durationLabels, nil),
-		prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
-		cfg.summary, cfg.buckets)
-	names := durationName + " and " + totalName
-	durationType := typeHistogram
-	if cfg.summary {
-		durationType = typeSummary
-	}
-	d.requests = register(m.reg, names, rc, family{durationName, durationType}, family{totalName, typeCounter})
-	if !d.requests.sameKind(cfg.summary, cfg.buckets) {
-		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type or other buckets; build every Metrics on one registry with the same WithLatencySummary and WithBuckets, or give them different prefixes", names))
-	}
-	name := prefixed(cfg.prefix, "http_request_exceptions_total")
-	d.exceptions = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
-	}, countLabels))
-	return d
-}
-
 func prefixed(prefix, name string) string {
 	if prefix == NoPrefix {
 		return name
@@ -302,123 +251,4 @@ func (m *Metrics) isMetricsRoute(c *gin.Context) bool {
 func (m *Metrics) excluded(c *gin.Context) bool {
 	return m.exclude.active() && m.exclude.match(routedPath(c)) ||
 		m.skipper != nil && m.skipper(c)
-}
-
-// epoch is the origin of the monotonic readings of now.
-var epoch = time.Now()
-
-// now reads the monotonic clock: one clock read, where time.Now makes two.
-func now() time.Duration { return time.Since(epoch) }
-
-// seconds converts d with one multiplication; time.Duration.Seconds splits
-// it into whole seconds and nanoseconds first, which costs more on the
-// request path than the difference in rounding is worth.
-func seconds(d time.Duration) float64 { return float64(d) * 1e-9 }
-
-// tracker is one default-metrics middleware: the collectors, and a cache of
-// their children per route, method and status.
-type tracker struct {
-	m      *Metrics
-	d      *defaultMetrics
-	routes atomic.Pointer[map[string]*routeEntry] // replaced, never modified
-	mu     sync.Mutex                             // serialises additions to routes
-}
-
-func (t *tracker) handle(c *gin.Context) {
-	m := t.m
-	// What identifies the route is read before the chain runs: a handler
-	// may hand the context to engine.HandleContext, which resets it for
-	// another route.
-	pc := funcPC(c.Handler())
-	if pc == m.metricsPC || m.excluded(c) {
-		c.Next()
-		return
-	}
-	he := t.route(c, c.FullPath(), methodIndex(c.Request.Method), pc)
-	var path string
-	if t.d.groupBy.kind == groupPath && he.matched {
-		path = routedPath(c)
-	}
-	start := now()
-	returned := false
-	defer func() {
-		if !returned {
-			// c.Next is unwinding from a panic. Record it and let it go
-			// on: recovering here and panicking again would cut the
-			// stack that gin.Recovery prints.
-			t.record(c, he, path, start, true)
-		}
-	}()
-	c.Next()
-	returned = true
-	t.record(c, he, path, start, false)
-}
-
-// maxInlineLabels bounds the label values the middleware gathers in an
-// array on the stack; more spill to the heap.
-const maxInlineLabels = 16
-
-// record records one request of the route, method and handler of he.
-// path is the path Gin routed, read before the chain ran, under
-// GroupByPath. panicked says that the handler panicked; a panic of a label
-// function is then dropped in favour of the handler's.
-func (t *tracker) record(c *gin.Context, he *handlerEntry, path string, start time.Duration, panicked bool) {
-	elapsed := seconds(now() - start)
-	m, d := t.m, t.d
-	if m.marks(c) != 0 {
-		return
-	}
-	status := http.StatusInternalServerError
-	if !panicked {
-		status = clampStatus(c.Writer.Status())
-	}
-	method := he.method
-	if d.cached {
-		s := he.series(status)
-		if s == nil {
-			s = t.addSeries(he, status)
-		}
-		d.requests.observe(c, s, elapsed)
-		if panicked {
-			lvs := append([]string{methodNames[method], statusLabel(status)}, d.values...)
-			d.exceptions.WithLabelValues(lvs...).Inc()
-		}
-		return
-	}
-
-	// Some label values vary per request: gather them on the stack in the
-	// order of the duration's labels, whose prefix is the counters'.
-	if panicked {
-		defer showPanicStatus(c)()
-	}
-	var buf [maxInlineLabels]string
-	lvs := buf[:0]
-	if n := 3 + len(d.labels); n > len(buf) {
-		lvs = make([]string, 0, n)
-	}
-	lvs, rec := appendValues(append(lvs, methodNames[method], statusLabel(status)), d.labels, c)
-	counts := lvs
-	group := he.label
-	if he.matched {
-		var r any
-		switch d.groupBy.kind {
-		case groupPath:
-			// A 404 found no resource, whatever route took it (a
-			// wildcard, r.Static): its path is the client's choice.
-			if status != http.StatusNotFound {
-				group = clientValue(path)
-			}
-		case groupFunc:
-			group, r = callLabel(d.groupBy.fn, c)
-		}
-		if rec == nil {
-			rec = r
-		}
-	}
-	d.requests.observe(c, d.requests.lookup(append(lvs, group)), elapsed)
-	if panicked {
-		d.exceptions.WithLabelValues(counts...).Inc()
-	} else if rec != nil {
-		panic(rec)
-	}
 }

@@ -62,6 +62,7 @@ type config struct {
 	defaultLabels     Labels
 	excluded          []string
 	skipper           func(*gin.Context) bool
+	signals           signalConfig
 }
 
 // defaultRegistry pairs the process-wide registerer and gatherer of
@@ -78,6 +79,7 @@ func newConfig(opts []Option) *config {
 		prefix:   DefaultPrefix,
 		buckets:  slices.Clone(DefaultBuckets),
 		groupBy:  GroupByRoute,
+		signals:  signalConfig{sizeBuckets: slices.Clone(DefaultSizeBuckets)},
 	}
 	for i, o := range opts {
 		if o == nil {
@@ -266,6 +268,7 @@ func (c *config) check() {
 		panic(fmt.Sprintf("ginprom: WithDefaultsPrefix(%q): a prefix may hold only ASCII letters, digits, '_' and ':', and may not begin with a digit", c.prefix))
 	}
 	checkBuckets("WithBuckets", c.buckets)
+	checkBuckets("WithSizeBuckets", c.signals.sizeBuckets)
 }
 
 // isNil reports whether v is nil, or an interface holding a nil pointer,

@@ -108,6 +108,9 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 		}
 	}
 	he.list.Store(&[]seriesEntry{})
+	if t.d.inflight != nil {
+		t.d.inflight.used[method].Store(true)
+	}
 	if he.matched && gin.IsDebugging() {
 		warnRecoveryAfter(c)
 	}
