@@ -91,6 +91,8 @@ func TestNamesCollidingWithSeriesAreRefused(t *testing.T) {
 			[]string{`"gin_http_request_duration_seconds"`, "gin_http_request_duration_seconds_bucket"}},
 		{"summary defaults beside a gauge named the duration's _sum", gauge("gin_http_request_duration_seconds_sum"), defaults(ginprom.WithLatencySummary()),
 			[]string{`"gin_http_request_duration_seconds"`, "gin_http_request_duration_seconds_sum"}},
+		{"defaults with sizes beside a gauge named the size's _count", gauge("gin_http_response_size_bytes_count"), defaults(ginprom.WithResponseSize()),
+			[]string{`"gin_http_response_size_bytes"`, "gin_http_response_size_bytes_count"}},
 		{"histogram named like the default total's _created", defaults(), histogram("gin_http_request_created"),
 			[]string{`"gin_http_request_created"`}},
 		{"other prefix's defaults beside a histogram", histogram("app_http_request_duration_seconds_count"), defaults(ginprom.WithDefaultsPrefix("app")),
