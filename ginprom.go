@@ -77,11 +77,14 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 	}
 	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
 	m.metricsPC = funcPC(m.serveMetrics)
+	if _, ok := cfg.defaultLabels[cfg.groupBy.label]; ok {
+		panic(fmt.Sprintf("ginprom: WithDefaultLabels: label %q is also the label of %s, which the default metrics carry; rename one of them", cfg.groupBy.label, cfg.groupBy.name()))
+	}
 	reserved := []string{"method", "status", cfg.groupBy.label, "le", "quantile"}
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, reserved...)
 	if !cfg.noDefaults {
 		m.defaults = newDefaultMetrics(m, cfg)
-		info := register(m.reg, prefixed(cfg.prefix, "exporter_info"), prometheus.NewGauge(prometheus.GaugeOpts{
+		info := registerOr(m.reg, prefixed(cfg.prefix, "exporter_info"), defaultsFix(m.reg), prometheus.NewGauge(prometheus.GaugeOpts{
 			Name:        prefixed(cfg.prefix, "exporter_info"),
 			Help:        "Information about the ginprom exporter; always 1.",
 			ConstLabels: prometheus.Labels{"version": Version},
@@ -174,6 +177,12 @@ func prefixed(prefix, name string) string {
 // The families are those c exposes, to claim the names of their series
 // (see claimNames); none given, they are found from the type of c.
 func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C, families ...family) C {
+	return registerOr(reg, name, "choose another name", c, families...)
+}
+
+// registerOr is register, whose panic for a conflicting collector ends in
+// fix, what the user should do.
+func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix string, c C, families ...family) C {
 	if len(families) == 0 {
 		families = familiesOf(name, c)
 	}
@@ -186,17 +195,26 @@ func register[C prometheus.Collector](reg prometheus.Registerer, name string, c 
 	if errors.As(err, &are) {
 		existing, ok := are.ExistingCollector.(C)
 		if !ok {
-			panic(fmt.Sprintf("ginprom: metric %q is already registered by a %T, another kind of metric or one ginprom did not make; choose another name", name, are.ExistingCollector))
+			panic(fmt.Sprintf("ginprom: metric %q is already registered by a %T, another kind of metric or one ginprom did not make; %s", name, are.ExistingCollector, fix))
 		}
 		// The registry compares label names as a set; the values ginprom
 		// passes follow the order of its own descriptors.
 		if !slices.Equal(describe(existing), describe(c)) {
-			panic(fmt.Sprintf("ginprom: metric %q is already registered with its labels in another order; choose another name", name))
+			panic(fmt.Sprintf("ginprom: metric %q is already registered with its labels in another order; %s", name, fix))
 		}
 		return existing
 	}
 	explainClaimed(reg, families)
-	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: choose another name or make the definitions identical", name, err))
+	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: %s", name, err, fix))
+}
+
+// defaultsFix says what to do when the default metrics conflict with those
+// of another Metrics on the same registry, made with other options.
+func defaultsFix(reg Registry) string {
+	if _, ok := reg.(defaultRegistry); ok {
+		return "another Metrics on client_golang's default registry made them with other options. Give this Metrics a registry of its own with WithRegistry(prometheus.NewRegistry()), or other names with WithDefaultsPrefix, or build both with the same options"
+	}
+	return "another Metrics on this registry made them with other options. Give this Metrics another registry with WithRegistry, or other names with WithDefaultsPrefix, or build both with the same options"
 }
 
 // describe returns the descriptions of what c describes, in order.

@@ -82,3 +82,16 @@ func GroupByFunc(label string, fn func(c *gin.Context) string) GroupBy {
 func (g GroupBy) perRoute() bool {
 	return g.kind == groupRoute || g.kind == groupHandler
 }
+
+// name returns how g is written in code, for setup messages.
+func (g GroupBy) name() string {
+	switch g.kind {
+	case groupPath:
+		return "GroupByPath"
+	case groupHandler:
+		return "GroupByHandler"
+	case groupFunc:
+		return fmt.Sprintf("GroupByFunc(%q, ...)", g.label)
+	}
+	return "GroupByRoute"
+}

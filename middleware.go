@@ -98,12 +98,13 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 		names += ", " + name
 		families = append(families, family{name, typeHistogram})
 	}
-	d.requests = register(m.reg, names, newRequestCollector(descs, kind), families...)
+	fix := defaultsFix(m.reg)
+	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind), families...)
 	if !d.requests.kind.equal(kind) {
-		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets or other signals; build every Metrics on one registry with the same options, or give them different prefixes", names))
+		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets or other signals: %s", names, fix))
 	}
 	name := prefixed(cfg.prefix, "http_request_exceptions_total")
-	d.exceptions = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
+	d.exceptions = registerOr(m.reg, name, fix, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
 	}, countLabels))
 	if sig.inflight {
@@ -117,7 +118,7 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 			}
 		}
 		desc := prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append([]string{"method"}, static...), nil)
-		d.inflight = register(m.reg, name, newInflightCollector(desc, staticValues), family{name, typeGauge})
+		d.inflight = registerOr(m.reg, name, fix, newInflightCollector(desc, staticValues), family{name, typeGauge})
 	}
 	return d
 }

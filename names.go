@@ -141,7 +141,13 @@ func claimNames(reg prometheus.Registerer, fs ...family) {
 			}
 			// Another descriptor has that name: a metric of its own,
 			// or the claim of another family.
-			panic(collision(f, s, claimOwner(reg, s, f)))
+			other := claimOwner(reg, s, f)
+			if other.name == f.name {
+				// A family of the same name and another type:
+				// registering f reports that conflict.
+				return
+			}
+			panic(collision(f, s, other))
 		}
 	}
 }
