@@ -8,8 +8,9 @@ import (
 
 // Unmatched is the value of the group-by label, under every [GroupBy], for
 // requests that match no route: those Gin answers with 404 or 405, and those
-// its NoRoute and NoMethod handlers serve. Whatever URLs a client sends, they
-// add one series, not one per URL.
+// its NoRoute and NoMethod handlers serve. Under [GroupByPath] it is also the
+// value of requests that a matched route answers with 404. Whatever URLs a
+// client sends, they add one series, not one per URL.
 const Unmatched = "<unmatched>"
 
 // A GroupBy says how the request label of the duration metric is computed.
