@@ -138,6 +138,20 @@ func (rc *requestCollector) lookup(lvs []string) *series {
 	return rc.add(h, lvs)
 }
 
+// lookupGroup returns the series of the label values p.lvs followed by
+// group, hashing only group.
+func (rc *requestCollector) lookupGroup(p *labelPrefix, group string) *series {
+	h := p.hash*0x100000001b3 ^ maphash.String(rc.seed, group)
+	if v, ok := rc.index.Load(h); ok {
+		for s := v.(*series); s != nil; s = s.next {
+			if n := len(s.lvs) - 1; s.lvs[n] == group && slices.Equal(s.lvs[:n], p.lvs) {
+				return s
+			}
+		}
+	}
+	return rc.add(h, append(slices.Clip(p.lvs), group))
+}
+
 func (rc *requestCollector) add(h uint64, lvs []string) *series {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()

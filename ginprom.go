@@ -33,11 +33,13 @@ type Metrics struct {
 	defaults   *defaultMetrics
 	exposition http.Handler
 
-	// key is this instance's key in gin.Context.Keys, where DoNotTrack and
-	// ExcludeAllMetrics leave their marks. marksUsed turns true when the
-	// first such handler is made; until then no request looks for marks.
-	key       string
+	// marksUsed turns true when the first handler that marks requests
+	// (DoNotTrack, ExcludeAllMetrics) is made, or a request is marked;
+	// until then no request looks for marks (see marks.go).
 	marksUsed atomic.Bool
+	// skipsMarked turns true when the default middleware first marks a
+	// request that WithSkipper leaves out; from then on decorators look.
+	skipsMarked atomic.Bool
 
 	// metricsPC is the code address of the handler that serves the
 	// metrics, the last handler of every metrics route. Requests whose
@@ -75,7 +77,6 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		exclude:   compileExcluded(cfg.excluded),
 		skipper:   cfg.skipper,
 	}
-	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
 	m.metricsPC = funcPC(m.serveMetrics)
 	if _, ok := cfg.defaultLabels[cfg.groupBy.label]; ok {
 		panic(fmt.Sprintf("ginprom: WithDefaultLabels: label %q is also the label of %s, which the default metrics carry; rename one of them", cfg.groupBy.label, cfg.groupBy.name()))
@@ -126,7 +127,21 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 		fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %d route(s) were registered before Instrument and are not measured; "+
 			"create the Metrics (or call Instrument) before registering routes.\n", n)
 	}
+	if m.defaults != nil {
+		for _, h := range engine.Handlers {
+			if funcPC(h) == middlewarePC {
+				panic("ginprom: Instrument: the engine already has a ginprom default-metrics middleware, from another New or Instrument, and would count every request twice; " +
+					"make one Metrics per engine and share it (New(nil, ...), then m.Instrument(engine)), or pass WithoutDefaults to the second")
+			}
+		}
+	}
 	if m.path != "" {
+		for _, r := range engine.Routes() {
+			if r.Method == http.MethodGet && r.Path == m.path {
+				panic(fmt.Sprintf("ginprom: Instrument: the engine already has a route GET %s, maybe from another New or Instrument; "+
+					"pass WithPath to serve these metrics at another path, or WithPath(\"\") to add no route", m.path))
+			}
+		}
 		m.RegisterEndpoint(m.path, engine)
 	}
 	if m.defaults != nil {
@@ -231,26 +246,8 @@ func describe(c prometheus.Collector) []string {
 	return descs
 }
 
-// Request marks, kept in gin.Context.Keys under Metrics.key.
-const (
-	markNoDefaults = 1 << iota // DoNotTrack
-	markNoMetrics              // ExcludeAllMetrics
-)
-
-// marks returns the marks DoNotTrack and ExcludeAllMetrics left on the
-// request, looking only if such a handler exists.
-func (m *Metrics) marks(c *gin.Context) int {
-	if !m.marksUsed.Load() {
-		return 0
-	}
-	v, _ := c.Get(m.key)
-	f, _ := v.(int)
-	return f
-}
-
-func (m *Metrics) mark(c *gin.Context, f int) {
-	c.Set(m.key, m.marks(c)|f)
-}
+// middlewarePC is the code address of every default middleware.
+var middlewarePC = funcPC((*tracker)(nil).handle)
 
 // funcPC returns the code address of h. Closures made by one function
 // literal, and method values of one method, share it.
@@ -264,9 +261,7 @@ func (m *Metrics) isMetricsRoute(c *gin.Context) bool {
 	return funcPC(c.Handler()) == m.metricsPC
 }
 
-// excluded reports whether WithExcludedPaths or WithSkipper leaves the
-// request out. The expressions match the path Gin routed (see routedPath).
+// excluded reports whether WithExcludedPaths leaves the request out. The expressions match the path Gin routed (see routedPath).
 func (m *Metrics) excluded(c *gin.Context) bool {
-	return m.exclude.active() && m.exclude.match(routedPath(c)) ||
-		m.skipper != nil && m.skipper(c)
+	return m.exclude.active() && m.exclude.match(routedPath(c))
 }

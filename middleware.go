@@ -27,9 +27,10 @@ type defaultMetrics struct {
 	// and the group-by is fixed per route, every label value is known per
 	// route, method and status, and the middleware caches the series
 	// (cached).
-	labels labelSet
-	cached bool
-	values []string // the labels' values, when cached
+	labels      labelSet
+	cached      bool
+	fixedLabels bool     // the labels' values are fixed
+	values      []string // the labels' values, when fixed
 }
 
 func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
@@ -45,7 +46,7 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	if !cfg.summary {
 		d.exemplars = sig.exemplars
 	}
-	if d.cached {
+	if d.fixedLabels = m.labels.fixed(); d.fixedLabels {
 		d.values = m.labels.values()
 	}
 	// The counters' labels are a prefix of the duration's, which the
@@ -153,8 +154,26 @@ func (t *tracker) handle(c *gin.Context) {
 		c.Next()
 		return
 	}
-	he := t.route(c, c.FullPath(), methodIndex(c.Request.Method), pc)
-	p := pending{ref: d.requests.shard(c)}
+	id := dispatchID{c.FullPath(), pc}
+	he := t.route(c, id.path, methodIndex(c.Request.Method), pc)
+	if he.shared {
+		// Another default middleware may stand in this chain (one on
+		// the engine, one on a group): the first of m's records the
+		// dispatch, the others leave it alone.
+		if m.marks(c, id)&(markCounted|markSkipped) != 0 {
+			c.Next()
+			return
+		}
+		m.mark(c, id, markCounted)
+	}
+	if m.skipper != nil && m.skipper(c) {
+		// Marked, so that m's decorators leave it out too without
+		// asking again.
+		m.mark(c, id, markSkipped)
+		c.Next()
+		return
+	}
+	p := pending{id: id, ref: d.requests.shard(c)}
 	if d.groupBy.kind == groupPath && he.matched {
 		p.path = routedPath(c)
 	}
@@ -169,13 +188,15 @@ func (t *tracker) handle(c *gin.Context) {
 	returned := false
 	defer func() {
 		if !returned {
-			// c.Next is unwinding from a panic. Record it and let it go
-			// on: recovering here and panicking again would cut the
-			// stack that gin.Recovery prints.
+			// c.Next is unwinding from a panic, or from runtime.Goexit.
+			// Record it and let it go on: recovering here and panicking
+			// again would cut the stack that gin.Recovery prints. A
+			// label function's panic, raised again by ginprom after the
+			// handler answered, is not the handler's.
 			if d.inflight != nil {
 				d.inflight.add(p.ref.sh, he.method, -1)
 			}
-			t.record(c, he, &p, true)
+			t.record(c, he, &p, !goexiting() && !labelPanicking(c))
 		}
 	}()
 	c.Next()
@@ -189,6 +210,7 @@ func (t *tracker) handle(c *gin.Context) {
 // pending is what the middleware knows of a request before its chain
 // runs.
 type pending struct {
+	id            dispatchID
 	start         time.Duration
 	ref           shardRef
 	contentLength int64
@@ -219,7 +241,7 @@ func finalStatus(code int) int {
 func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked bool) {
 	o := observation{seconds: seconds(now() - p.start)}
 	m, d := t.m, t.d
-	if m.marks(c) != 0 {
+	if m.marksUsed.Load() && m.marks(c, p.id)&(markNoDefaults|markNoMetrics) != 0 {
 		return
 	}
 	status := http.StatusInternalServerError
@@ -236,40 +258,100 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 			o.respSize = responseSize(c, he.matched)
 		}
 	}
-	method := he.method
-	if d.cached {
-		s := he.series(status)
-		if s == nil {
-			s = t.addSeries(he, status)
-		}
-		i := d.requests.observe(p.ref, s, &o)
-		var rec any
-		if d.exemplars != nil {
-			rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
-		}
-		if panicked {
-			lvs := append([]string{methodNames[method], statusLabel(status)}, d.values...)
+	if !d.cached {
+		t.recordVarying(c, he, p, status, panicked, &o)
+		return
+	}
+	s := he.series(status)
+	if s == nil {
+		s = t.addSeries(he, status)
+	}
+	i := d.requests.observe(p.ref, s, &o)
+	var rec any
+	if d.exemplars != nil {
+		rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
+	}
+	if panicked {
+		if t.firstException(c) {
+			lvs := append([]string{methodNames[he.method], statusLabel(status)}, d.values...)
 			if d.byGroup {
 				lvs = append(lvs, he.label)
 			}
 			d.exceptions.WithLabelValues(lvs...).Inc()
-		} else if rec != nil {
-			panic(rec)
 		}
-		return
+	} else if rec != nil {
+		raiseLabelPanic(c, rec)
 	}
+}
 
-	// Some label values vary per request: gather them on the stack in the
-	// order of the duration's labels, whose prefix is the counters'.
+// firstException reports whether the panic unwinding through c has not
+// been counted by an inner dispatch (engine.HandleContext), and notes that
+// it now is.
+func (t *tracker) firstException(c *gin.Context) bool {
+	rm := t.m.requestMarks(c)
+	if rm != nil && rm.exception {
+		return false
+	}
+	if rm == nil {
+		rm = t.m.marksOrAdd(c)
+	}
+	rm.exception = true
+	return true
+}
+
+// recordVarying records a request some of whose label values vary per
+// request. If a label function calls runtime.Goexit, the request is still
+// recorded, with PanicValue for the values of every label function.
+func (t *tracker) recordVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
 	if panicked {
 		defer showPanicStatus(c)()
 	}
-	var buf [maxInlineLabels]string
-	lvs := buf[:0]
-	if n := 3 + len(d.labels); n > len(buf) {
-		lvs = make([]string, 0, n)
+	finished := false
+	defer func() {
+		if !finished && goexiting() {
+			t.observeVarying(c, he, p, status, panicked, o, true)
+		}
+	}()
+	rec := t.observeVarying(c, he, p, status, panicked, o, false)
+	finished = true
+	if rec != nil && !panicked {
+		raiseLabelPanic(c, rec)
 	}
-	lvs, rec := appendValues(append(lvs, methodNames[method], statusLabel(status)), d.labels, c)
+}
+
+// observeVarying records a request whose group-by value or default label
+// values vary per request. With fixed default labels, the values before the
+// group-by value are cached per route, method and status; otherwise they
+// are gathered on the stack, in the order of the duration's labels, whose
+// prefix is the counters'. With fallback, no label function runs: their
+// values are PanicValue. It returns the panic of a label function, if any.
+func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation, fallback bool) (rec any) {
+	d := t.d
+	var buf [maxInlineLabels]string
+	var lvs []string // all label values, when gathered
+	var pfx *labelPrefix
+	if d.fixedLabels {
+		if pfx = he.prefix(status); pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+	} else {
+		lvs = buf[:0]
+		if n := 3 + len(d.labels); n > len(buf) {
+			lvs = make([]string, 0, n)
+		}
+		lvs = append(lvs, methodNames[he.method], statusLabel(status))
+		if fallback {
+			for _, l := range d.labels {
+				v := l.value
+				if l.fn != nil {
+					v = PanicValue
+				}
+				lvs = append(lvs, v)
+			}
+		} else {
+			lvs, rec = appendValues(lvs, d.labels, c)
+		}
+	}
 	group := he.label
 	if he.matched {
 		var r any
@@ -281,26 +363,37 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 				group = clientValue(p.path)
 			}
 		case groupFunc:
-			group, r = callLabel(d.groupBy.fn, c)
+			if fallback {
+				group = PanicValue
+			} else {
+				group, r = callLabel(d.groupBy.fn, c)
+			}
 		}
 		if rec == nil {
 			rec = r
 		}
 	}
-	lvs = append(lvs, group)
-	s := d.requests.lookup(lvs)
-	i := d.requests.observe(p.ref, s, &o)
-	if d.exemplars != nil {
+	var s *series
+	if pfx != nil {
+		s = d.requests.lookupGroup(pfx, group)
+	} else {
+		lvs = append(lvs, group)
+		s = d.requests.lookup(lvs)
+	}
+	i := d.requests.observe(p.ref, s, o)
+	if d.exemplars != nil && !fallback {
 		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
 			rec = r
 		}
 	}
-	if panicked {
+	if panicked && t.firstException(c) {
+		if pfx != nil {
+			lvs = append(append(buf[:0], pfx.lvs...), group)
+		}
 		if !d.byGroup {
 			lvs = lvs[:len(lvs)-1]
 		}
 		d.exceptions.WithLabelValues(lvs...).Inc()
-	} else if rec != nil {
-		panic(rec)
 	}
+	return rec
 }

@@ -39,14 +39,30 @@ type handlerEntry struct {
 	method  int
 	matched bool
 	label   string
-	mu      sync.Mutex                    // serialises additions to list
-	list    atomic.Pointer[[]seriesEntry] // replaced, never modified
+	// shared says that the route's chain holds more than one default
+	// middleware, which may be m's: the middleware then makes sure that
+	// one of m's records each dispatch.
+	shared bool
+	mu     sync.Mutex                    // serialises additions to list
+	list   atomic.Pointer[[]seriesEntry] // replaced, never modified
 }
 
 // seriesEntry is the series of one route, method, handler and status.
+// Under a group-by computed per request (GroupByPath, GroupByFunc) with
+// fixed default labels, it holds instead the label values that precede
+// the group-by value, and their hash, so that finding a request's series
+// hashes only that value.
 type seriesEntry struct {
 	status int
 	series *series
+	prefix *labelPrefix
+}
+
+// labelPrefix is the label values of a series but the last, and their
+// hash as requestCollector.hash computes it.
+type labelPrefix struct {
+	lvs  []string
+	hash uint64
 }
 
 // route returns the entry of the request's route, method and last handler,
@@ -108,6 +124,7 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 		}
 	}
 	he.list.Store(&[]seriesEntry{})
+	he.shared = middlewares(c) > 1
 	if t.d.inflight != nil {
 		t.d.inflight.used[method].Store(true)
 	}
@@ -130,18 +147,60 @@ func (he *handlerEntry) series(status int) *series {
 	return nil
 }
 
+// prefix returns the label prefix for status, or nil if it is not cached
+// yet.
+func (he *handlerEntry) prefix(status int) *labelPrefix {
+	for _, e := range *he.list.Load() {
+		if e.status == status {
+			return e.prefix
+		}
+	}
+	return nil
+}
+
 func (t *tracker) addSeries(he *handlerEntry, status int) *series {
+	return t.addEntry(he, status).series
+}
+
+func (t *tracker) addPrefix(he *handlerEntry, status int) *labelPrefix {
+	return t.addEntry(he, status).prefix
+}
+
+func (t *tracker) addEntry(he *handlerEntry, status int) seriesEntry {
 	he.mu.Lock()
 	defer he.mu.Unlock()
-	if s := he.series(status); s != nil {
-		return s
+	old := *he.list.Load()
+	for _, e := range old {
+		if e.status == status {
+			return e
+		}
 	}
 	lvs := append([]string{methodNames[he.method], statusLabel(status)}, t.d.values...)
-	s := t.d.requests.lookup(append(lvs, he.label))
-	old := *he.list.Load()
-	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status, s})
+	e := seriesEntry{status: status}
+	if t.d.cached {
+		e.series = t.d.requests.lookup(append(lvs, he.label))
+	} else {
+		e.prefix = &labelPrefix{lvs: lvs, hash: t.d.requests.hash(lvs)}
+	}
+	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), e)
 	he.list.Store(&list)
-	return s
+	return e
+}
+
+// middlewareName is the name Gin gives the handler of every default
+// middleware.
+const middlewareName = "github.com/gin-contrib/ginprom.(*tracker).handle"
+
+// middlewares counts the default middlewares in the chain of c, of every
+// Metrics. It runs once per route.
+func middlewares(c *gin.Context) int {
+	n := 0
+	for _, name := range c.HandlerNames() {
+		if strings.HasPrefix(name, middlewareName) {
+			n++
+		}
+	}
+	return n
 }
 
 // warnRecoveryAfter warns, in Gin's debug mode, when the route of c runs a
@@ -150,7 +209,7 @@ func (t *tracker) addSeries(he *handlerEntry, status int) *series {
 // 500 response, not as an exception. It runs once per route.
 func warnRecoveryAfter(c *gin.Context) {
 	const (
-		middleware = "github.com/gin-contrib/ginprom.(*tracker).handle"
+		middleware = middlewareName
 		recovery   = "github.com/gin-gonic/gin.CustomRecoveryWithWriter."
 	)
 	seen := false
