@@ -19,16 +19,16 @@ import (
 //     the labels are given;
 //   - a func(*gin.Context) string, or a value of a named function type
 //     with that signature (type LabelFunc func(*gin.Context) string),
-//     called per request. Decorators and default
-//     metrics call it after the rest of the chain, so it can read
-//     c.Writer.Status(), which reports 500 while a handler's panic unwinds;
+//     called per request. Decorators and default metrics call it after the
+//     rest of the chain, so it can read c.Writer.Status(), which reports
+//     500 while a handler's panic unwinds;
 //     [Metrics.Gauge] calls it before. The default metrics call it for
 //     unmatched requests too.
 //
 // Any other type, a nil function or an invalid label name makes the
 // constructor panic. Values that are not valid UTF-8 are repaired (each run
-// of invalid bytes becomes U+FFFD) before they reach client_golang, and the
-// values of label functions are cut to [MaxValueLen] bytes, ending in
+// of invalid bytes becomes U+FFFD) before they reach client_golang, and a
+// label function's value longer than [MaxValueLen] bytes is cut, ending in
 // [CutMark].
 //
 // If a label function panics, the request is still recorded, with
