@@ -20,13 +20,15 @@ import (
 //
 //   - Each series name is registered in the registry as a descriptor of its
 //     own, owned by a collector that describes it and never collects
-//     anything. A metric of that name registered later, by any Metrics or
-//     any other code, is then refused by the registry; one registered
-//     earlier makes the claim fail. Either way, with a ginprom message.
-//   - The family's own name is checked against the claims of the families
-//     that could own it (for lat_count: a histogram or summary "lat"), and
-//     against the series of what the registry gathers, which covers
-//     collectors that ginprom did not make.
+//     anything (a claim). A metric of that name registered later, by any
+//     Metrics or any other code, is then refused by the registry; one
+//     registered earlier makes the claim fail. When the registry refuses a
+//     ginprom family, ginprom looks for the claim in its way among those
+//     the families that could expose its name would make (for lat_count: a
+//     histogram or summary "lat"), to name that family in its message.
+//   - Both names are also checked against what the registry gathers at
+//     setup, which covers collectors that ginprom did not make once they
+//     have series.
 //
 // Building the same app twice on one registry claims the same names again,
 // which the registry answers as already registered: nothing changes.
