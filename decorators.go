@@ -123,6 +123,17 @@ type decorator struct {
 // counters, or a metric of that name already registered with another type,
 // other labels or another help text. An identical metric already registered
 // is reused.
+//
+// It also panics when the metric would collide with another family in the
+// registry at scrape time, which the registry does not see when it
+// registers: when its name is that of a series of another family (the
+// _count, _sum, _bucket or _created of a histogram or summary, the _created
+// or _total of a counter), or when one of its own series is named like
+// another family or that family's series (Histogram("lat") beside
+// Gauge("lat_count"), Counter("lat") beside Histogram("lat"), whose
+// lat_created would clash). This holds in either order, across every
+// Metrics on the registry, and for collectors that ginprom did not make
+// once they have a series.
 func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	return m.newDecorator(kindCounter, name, help, labels, opts).afterChain
 }

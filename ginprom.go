@@ -60,10 +60,13 @@ type Metrics struct {
 //
 // New panics, with a message that says what to fix, on a nil option, an
 // invalid option value (a path, a prefix, buckets, a label, a regular
-// expression) or a metric already registered in the registry with the same
-// name but another type, other labels or another help text. A metric already
-// registered with the same definition, as when an app is built twice on one
-// registry in tests, is reused.
+// expression), a metric already registered in the registry with the same
+// name but another type, other labels or another help text, or a default
+// metric named like a series of another family in the registry, or exposing
+// a series named like one (gin_http_request_duration_seconds_count beside a
+// gauge of that name; see [Metrics.Counter]). A metric already registered
+// with the same definition, as when an app is built twice on one registry in
+// tests, is reused.
 func New(engine *gin.Engine, opts ...Option) *Metrics {
 	cfg := newConfig(opts)
 	cfg.check()
@@ -75,11 +78,14 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		skipper:   cfg.skipper,
 	}
 	m.metricsPC = funcPC(m.serveMetrics)
+	if _, ok := cfg.defaultLabels[cfg.groupBy.label]; ok {
+		panic(fmt.Sprintf("ginprom: WithDefaultLabels: label %q is also the label of %s, which the default metrics carry; rename one of them", cfg.groupBy.label, cfg.groupBy.name()))
+	}
 	reserved := []string{"method", "status", cfg.groupBy.label, "le", "quantile"}
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, reserved...)
 	if !cfg.noDefaults {
 		m.defaults = newDefaultMetrics(m, cfg)
-		info := register(m.reg, prefixed(cfg.prefix, "exporter_info"), prometheus.NewGauge(prometheus.GaugeOpts{
+		info := registerOr(m.reg, prefixed(cfg.prefix, "exporter_info"), defaultsFix(m.reg), prometheus.NewGauge(prometheus.GaugeOpts{
 			Name:        prefixed(cfg.prefix, "exporter_info"),
 			Help:        "Information about the ginprom exporter; always 1.",
 			ConstLabels: prometheus.Labels{"version": Version},
@@ -182,7 +188,20 @@ func prefixed(prefix, name string) string {
 // register registers c in reg, or returns the identical collector already
 // there. It panics, naming the metric, when the registry holds a conflicting
 // one.
-func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C) C {
+//
+// The families are those c exposes, to claim the names of their series
+// (see claimNames); none given, they are found from the type of c.
+func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C, families ...family) C {
+	return registerOr(reg, name, "choose another name", c, families...)
+}
+
+// registerOr is register, whose panic for a conflicting collector ends in
+// fix, what the user should do.
+func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix string, c C, families ...family) C {
+	if len(families) == 0 {
+		families = familiesOf(name, c)
+	}
+	claimNames(reg, families...)
 	err := reg.Register(c)
 	if err == nil {
 		return c
@@ -191,16 +210,26 @@ func register[C prometheus.Collector](reg prometheus.Registerer, name string, c 
 	if errors.As(err, &are) {
 		existing, ok := are.ExistingCollector.(C)
 		if !ok {
-			panic(fmt.Sprintf("ginprom: metric %q is already registered by a %T, another kind of metric or one ginprom did not make; choose another name", name, are.ExistingCollector))
+			panic(fmt.Sprintf("ginprom: metric %q is already registered by a %T, another kind of metric or one ginprom did not make; %s", name, are.ExistingCollector, fix))
 		}
 		// The registry compares label names as a set; the values ginprom
 		// passes follow the order of its own descriptors.
 		if !slices.Equal(describe(existing), describe(c)) {
-			panic(fmt.Sprintf("ginprom: metric %q is already registered with its labels in another order; choose another name", name))
+			panic(fmt.Sprintf("ginprom: metric %q is already registered with its labels in another order; %s", name, fix))
 		}
 		return existing
 	}
-	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: choose another name or make the definitions identical", name, err))
+	explainClaimed(reg, families)
+	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: %s", name, err, fix))
+}
+
+// defaultsFix says what to do when the default metrics conflict with those
+// of another Metrics on the same registry, made with other options.
+func defaultsFix(reg Registry) string {
+	if _, ok := reg.(defaultRegistry); ok {
+		return "another Metrics on client_golang's default registry made them with other options. Give this Metrics a registry of its own with WithRegistry(prometheus.NewRegistry()), or other names with WithDefaultsPrefix, or build both with the same options"
+	}
+	return "another Metrics on this registry made them with other options. Give this Metrics another registry with WithRegistry, or other names with WithDefaultsPrefix, or build both with the same options"
 }
 
 // describe returns the descriptions of what c describes, in order.

@@ -81,15 +81,23 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 		total:    prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
 	}
 	names := durationName + " and " + totalName
+	// The families whose series names are claimed (see claimNames).
+	durationType := typeHistogram
+	if cfg.summary {
+		durationType = typeSummary
+	}
+	families := []family{{durationName, durationType}, {totalName, typeCounter}}
 	if sig.reqSize {
 		name := prefixed(cfg.prefix, "http_request_size_bytes")
 		descs.reqSize = prometheus.NewDesc(name, "Size of HTTP request bodies served by Gin, in bytes.", durationLabels, nil)
 		names += ", " + name
+		families = append(families, family{name, typeHistogram})
 	}
 	if sig.respSize {
 		name := prefixed(cfg.prefix, "http_response_size_bytes")
 		descs.respSize = prometheus.NewDesc(name, "Size of HTTP response bodies sent by Gin, in bytes.", durationLabels, nil)
 		names += ", " + name
+		families = append(families, family{name, typeHistogram})
 	}
 	var static, staticValues []string
 	var staticPos []int
@@ -105,16 +113,18 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 		}
 		descs.inflight = prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append([]string{"method"}, static...), nil)
 		names += ", " + name
+		families = append(families, family{name, typeGauge})
 	}
-	d.requests = register(m.reg, names, newRequestCollector(descs, kind, staticPos))
+	fix := defaultsFix(m.reg)
+	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos), families...)
 	if !d.requests.kind.equal(kind) {
-		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets or other signals; build every Metrics on one registry with the same options, or give them different prefixes", names))
+		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets or other signals: %s", names, fix))
 	}
 	if sig.inflight {
 		d.inflight = d.requests.inflightGroup(staticValues)
 	}
 	name := prefixed(cfg.prefix, "http_request_exceptions_total")
-	d.exceptions = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
+	d.exceptions = registerOr(m.reg, name, fix, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
 	}, countLabels))
 	return d
