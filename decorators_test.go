@@ -1082,9 +1082,16 @@ func TestDecoratorRegisterDefault(t *testing.T) {
 		method, path string
 		code         int
 	}{
-		{"GET", "/before", 200}, {"GET", "/after/1", 200}, {"GET", "/after/2", 200}, {"GET", "/early/x", 200},
-		{"GET", "/late/y", 200}, {"GET", "/metrics", 200}, {"GET", "/metrics2", 200}, {"GET", "/admin/metrics", 200},
-		{"GET", "/nowhere", 404}, {"POST", "/after/1", 405},
+		{"GET", "/before", 200},
+		{"GET", "/after/1", 200},
+		{"GET", "/after/2", 200},
+		{"GET", "/early/x", 200},
+		{"GET", "/late/y", 200},
+		{"GET", "/metrics", 200},
+		{"GET", "/metrics2", 200},
+		{"GET", "/admin/metrics", 200},
+		{"GET", "/nowhere", 404},
+		{"POST", "/after/1", 405},
 	}
 	for _, r := range requests {
 		assert.Equal(t, r.code, a.do(r.method, r.path).Code, "%s %s", r.method, r.path)

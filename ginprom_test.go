@@ -726,13 +726,19 @@ func TestSameAppTwiceOnOneRegistry(t *testing.T) {
 		{"summary", []ginprom.Option{ginprom.WithLatencySummary()}, `method="GET",path="/a",status="200"`},
 		{"buckets", []ginprom.Option{ginprom.WithBuckets(1, 2, 3)}, `method="GET",path="/a",status="200"`},
 		{"prefix", []ginprom.Option{ginprom.WithDefaultsPrefix("twice")}, `method="GET",path="/a",status="200"`},
-		{"static labels", []ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{"env": "prod"})},
-			`env="prod",method="GET",path="/a",status="200"`},
+		{
+			"static labels",
+			[]ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{"env": "prod"})},
+			`env="prod",method="GET",path="/a",status="200"`,
+		},
 		{"dynamic labels", []ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{
 			"zone": func(*gin.Context) string { return "z1" },
 		})}, `method="GET",path="/a",status="200",zone="z1"`},
-		{"group by handler", []ginprom.Option{ginprom.WithGroupBy(ginprom.GroupByHandler)},
-			`handler="github.com/gin-contrib/ginprom_test.ok",method="GET",status="200"`},
+		{
+			"group by handler",
+			[]ginprom.Option{ginprom.WithGroupBy(ginprom.GroupByHandler)},
+			`handler="github.com/gin-contrib/ginprom_test.ok",method="GET",status="200"`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
