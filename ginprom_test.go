@@ -2,6 +2,7 @@ package ginprom_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -85,7 +87,7 @@ func (w *coreLaxWriter) Write(b []byte) (int, error) {
 // coreServeLax serves one request through h into a coreLaxWriter.
 func coreServeLax(h http.Handler, method, target string) *coreLaxWriter {
 	w := &coreLaxWriter{header: http.Header{}}
-	h.ServeHTTP(w, httptest.NewRequest(method, target, nil))
+	h.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), method, target, nil))
 	return w
 }
 
@@ -388,7 +390,7 @@ func TestMethodLabel(t *testing.T) {
 			if tt.register != tt.send {
 				status, path = "404", ginprom.Unmatched
 			}
-			require.Equal(t, status, fmt.Sprint(w.Code))
+			require.Equal(t, status, strconv.Itoa(w.Code))
 			assert.Equal(t, map[string]uint64{
 				fmt.Sprintf(`method=%q,path=%q,status=%q`, tt.want, path, status): 1,
 			}, samples(t, a.reg, coreDuration))
