@@ -14,9 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/push"
 )
 
-// InstanceLabel is the grouping label that tells apart, in a Pushgateway,
+// instanceLabel is the grouping label that tells apart, in a Pushgateway,
 // the processes that push under one job: see [WithPushInstance].
-const InstanceLabel = "instance"
+const instanceLabel = "instance"
 
 // PushTimeout is the least time a periodic push of [Metrics.StartPushing]
 // is given before it is cancelled; a push may take up to its interval when
@@ -87,8 +87,9 @@ func WithPusher(fn func(p *push.Pusher)) Option {
 //
 // Push returns an error, and pushes nothing, if the registry fails to
 // gather, if a gathered metric has a label named job or named like a
-// grouping label (instance), or if the gateway cannot be reached or refuses
-// the push; ctx bounds the request. It panics if url or job is empty, or url
+// grouping label (instance), if the host name cannot be read for the
+// default instance, or if the gateway cannot be reached or refuses the push;
+// ctx bounds the request. It panics if url or job is empty, or url
 // is not an http(s) address of a gateway.
 func (m *Metrics) Push(ctx context.Context, url, job string) error {
 	checkPushTarget("Push", url, job)
@@ -179,7 +180,7 @@ func (m *Metrics) push(ctx context.Context, client *http.Client, url, job string
 		instance = host
 	}
 	if instance != "" {
-		p.Grouping(InstanceLabel, instance)
+		p.Grouping(instanceLabel, instance)
 	}
 	for _, fn := range m.pushCfg.configure {
 		fn(p)
