@@ -2,6 +2,7 @@ package ginprom
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -141,7 +142,7 @@ func (m *Metrics) StartPushing(url, job string, every time.Duration) (stop func(
 			err := m.push(pushCtx, client, url, job)
 			cancelPush()
 			if err != nil && ctx.Err() == nil {
-				fmt.Fprintf(errorLog, "%v; trying again in %v\n", err, every)
+				_, _ = fmt.Fprintf(errorLog, "%v; trying again in %v\n", err, every)
 			}
 			select {
 			case <-ctx.Done():
@@ -174,8 +175,11 @@ func (m *Metrics) push(ctx context.Context, client *http.Client, url, job string
 	instance := m.pushCfg.instance
 	if !m.pushCfg.instanceSet {
 		host, err := os.Hostname()
-		if err != nil || host == "" {
-			return fmt.Errorf("ginprom: push to %s (job %q): no host name for the instance label (%v); set one with WithPushInstance", url, job, err)
+		if err == nil && host == "" {
+			err = errors.New("the host name is empty")
+		}
+		if err != nil {
+			return fmt.Errorf("ginprom: push to %s (job %q): no host name for the instance label (%w); set one with WithPushInstance", url, job, err)
 		}
 		instance = host
 	}

@@ -2,7 +2,6 @@ package ginprom_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -97,7 +96,7 @@ func (g *gatewayRecorder) waitPushes(t *testing.T, n int) {
 // deadGateway returns the address of a port on which nothing listens.
 func deadGateway(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
@@ -220,7 +219,7 @@ func TestPushToADeadGatewayReturnsAnError(t *testing.T) {
 	err := a.m.Push(context.Background(), url, "nightly")
 	require.Error(t, err)
 	var opErr *net.OpError
-	assert.True(t, errors.As(err, &opErr), "the dial error is wrapped: %v", err)
+	require.ErrorAs(t, err, &opErr, "the dial error is wrapped")
 	assert.Contains(t, err.Error(), `ginprom: push to `+url+` (job "nightly", instance "w")`)
 }
 
@@ -353,7 +352,7 @@ func TestStartPushingToADeadGatewayLogsAndKeepsGoing(t *testing.T) {
 	err := stop(context.Background())
 	require.Error(t, err, "the last push fails too, and stop says so")
 	var opErr *net.OpError
-	assert.True(t, errors.As(err, &opErr), "%v", err)
+	require.ErrorAs(t, err, &opErr)
 	assert.Equal(t, err, stop(context.Background()), "stop again returns the same error")
 
 	// stop has waited for the pushing goroutine: none is left to push or

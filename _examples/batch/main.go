@@ -29,6 +29,12 @@ import (
 var version = "dev"
 
 func main() {
+	os.Exit(run())
+}
+
+// run does the job and returns its exit code: 0 for a run without
+// failures, 1 otherwise.
+func run() int {
 	gateway := flag.String("gateway", envOr("PUSHGATEWAY_URL", "http://localhost:9091"), "base URL of the Pushgateway")
 	job := flag.String("job", envOr("JOB", "ginprom_batch"), "job label of the pushed group")
 	instance := flag.String("instance", os.Getenv("INSTANCE"), "instance label of the pushed group (default: the host name)")
@@ -82,12 +88,14 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := m.Push(ctx, *gateway, *job); err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return 1
 	}
 	log.Printf("pushed %d items (%d failed) to %s as job %q", *items, errs, *gateway, *job)
 	if errs > 0 {
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // work processes item i; it fails when told to.

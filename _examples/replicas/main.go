@@ -18,6 +18,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log"
@@ -55,7 +56,7 @@ func main() {
 func serve(addr string) {
 	gin.SetMode(gin.ReleaseMode)
 	srv := &http.Server{Addr: addr, Handler: newRouter(addr), ReadHeaderTimeout: 10 * time.Second}
-	log.Printf("replica %d listening on %s; metrics at http://%s/metrics", os.Getpid(), addr, addr)
+	log.Printf("replica %d listening on %s; metrics at http://%s/metrics", os.Getpid(), addr, addr) //nolint:gosec // G706: the address is the one its own user gave on the command line.
 	log.Fatal(srv.ListenAndServe())
 }
 
@@ -81,43 +82,33 @@ func newRouter(addr string) *gin.Engine {
 }
 
 // supervise starts n replicas of this program, on host and the ports from
-// basePort on, and waits for them. An interrupt or a termination signal is
-// passed on to every replica. A replica that ends is not restarted: the
-// others keep serving, and Prometheus shows it down. supervise returns 0
-// when every replica ended because of a signal, 1 otherwise.
+// basePort on, and waits for them. An interrupt or a termination signal
+// ends every replica with SIGTERM. A replica that ends is not restarted:
+// the others keep serving, and Prometheus shows it down. supervise returns
+// 0 when the replicas ended because of a signal, 1 otherwise.
 func supervise(n int, host string, basePort int) int {
 	self, err := os.Executable()
 	if err != nil {
-		log.Fatalf("cannot find this program to start its replicas: %v", err)
+		log.Printf("cannot find this program to start its replicas: %v", err)
+		return 1
 	}
-	cmds := make([]*exec.Cmd, 0, n)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var wg sync.WaitGroup
+	failed := false
 	for i := range n {
 		addr := fmt.Sprintf("%s:%d", host, basePort+i)
-		cmd := exec.Command(self, "-addr", addr)
+		cmd := exec.CommandContext(ctx, self, "-addr", addr) //nolint:gosec // G204: this program starting copies of itself.
+		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Start(); err != nil {
 			log.Printf("replica on %s: %v", addr, err)
-			stopAll(cmds, syscall.SIGTERM)
-			return 1
+			failed = true
+			stop() // ends the replicas started so far
+			break
 		}
 		log.Printf("started replica %d of %d, pid %d, on %s", i+1, n, cmd.Process.Pid, addr)
-		cmds = append(cmds, cmd)
-	}
-
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	var mu sync.Mutex
-	stopped := false
-	go func() {
-		s := <-signals
-		mu.Lock()
-		stopped = true
-		mu.Unlock()
-		stopAll(cmds, s)
-	}()
-
-	var wg sync.WaitGroup
-	for _, cmd := range cmds {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -126,17 +117,8 @@ func supervise(n int, host string, basePort int) int {
 		}()
 	}
 	wg.Wait()
-	mu.Lock()
-	defer mu.Unlock()
-	if stopped {
+	if ctx.Err() != nil && !failed {
 		return 0
 	}
 	return 1
-}
-
-// stopAll sends s to every replica.
-func stopAll(cmds []*exec.Cmd, s os.Signal) {
-	for _, cmd := range cmds {
-		_ = cmd.Process.Signal(s)
-	}
 }
