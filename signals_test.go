@@ -4,6 +4,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -242,14 +243,14 @@ func TestNativeHistograms(t *testing.T) {
 func TestNativeHistogramsBounded(t *testing.T) {
 	a := newApp(t, ginprom.WithNativeHistograms(1.1), ginprom.WithRequestSize())
 	a.r.POST("/", ok)
-	req := httptestRequestWithLength(1 << 40)
+	req := httptestRequestWithLength(t, 1<<40)
 	a.r.ServeHTTP(newDiscard(), req)
 	h := durationSeries(t, a.reg, requestSizeName)
 	assert.Equal(t, map[int]int64{31 * 8: 1}, nativeBuckets(h), "1 TiB counts in the 2 GiB bucket")
 }
 
-func httptestRequestWithLength(n int64) *http.Request {
-	req, _ := http.NewRequest(http.MethodPost, "/", http.NoBody)
+func httptestRequestWithLength(t testing.TB, n int64) *http.Request {
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", http.NoBody)
 	req.ContentLength = n
 	return req
 }
