@@ -433,6 +433,10 @@ func (rc *requestCollector) sumJoint(s *series, req, resp []uint64) (count uint6
 	var rs, ps uint64
 	for sh := 0; sh < rc.shards; sh++ {
 		w := s.words[sh*rc.stride+rc.jointOff : (sh+1)*rc.stride]
+		// The sums first: a request adds to them after its count, so
+		// a sum never runs ahead of the count.
+		rs += w[ns*ns].Load()
+		ps += w[ns*ns+1].Load()
 		for i := range ns {
 			for j := range ns {
 				n := w[i*ns+j].Load()
@@ -440,8 +444,6 @@ func (rc *requestCollector) sumJoint(s *series, req, resp []uint64) (count uint6
 				resp[j] += n
 			}
 		}
-		rs += w[ns*ns].Load()
-		ps += w[ns*ns+1].Load()
 	}
 	for i := 1; i < ns; i++ {
 		req[i] += req[i-1]
