@@ -32,11 +32,23 @@ type requestCollector struct {
 	descs collectorDescs
 	kind  collectorKind
 	// Word offsets in a shard: the duration's sum at 0 and its counts
-	// after it; each size histogram's sum, then its counts.
+	// after it. With both sizes on and few size buckets, joint: one count
+	// per pair of request and response size buckets at jointOff, so that
+	// a request adds one to one word for both, then the two sums.
+	// Otherwise each size histogram's sum at reqOff or respOff, then its
+	// counts.
 	reqOff, respOff int
+	joint           bool
+	jointOff        int
 	stride          int // words per shard, whole cache lines
 	shards          int
 	native          *nativeLayout // nil without WithNativeHistograms
+
+	// The in-flight gauge (inflight.go): one group of started counters
+	// per set of static default label values, at staticPos in a series'
+	// label values.
+	groups    atomic.Pointer[[]*inflightGroup]
+	staticPos []int
 
 	seed  maphash.Seed
 	index sync.Map   // hash of label values -> *series, chained on collision
@@ -51,7 +63,7 @@ type requestCollector struct {
 // collectorDescs are the families a requestCollector exposes; the size
 // descriptions are nil when the sizes are off.
 type collectorDescs struct {
-	duration, total, reqSize, respSize *prometheus.Desc
+	duration, total, reqSize, respSize, inflight *prometheus.Desc
 }
 
 // collectorKind is what a requestCollector stores. Two Metrics on one
@@ -65,37 +77,54 @@ type collectorKind struct {
 	totalsByGroup bool    // the total keeps the group-by label
 	nativeFactor  float64 // 0: no native histograms
 	exemplars     bool
+	inflight      bool
 }
 
 func (k collectorKind) equal(o collectorKind) bool {
 	return k.summary == o.summary && slices.Equal(k.bounds, o.bounds) &&
 		slices.Equal(k.sizeBounds, o.sizeBounds) && k.reqSize == o.reqSize &&
 		k.respSize == o.respSize && k.totalsByGroup == o.totalsByGroup &&
-		k.nativeFactor == o.nativeFactor && k.exemplars == o.exemplars
+		k.nativeFactor == o.nativeFactor && k.exemplars == o.exemplars &&
+		k.inflight == o.inflight
 }
+
+// maxJoint bounds the words of a joint size histogram, so that few size
+// buckets (DefaultSizeBuckets has 8 with +Inf: 64 words) share one count
+// per request, and many do not grow a series past reason.
+const maxJoint = 128
 
 // maxShards bounds the shards of a series, and with them its memory: 8
 // shards of the default histogram take 1 KiB.
 const maxShards = 8
 
-func newRequestCollector(descs collectorDescs, kind collectorKind) *requestCollector {
+// staticPos are the positions of the static default labels in a series'
+// label values, for the in-flight gauge.
+func newRequestCollector(descs collectorDescs, kind collectorKind, staticPos []int) *requestCollector {
 	rc := &requestCollector{
-		descs:  descs,
-		kind:   kind,
-		shards: min(runtime.GOMAXPROCS(0), maxShards),
-		seed:   maphash.MakeSeed(),
+		descs:     descs,
+		kind:      kind,
+		shards:    min(runtime.GOMAXPROCS(0), maxShards),
+		seed:      maphash.MakeSeed(),
+		staticPos: staticPos,
 	}
+	rc.groups.Store(&[]*inflightGroup{})
 	// The duration's sum, then len(bounds)+1 counts (the last is +Inf, or
 	// the only one for a summary); then, per size histogram, a sum and
 	// len(sizeBounds)+1 counts; rounded up to whole 64-byte cache lines.
 	words := 1 + len(kind.bounds) + 1
-	if kind.reqSize {
-		rc.reqOff = words
-		words += 1 + len(kind.sizeBounds) + 1
-	}
-	if kind.respSize {
-		rc.respOff = words
-		words += 1 + len(kind.sizeBounds) + 1
+	ns := len(kind.sizeBounds) + 1
+	if rc.joint = kind.reqSize && kind.respSize && ns*ns <= maxJoint; rc.joint {
+		rc.jointOff = words
+		words += ns*ns + 2
+	} else {
+		if kind.reqSize {
+			rc.reqOff = words
+			words += 1 + ns
+		}
+		if kind.respSize {
+			rc.respOff = words
+			words += 1 + ns
+		}
 	}
 	rc.stride = (words + 7) &^ 7
 	if kind.nativeFactor > 0 {
@@ -117,6 +146,8 @@ func upperBounds(buckets []float64) []float64 {
 // the size metrics, which share its labels.
 type series struct {
 	lvs      []string        // method, status, default labels, group-by value
+	method   int             // index of lvs[0]
+	group    *inflightGroup  // with the in-flight gauge
 	countKey uint64          // hash of the total's label values
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
 	native   []atomic.Uint64 // native buckets, unsharded; nil without them
@@ -171,6 +202,10 @@ func (rc *requestCollector) add(h uint64, lvs []string) *series {
 	}
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
+	}
+	s.method = methodIndex(s.lvs[0])
+	if rc.kind.inflight {
+		s.group = rc.groupOf(s.lvs)
 	}
 	if rc.native != nil {
 		s.native = make([]atomic.Uint64, rc.native.words)
@@ -246,11 +281,15 @@ func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int
 		}
 	}
 	w[1+i].Add(1)
-	if rc.kind.reqSize {
-		rc.observeSize(w[rc.reqOff:], o.reqSize)
-	}
-	if rc.kind.respSize {
-		rc.observeSize(w[rc.respOff:], o.respSize)
+	if rc.joint {
+		rc.observeJoint(w[rc.jointOff:], o)
+	} else {
+		if rc.kind.reqSize {
+			rc.observeSize(w[rc.reqOff:], o.reqSize)
+		}
+		if rc.kind.respSize {
+			rc.observeSize(w[rc.respOff:], o.respSize)
+		}
 	}
 	if rc.native != nil {
 		rc.native.observe(s.native, o)
@@ -270,20 +309,39 @@ func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int
 	}
 }
 
-// observeSize adds n bytes to the size histogram whose words begin w: a
-// sum, which is a whole number and needs no compare-and-swap, then counts.
-func (rc *requestCollector) observeSize(w []atomic.Uint64, n uint64) {
+// sizeBucket returns the index of the size bucket of n bytes.
+func (rc *requestCollector) sizeBucket(n uint64) int {
 	bounds := rc.kind.sizeBounds
-	i := len(bounds)
 	v := float64(n)
 	for j, b := range bounds {
 		if v <= b {
-			i = j
-			break
+			return j
 		}
 	}
-	w[1+i].Add(1)
-	w[0].Add(n)
+	return len(bounds)
+}
+
+// observeSize adds n bytes to the size histogram whose words begin w: a
+// sum, which is a whole number and needs no compare-and-swap, then counts.
+// Adding 0 to the sum would change nothing, and is left out.
+func (rc *requestCollector) observeSize(w []atomic.Uint64, n uint64) {
+	w[1+rc.sizeBucket(n)].Add(1)
+	if n != 0 {
+		w[0].Add(n)
+	}
+}
+
+// observeJoint adds both sizes to the joint histogram whose words begin w:
+// one count for the pair of buckets, then the two sums.
+func (rc *requestCollector) observeJoint(w []atomic.Uint64, o *observation) {
+	ns := len(rc.kind.sizeBounds) + 1
+	w[rc.sizeBucket(o.reqSize)*ns+rc.sizeBucket(o.respSize)].Add(1)
+	if o.reqSize != 0 {
+		w[ns*ns].Add(o.reqSize)
+	}
+	if o.respSize != 0 {
+		w[ns*ns+1].Add(o.respSize)
+	}
 }
 
 // Describe implements prometheus.Collector.
@@ -295,6 +353,9 @@ func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	if rc.descs.respSize != nil {
 		ch <- rc.descs.respSize
+	}
+	if rc.descs.inflight != nil {
+		ch <- rc.descs.inflight
 	}
 }
 
@@ -309,19 +370,36 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	totals := map[uint64]*total{}
 	var order []*total
+	finished := map[*inflightGroup]*[numMethods]uint64{}
 	dur := make([]uint64, len(rc.kind.bounds)+1)
-	size := make([]uint64, len(rc.kind.sizeBounds)+1)
+	ns := len(rc.kind.sizeBounds) + 1
+	req, resp := make([]uint64, ns), make([]uint64, ns)
 	rc.index.Range(func(_, v any) bool {
 		for s := v.(*series); s != nil; s = s.next {
 			count, sum := rc.sumShards(s, 0, dur, true)
 			ch <- rc.durationMetric(s, count, sum, dur)
-			if rc.kind.reqSize {
-				n, sum := rc.sumShards(s, rc.reqOff, size, false)
-				ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, sum, size)
+			switch {
+			case rc.joint:
+				n, reqSum, respSum := rc.sumJoint(s, req, resp)
+				ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, reqSum, req)
+				ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, respSum, resp)
+			default:
+				if rc.kind.reqSize {
+					n, sum := rc.sumShards(s, rc.reqOff, req, false)
+					ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, sum, req)
+				}
+				if rc.kind.respSize {
+					n, sum := rc.sumShards(s, rc.respOff, resp, false)
+					ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, resp)
+				}
 			}
-			if rc.kind.respSize {
-				n, sum := rc.sumShards(s, rc.respOff, size, false)
-				ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, size)
+			if s.group != nil {
+				f := finished[s.group]
+				if f == nil {
+					f = new([numMethods]uint64)
+					finished[s.group] = f
+				}
+				f[s.method] += count
 			}
 
 			countLVs := rc.countLVs(s.lvs)
@@ -341,6 +419,35 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, t := range order {
 		ch <- constMetric(rc.descs.total)(prometheus.NewConstMetric(rc.descs.total, prometheus.CounterValue, float64(t.count), t.lvs...))
 	}
+	if rc.kind.inflight {
+		rc.collectInflight(ch, finished)
+	}
+}
+
+// sumJoint adds up, over the shards of s, the joint size histogram into
+// the cumulative counts of each size; it returns the count and both sums.
+func (rc *requestCollector) sumJoint(s *series, req, resp []uint64) (count uint64, reqSum, respSum float64) {
+	clear(req)
+	clear(resp)
+	ns := len(req)
+	var rs, ps uint64
+	for sh := 0; sh < rc.shards; sh++ {
+		w := s.words[sh*rc.stride+rc.jointOff : (sh+1)*rc.stride]
+		for i := range ns {
+			for j := range ns {
+				n := w[i*ns+j].Load()
+				req[i] += n
+				resp[j] += n
+			}
+		}
+		rs += w[ns*ns].Load()
+		ps += w[ns*ns+1].Load()
+	}
+	for i := 1; i < ns; i++ {
+		req[i] += req[i-1]
+		resp[i] += resp[i-1]
+	}
+	return req[ns-1], float64(rs), float64(ps)
 }
 
 // sumShards adds up, over the shards of s, the histogram whose words begin

@@ -106,3 +106,15 @@ func TestInFlightOffByDefault(t *testing.T) {
 	a.do(http.MethodGet, "/")
 	assert.NotContains(t, families(t, a.reg), inflightName)
 }
+
+// TestInFlightMarkedRequests: a request left out by DoNotTrack or
+// ExcludeAllMetrics after it started is no longer in flight once done.
+func TestInFlightMarkedRequests(t *testing.T) {
+	a := newApp(t, ginprom.WithInFlight())
+	a.r.GET("/quiet", a.m.DoNotTrack(), ok)
+	a.r.GET("/hidden", ok, a.m.ExcludeAllMetrics())
+	a.do(http.MethodGet, "/quiet")
+	a.do(http.MethodGet, "/hidden")
+	a.do(http.MethodGet, "/quiet")
+	assert.Equal(t, map[string]float64{`method="GET"`: 0}, inflight(t, a.reg))
+}

@@ -16,7 +16,7 @@ type defaultMetrics struct {
 	groupBy    GroupBy
 	requests   *requestCollector // duration, sizes and total
 	exceptions *prometheus.CounterVec
-	inflight   *inflightCollector // nil without WithInFlight
+	inflight   *inflightGroup // nil without WithInFlight
 	exemplars  func(*gin.Context) prometheus.Labels
 	reqSize    bool
 	respSize   bool
@@ -99,28 +99,34 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 		names += ", " + name
 		families = append(families, family{name, typeHistogram})
 	}
+	var static, staticValues []string
+	var staticPos []int
+	if sig.inflight {
+		kind.inflight = true
+		name := prefixed(cfg.prefix, "http_requests_in_flight")
+		for i, l := range m.labels {
+			if l.fn == nil {
+				static = append(static, l.name)
+				staticValues = append(staticValues, l.value)
+				staticPos = append(staticPos, 2+i)
+			}
+		}
+		descs.inflight = prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append([]string{"method"}, static...), nil)
+		names += ", " + name
+		families = append(families, family{name, typeGauge})
+	}
 	fix := defaultsFix(m.reg)
-	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind), families...)
+	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos), families...)
 	if !d.requests.kind.equal(kind) {
 		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets or other signals: %s", names, fix))
+	}
+	if sig.inflight {
+		d.inflight = d.requests.inflightGroup(staticValues)
 	}
 	name := prefixed(cfg.prefix, "http_request_exceptions_total")
 	d.exceptions = registerOr(m.reg, name, fix, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
 	}, countLabels))
-	if sig.inflight {
-		name := prefixed(cfg.prefix, "http_requests_in_flight")
-		var static []string
-		var staticValues []string
-		for _, l := range m.labels {
-			if l.fn == nil {
-				static = append(static, l.name)
-				staticValues = append(staticValues, l.value)
-			}
-		}
-		desc := prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append([]string{"method"}, static...), nil)
-		d.inflight = registerOr(m.reg, name, fix, newInflightCollector(desc, staticValues), family{name, typeGauge})
-	}
 	return d
 }
 
@@ -142,6 +148,11 @@ type tracker struct {
 	d      *defaultMetrics
 	routes atomic.Pointer[map[string]*routeEntry] // replaced, never modified
 	mu     sync.Mutex                             // serialises additions to routes
+	// recent holds the entries last found, direct-mapped by the address
+	// of the route's full path, its last handler and method: Gin hands
+	// every request of a route the same full-path string, so a hit costs
+	// no hashing of the path.
+	recent [64]atomic.Pointer[handlerEntry]
 }
 
 func (t *tracker) handle(c *gin.Context) {
@@ -175,14 +186,23 @@ func (t *tracker) handle(c *gin.Context) {
 	}
 	p := pending{id: id, ref: d.requests.shard(c)}
 	if d.groupBy.kind == groupPath && he.matched {
-		p.path = routedPath(c)
+		// The path Gin routed is the URL path, but for spellings
+		// (RemoveExtraSlash, UseRawPath); the index holds only routed
+		// paths, so a hit needs no work to find it.
+		p.raw = c.Request.URL.Path
+		if he.groups != nil {
+			p.group = he.groups.lookup(p.raw)
+		}
+		if p.group == nil {
+			p.path = routedPath(c)
+		}
 	}
 	if d.reqSize {
 		p.contentLength = c.Request.ContentLength
 		p.body = countBody(c.Request)
 	}
 	if d.inflight != nil {
-		d.inflight.add(p.ref.sh, he.method, 1)
+		d.inflight.start(p.ref.sh, he.method)
 	}
 	p.start = now()
 	returned := false
@@ -193,17 +213,11 @@ func (t *tracker) handle(c *gin.Context) {
 			// again would cut the stack that gin.Recovery prints. A
 			// label function's panic, raised again by ginprom after the
 			// handler answered, is not the handler's.
-			if d.inflight != nil {
-				d.inflight.add(p.ref.sh, he.method, -1)
-			}
 			t.record(c, he, &p, !goexiting() && !labelPanicking(c))
 		}
 	}()
 	c.Next()
 	returned = true
-	if d.inflight != nil {
-		d.inflight.add(p.ref.sh, he.method, -1)
-	}
 	t.record(c, he, &p, false)
 }
 
@@ -215,7 +229,11 @@ type pending struct {
 	ref           shardRef
 	contentLength int64
 	body          *countingBody // counts a body of unknown length
-	path          string        // the path Gin routed, under GroupByPath
+	// Under GroupByPath: the URL path, and its entry in the route's index
+	// or else the path Gin routed.
+	raw   string
+	group *groupEntry
+	path  string
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an
@@ -242,6 +260,9 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	o := observation{seconds: seconds(now() - p.start)}
 	m, d := t.m, t.d
 	if m.marksUsed.Load() && m.marks(c, p.id)&(markNoDefaults|markNoMetrics) != 0 {
+		if d.inflight != nil {
+			d.inflight.abandon(p.ref.sh, he.method)
+		}
 		return
 	}
 	status := http.StatusInternalServerError
@@ -255,10 +276,21 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		if panicked {
 			o.respSize = uint64(max(c.Writer.Size(), 0))
 		} else {
-			o.respSize = responseSize(c, he.matched)
+			o.respSize = responseSize(c, he.method, he.matched)
 		}
 	}
 	if !d.cached {
+		if he.groups != nil {
+			switch {
+			case d.groupBy.kind == groupPath && status != http.StatusNotFound:
+				// No label function runs: the series is at hand.
+				t.recordPath(c, he, p, status, panicked, &o)
+				return
+			case d.groupBy.kind == groupFunc && !panicked:
+				t.recordFunc(c, he, p, status, &o)
+				return
+			}
+		}
 		t.recordVarying(c, he, p, status, panicked, &o)
 		return
 	}
@@ -297,6 +329,88 @@ func (t *tracker) firstException(c *gin.Context) bool {
 	}
 	rm.exception = true
 	return true
+}
+
+// recordPath records a request under GroupByPath with fixed default
+// labels.
+func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
+	d := t.d
+	var s *series
+	if p.group != nil {
+		s = p.group.series(status)
+	}
+	if s == nil {
+		group := clientValue(p.path)
+		if p.group != nil {
+			group = p.group.value
+		}
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s = d.requests.lookupGroup(pfx, group)
+		if group == p.raw {
+			he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+		}
+	}
+	i := d.requests.observe(p.ref, s, o)
+	var rec any
+	if d.exemplars != nil {
+		rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
+	}
+	if panicked {
+		if t.firstException(c) {
+			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
+		}
+	} else if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// recordFunc records a request that returned under GroupByFunc with fixed
+// default labels. If the function calls runtime.Goexit, the request is
+// recorded with PanicValue as its group-by value.
+func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, status int, o *observation) {
+	d := t.d
+	finished := false
+	defer func() {
+		if !finished && goexiting() {
+			t.observeVarying(c, he, p, status, false, o, true)
+		}
+	}()
+	group, rec := callLabel(d.groupBy.fn, c)
+	finished = true
+	var s *series
+	if ge := he.groups.lookup(group); ge != nil {
+		s = ge.series(status)
+	}
+	if s == nil {
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s = d.requests.lookupGroup(pfx, group)
+		if rec == nil {
+			he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+		}
+	}
+	i := d.requests.observe(p.ref, s, o)
+	if d.exemplars != nil {
+		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
+			rec = r
+		}
+	}
+	if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// exceptionLVs returns the exceptions' label values for series s.
+func exceptionLVs(d *defaultMetrics, s *series) []string {
+	if d.byGroup {
+		return s.lvs
+	}
+	return s.lvs[:len(s.lvs)-1]
 }
 
 // recordVarying records a request some of whose label values vary per
@@ -375,7 +489,18 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 	}
 	var s *series
 	if pfx != nil {
-		s = d.requests.lookupGroup(pfx, group)
+		var ge *groupEntry
+		if he.groups != nil {
+			if ge = he.groups.lookup(group); ge != nil {
+				s = ge.series(status)
+			}
+		}
+		if s == nil {
+			s = d.requests.lookupGroup(pfx, group)
+			if he.groups != nil && d.groupBy.kind == groupFunc && !fallback {
+				he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+			}
+		}
 	} else {
 		lvs = append(lvs, group)
 		s = d.requests.lookup(lvs)

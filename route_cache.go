@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gin-gonic/gin"
 )
@@ -35,10 +36,14 @@ type handlerEntry struct {
 	// method's index; matched says that a route matched (the full path is
 	// not ""). label is the group-by value when it is fixed per route and
 	// handler (GroupByRoute, GroupByHandler), or Unmatched.
-	pc      uintptr
-	method  int
-	matched bool
-	label   string
+	pc       uintptr
+	method   int
+	fullPath string
+	matched  bool
+	label    string
+	// groups indexes the series by group-by value, under a group-by
+	// computed per request with fixed default labels; nil otherwise.
+	groups *groupIndex
 	// shared says that the route's chain holds more than one default
 	// middleware, which may be m's: the middleware then makes sure that
 	// one of m's records each dispatch.
@@ -68,6 +73,19 @@ type labelPrefix struct {
 // route returns the entry of the request's route, method and last handler,
 // making it on first sight.
 func (t *tracker) route(c *gin.Context, fullPath string, method int, pc uintptr) *handlerEntry {
+	// The address only identifies the string; a hit compares the
+	// contents too, which is one pointer comparison for Gin's own string.
+	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath))))
+	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+uint64(method))>>58]
+	if he := slot.Load(); he != nil && he.pc == pc && he.method == method && he.fullPath == fullPath {
+		return he
+	}
+	he := t.lookupRoute(c, fullPath, method, pc)
+	slot.Store(he)
+	return he
+}
+
+func (t *tracker) lookupRoute(c *gin.Context, fullPath string, method int, pc uintptr) *handlerEntry {
 	r := (*t.routes.Load())[fullPath]
 	if r == nil {
 		r = t.addRoute(fullPath)
@@ -111,7 +129,7 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 			return he
 		}
 	}
-	he := &handlerEntry{pc: pc, method: method, matched: fullPath != "", label: Unmatched}
+	he := &handlerEntry{pc: pc, method: method, fullPath: fullPath, matched: fullPath != "", label: Unmatched}
 	if he.matched {
 		switch t.d.groupBy.kind {
 		case groupRoute:
@@ -125,6 +143,9 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 	}
 	he.list.Store(&[]seriesEntry{})
 	he.shared = middlewares(c) > 1
+	if he.matched && !t.d.cached && t.d.fixedLabels {
+		he.groups = newGroupIndex()
+	}
 	if t.d.inflight != nil {
 		t.d.inflight.used[method].Store(true)
 	}

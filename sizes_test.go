@@ -146,3 +146,35 @@ func TestSizesOffByDefault(t *testing.T) {
 	assert.NotContains(t, families(t, a.reg), requestSizeName)
 	assert.NotContains(t, families(t, a.reg), responseSizeName)
 }
+
+// TestBothSizes: with both sizes on, each histogram counts its own size,
+// whether the two share one count per request (few buckets) or not (many).
+func TestBothSizes(t *testing.T) {
+	many := make([]float64, 12)
+	for i := range many {
+		many[i] = float64(int(1) << (2 * i))
+	}
+	for _, bounds := range [][]float64{nil, many} {
+		a := newApp(t, ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithSizeBuckets(bounds...))
+		a.r.POST("/echo", func(c *gin.Context) {
+			b, _ := io.ReadAll(c.Request.Body)
+			c.String(http.StatusOK, "%s%s", b, b)
+		})
+		for _, n := range []int{0, 3, 500, 5000} {
+			req := httptest.NewRequest(http.MethodPost, "/echo", strings.NewReader(strings.Repeat("x", n)))
+			a.r.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		key := `method="POST",path="/echo",status="200"`
+		assert.Equal(t, observation{4, 5503}, observations(t, a.reg, requestSizeName)[key])
+		assert.Equal(t, observation{4, 11006}, observations(t, a.reg, responseSizeName)[key])
+		if bounds == nil {
+			assert.Equal(t, map[float64]uint64{100: 2, 1e3: 3, 1e4: 4, 1e5: 4, 1e6: 4, 1e7: 4, 1e8: 4},
+				buckets(t, a.reg, requestSizeName, key))
+			assert.Equal(t, map[float64]uint64{100: 2, 1e3: 3, 1e4: 4, 1e5: 4, 1e6: 4, 1e7: 4, 1e8: 4},
+				buckets(t, a.reg, responseSizeName, key))
+		} else {
+			assert.Equal(t, uint64(1), buckets(t, a.reg, requestSizeName, key)[1], "0 bytes")
+			assert.Equal(t, uint64(2), buckets(t, a.reg, responseSizeName, key)[16], "0 and 6 bytes")
+		}
+	}
+}
