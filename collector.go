@@ -342,4 +342,3 @@ func (rc *requestCollector) observeJoint(w []atomic.Uint64, o *observation) {
 		w[ns*ns+1].Add(o.respSize)
 	}
 }
-

@@ -331,4 +331,3 @@ func (t *tracker) firstException(c *gin.Context) bool {
 	rm.exception = true
 	return true
 }
-
