@@ -77,8 +77,10 @@ func TestProbeOnceResults(t *testing.T) {
 // TestTimeout: a probe with a 100 ms timeout against a server that never
 // answers is a failure, ended by its own timeout: ProbeOnce returns while
 // the server still has not answered and the caller's context is still
-// live, the server sees the client give up, and the failure is recorded
-// (a probe that the caller's context cuts short would not be).
+// live, the server sees the client give up, and the failure is recorded.
+// The caller's context ends after 5s, sooner than the default timeout:
+// had the probe not kept its own 100 ms, that context would have cut it
+// short, and a probe cut short by its caller is not recorded.
 func TestTimeout(t *testing.T) {
 	gaveUp := make(chan struct{})
 	srv := newServer(t, func(s *server, _ http.ResponseWriter, r *http.Request) {
@@ -91,10 +93,10 @@ func TestTimeout(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	p := probe.New(reg, time.Minute, probe.Target{URL: srv.URL, Timeout: 100 * time.Millisecond})
 
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	p.ProbeOnce(ctx) // would not return if the timeout did not hold: the server never answers
-	require.NoError(t, ctx.Err())
+	p.ProbeOnce(ctx)
+	require.NoError(t, ctx.Err(), "the probe outlived its timeout")
 
 	got := gather(t, reg, http.MethodGet, srv.URL)
 	assert.Equal(t, uint64(1), got.failures)
@@ -153,7 +155,7 @@ func TestTransportError(t *testing.T) {
 }
 
 // TestRequest: the probe sends the target's method, body, header and
-// secret, every time.
+// secret, as they were given to New, every time.
 func TestRequest(t *testing.T) {
 	type seen struct {
 		method, body, ctype, secret string
@@ -164,13 +166,19 @@ func TestRequest(t *testing.T) {
 		got <- seen{r.Method, string(b), r.Header.Get("Content-Type"), r.Header.Get(probe.SecretHeader)}
 	})
 	reg := prometheus.NewRegistry()
+	body := []byte(`{"username": "synthetic"}`)
+	header := http.Header{"Content-Type": {"application/json"}}
 	p := probe.New(reg, time.Minute, probe.Target{
 		Method: http.MethodPost,
 		URL:    srv.URL + "/reservations",
-		Body:   []byte(`{"username": "synthetic"}`),
-		Header: http.Header{"Content-Type": {"application/json"}},
+		Body:   body,
+		Header: header,
 		Secret: "s3cret",
 	})
+	// New keeps copies: changing the caller's slices afterwards changes
+	// nothing.
+	copy(body, "XXXXXXXX")
+	header.Set("Content-Type", "text/plain")
 	want := seen{http.MethodPost, `{"username": "synthetic"}`, "application/json", "s3cret"}
 	p.ProbeOnce(context.Background())
 	p.ProbeOnce(context.Background())
