@@ -38,8 +38,9 @@ type Target struct {
 	// ignored, as net/http ignores it.
 	Header http.Header
 	// Timeout bounds a probe from the start of the request to the end of
-	// its body; a probe that runs out of it is a failure. Default:
-	// [DefaultTimeout] (10s).
+	// its body; a probe that runs out of it is a failure. It may be
+	// longer than the interval (see [Prober.Run]). Default:
+	// [DefaultTimeout] (10s); New panics on a negative one.
 	Timeout time.Duration
 	// Success decides whether a response is a success. It is called
 	// before the body is read, and may read it; the Prober reads the rest
