@@ -14,7 +14,9 @@ func TestSyntheticRules(t *testing.T) {
 	t.Parallel()
 	rules := repoPath("_examples", "synthetic", "rules.yml")
 	promtool(t, "check", "rules", rules)
-	promtool(t, "test", "rules", repoPath("_examples", "synthetic", "rules_test.yml"))
+	if out := promtool(t, "test", "rules", repoPath("_examples", "synthetic", "rules_test.yml")); !strings.Contains(out, "SUCCESS") {
+		t.Errorf("promtool test rules:\n%s", out)
+	}
 	checkAlertConventions(t, loadRules(t, rules))
 	promtool(t, "check", "config", repoPath("_examples", "synthetic", "prometheus.yml"))
 }

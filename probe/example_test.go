@@ -96,10 +96,10 @@ func ExampleSkip() {
 	p.ProbeOnce(context.Background()) // skipped
 
 	// A client that sends the header with anything but the secret is counted.
-	req, _ := http.NewRequest(http.MethodPost, svc.URL+"/reservations", nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, svc.URL+"/reservations", nil)
 	req.Header.Set(probe.SecretHeader, "1")
 	if resp, err := http.DefaultClient.Do(req); err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 	http.DefaultClient.CloseIdleConnections()
 

@@ -17,7 +17,7 @@ import (
 
 // SecretHeader is the request header in which a [Prober] sends a
 // [Target]'s Secret, and in which [Skip] looks for it.
-const SecretHeader = "X-Synthetic-Probe"
+const SecretHeader = "X-Synthetic-Probe" //nolint:gosec // G101: the name of a header, not a credential.
 
 // DefaultTimeout is the Timeout of a [Target] that sets none.
 const DefaultTimeout = 10 * time.Second
@@ -315,7 +315,7 @@ func (p *Prober) do(parent context.Context, t *target) bool {
 	if err != nil {
 		return false // refused, reset, timed out...
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	ok := accepts(t.success, resp)
 	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
 		return false // a body cut short or too slow is what a user would see

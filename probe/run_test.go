@@ -34,7 +34,7 @@ func TestRunReturnsCtxErr(t *testing.T) {
 			<-srv.arrived
 		}
 		cancel()
-		assert.ErrorIs(t, <-done, context.Canceled)
+		require.ErrorIs(t, <-done, context.Canceled)
 		assert.GreaterOrEqual(t, gather(t, reg, http.MethodGet, srv.URL).successes, uint64(3))
 	})
 	t.Run("deadline", func(t *testing.T) {
@@ -42,7 +42,7 @@ func TestRunReturnsCtxErr(t *testing.T) {
 		p := probe.New(prometheus.NewRegistry(), time.Hour, probe.Target{URL: srv.URL})
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
-		assert.ErrorIs(t, <-run(ctx, p), context.DeadlineExceeded)
+		require.ErrorIs(t, <-run(ctx, p), context.DeadlineExceeded)
 		assert.Len(t, srv.arrived, 1, "one probe at once, none more within the hour")
 	})
 	t.Run("already ended", func(t *testing.T) {
@@ -50,7 +50,7 @@ func TestRunReturnsCtxErr(t *testing.T) {
 		p := probe.New(prometheus.NewRegistry(), time.Millisecond, probe.Target{URL: srv.URL})
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		assert.ErrorIs(t, p.Run(ctx), context.Canceled)
+		require.ErrorIs(t, p.Run(ctx), context.Canceled)
 		assert.Empty(t, srv.arrived)
 	})
 	t.Run("during a probe", func(t *testing.T) {
@@ -63,7 +63,7 @@ func TestRunReturnsCtxErr(t *testing.T) {
 		done := run(ctx, p)
 		<-srv.arrived
 		cancel()
-		assert.ErrorIs(t, <-done, context.Canceled)
+		require.ErrorIs(t, <-done, context.Canceled)
 		got := gather(t, reg, http.MethodGet, srv.URL)
 		assert.Equal(t, uint64(0), got.failures+got.successes)
 	})
@@ -184,7 +184,7 @@ func TestProbeOnceEveryTarget(t *testing.T) {
 	assert.Equal(t, uint64(1), h.failures)
 	assert.Equal(t, uint64(0), h.successes)
 	assert.Equal(t, uint64(1), gather(t, reg, "GET", up.URL).successes)
-	assert.Equal(t, 1.0, gather(t, reg, "GET", up.URL).up)
+	assert.InDelta(t, 1.0, gather(t, reg, "GET", up.URL).up, 0)
 	assert.Equal(t, uint64(1), gather(t, reg, "POST", down.URL).failures)
 }
 

@@ -21,7 +21,7 @@ import (
 func TestSkipAllocs(t *testing.T) {
 	skip := probe.Skip(strings.Repeat("s", 64))
 	for _, v := range []string{strings.Repeat("s", 64), "", strings.Repeat("x", 4096)} {
-		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", nil)
 		if v != "" {
 			req.Header.Set(probe.SecretHeader, v)
 		}

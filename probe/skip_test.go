@@ -76,7 +76,7 @@ func TestSkip(t *testing.T) {
 			r, reg := service(t, probe.Skip(secret))
 			srv := httptest.NewServer(r)
 			defer srv.Close()
-			req, err := http.NewRequest(http.MethodPost, srv.URL+"/reservations", nil)
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/reservations", nil)
 			require.NoError(t, err)
 			for _, v := range c.header {
 				req.Header.Add(probe.SecretHeader, v)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"log"
 	"net/http"
@@ -53,6 +54,9 @@ func runProber(args []string) error {
 	log.Printf("probing %s every %v; metrics on %s/metrics", *target, *interval, *addr)
 	err := serve(ctx, &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second})
 	stop()
-	<-probing // Run returns once its last probe has ended
+	// Run returns ctx.Err() once its last probe has ended.
+	if perr := <-probing; err == nil && !errors.Is(perr, context.Canceled) {
+		err = perr
+	}
 	return err
 }

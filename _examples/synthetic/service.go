@@ -65,9 +65,9 @@ func runService(args []string) error {
 			return
 		}
 		// The article's latency: 1 to 100 ms, times 2 or 3 now and then.
-		factor := []int{1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3}[rand.IntN(11)]
-		time.Sleep(time.Duration(factor*(1+rand.IntN(100))) * time.Millisecond)
-		code := statuses[rand.IntN(len(statuses))]
+		factor := []int{1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3}[rand.IntN(11)]         //nolint:gosec // G404: a made-up latency, not a secret.
+		time.Sleep(time.Duration(factor*(1+rand.IntN(100))) * time.Millisecond) //nolint:gosec // G404: as above.
+		code := statuses[rand.IntN(len(statuses))]                              //nolint:gosec // G404: a made-up status, not a secret.
 		c.String(code, "%d\n", code)
 	})
 
@@ -112,7 +112,7 @@ func skipper(secret, previous string) func(*gin.Context) bool {
 func serve(ctx context.Context, servers ...*http.Server) error {
 	errs := make(chan error, len(servers))
 	for _, s := range servers {
-		ln, err := net.Listen("tcp", s.Addr)
+		ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.Addr)
 		if err != nil {
 			return err
 		}
