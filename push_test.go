@@ -375,3 +375,51 @@ func TestStartPushingStopBoundedByItsContext(t *testing.T) {
 	g.Close()
 	goleak.VerifyNone(t, before)
 }
+
+// hangingGateway returns the URL of a gateway that accepts pushes and never
+// answers them, and the function that shuts it down (called at the end of
+// the test at the latest).
+func hangingGateway(t *testing.T) (url string, shutdown func()) {
+	t.Helper()
+	release := make(chan struct{})
+	g := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	var once sync.Once
+	shutdown = func() {
+		once.Do(func() {
+			close(release)
+			g.Close()
+		})
+	}
+	t.Cleanup(shutdown)
+	return g.URL, shutdown
+}
+
+func TestStartPushingStopWithoutDeadlineDoesNotHangOnAHungGateway(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	ginprom.SetPushTimeout(t, 50*time.Millisecond)
+	logs := captureErrorLog(t)
+	a := newApp(t, ginprom.WithPushInstance("w"))
+	url, shutdown := hangingGateway(t)
+
+	stop := a.m.StartPushing(url, "worker", time.Millisecond)
+	select {
+	case line := <-logs:
+		assert.Contains(t, line, "context deadline exceeded", "a periodic push that hangs is cancelled and logged")
+	case <-time.After(time.Minute):
+		t.Fatal("no failed push logged")
+	}
+
+	// A background context has no deadline: the last push is bounded by
+	// the push timeout all the same, so a process can always stop.
+	err := stop(context.Background())
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), `ginprom: push to `+url+` (job "worker", instance "w")`)
+
+	shutdown()
+	goleak.VerifyNone(t, before)
+}
