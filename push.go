@@ -79,7 +79,7 @@ func WithPusher(fn func(p *push.Pusher)) Option {
 // Prometheus cannot scrape, above all batch jobs: do the work, record it,
 // Push, exit. url is the gateway's base address, such as
 // "http://pushgateway:9091" (http:// is assumed when the scheme is
-// missing), without the /metrics/job/... part.
+// missing), without /metrics or the /metrics/job/... part.
 //
 // Push replaces the whole group (an HTTP PUT, push.Pusher.Push): after it,
 // the group holds exactly what this process gathered, and a metric that the
@@ -94,7 +94,7 @@ func WithPusher(fn func(p *push.Pusher)) Option {
 // grouping label (instance), if the host name cannot be read for the
 // default instance, or if the gateway cannot be reached or refuses the push;
 // ctx bounds the request. It panics if url or job is empty, or url
-// is not an http(s) address of a gateway.
+// is not an http(s) address of a gateway or ends in /metrics.
 func (m *Metrics) Push(ctx context.Context, url, job string) error {
 	checkPushTarget("Push", url, job)
 	// WithEnabled(false) goes here: a disabled Metrics returns an error
@@ -231,7 +231,10 @@ func checkPushTarget(method, rawURL, job string) {
 	if err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" {
 		panic(fmt.Sprintf("ginprom: %s(%q, %q): the Pushgateway URL must be an http or https address, such as \"http://pushgateway:9091\"", method, rawURL, job))
 	}
-	if strings.Contains(u.Path, "/metrics/job") {
-		panic(fmt.Sprintf("ginprom: %s(%q, %q): give the Pushgateway's base address, without /metrics/job/...; the job and instance are added by ginprom", method, rawURL, job))
+	// The gateway's own page of metrics is at /metrics, so that is the
+	// address a user has seen; the push package would push under
+	// /metrics/metrics/job/..., and the gateway answer 404.
+	if strings.Contains(u.Path, "/metrics/job") || strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/metrics") {
+		panic(fmt.Sprintf("ginprom: %s(%q, %q): give the Pushgateway's base address, without /metrics or /metrics/job/...; the job and instance are added by ginprom", method, rawURL, job))
 	}
 }
