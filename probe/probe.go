@@ -26,7 +26,9 @@ const DefaultTimeout = 10 * time.Second
 // URL become the method and url labels of its series; two targets of one
 // Prober may not share both.
 type Target struct {
-	// Method is the request method. Default: GET.
+	// Method is the request method, such as http.MethodPost. Default: GET.
+	// Methods are case-sensitive: New panics on a lower-case spelling of
+	// a standard one ("post"), which a server would not route.
 	Method string
 	// URL is the absolute http or https URL to request. It is the url
 	// label, as written (with its password masked, if it has one), so keep
@@ -89,9 +91,9 @@ type target struct {
 // New panics, with a message that begins with "probe:" and says what to fix,
 // if reg is nil, interval is not positive, there are no targets, or a target
 // is invalid: a URL that is not an absolute http or https URL, a Method that
-// is not an HTTP token, a negative Timeout, or the same Method and URL as
-// another target. It also panics if a metric of the same name and other
-// labels is already registered in reg.
+// is not an HTTP token or is a standard method in lower case, a negative
+// Timeout, or the same Method and URL as another target. It also panics if
+// a metric of the same name and other labels is already registered in reg.
 func New(reg prometheus.Registerer, interval time.Duration, targets ...Target) *Prober {
 	if reg == nil {
 		panic("probe: New: the registerer is nil; pass prometheus.DefaultRegisterer or a registry of your own")
@@ -141,6 +143,11 @@ func newTarget(i int, tg Target) *target {
 	if !validMethod(method) {
 		panic(fmt.Sprintf("probe: New: targets[%d]: Method %q is not an HTTP method; use one such as \"GET\" or \"POST\"", i, tg.Method))
 	}
+	// Methods are case-sensitive: net/http sends "post" as it is, and a
+	// server routes it as an unknown method, so every probe would fail.
+	if upper := strings.ToUpper(method); upper != method && standardMethod(upper) {
+		panic(fmt.Sprintf("probe: New: targets[%d]: Method %q: methods are case-sensitive, and a server does not route %q as %s; write %q (http.Method%s)", i, method, method, upper, upper, upper[:1]+strings.ToLower(upper[1:])))
+	}
 	u, err := url.Parse(tg.URL)
 	if err != nil {
 		panic(fmt.Sprintf("probe: New: targets[%d]: URL %q does not parse: %v", i, tg.URL, err))
@@ -178,6 +185,17 @@ func newTarget(i int, tg Target) *target {
 
 // statusOK is the default Success: status 200, as the article's monitor has it.
 func statusOK(r *http.Response) bool { return r.StatusCode == http.StatusOK }
+
+// standardMethod reports whether m is one of the methods of net/http's
+// Method constants.
+func standardMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
 
 // validMethod reports whether m is an HTTP token (RFC 9110, section 5.6.2).
 func validMethod(m string) bool {

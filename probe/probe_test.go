@@ -281,6 +281,8 @@ func TestNewPanics(t *testing.T) {
 		{"no host", prometheus.NewRegistry(), time.Minute, []probe.Target{{URL: "http:///x"}}, []string{"absolute"}},
 		{"URL does not parse", prometheus.NewRegistry(), time.Minute, []probe.Target{{URL: "http://svc/%zz"}}, []string{"does not parse"}},
 		{"bad method", prometheus.NewRegistry(), time.Minute, []probe.Target{{Method: "GET /", URL: "http://svc/"}}, []string{`Method "GET /"`}},
+		{"lower-case method", prometheus.NewRegistry(), time.Minute, []probe.Target{{Method: "post", URL: "http://svc/"}}, []string{`Method "post"`, "case-sensitive", `write "POST" (http.MethodPost)`}},
+		{"mixed-case method", prometheus.NewRegistry(), time.Minute, []probe.Target{{Method: "Get", URL: "http://svc/"}}, []string{`Method "Get"`, `write "GET" (http.MethodGet)`}},
 		{"negative timeout", prometheus.NewRegistry(), time.Minute, []probe.Target{{URL: "http://svc/", Timeout: -time.Second}}, []string{"Timeout is -1s"}},
 		{"same target twice", prometheus.NewRegistry(), time.Minute, []probe.Target{ok, {Method: http.MethodGet, URL: "http://svc/"}}, []string{"targets[1]", "series would mix"}},
 	}
