@@ -232,7 +232,8 @@ func WithExcludedPaths(patterns ...string) Option {
 // [WithExcludedPaths] does for paths: they run as usual, and are not
 // recorded. fn runs before the rest of the chain, so it cannot see the
 // status; use it for a rule on the request, such as a header, the client's
-// network or a synthetic probe (see the probe package's Skip).
+// network or a synthetic probe ([github.com/gin-contrib/ginprom/probe.Skip],
+// which matches only requests that carry the prober's secret).
 //
 // Default: none. A nil fn keeps the current one; the last WithSkipper wins.
 func WithSkipper(fn func(c *gin.Context) bool) Option {
