@@ -37,7 +37,9 @@ type Target struct {
 	// Body is sent with every request. nil sends none.
 	Body []byte
 	// Header is added to every request. nil adds none. A Host entry is
-	// ignored, as net/http ignores it.
+	// ignored, as net/http ignores it. New panics on a name that is not a
+	// token or a value with a control character, which net/http would
+	// refuse to send.
 	Header http.Header
 	// Timeout bounds a probe from the start of the request to the end of
 	// its body; a probe that runs out of it is a failure. It may be
@@ -51,7 +53,10 @@ type Target struct {
 	Success func(*http.Response) bool
 	// Secret, when not empty, is sent in the [SecretHeader] header, so that
 	// the probed service can leave the probe out of its own metrics with
-	// [Skip]. Default: none.
+	// [Skip]. Default: none. New panics on a secret with a control
+	// character (such as the line break at the end of a secret read from a
+	// file) or with white space at either end, which a header does not
+	// carry as it is.
 	Secret string
 }
 
@@ -91,8 +96,9 @@ type target struct {
 // New panics, with a message that begins with "probe:" and says what to fix,
 // if reg is nil, interval is not positive, there are no targets, or a target
 // is invalid: a URL that is not an absolute http or https URL, a Method that
-// is not an HTTP token or is a standard method in lower case, a negative
-// Timeout, or the same Method and URL as another target. It also panics if
+// is not an HTTP token or is a standard method in lower case, a Header or
+// Secret that a header cannot carry, a negative Timeout, or the same Method
+// and URL as another target. It also panics if
 // a metric of the same name and other labels is already registered in reg.
 func New(reg prometheus.Registerer, interval time.Duration, targets ...Target) *Prober {
 	if reg == nil {
@@ -155,6 +161,20 @@ func newTarget(i int, tg Target) *target {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		panic(fmt.Sprintf("probe: New: targets[%d]: URL %q is not an absolute http or https URL; write it as \"http://host:port/path\"", i, tg.URL))
 	}
+	for name, values := range tg.Header {
+		if !validToken(name) {
+			panic(fmt.Sprintf("probe: New: targets[%d]: Header name %q is not a valid header name; net/http would refuse to send it, and every probe would fail", i, name))
+		}
+		for _, v := range values {
+			if !validHeaderValue(v) {
+				panic(fmt.Sprintf("probe: New: targets[%d]: Header %q has a value with a control character, such as a line break; net/http would refuse to send it, and every probe would fail", i, name))
+			}
+		}
+	}
+	if tg.Secret != "" && !validSecret(tg.Secret) {
+		// The secret itself stays out of the message, which may be logged.
+		panic(fmt.Sprintf("probe: New: targets[%d]: the Secret has a control character (such as a line break at its end, as read from a file) or white space at either end, which a header cannot carry as it is; trim it, as strings.TrimSpace does, for the prober and the service alike", i))
+	}
 	if tg.Timeout < 0 {
 		panic(fmt.Sprintf("probe: New: targets[%d]: Timeout is %v; it must be positive, or 0 for the default of %v", i, tg.Timeout, DefaultTimeout))
 	}
@@ -198,7 +218,29 @@ func standardMethod(m string) bool {
 }
 
 // validMethod reports whether m is an HTTP token (RFC 9110, section 5.6.2).
-func validMethod(m string) bool {
+func validMethod(m string) bool { return validToken(m) }
+
+// validHeaderValue reports whether v has no control character but tab
+// (RFC 9110, section 5.5), as net/http requires of a value it sends.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validSecret reports whether secret arrives in a header as it is: a valid
+// header value without white space at either end, which the receiving
+// server would strip.
+func validSecret(secret string) bool {
+	first, last := secret[0], secret[len(secret)-1]
+	return validHeaderValue(secret) && first != ' ' && first != '\t' && last != ' ' && last != '\t'
+}
+
+// validToken reports whether m is an HTTP token (RFC 9110, section 5.6.2).
+func validToken(m string) bool {
 	if m == "" {
 		return false
 	}
