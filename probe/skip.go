@@ -16,10 +16,9 @@ import (
 // values differ (crypto/subtle), so the secret cannot be guessed byte by
 // byte from response times; only its length may show.
 //
-// To rotate the secret, accept both during the change:
+// To rotate the secret, accept both during the change (skippers add up):
 //
-//	old, next := probe.Skip(oldSecret), probe.Skip(newSecret)
-//	ginprom.WithSkipper(func(c *gin.Context) bool { return old(c) || next(c) })
+//	ginprom.New(r, ginprom.WithSkipper(probe.Skip(oldSecret)), ginprom.WithSkipper(probe.Skip(newSecret)))
 //
 // then move the prober to the new secret, then drop the old one.
 //
