@@ -267,8 +267,10 @@ func validToken(m string) bool {
 // rather than made up, and the schedule goes on: a target is probed at most
 // once per interval, and a hung one once per Timeout.
 //
-// Run panics if another Run of p is still running: run each Prober once.
+// Run panics if another Run of p is still running (run each Prober once),
+// or if p is nil or was not made by [New].
 func (p *Prober) Run(ctx context.Context) error {
+	p.check("Run")
 	if !p.running.CompareAndSwap(false, true) {
 		panic("probe: Run: this Prober is already running; call Run once, and ProbeOnce for an extra round")
 	}
@@ -286,6 +288,14 @@ func (p *Prober) Run(ctx context.Context) error {
 	}
 	wg.Wait()
 	return ctx.Err()
+}
+
+// check panics, saying what to fix, unless p was made by New: a nil or
+// zero Prober has no targets, and would return at once instead of probing.
+func (p *Prober) check(method string) {
+	if p == nil || len(p.targets) == 0 {
+		panic("probe: " + method + ": the Prober is nil or was not made by New; make it with probe.New(reg, interval, targets...)")
+	}
 }
 
 // loop probes t now and at every tick until ctx ends.
@@ -306,12 +316,14 @@ func (p *Prober) loop(ctx context.Context, t *target) {
 }
 
 // ProbeOnce probes every target once, all at the same time, records the
-// results and returns when every probe has ended. A target whose probe is
+// results and returns when every probe has ended. It panics if p is nil or
+// was not made by [New]. A target whose probe is
 // still running (from Run or another ProbeOnce) is probed after that probe
 // ends, never twice at once. ctx bounds the round: a probe it cuts short,
 // or never starts, is not recorded; only a target's own Timeout makes a
 // timeout a failure.
 func (p *Prober) ProbeOnce(ctx context.Context) {
+	p.check("ProbeOnce")
 	if len(p.targets) == 1 {
 		p.probe(ctx, p.targets[0])
 		return
