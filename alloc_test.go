@@ -60,3 +60,11 @@ func TestMiddlewareAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestDisabledAllocs: a disabled Metrics costs a request nothing.
+func TestDisabledAllocs(t *testing.T) {
+	r := gin.New()
+	ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithEnabled(false))
+	assert.Equal(t, requestAllocs(userRoute(gin.New()), http.MethodGet, "/users/42"),
+		requestAllocs(userRoute(r), http.MethodGet, "/users/42"))
+}

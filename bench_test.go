@@ -88,6 +88,8 @@ var benchEngines = []benchEngine{
 		return userRoute(r)
 	}},
 	{"ginprom", withGinprom()},
+	// WithEnabled(false) attaches nothing: this row is bare Gin.
+	{"ginprom-disabled", withGinprom(ginprom.WithEnabled(false))},
 	{"ginprom-path", withGinprom(ginprom.WithGroupBy(ginprom.GroupByPath))},
 	{"ginprom-handler", withGinprom(ginprom.WithGroupBy(ginprom.GroupByHandler))},
 	{"ginprom-func", withGinprom(ginprom.WithGroupBy(ginprom.GroupByFunc("endpoint",

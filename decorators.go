@@ -124,7 +124,10 @@ type decorator struct {
 // other labels or another help text. An identical metric already registered
 // is reused.
 func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
-	return m.newDecorator(kindCounter, name, help, labels, opts).afterChain
+	if d := m.newDecorator(kindCounter, name, help, labels, opts); d != nil {
+		return d.afterChain
+	}
+	return passThrough
 }
 
 // Gauge returns route middleware that tracks the requests in progress
@@ -135,7 +138,10 @@ func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption
 // Creation, sharing, labels and panics are as for [Metrics.Counter], except
 // that nothing is appended to name.
 func (m *Metrics) Gauge(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
-	return m.newDecorator(kindGauge, name, help, labels, opts).inProgress
+	if d := m.newDecorator(kindGauge, name, help, labels, opts); d != nil {
+		return d.inProgress
+	}
+	return passThrough
 }
 
 // Summary returns route middleware that observes the seconds spent in the
@@ -146,7 +152,10 @@ func (m *Metrics) Gauge(name, help string, labels Labels, opts ...MetricOption) 
 // that nothing is appended to name and the label name "quantile" is
 // reserved.
 func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
-	return m.newDecorator(kindSummary, name, help, labels, opts).afterChain
+	if d := m.newDecorator(kindSummary, name, help, labels, opts); d != nil {
+		return d.afterChain
+	}
+	return passThrough
 }
 
 // Histogram returns route middleware that observes the seconds spent in the
@@ -156,13 +165,19 @@ func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption
 // Creation, sharing, labels and panics are as for [Metrics.Counter], except
 // that nothing is appended to name and the label name "le" is reserved.
 func (m *Metrics) Histogram(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
-	return m.newDecorator(kindHistogram, name, help, labels, opts).afterChain
+	if d := m.newDecorator(kindHistogram, name, help, labels, opts); d != nil {
+		return d.afterChain
+	}
+	return passThrough
 }
 
 // DoNotTrack returns route middleware that leaves the requests passing
 // through it out of the default metrics. Decorator metrics still count them.
 // It may stand anywhere in the route's chain.
 func (m *Metrics) DoNotTrack() gin.HandlerFunc {
+	if m.disabled() {
+		return passThrough
+	}
 	m.marksUsed.Store(true)
 	return func(c *gin.Context) { m.mark(c, markNoDefaults) }
 }
@@ -172,6 +187,9 @@ func (m *Metrics) DoNotTrack() gin.HandlerFunc {
 // metric of m, wherever it stands in the route's chain. A gauge that went up
 // before ExcludeAllMetrics ran goes down again as usual.
 func (m *Metrics) ExcludeAllMetrics() gin.HandlerFunc {
+	if m.disabled() {
+		return passThrough
+	}
 	m.marksUsed.Store(true)
 	return func(c *gin.Context) { m.mark(c, markNoMetrics) }
 }
@@ -195,6 +213,9 @@ func (m *Metrics) RegisterDefault(decorators ...gin.HandlerFunc) {
 			}
 			d(c)
 		}
+	}
+	if m.disabled() {
+		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -241,6 +262,10 @@ func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels
 		reserved = []string{"quantile"}
 	}
 	set := parseLabels(where, labels, reserved...).merge(where, m.labels)
+	if m.disabled() {
+		// Checked as when on; nothing is registered.
+		return nil
+	}
 
 	d := &decorator{m: m, kind: kind, labels: set, fixed: set.fixed()}
 	if d.fixed {

@@ -30,7 +30,7 @@ type Metrics struct {
 	metricsMW  []gin.HandlerFunc
 	exclude    pathMatcher
 	skipper    func(*gin.Context) bool // from WithSkipper; nil for none
-	labels     labelSet // from WithDefaultLabels
+	labels     labelSet                // from WithDefaultLabels
 	defaults   *defaultMetrics
 	exposition http.Handler
 
@@ -44,6 +44,10 @@ type Metrics struct {
 	// metrics, the last handler of every metrics route. Requests whose
 	// route ends in it are left alone, whatever the route's path.
 	metricsPC uintptr
+
+	// off is set by WithEnabled(false): nothing is registered, attached
+	// or served.
+	off bool
 
 	mu                sync.Mutex // guards engines and defaultDecorators
 	engines           []*gin.Engine
@@ -77,6 +81,13 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 	m.metricsPC = funcPC(m.serveMetrics)
 	reserved := []string{"method", "status", cfg.groupBy.label, "le", "quantile"}
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, reserved...)
+	if cfg.disabled {
+		m.off = true
+		if engine != nil {
+			m.Instrument(engine)
+		}
+		return m
+	}
 	if !cfg.noDefaults {
 		m.defaults = newDefaultMetrics(m, cfg)
 		info := register(m.reg, prefixed(cfg.prefix, "exporter_info"), prometheus.NewGauge(prometheus.GaugeOpts{
@@ -105,10 +116,14 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 // Gin's debug mode Instrument prints a warning when it finds such routes.
 //
 // Instrument panics if engine is nil or m already instruments it, and Gin
-// panics if engine already has a route at the metrics path.
+// panics if engine already has a route at the metrics path. With
+// WithEnabled(false) it adds nothing (see [WithEnabled]).
 func (m *Metrics) Instrument(engine *gin.Engine) {
 	if engine == nil {
 		panic("ginprom: Instrument(nil): pass the *gin.Engine to instrument")
+	}
+	if m.disabled() {
+		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -136,8 +151,8 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // Middleware returns the default-metrics middleware alone, for placing by
 // hand: on a group, on single routes, or on an engine that [Metrics.Instrument]
 // does not manage. Each call returns a new middleware with its own route
-// cache; the metrics are shared. With [WithoutDefaults] it only calls
-// c.Next.
+// cache; the metrics are shared. With [WithoutDefaults] or
+// WithEnabled(false) it only calls c.Next.
 //
 // The middleware measures the time spent in c.Next, and records the method
 // (clamped to the standard methods or OTHER), the group-by label and the
@@ -151,7 +166,7 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // dispatch, each under its own route.
 func (m *Metrics) Middleware() gin.HandlerFunc {
 	if m.defaults == nil {
-		return func(c *gin.Context) { c.Next() }
+		return passThrough
 	}
 	t := &tracker{m: m, d: m.defaults}
 	t.routes.Store(&map[string]*routeEntry{})

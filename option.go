@@ -62,6 +62,7 @@ type config struct {
 	defaultLabels     Labels
 	excluded          []string
 	skipper           func(*gin.Context) bool
+	disabled          bool // WithEnabled(false)
 }
 
 // defaultRegistry pairs the process-wide registerer and gatherer of

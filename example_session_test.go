@@ -1,0 +1,32 @@
+package ginprom_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-contrib/ginprom"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The switch, read from the application's own configuration (ginprom reads
+// no environment). Off, nothing is registered or attached, and every
+// method still works.
+func ExampleWithEnabled() {
+	enabled := false // e.g. from a config file or SYNSE_METRICS_ENABLED
+
+	r := gin.New()
+	m := ginprom.New(r, ginprom.WithEnabled(enabled), ginprom.WithRegistry(prometheus.NewRegistry()))
+	r.GET("/users/:id", m.Counter("user_lookups", "User lookups.", nil), func(c *gin.Context) {
+		c.String(http.StatusOK, "user %s", c.Param("id"))
+	})
+
+	fmt.Println(get(r, "/users/1"), get(r, "/metrics"))
+	if _, err := m.StartHTTPServer(":9090"); errors.Is(err, ginprom.ErrDisabled) {
+		fmt.Println("no metrics server")
+	}
+	// Output:
+	// 200 404
+	// no metrics server
+}
