@@ -24,6 +24,7 @@ func TestDisabledRegistersNothing(t *testing.T) {
 	a.r.GET("/users/:id", counter, gauge, hist, summary, m.DoNotTrack(), m.ExcludeAllMetrics(), ok)
 	info := m.Info("app_info", "App.", prometheus.Labels{"version": "1"})
 	info.Set(3) // safe, and exposed nowhere
+	m.ObserveMessage("request/read", 0, 10, 20, nil)
 
 	for range 3 {
 		w := a.do(http.MethodGet, "/users/1")

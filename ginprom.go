@@ -32,6 +32,7 @@ type Metrics struct {
 	skipper    func(*gin.Context) bool // from WithSkipper; nil for none
 	labels     labelSet                // from WithDefaultLabels
 	defaults   *defaultMetrics
+	messages   *messageMetrics // nil when disabled
 	exposition http.Handler
 
 	// key is this instance's key in gin.Context.Keys, where DoNotTrack and
@@ -80,6 +81,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
 	m.metricsPC = funcPC(m.serveMetrics)
 	reserved := []string{"method", "status", cfg.groupBy.label, "le", "quantile"}
+	checkOwnLabels(cfg.defaultLabels)
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, reserved...)
 	if cfg.disabled {
 		m.off = true
@@ -97,6 +99,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		}))
 		info.Set(1)
 	}
+	m.messages = newMessageMetrics(m, cfg.prefix)
 	m.exposition = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		ErrorLog:          log.New(gin.DefaultErrorWriter, "ginprom: ", log.LstdFlags),
 		EnableOpenMetrics: true,
