@@ -81,7 +81,6 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
 	m.metricsPC = funcPC(m.serveMetrics)
 	reserved := []string{"method", "status", cfg.groupBy.label, "le", "quantile"}
-	checkOwnLabels(cfg.defaultLabels)
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, reserved...)
 	if cfg.disabled {
 		m.off = true
@@ -181,6 +180,7 @@ type defaultMetrics struct {
 	groupBy    GroupBy
 	requests   *requestCollector // duration and total
 	exceptions *prometheus.CounterVec
+	sessions   *sessionMetrics
 	// labels are those of WithDefaultLabels. When their values are fixed
 	// and the group-by is fixed per route, every label value is known per
 	// route, method and status, and the middleware caches the series
@@ -219,6 +219,7 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	d.exceptions = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
 	}, countLabels))
+	d.sessions = newSessionMetrics(m, cfg.prefix)
 	return d
 }
 
@@ -339,17 +340,33 @@ func (t *tracker) handle(c *gin.Context) {
 	}
 	he := t.route(c, c.FullPath(), methodIndex(c.Request.Method), pc)
 	start := now()
+	// A request that may become a session (see session.go) is watched;
+	// any other is checked for an event stream once it returns.
+	var sw *sessionWriter
+	if ws := websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
+		sw = watchSession(c, m, t.d.sessions, he.route, ws)
+	}
 	returned := false
 	defer func() {
 		if !returned {
 			// c.Next is unwinding from a panic. Record it and let it go
 			// on: recovering here and panicking again would cut the
 			// stack that gin.Recovery prints.
+			if sw != nil && sw.end(start, true) {
+				return
+			}
 			t.record(c, he, start, true)
 		}
 	}()
 	c.Next()
 	returned = true
+	if sw != nil {
+		if sw.end(start, false) {
+			return
+		}
+	} else if t.lateSession(c, he, start) {
+		return
+	}
 	t.record(c, he, start, false)
 }
 

@@ -1,7 +1,7 @@
 package ginprom
 
 import (
-	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,8 +27,9 @@ const MaxEvents = 100
 // past [MaxEvents] distinct events, new ones are recorded as [Overflow], and
 // each value is repaired and cut as label values taken from requests are.
 // A negative elapsed or byte count counts as 0. The static labels of
-// [WithDefaultLabels] are added; label functions are not, as there is no
-// request to call them with.
+// [WithDefaultLabels] are added, but for one named event, result or
+// direction; label functions are not, as there is no request to call them
+// with.
 //
 // ObserveMessage is safe for concurrent use and cheap: the series of an
 // event are resolved once, and a call for a known event allocates nothing.
@@ -78,7 +79,7 @@ type eventSeries struct {
 func newMessageMetrics(m *Metrics, prefix string) *messageMetrics {
 	var names []string
 	mm := &messageMetrics{}
-	for _, l := range m.labels {
+	for _, l := range ownLabels(m.labels, "event", "result", "direction") {
 		if l.fn == nil {
 			names = append(names, l.name)
 			mm.values = append(mm.values, l.value)
@@ -150,12 +151,15 @@ func (mm *messageMetrics) children(event string) *eventSeries {
 	}
 }
 
-// checkMessageLabels panics if a default label would take a name that the
-// message or session metrics use themselves.
-func checkOwnLabels(l Labels) {
-	for _, name := range []string{"event", "result", "direction", "kind", "path"} {
-		if _, ok := l[name]; ok {
-			panic(fmt.Sprintf("ginprom: WithDefaultLabels: the label name %q is used by ginprom's session and message metrics; choose another name", name))
+// ownLabels returns the default labels without those named like one of
+// own, the labels of one of ginprom's session or message metrics: those
+// metrics keep their own.
+func ownLabels(set labelSet, own ...string) labelSet {
+	var out labelSet
+	for _, l := range set {
+		if !slices.Contains(own, l.name) {
+			out = append(out, l)
 		}
 	}
+	return out
 }

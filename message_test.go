@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -121,14 +120,17 @@ func TestObserveMessageWithoutDefaults(t *testing.T) {
 		families(t, a.reg))
 }
 
-// TestObserveMessageReservedLabels: a default label may not take a name the
-// message or session metrics use.
-func TestObserveMessageReservedLabels(t *testing.T) {
-	for _, name := range []string{"event", "result", "direction", "kind"} {
-		assert.PanicsWithValue(t, fmt.Sprintf("ginprom: WithDefaultLabels: the label name %q is used by ginprom's session and message metrics; choose another name", name), func() {
-			ginprom.New(nil, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithDefaultLabels(ginprom.Labels{name: "x"}))
-		})
-	}
+// TestObserveMessageOwnLabels: a default label named like one of the
+// message metrics' own labels is left off them; theirs win.
+func TestObserveMessageOwnLabels(t *testing.T) {
+	a := newApp(t, ginprom.WithDefaultLabels(ginprom.Labels{"event": "x", "result": "y", "env": "prod"}))
+	a.m.ObserveMessage("ping", 0, 0, 0, nil)
+	requireExposition(t, a.reg, `
+# HELP gin_websocket_messages_total Total number of WebSocket messages handled, by event and result (ok or error).
+# TYPE gin_websocket_messages_total counter
+gin_websocket_messages_total{env="prod",event="ping",result="error"} 0
+gin_websocket_messages_total{env="prod",event="ping",result="ok"} 1
+`, "gin_websocket_messages_total")
 }
 
 // TestObserveMessageConcurrent: calls from many goroutines, on new and

@@ -39,6 +39,11 @@ type handlerEntry struct {
 	method  int
 	matched bool
 	label   string
+	// route is the route template, or Unmatched: the path label of
+	// sessions. streams turns true once a request of the route has
+	// streamed events, so that later ones are watched from the start.
+	route   string
+	streams atomic.Bool
 	mu      sync.Mutex                    // serialises additions to list
 	list    atomic.Pointer[[]seriesEntry] // replaced, never modified
 }
@@ -95,8 +100,9 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 			return he
 		}
 	}
-	he := &handlerEntry{pc: pc, method: method, matched: fullPath != "", label: Unmatched}
+	he := &handlerEntry{pc: pc, method: method, matched: fullPath != "", label: Unmatched, route: Unmatched}
 	if he.matched {
+		he.route = repairUTF8(fullPath)
 		switch t.d.groupBy.kind {
 		case groupRoute:
 			he.label = repairUTF8(fullPath)

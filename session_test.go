@@ -1,0 +1,466 @@
+package ginprom_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gin-contrib/ginprom"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+const (
+	sessionsOpen    = "gin_http_sessions_open"
+	sessionDuration = "gin_http_session_duration_seconds"
+	sessionBytes    = "gin_http_session_bytes_total"
+)
+
+// sessionApp is an instrumented engine behind a real HTTP server. ended
+// receives the route of every request once the ginprom middleware has
+// recorded it, panics included: the middleware that sends it runs before
+// ginprom's, behind a recovery.
+type sessionApp struct {
+	*app
+	srv   *httptest.Server
+	ended chan string
+	// wrote counts the body bytes the SSE handler wrote.
+	wrote atomic.Int64
+	// next lets the SSE handler write its next event; a closed next ends
+	// the stream.
+	next chan string
+}
+
+func newSessionApp(t *testing.T, opts ...ginprom.Option) *sessionApp {
+	t.Helper()
+	before := goleak.IgnoreCurrent()
+	reg := prometheus.NewRegistry()
+	r := gin.New()
+	sa := &sessionApp{ended: make(chan string, 16), next: make(chan string, 1)}
+	r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) { c.AbortWithStatus(http.StatusInternalServerError) }))
+	r.Use(func(c *gin.Context) {
+		defer func() { sa.ended <- c.FullPath() }()
+		c.Next()
+	})
+	m := ginprom.New(r, append([]ginprom.Option{ginprom.WithRegistry(reg)}, opts...)...)
+	sa.app = &app{r: r, m: m, reg: reg}
+	r.GET("/ws", echoWebSocket)
+	r.GET("/refuse", func(c *gin.Context) {
+		if c.IsWebsocket() {
+			c.String(http.StatusForbidden, "no upgrades here")
+		}
+	})
+	r.GET("/events", sa.streamEvents)
+	r.GET("/json", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"ok": true}) })
+	sa.srv = httptest.NewServer(r)
+	t.Cleanup(func() {
+		sa.srv.Close()
+		goleak.VerifyNone(t, before)
+	})
+	return sa
+}
+
+// echoWebSocket completes the WebSocket handshake by hand, as a WebSocket
+// library does, then echoes lines until the client hangs up, says "bye"
+// (the server closes) or says "panic".
+func echoWebSocket(c *gin.Context) {
+	if !c.IsWebsocket() {
+		c.String(http.StatusBadRequest, "not a WebSocket request")
+		return
+	}
+	conn, brw, err := c.Writer.Hijack()
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(brw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+		acceptKey(c.GetHeader("Sec-WebSocket-Key")))
+	if brw.Flush() != nil {
+		return
+	}
+	for {
+		line, err := brw.ReadString('\n')
+		if err != nil {
+			return
+		}
+		switch line {
+		case "bye\n":
+			return
+		case "panic\n":
+			panic("handler panicked mid-session")
+		}
+		brw.WriteString(line)
+		if brw.Flush() != nil {
+			return
+		}
+	}
+}
+
+// handshakeResponse is what echoWebSocket writes for the test's key.
+var handshakeResponse = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+	acceptKey(testKey) + "\r\n\r\n"
+
+const testKey = "dGhlIHNhbXBsZSBub25jZQ=="
+
+func acceptKey(key string) string {
+	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// wsClient is the client side of a WebSocket session.
+type wsClient struct {
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+// dialWebSocket opens a session on path: the handshake, by hand, over a
+// plain TCP connection.
+func (sa *sessionApp) dialWebSocket(t *testing.T, path string) *wsClient {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(sa.srv.URL, "http://"))
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"+
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", path, testKey)
+	r := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(r, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	require.Equal(t, acceptKey(testKey), resp.Header.Get("Sec-WebSocket-Accept"))
+	return &wsClient{conn: conn, r: r}
+}
+
+// echo sends a line and waits for it to come back.
+func (ws *wsClient) echo(t *testing.T, line string) {
+	t.Helper()
+	_, err := io.WriteString(ws.conn, line+"\n")
+	require.NoError(t, err)
+	got, err := ws.r.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, line+"\n", got)
+}
+
+func (ws *wsClient) send(t *testing.T, line string) {
+	t.Helper()
+	_, err := io.WriteString(ws.conn, line+"\n")
+	require.NoError(t, err)
+}
+
+// streamEvents streams Server-Sent Events: one per value sent on next,
+// until next is closed (the server ends the stream), the client goes away,
+// or the value is "panic".
+func (sa *sessionApp) streamEvents(c *gin.Context) {
+	c.Header("Content-Type", "text/event-stream")
+	c.Header("Cache-Control", "no-cache")
+	for {
+		select {
+		case <-c.Request.Context().Done():
+			return
+		case v, ok := <-sa.next:
+			if !ok {
+				return
+			}
+			if v == "panic" {
+				panic("handler panicked mid-stream")
+			}
+			n, _ := c.Writer.WriteString("data: " + v + "\n\n")
+			sa.wrote.Add(int64(n))
+			c.Writer.Flush()
+		}
+	}
+}
+
+// sseClient is a real HTTP client reading an event stream.
+type sseClient struct {
+	cancel context.CancelFunc
+	body   io.ReadCloser
+	r      *bufio.Reader
+}
+
+func (sa *sessionApp) openStream(t *testing.T, path string, announce bool) *sseClient {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, sa.srv.URL+path, nil)
+	require.NoError(t, err)
+	if announce {
+		req.Header.Set("Accept", "text/event-stream")
+	}
+	sa.next <- "first" // the handler writes the header with its first event
+	resp, err := sa.srv.Client().Do(req)
+	require.NoError(t, err)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	sc := &sseClient{cancel: cancel, body: resp.Body, r: bufio.NewReader(resp.Body)}
+	t.Cleanup(func() { cancel(); resp.Body.Close() })
+	sc.event(t, "first")
+	return sc
+}
+
+// event reads one event and checks its data.
+func (sc *sseClient) event(t *testing.T, want string) {
+	t.Helper()
+	line, err := sc.r.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "data: "+want+"\n", line)
+	blank, err := sc.r.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "\n", blank)
+}
+
+// open returns the sessions gauge of kind on path; -1 if it is missing.
+func open(t *testing.T, g prometheus.Gatherer, kind, path string) float64 {
+	t.Helper()
+	v, ok := decoValue(t, g, sessionsOpen, fmt.Sprintf("kind=%q,path=%q", kind, path))
+	if !ok {
+		return -1
+	}
+	return v
+}
+
+// sessionBytesOf returns the bytes counted in direction for kind on path.
+func sessionBytesOf(t *testing.T, g prometheus.Gatherer, kind, path, direction string) float64 {
+	t.Helper()
+	v, _ := decoValue(t, g, sessionBytes, fmt.Sprintf("direction=%q,kind=%q,path=%q", direction, kind, path))
+	return v
+}
+
+func (sa *sessionApp) waitEnded(t *testing.T, path string) {
+	t.Helper()
+	require.Equal(t, path, <-sa.ended)
+}
+
+// TestWebSocketSession: an upgraded request is a session from the hijack
+// to the handler's return: counted open meanwhile, then in the session
+// duration, with the bytes of its connection, and never in the request
+// metrics.
+func TestWebSocketSession(t *testing.T) {
+	sa := newSessionApp(t)
+	a, b := sa.dialWebSocket(t, "/ws"), sa.dialWebSocket(t, "/ws")
+	a.echo(t, "ping")
+	b.echo(t, "hello")
+	assert.Equal(t, 2.0, open(t, sa.reg, "websocket", "/ws"), "sessions open")
+
+	a.conn.Close() // the client hangs up
+	sa.waitEnded(t, "/ws")
+	assert.Equal(t, 1.0, open(t, sa.reg, "websocket", "/ws"))
+	b.echo(t, "still there")
+	b.send(t, "bye") // the server closes
+	sa.waitEnded(t, "/ws")
+
+	assert.Equal(t, 0.0, open(t, sa.reg, "websocket", "/ws"))
+	assert.Equal(t, map[string]uint64{`kind="websocket",path="/ws"`: 2}, samples(t, sa.reg, sessionDuration))
+	assert.Empty(t, samples(t, sa.reg, coreDuration), "sessions in the request duration")
+	assert.NotContains(t, families(t, sa.reg), coreTotal)
+	in := len("ping\n") + len("hello\n") + len("still there\n") + len("bye\n")
+	out := 2*len(handshakeResponse) + len("ping\n") + len("hello\n") + len("still there\n")
+	assert.Equal(t, float64(in), sessionBytesOf(t, sa.reg, "websocket", "/ws", "in"))
+	assert.Equal(t, float64(out), sessionBytesOf(t, sa.reg, "websocket", "/ws", "out"))
+	requireLint(t, sa.reg)
+}
+
+// TestWebSocketSessionPanic: a handler that panics mid-session ends the
+// session; the panic goes on to the recovery, and the gauge is balanced.
+func TestWebSocketSessionPanic(t *testing.T) {
+	sa := newSessionApp(t)
+	ws := sa.dialWebSocket(t, "/ws")
+	ws.echo(t, "ping")
+	assert.Equal(t, 1.0, open(t, sa.reg, "websocket", "/ws"))
+	ws.send(t, "panic")
+	sa.waitEnded(t, "/ws")
+
+	assert.Equal(t, 0.0, open(t, sa.reg, "websocket", "/ws"))
+	assert.Equal(t, map[string]uint64{`kind="websocket",path="/ws"`: 1}, samples(t, sa.reg, sessionDuration))
+	assert.Empty(t, samples(t, sa.reg, coreDuration))
+	_, err := ws.r.ReadString('\n')
+	assert.ErrorIs(t, err, io.EOF, "the connection closes once the handler is gone")
+}
+
+// TestWebSocketRefused: an upgrade request the handler answers without
+// hijacking is an ordinary request.
+func TestWebSocketRefused(t *testing.T) {
+	sa := newSessionApp(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(sa.srv.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /refuse HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", testKey)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	sa.waitEnded(t, "/refuse")
+
+	assert.Equal(t, map[string]uint64{`method="GET",path="/refuse",status="403"`: 1}, samples(t, sa.reg, coreDuration))
+	assert.Empty(t, samples(t, sa.reg, sessionDuration))
+	assert.NotContains(t, families(t, sa.reg), sessionsOpen)
+}
+
+// TestHijackWithoutUpgrade: a handler that hijacks a request that is no
+// upgrade request does not make it a WebSocket session.
+func TestHijackWithoutUpgrade(t *testing.T) {
+	sa := newSessionApp(t)
+	sa.r.GET("/raw", func(c *gin.Context) {
+		conn, brw, err := c.Writer.Hijack()
+		if err != nil {
+			panic(err)
+		}
+		defer conn.Close()
+		brw.WriteString("HTTP/1.1 204 No Content\r\n\r\n")
+		brw.Flush()
+	})
+	resp, err := sa.srv.Client().Get(sa.srv.URL + "/raw")
+	require.NoError(t, err)
+	resp.Body.Close()
+	sa.waitEnded(t, "/raw")
+	assert.Len(t, samples(t, sa.reg, coreDuration), 1)
+	assert.Empty(t, samples(t, sa.reg, sessionDuration))
+}
+
+// TestSSESession: a response with Content-Type text/event-stream is a
+// session from the request's start to the handler's return; the gauge
+// rises as soon as its header goes out, and the client's hang-up ends it.
+func TestSSESession(t *testing.T) {
+	sa := newSessionApp(t)
+	sc := sa.openStream(t, "/events", true)
+	assert.Equal(t, 1.0, open(t, sa.reg, "sse", "/events"), "open while streaming")
+	sa.next <- "second"
+	sc.event(t, "second")
+
+	sc.cancel() // the client hangs up
+	sa.waitEnded(t, "/events")
+	assert.Equal(t, 0.0, open(t, sa.reg, "sse", "/events"))
+	assert.Equal(t, map[string]uint64{`kind="sse",path="/events"`: 1}, samples(t, sa.reg, sessionDuration))
+	assert.Empty(t, samples(t, sa.reg, coreDuration), "sessions in the request duration")
+	assert.Equal(t, float64(sa.wrote.Load()), sessionBytesOf(t, sa.reg, "sse", "/events", "out"))
+	assert.Equal(t, float64(len("data: first\n\ndata: second\n\n")), sessionBytesOf(t, sa.reg, "sse", "/events", "out"))
+
+	// Ordinary requests are still requests, also those that accept a
+	// stream and get none.
+	resp, err := sa.srv.Client().Get(sa.srv.URL + "/json")
+	require.NoError(t, err)
+	resp.Body.Close()
+	sa.waitEnded(t, "/json")
+	req, _ := http.NewRequest(http.MethodGet, sa.srv.URL+"/json", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err = sa.srv.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	sa.waitEnded(t, "/json")
+	assert.Equal(t, map[string]uint64{`method="GET",path="/json",status="200"`: 2}, samples(t, sa.reg, coreDuration))
+}
+
+// TestSSEServerEnds: a stream the server ends, and one whose handler
+// panics after the header went out, are sessions that end then.
+func TestSSEServerEnds(t *testing.T) {
+	sa := newSessionApp(t)
+	sc := sa.openStream(t, "/events", true)
+	sa.next <- "panic"
+	sa.waitEnded(t, "/events")
+	rest, _ := io.ReadAll(sc.body)
+	assert.Empty(t, rest, "the recovery writes nothing into a stream under way")
+	assert.Equal(t, 0.0, open(t, sa.reg, "sse", "/events"))
+
+	sa.openStream(t, "/events", true)
+	close(sa.next) // the server ends the stream
+	sa.waitEnded(t, "/events")
+	assert.Equal(t, 0.0, open(t, sa.reg, "sse", "/events"))
+	assert.Equal(t, map[string]uint64{`kind="sse",path="/events"`: 2}, samples(t, sa.reg, sessionDuration))
+	assert.Empty(t, samples(t, sa.reg, coreDuration))
+}
+
+// TestSSEUnannounced: a stream the client did not announce with Accept is
+// found when its handler returns, and is a session all the same; from then
+// on the route is watched, and its streams count as open while they last.
+func TestSSEUnannounced(t *testing.T) {
+	sa := newSessionApp(t)
+	sc := sa.openStream(t, "/events", false)
+	sc.cancel()
+	sa.waitEnded(t, "/events")
+	assert.Equal(t, map[string]uint64{`kind="sse",path="/events"`: 1}, samples(t, sa.reg, sessionDuration))
+	assert.Equal(t, float64(len("data: first\n\n")), sessionBytesOf(t, sa.reg, "sse", "/events", "out"))
+	assert.Empty(t, samples(t, sa.reg, coreDuration))
+
+	sc = sa.openStream(t, "/events", false)
+	assert.Equal(t, 1.0, open(t, sa.reg, "sse", "/events"), "open while streaming, once the route has streamed")
+	sc.cancel()
+	sa.waitEnded(t, "/events")
+	assert.Equal(t, 0.0, open(t, sa.reg, "sse", "/events"))
+	assert.Equal(t, map[string]uint64{`kind="sse",path="/events"`: 2}, samples(t, sa.reg, sessionDuration))
+}
+
+// TestSessionLabels: sessions carry the default labels, label functions
+// evaluated when the session begins; DoNotTrack leaves a session out.
+func TestSessionLabels(t *testing.T) {
+	sa := newSessionApp(t, ginprom.WithDefaultLabels(ginprom.Labels{
+		"env":    "prod",
+		"client": func(c *gin.Context) string { return c.GetHeader("Sec-WebSocket-Version") },
+	}))
+	sa.r.GET("/quiet", sa.m.DoNotTrack(), echoWebSocket)
+	ws := sa.dialWebSocket(t, "/ws")
+	ws.echo(t, "ping")
+	v, ok := decoValue(t, sa.reg, sessionsOpen, `client="13",env="prod",kind="websocket",path="/ws"`)
+	require.True(t, ok)
+	assert.Equal(t, 1.0, v)
+	ws.conn.Close()
+	sa.waitEnded(t, "/ws")
+
+	quiet := sa.dialWebSocket(t, "/quiet")
+	quiet.echo(t, "ping")
+	quiet.conn.Close()
+	sa.waitEnded(t, "/quiet")
+	assert.Equal(t, map[string]uint64{`client="13",env="prod",kind="websocket",path="/ws"`: 1}, samples(t, sa.reg, sessionDuration))
+	assert.Empty(t, samples(t, sa.reg, coreDuration))
+}
+
+// TestSessionsWithRecorder: through httptest.ResponseRecorder, which cannot
+// hijack, an SSE response is a session and an upgrade request is not.
+func TestSessionsWithRecorder(t *testing.T) {
+	a := newApp(t)
+	a.r.GET("/events", func(c *gin.Context) {
+		c.SSEvent("tick", "1")
+		c.Writer.Flush()
+	})
+	a.r.GET("/ws", echoWebSocket)
+	w := serve(a.r, http.MethodGet, "/events", "Accept", "text/event-stream")
+	assert.Equal(t, "event:tick\ndata:1\n\n", w.Body.String())
+	serve(a.r, http.MethodGet, "/events")
+	assert.Panics(t, func() { serve(a.r, http.MethodGet, "/ws", "Upgrade", "websocket", "Connection", "upgrade") },
+		"the recorder cannot hijack")
+	assert.Equal(t, map[string]uint64{`kind="sse",path="/events"`: 2}, samples(t, a.reg, sessionDuration))
+	assert.Equal(t, 0.0, open(t, a.reg, "sse", "/events"))
+	assert.Equal(t, map[string]uint64{`method="GET",path="/ws",status="500"`: 1}, samples(t, a.reg, coreDuration))
+}
+
+// TestAnnouncedStream: what counts as a client asking for a stream.
+func TestAnnouncedStream(t *testing.T) {
+	for accept, want := range map[string]bool{
+		"text/event-stream":                       true,
+		"TEXT/Event-Stream":                       true,
+		"text/event-stream;q=1, */*":              true,
+		"application/json, text/event-stream;q=1": false, // found when it ends
+		"text/html,application/xhtml+xml,*/*":     false,
+		"text/event-strea":                        false,
+		"/event-stream":                           false,
+		"":                                        false,
+	} {
+		a := newApp(t)
+		a.r.GET("/events", func(c *gin.Context) {
+			c.Header("Content-Type", "text/event-stream")
+			c.Writer.WriteHeaderNow()
+			// Open already when the header went out, only if announced.
+			v, _ := decoValue(t, a.reg, sessionsOpen, `kind="sse",path="/events"`)
+			assert.Equal(t, want, v == 1, "Accept %q", accept)
+		})
+		serve(a.r, http.MethodGet, "/events", "Accept", accept)
+	}
+}
