@@ -17,9 +17,10 @@ import (
 // With WithEnabled(false), Info registers nothing and returns a gauge that
 // no registry exposes; it can still be Set.
 //
-// Info panics on an invalid metric or label name, an empty help text, or a
+// Info panics on an invalid metric or label name, an empty help text, a
 // metric of that name already registered with another type, other labels or
-// another help text.
+// another help text, or a name that is a series of another family, as
+// [Metrics.Counter] says.
 func (m *Metrics) Info(name, help string, labels prometheus.Labels) prometheus.Gauge {
 	where := fmt.Sprintf("Info(%q)", name)
 	checkMetric(where, name, help)

@@ -168,10 +168,12 @@ func containsFold(s, sub string) bool {
 // an upgrade request, or sends an event-stream header.
 type sessionWriter struct {
 	gin.ResponseWriter
-	sm        *sessionMetrics
+	t         *tracker
 	c         *gin.Context
-	m         *Metrics
-	route     string
+	he        *handlerEntry
+	start     time.Duration // the request's
+	id        dispatchID
+	sh        int // the request's shard
 	websocket bool // the request is an upgrade request
 	headerOut bool // the header has gone out, or the connection was hijacked
 	kind      int
@@ -179,19 +181,31 @@ type sessionWriter struct {
 }
 
 // watchSession replaces c.Writer with a sessionWriter.
-func watchSession(c *gin.Context, m *Metrics, sm *sessionMetrics, route string, websocket bool) *sessionWriter {
-	sw := &sessionWriter{ResponseWriter: c.Writer, sm: sm, c: c, m: m, route: route, websocket: websocket}
+func (t *tracker) watchSession(c *gin.Context, he *handlerEntry, p *pending, websocket bool) *sessionWriter {
+	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, id: p.id, sh: p.ref.sh, websocket: websocket}
 	c.Writer = sw
 	return sw
 }
 
-// begin starts a session of kind, unless marks leave the request out.
+// begin starts a session of kind. The request leaves the in-flight gauge
+// now, as it will never be recorded as a request. Marks that leave the
+// request out of the default metrics leave the session out too.
 func (sw *sessionWriter) begin(kind int) {
 	sw.kind = kind
-	if sw.m.marks(sw.c) != 0 {
-		return
+	sw.s = sw.t.beginSession(sw.c, sw.he, sw.id, sw.sh, kind)
+}
+
+// beginSession starts a session of kind on the request's route; nil if
+// marks leave the request out.
+func (t *tracker) beginSession(c *gin.Context, he *handlerEntry, id dispatchID, sh int, kind int) *session {
+	m, d := t.m, t.d
+	if d.inflight != nil {
+		d.inflight.abandon(sh, he.method)
 	}
-	sw.s = sw.sm.begin(sw.c, kind, sw.route)
+	if m.marksUsed.Load() && m.marks(c, id)&(markNoDefaults|markNoMetrics) != 0 {
+		return nil
+	}
+	return d.sessions.begin(c, kind, he.route)
 }
 
 // sending runs before anything that sends the header.
@@ -266,7 +280,7 @@ func (sw *sessionWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter
 // end puts the original writer back when the handler has returned, and
 // reports whether the request was a session: if so, it is recorded, and
 // must be left out of the request metrics.
-func (sw *sessionWriter) end(start time.Duration, panicked bool) bool {
+func (sw *sessionWriter) end(panicked bool) bool {
 	if sw.c.Writer == sw {
 		sw.c.Writer = sw.ResponseWriter
 	}
@@ -274,9 +288,9 @@ func (sw *sessionWriter) end(start time.Duration, panicked bool) bool {
 		return false
 	}
 	if s := sw.s; s != nil {
-		s.finish(start)
+		s.finish(sw.start)
 		if s.rec != nil && !panicked {
-			panic(s.rec)
+			raiseLabelPanic(sw.c, s.rec)
 		}
 	}
 	return true
@@ -309,21 +323,21 @@ func (cc *countingConn) Write(b []byte) (int, error) {
 // returned, to have streamed events without the middleware watching: the
 // session is recorded as ended, and the route is watched from now on. It
 // reports whether the request was such a session.
-func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, start time.Duration) bool {
+func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending) bool {
 	if !c.Writer.Written() || !isEventStream(c.Writer.Header()) {
 		return false
 	}
 	he.streams.Store(true)
-	if t.m.marks(c) != 0 {
+	s := t.beginSession(c, he, p.id, p.ref.sh, sessionSSE)
+	if s == nil {
 		return true
 	}
-	s := t.d.sessions.begin(c, sessionSSE, he.route)
 	if n := c.Writer.Size(); n > 0 {
 		s.out.Add(float64(n))
 	}
-	s.finish(start)
+	s.finish(p.start)
 	if s.rec != nil {
-		panic(s.rec)
+		raiseLabelPanic(c, s.rec)
 	}
 	return true
 }

@@ -464,3 +464,34 @@ func TestAnnouncedStream(t *testing.T) {
 		serve(a.r, http.MethodGet, "/events", "Accept", accept)
 	}
 }
+
+// TestSessionLeavesRequestSignals: a request leaves the in-flight gauge
+// when it becomes a session, so a long session does not hold it up, and
+// sessions are in no size metric.
+func TestSessionLeavesRequestSignals(t *testing.T) {
+	sa := newSessionApp(t, ginprom.WithInFlight(), ginprom.WithRequestSize(), ginprom.WithResponseSize())
+	inflight := func() float64 {
+		v, ok := decoValue(t, sa.reg, "gin_http_requests_in_flight", `method="GET"`)
+		require.True(t, ok)
+		return v
+	}
+	ws := sa.dialWebSocket(t, "/ws")
+	ws.echo(t, "ping")
+	sc := sa.openStream(t, "/events", true)
+	assert.Equal(t, 0.0, inflight(), "in flight during two sessions")
+	assert.Equal(t, 1.0, open(t, sa.reg, "websocket", "/ws"))
+	assert.Equal(t, 1.0, open(t, sa.reg, "sse", "/events"))
+	ws.conn.Close()
+	sa.waitEnded(t, "/ws")
+	sc.cancel()
+	sa.waitEnded(t, "/events")
+	assert.Equal(t, 0.0, inflight())
+
+	sc = sa.openStream(t, "/events", false) // found when it ends
+	sc.cancel()
+	sa.waitEnded(t, "/events")
+	assert.Equal(t, 0.0, inflight())
+	assert.Empty(t, samples(t, sa.reg, "gin_http_request_size_bytes"))
+	assert.Empty(t, samples(t, sa.reg, "gin_http_response_size_bytes"))
+	assert.Equal(t, map[string]uint64{`kind="websocket",path="/ws"`: 1, `kind="sse",path="/events"`: 2}, samples(t, sa.reg, sessionDuration))
+}
