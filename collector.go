@@ -251,12 +251,12 @@ func (rc *requestCollector) shard(c *gin.Context) shardRef {
 	}
 	// The address only identifies the context; it is never turned back
 	// into a pointer.
-	addr := uint64(uintptr(unsafe.Pointer(c)))
+	addr := uint64(uintptr(unsafe.Pointer(c))) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
 	slot := &rc.slots[(addr*0x9e3779b97f4a7c15)>>58]
 	if entry := slot.Load(); entry>>8 == addr {
 		return shardRef{int(entry & 0xff), slot, entry}
 	}
-	sh := int(rc.next.Add(1) % uint32(rc.shards))
+	sh := int(rc.next.Add(1) % uint32(rc.shards)) //nolint:gosec // G115: shards is between 1 and maxShards.
 	entry := addr<<8 | uint64(sh)
 	slot.Store(entry)
 	return shardRef{sh, slot, entry}
@@ -304,7 +304,7 @@ func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int
 		// were handed to contexts that are gone. Move this context to the
 		// next shard for its later requests, so that they spread out.
 		if ref.slot != nil {
-			ref.slot.CompareAndSwap(ref.entry, ref.entry&^0xff|uint64((ref.sh+1)%rc.shards))
+			ref.slot.CompareAndSwap(ref.entry, ref.entry&^0xff|uint64((ref.sh+1)%rc.shards)) //nolint:gosec // G115: a shard index is between 0 and maxShards-1.
 		}
 	}
 }

@@ -1,9 +1,11 @@
 package ginprom_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
@@ -22,11 +24,16 @@ func ExampleWithEnabled() {
 		c.String(http.StatusOK, "user %s", c.Param("id"))
 	})
 
-	fmt.Println(get(r, "/users/1"), get(r, "/metrics"))
+	for _, target := range []string{"/users/1", "/metrics"} {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), http.MethodGet, target, nil))
+		fmt.Println(target, w.Code)
+	}
 	if _, err := m.StartHTTPServer(":9090"); errors.Is(err, ginprom.ErrDisabled) {
 		fmt.Println("no metrics server")
 	}
 	// Output:
-	// 200 404
+	// /users/1 200
+	// /metrics 404
 	// no metrics server
 }

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
@@ -14,10 +17,8 @@ import (
 )
 
 // get serves GET target on h, as a client would request it.
-func get(h http.Handler, target string) int {
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
-	return w.Code
+func get(h http.Handler, target string) {
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(context.Background(), http.MethodGet, target, nil))
 }
 
 // printMetrics scrapes /metrics on h and prints the samples whose name
@@ -25,7 +26,7 @@ func get(h http.Handler, target string) int {
 // examples print counts, not sums.
 func printMetrics(h http.Handler, prefixes ...string) {
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	h.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/metrics", nil))
 	sc := bufio.NewScanner(w.Body)
 	for sc.Scan() {
 		line := sc.Text()
@@ -137,7 +138,7 @@ func ExampleMetrics_Histogram() {
 			ginprom.WithMetricBuckets(0.1, 1, 10)),
 		func(c *gin.Context) { c.Status(http.StatusCreated) })
 
-	req := httptest.NewRequest(http.MethodPost, "/upload", nil)
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/upload", nil)
 	r.ServeHTTP(httptest.NewRecorder(), req)
 
 	printMetrics(r, "upload_duration_seconds_count", `upload_duration_seconds_bucket{le="+Inf"}`)
@@ -153,7 +154,7 @@ func ExampleMetrics_Summary() {
 
 	r.GET("/search",
 		m.Summary("search_duration_seconds", "Time spent searching.",
-			ginprom.Labels{"status": func(c *gin.Context) string { return fmt.Sprint(c.Writer.Status()) }},
+			ginprom.Labels{"status": func(c *gin.Context) string { return strconv.Itoa(c.Writer.Status()) }},
 			ginprom.WithMetricObjectives(map[float64]float64{0.5: 0.05, 0.99: 0.001})),
 		func(c *gin.Context) {
 			if c.Query("q") == "" {
@@ -231,10 +232,10 @@ func ExampleWithMetricsMiddleware() {
 	)
 
 	w := httptest.NewRecorder()
-	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	r.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/metrics", nil))
 	fmt.Println("without credentials:", w.Code)
 
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/metrics", nil)
 	req.SetBasicAuth("prometheus", "s3cret")
 	w = httptest.NewRecorder()
 	r.ServeHTTP(w, req)
@@ -322,14 +323,27 @@ func ExampleMetrics_StartHTTPServer() {
 		fmt.Println(err)
 		return
 	}
-	defer srv.Shutdown(context.Background())
+	defer func() {
+		if err := srv.Shutdown(context.Background()); err != nil {
+			fmt.Println(err)
+		}
+	}()
 
-	resp, err := http.Get("http://" + srv.Addr + "/metrics")
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+srv.Addr+"/metrics", nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer resp.Body.Close()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() {
+		if err := resp.Body.Close(); err != nil {
+			fmt.Println(err)
+		}
+	}()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		if strings.HasPrefix(sc.Text(), "app_info") {
@@ -338,4 +352,58 @@ func ExampleMetrics_StartHTTPServer() {
 	}
 	// Output:
 	// app_info{version="1.0.3"} 1
+}
+
+// A batch job: it does its work, records it on the instance's registry,
+// pushes everything to a Pushgateway and exits. The test server here stands
+// in for the gateway and prints where the push went.
+func ExampleMetrics_Push() {
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println(r.Method, r.URL.Path)
+	}))
+	defer gateway.Close()
+
+	reg := prometheus.NewRegistry()
+	m := ginprom.New(nil, ginprom.WithRegistry(reg), ginprom.WithoutDefaults(),
+		// One group per instance; the host name unless told otherwise.
+		ginprom.WithPushInstance("importer-1"))
+	imported := prometheus.NewCounter(prometheus.CounterOpts{Name: "import_rows_total", Help: "Rows imported."})
+	reg.MustRegister(imported)
+
+	imported.Add(42) // the work
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.Push(ctx, gateway.URL, "nightly_import"); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// PUT /metrics/job/nightly_import/instance/importer-1
+}
+
+// A worker that runs for a while and cannot be scraped pushes periodically,
+// and a last time when it stops.
+func ExampleMetrics_StartPushing() {
+	var mu sync.Mutex
+	var last string
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		last = r.Method + " " + r.URL.Path
+	}))
+	defer gateway.Close()
+
+	m := ginprom.New(nil, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithPushInstance("worker-3"))
+	stop := m.StartPushing(gateway.URL, "queue_worker", 15*time.Second)
+
+	// ... the work, until it is time to go ...
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := stop(ctx) // the last push, with the final values
+	mu.Lock()
+	defer mu.Unlock()
+	fmt.Println(last, err)
+	// Output:
+	// PUT /metrics/job/queue_worker/instance/worker-3 <nil>
 }

@@ -33,6 +33,7 @@ type Metrics struct {
 	defaults   *defaultMetrics
 	messages   *messageMetrics // nil when disabled
 	exposition http.Handler
+	pushCfg    pushConfig // for Push and StartPushing
 
 	// marksUsed turns true when the first handler that marks requests
 	// (DoNotTrack, ExcludeAllMetrics) is made, or a request is marked;
@@ -81,6 +82,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		metricsMW: cfg.metricsMiddleware,
 		exclude:   compileExcluded(cfg.excluded),
 		skipper:   cfg.skipper,
+		pushCfg:   cfg.push,
 	}
 	m.metricsPC = funcPC(m.serveMetrics)
 	if _, ok := cfg.defaultLabels[cfg.groupBy.label]; ok {
@@ -141,7 +143,7 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 		}
 	}
 	if n := len(engine.Routes()); n > 0 && gin.IsDebugging() {
-		fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %d route(s) were registered before Instrument and are not measured; "+
+		_, _ = fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %d route(s) were registered before Instrument and are not measured; "+
 			"create the Metrics (or call Instrument) before registering routes.\n", n)
 	}
 	if m.defaults != nil {

@@ -3,6 +3,7 @@ package ginprom
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,7 +54,7 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	// The counters' labels are a prefix of the duration's, which the
 	// middleware relies on; the exposition sorts labels by name anyway.
 	countLabels := append([]string{"method", "status"}, m.labels.names()...)
-	durationLabels := append(countLabels[:len(countLabels):len(countLabels)], cfg.groupBy.label)
+	durationLabels := slices.Concat(countLabels, []string{cfg.groupBy.label})
 	if sig.totalsByGroup {
 		countLabels = durationLabels
 	}

@@ -151,3 +151,19 @@ func TestNamesWithSuffixesThatCollideWithNothing(t *testing.T) {
 	assert.Equal(t, map[string]uint64{`method="GET",path="/",status="200"`: 2},
 		samples(t, reg, "gin_http_request_duration_seconds"))
 }
+
+// TestClaimsOnAPedanticRegistry: the claims that keep series names taken
+// describe a name each and collect nothing, which even a pedantic registry,
+// checking every collected metric against the descriptions, accepts.
+func TestClaimsOnAPedanticRegistry(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	r := gin.New()
+	m := ginprom.New(r, ginprom.WithRegistry(reg), ginprom.WithResponseSize())
+	r.GET("/", m.Histogram("lat", "Latency.", nil), m.Counter("hits", "Hits.", nil), ok)
+	require.Equal(t, http.StatusOK, serve(r, http.MethodGet, "/").Code)
+	w := serve(r, http.MethodGet, "/metrics")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Equal(t, map[string]uint64{`method="GET",path="/",status="200"`: 1},
+		samples(t, reg, "gin_http_request_duration_seconds"))
+	assert.NotContains(t, w.Body.String(), "Reserved by ginprom")
+}

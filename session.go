@@ -173,7 +173,7 @@ type sessionWriter struct {
 	he        *handlerEntry
 	start     time.Duration // the request's
 	id        dispatchID
-	sh        int // the request's shard
+	sh        int  // the request's shard
 	websocket bool // the request is an upgrade request
 	headerOut bool // the header has gone out, or the connection was hijacked
 	kind      int
