@@ -84,8 +84,8 @@ func TestMiddlewareAllocs(t *testing.T) {
 func TestDisabledAllocs(t *testing.T) {
 	r := gin.New()
 	ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithEnabled(false))
-	assert.Equal(t, requestAllocs(userRoute(gin.New()), http.MethodGet, "/users/42"),
-		requestAllocs(userRoute(r), http.MethodGet, "/users/42"))
+	assert.InDelta(t, requestAllocs(userRoute(gin.New()), http.MethodGet, "/users/42"),
+		requestAllocs(userRoute(r), http.MethodGet, "/users/42"), 0)
 }
 
 // TestSessionCheckAllocs: telling sessions from requests costs an ordinary
@@ -96,7 +96,7 @@ func TestSessionCheckAllocs(t *testing.T) {
 	ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))
 	userRoute(r)
 	for _, accept := range []string{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", ""} {
-		req := httptest.NewRequest(http.MethodGet, "/users/42", nil)
+		req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/users/42", http.NoBody)
 		req.Header.Set("Connection", "Keep-Alive")
 		req.Header.Set("Upgrade", "h2c")
 		if accept != "" {

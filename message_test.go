@@ -14,8 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const messageFamilies = "gin_websocket_messages_total gin_websocket_message_duration_seconds gin_websocket_message_bytes_total"
-
 // TestObserveMessage: each call counts one message by event and result,
 // observes its duration and adds its bytes in each direction.
 func TestObserveMessage(t *testing.T) {

@@ -214,7 +214,7 @@ func (sw *sessionWriter) sending() {
 		return
 	}
 	sw.headerOut = true
-	if sw.kind == sessionNone && !sw.ResponseWriter.Written() && isEventStream(sw.ResponseWriter.Header()) {
+	if sw.kind == sessionNone && !sw.Written() && isEventStream(sw.Header()) {
 		sw.begin(sessionSSE)
 	}
 }
@@ -264,7 +264,7 @@ func (sw *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// what the client sent past the request, then reads from cc; its
 	// writer, empty after a hijack, writes to cc.
 	if n := brw.Reader.Buffered(); n > 0 {
-		buffered, _ := brw.Reader.Peek(n)
+		buffered, _ := brw.Peek(n)
 		sw.s.in.Add(float64(n))
 		brw.Reader.Reset(io.MultiReader(bytes.NewReader(bytes.Clone(buffered)), cc))
 	} else {
