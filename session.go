@@ -75,7 +75,7 @@ func newSessionMetrics(m *Metrics, prefix string) *sessionMetrics {
 	}, with("kind", "path")))
 	name = prefixed(prefix, "http_session_bytes_total")
 	sm.bytes = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: name, Help: "Total bytes of WebSocket and Server-Sent Events sessions, by direction (in: read from the client, out: written to it).",
+		Name: name, Help: "Total bytes of WebSocket and Server-Sent Events sessions, by direction (in: read from a WebSocket's client, out: written to the client).",
 	}, with("kind", "path", "direction")))
 	return sm
 }
@@ -84,7 +84,7 @@ func newSessionMetrics(m *Metrics, prefix string) *sessionMetrics {
 type session struct {
 	open     prometheus.Gauge
 	duration prometheus.Observer
-	in, out  prometheus.Counter
+	in, out  prometheus.Counter // in is nil for an event stream
 	rec      any // the panic of a label function, raised once recorded
 }
 
@@ -102,10 +102,13 @@ func (sm *sessionMetrics) begin(c *gin.Context, kind int, route string) *session
 		duration: sm.duration.WithLabelValues(lvs...),
 		rec:      rec,
 	}
-	bytesLVs := append(append(append(make([]string, 0, len(lvs)+1), lvs[:2]...), "in"), lvs[2:]...)
-	s.in = sm.bytes.WithLabelValues(bytesLVs...)
-	bytesLVs[2] = "out"
+	// An event stream reads nothing from its client: it has no "in".
+	bytesLVs := append(append(append(make([]string, 0, len(lvs)+1), lvs[:2]...), "out"), lvs[2:]...)
 	s.out = sm.bytes.WithLabelValues(bytesLVs...)
+	if kind == sessionWebSocket {
+		bytesLVs[2] = "in"
+		s.in = sm.bytes.WithLabelValues(bytesLVs...)
+	}
 	s.open.Inc()
 	return s
 }
