@@ -85,7 +85,7 @@ type session struct {
 	open     prometheus.Gauge
 	duration prometheus.Observer
 	in, out  prometheus.Counter // in is nil for an event stream
-	rec      any // the panic of a label function, raised once recorded
+	rec      any                // the panic of a label function, raised once recorded
 }
 
 // begin counts a session of kind on the route of c as open.
