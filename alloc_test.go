@@ -61,8 +61,10 @@ func TestMiddlewareAllocs(t *testing.T) {
 		{"totals by group", []ginprom.Option{ginprom.WithTotalsByGroup()}, http.MethodGet, "/users/42"},
 		{"exemplar function returning nil", []ginprom.Option{ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil })}, http.MethodGet, "/users/42"},
 		{"native histograms", []ginprom.Option{ginprom.WithNativeHistograms(1.1), ginprom.WithRequestSize(), ginprom.WithResponseSize()}, http.MethodGet, "/users/42"},
-		{"every signal", []ginprom.Option{ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight(), ginprom.WithTotalsByGroup(),
-			ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil }), ginprom.WithNativeHistograms(1.1)}, http.MethodGet, "/users/42"},
+		{"every signal", []ginprom.Option{
+			ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight(), ginprom.WithTotalsByGroup(),
+			ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil }), ginprom.WithNativeHistograms(1.1),
+		}, http.MethodGet, "/users/42"},
 		{"other method", nil, "PROPFIND", "/users/42"},
 	}
 	for _, tc := range cases {

@@ -62,7 +62,7 @@ func newGroupIndex() *groupIndex {
 func (gi *groupIndex) lookup(value string) *groupEntry {
 	h := maphash.String(gi.seed, value)
 	t := gi.table.Load()
-	mask := uint64(len(t.slots) - 1)
+	mask := uint64(len(t.slots) - 1) //nolint:gosec // G115: a table has at least 8 slots.
 	for i := h & mask; ; i = (i + 1) & mask {
 		e := t.slots[i].Load()
 		if e == nil {
@@ -114,7 +114,7 @@ func (gi *groupIndex) grow(t *groupSlots) *groupSlots {
 }
 
 func (t *groupSlots) insert(e *groupEntry) {
-	mask := uint64(len(t.slots) - 1)
+	mask := uint64(len(t.slots) - 1) //nolint:gosec // G115: a table has at least 8 slots.
 	for i := e.hash & mask; ; i = (i + 1) & mask {
 		if t.slots[i].Load() == nil {
 			t.slots[i].Store(e)

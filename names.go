@@ -240,10 +240,10 @@ func checkGathered(g prometheus.Gatherer, fs []family) {
 // like the name or a series of other.
 func collision(f family, s string, other family) string {
 	var what string
-	switch {
-	case s == f.name:
+	switch s {
+	case f.name:
 		what = fmt.Sprintf("the %s %q is named like the %s series of the %s %q", familyTypeNames[f.typ], f.name, s, familyTypeNames[other.typ], other.name)
-	case s == other.name:
+	case other.name:
 		what = fmt.Sprintf("the %s %q would expose a series %s, which is the name of a metric already registered", familyTypeNames[f.typ], f.name, s)
 	default:
 		what = fmt.Sprintf("the %s %q would expose a series %s, as the %s %q does", familyTypeNames[f.typ], f.name, s, familyTypeNames[other.typ], other.name)

@@ -80,8 +80,8 @@ type labelPrefix struct {
 func (t *tracker) route(c *gin.Context, fullPath string, method int, pc uintptr) *handlerEntry {
 	// The address only identifies the string; a hit compares the
 	// contents too, which is one pointer comparison for Gin's own string.
-	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath))))
-	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+uint64(method))>>58]
+	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath))))         //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
+	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+uint64(method))>>58] //nolint:gosec // G115: a method index is between 0 and numMethods-1.
 	if he := slot.Load(); he != nil && he.pc == pc && he.method == method && he.fullPath == fullPath {
 		return he
 	}

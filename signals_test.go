@@ -4,6 +4,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -242,14 +243,14 @@ func TestNativeHistograms(t *testing.T) {
 func TestNativeHistogramsBounded(t *testing.T) {
 	a := newApp(t, ginprom.WithNativeHistograms(1.1), ginprom.WithRequestSize())
 	a.r.POST("/", ok)
-	req := httptestRequestWithLength(1 << 40)
+	req := httptestRequestWithLength(t, 1<<40)
 	a.r.ServeHTTP(newDiscard(), req)
 	h := durationSeries(t, a.reg, requestSizeName)
 	assert.Equal(t, map[int]int64{31 * 8: 1}, nativeBuckets(h), "1 TiB counts in the 2 GiB bucket")
 }
 
-func httptestRequestWithLength(n int64) *http.Request {
-	req, _ := http.NewRequest(http.MethodPost, "/", http.NoBody)
+func httptestRequestWithLength(t testing.TB, n int64) *http.Request {
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", http.NoBody)
 	req.ContentLength = n
 	return req
 }
@@ -262,4 +263,24 @@ func TestNativeHistogramsFactorPanics(t *testing.T) {
 	assert.PanicsWithValue(t, "ginprom: WithNativeHistograms(1): the bucket factor must be a number greater than 1, such as 1.1", func() {
 		ginprom.WithNativeHistograms(1)
 	})
+}
+
+// TestExemplarFunctionRunsOncePerRecordedRequest: fn runs once per recorded
+// request, after the chain (it sees the status), and never for requests
+// left out of the metrics.
+func TestExemplarFunctionRunsOncePerRecordedRequest(t *testing.T) {
+	var statuses []int
+	a := newApp(t, ginprom.WithExcludedPaths("/health"), ginprom.WithExemplars(func(c *gin.Context) prometheus.Labels {
+		statuses = append(statuses, c.Writer.Status())
+		return nil
+	}))
+	a.r.GET("/made", func(c *gin.Context) { c.Status(http.StatusCreated) })
+	a.r.GET("/health", ok)
+	a.r.GET("/quiet", a.m.DoNotTrack(), ok)
+	a.do(http.MethodGet, "/made")
+	a.do(http.MethodGet, "/health")
+	a.do(http.MethodGet, "/quiet")
+	a.do(http.MethodGet, "/metrics")
+	a.do(http.MethodGet, "/nope")
+	assert.Equal(t, []int{http.StatusCreated, http.StatusNotFound}, statuses)
 }

@@ -47,7 +47,7 @@ func countBody(req *http.Request) *countingBody {
 // handlers read from it through body.
 func requestSize(contentLength int64, body *countingBody) uint64 {
 	if body != nil {
-		return uint64(body.n.Load())
+		return uint64(body.n.Load()) //nolint:gosec // G115: a count of bytes read is never negative.
 	}
 	return uint64(max(contentLength, 0))
 }

@@ -45,12 +45,12 @@ func TestResponseSize(t *testing.T) {
 	for _, tc := range cases {
 		// What a real client receives, through a real server.
 		srv := httptest.NewServer(a.r)
-		req, err := http.NewRequest(tc.method, srv.URL+tc.target, nil)
+		req, err := http.NewRequestWithContext(t.Context(), tc.method, srv.URL+tc.target, nil)
 		require.NoError(t, err)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		got := body(t, resp.Body)
-		resp.Body.Close()
+		require.NoError(t, resp.Body.Close())
 		srv.Close()
 		assert.Len(t, got, tc.wantBody, "%s %s: body the client got", tc.method, tc.target)
 	}
@@ -116,19 +116,22 @@ func TestRequestSize(t *testing.T) {
 	defer srv.Close()
 
 	post := func(path string, b io.Reader) string {
-		resp, err := http.Post(srv.URL+path, "application/octet-stream", b)
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+path, b)
 		require.NoError(t, err)
-		defer resp.Body.Close()
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
-		return body(t, resp.Body)
+		got := body(t, resp.Body)
+		require.NoError(t, resp.Body.Close())
+		return got
 	}
 	payload := bytes.Repeat([]byte("x"), 10000)
 	post("/ignore", bytes.NewReader(payload)) // Content-Length 10000, not read
 	assert.Equal(t, "10000", post("/all", chunked{bytes.NewReader(payload)}))
 	post("/part", chunked{bytes.NewReader(payload)}) // 100 read of 10000 sent
-	resp, err := http.Get(srv.URL + "/get")
+	resp, err := http.DefaultClient.Do(getRequest(t, srv.URL+"/get"))
 	require.NoError(t, err)
-	resp.Body.Close()
+	require.NoError(t, resp.Body.Close())
 
 	assert.Equal(t, map[string]observation{
 		`method="POST",path="/ignore",status="200"`: {1, 10000},
@@ -161,7 +164,7 @@ func TestBothSizes(t *testing.T) {
 			c.String(http.StatusOK, "%s%s", b, b)
 		})
 		for _, n := range []int{0, 3, 500, 5000} {
-			req := httptest.NewRequest(http.MethodPost, "/echo", strings.NewReader(strings.Repeat("x", n)))
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/echo", strings.NewReader(strings.Repeat("x", n)))
 			a.r.ServeHTTP(httptest.NewRecorder(), req)
 		}
 		key := `method="POST",path="/echo",status="200"`

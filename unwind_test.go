@@ -28,9 +28,9 @@ func TestInformationalStatusRecordsFinal(t *testing.T) {
 	srv := httptest.NewServer(a.r)
 	defer srv.Close()
 	for _, p := range []string{"/hints", "/only-hints"} {
-		resp, err := http.Get(srv.URL + p)
+		resp, err := http.DefaultClient.Do(getRequest(t, srv.URL+p))
 		require.NoError(t, err)
-		resp.Body.Close()
+		require.NoError(t, resp.Body.Close())
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: the final status the client got", p)
 	}
 	assert.Equal(t, map[string]uint64{
@@ -61,11 +61,11 @@ x_total{bad="<panic>"} 1
 
 // goexitServe serves one request on a goroutine of its own, as net/http
 // does, and waits for it to end, by return or by runtime.Goexit.
-func goexitServe(h http.Handler, target string) {
+func goexitServe(t testing.TB, h http.Handler, target string) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, target, nil))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, target, nil))
 	}()
 	<-done
 }
@@ -79,7 +79,7 @@ func TestGoexitInHandlerIsNotAnException(t *testing.T) {
 		c.Status(http.StatusAccepted)
 		runtime.Goexit()
 	})
-	goexitServe(a.r, "/exit")
+	goexitServe(t, a.r, "/exit")
 	assert.Equal(t, map[string]uint64{`method="GET",path="/exit",status="202"`: 1}, samples(t, a.reg, coreDuration))
 	assert.NotContains(t, families(t, a.reg), exceptionsName)
 	assert.Equal(t, map[string]float64{`method="GET"`: 0}, inflight(t, a.reg))
@@ -102,17 +102,23 @@ func TestGoexitInLabelFunctionStillRecords(t *testing.T) {
 		opts []ginprom.Option
 		key  string
 	}{
-		{"group by func", []ginprom.Option{ginprom.WithGroupBy(ginprom.GroupByFunc("endpoint", exit))},
-			`endpoint="<panic>",method="GET",status="200"`},
-		{"default label", []ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{"tenant": exit, "env": "prod"})},
-			`env="prod",method="GET",path="/",status="200",tenant="<panic>"`},
+		{
+			"group by func",
+			[]ginprom.Option{ginprom.WithGroupBy(ginprom.GroupByFunc("endpoint", exit))},
+			`endpoint="<panic>",method="GET",status="200"`,
+		},
+		{
+			"default label",
+			[]ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{"tenant": exit, "env": "prod"})},
+			`env="prod",method="GET",path="/",status="200",tenant="<panic>"`,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newApp(t, tc.opts...)
 			a.r.GET("/", ok)
-			goexitServe(a.r, "/")
-			goexitServe(a.r, "/")
+			goexitServe(t, a.r, "/")
+			goexitServe(t, a.r, "/")
 			assert.Equal(t, map[string]uint64{tc.key: 2}, samples(t, a.reg, coreDuration))
 			assert.NotContains(t, families(t, a.reg), exceptionsName)
 		})
