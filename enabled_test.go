@@ -2,13 +2,17 @@ package ginprom_test
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // TestDisabledRegistersNothing: with WithEnabled(false), nothing reaches the
@@ -116,4 +120,20 @@ func TestEnabledLastWins(t *testing.T) {
 	b := newApp(t, ginprom.WithEnabled(true), ginprom.WithEnabled(false))
 	assert.False(t, b.m.Enabled())
 	assert.Empty(t, families(t, b.reg))
+}
+
+// TestDisabledPush: Push and StartPushing send nothing and say why; no
+// goroutine starts.
+func TestDisabledPush(t *testing.T) {
+	var pushes atomic.Int64
+	gw := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { pushes.Add(1) }))
+	defer gw.Close()
+	before := goleak.IgnoreCurrent()
+	m := ginprom.New(nil, ginprom.WithEnabled(false), ginprom.WithRegistry(prometheus.NewRegistry()))
+	require.ErrorIs(t, m.Push(t.Context(), gw.URL, "batch"), ginprom.ErrDisabled)
+	stop := m.StartPushing(gw.URL, "batch", time.Millisecond)
+	goleak.VerifyNone(t, before)
+	require.ErrorIs(t, stop(t.Context()), ginprom.ErrDisabled)
+	assert.Zero(t, pushes.Load())
+	assert.Panics(t, func() { _ = m.Push(t.Context(), "", "batch") }, "arguments are checked as when on")
 }
