@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
@@ -36,4 +37,28 @@ func ExampleWithEnabled() {
 	// /users/1 200
 	// /metrics 404
 	// no metrics server
+}
+
+// Per-message metrics of a WebSocket API, one call per message handled.
+func ExampleMetrics_ObserveMessage() {
+	r := gin.New()
+	m := ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))
+
+	// In the WebSocket handler, for each request message read and answered:
+	m.ObserveMessage("request/read", 12*time.Millisecond, 48, 512, nil)
+	m.ObserveMessage("request/read", 8*time.Millisecond, 48, 498, nil)
+	m.ObserveMessage("request/write", 3*time.Millisecond, 60, 40, errors.New("device busy"))
+
+	printMetrics(r, "gin_websocket_messages_total", "gin_websocket_message_bytes_total", "gin_websocket_message_duration_seconds_count")
+	// Output:
+	// gin_websocket_message_bytes_total{direction="in",event="request/read"} 96
+	// gin_websocket_message_bytes_total{direction="in",event="request/write"} 60
+	// gin_websocket_message_bytes_total{direction="out",event="request/read"} 1010
+	// gin_websocket_message_bytes_total{direction="out",event="request/write"} 40
+	// gin_websocket_message_duration_seconds_count{event="request/read"} 2
+	// gin_websocket_message_duration_seconds_count{event="request/write"} 1
+	// gin_websocket_messages_total{event="request/read",result="error"} 0
+	// gin_websocket_messages_total{event="request/read",result="ok"} 2
+	// gin_websocket_messages_total{event="request/write",result="error"} 1
+	// gin_websocket_messages_total{event="request/write",result="ok"} 0
 }

@@ -305,6 +305,7 @@ func TestWebSocketSessionPanic(t *testing.T) {
 	assert.InDelta(t, 0.0, open(t, sa.reg, "websocket", "/ws"), 0)
 	assert.Equal(t, map[string]uint64{`kind="websocket",path="/ws"`: 1}, samples(t, sa.reg, sessionDuration))
 	assert.Empty(t, samples(t, sa.reg, coreDuration))
+	assert.NotContains(t, families(t, sa.reg), "gin_http_request_exceptions_total", "a session's panic as a request's exception")
 	_, err := ws.r.ReadString('\n')
 	assert.ErrorIs(t, err, io.EOF, "the connection closes once the handler is gone")
 }
