@@ -211,7 +211,7 @@ func (t *tracker) handle(c *gin.Context) {
 	// A request that may become a session (see session.go) is watched;
 	// any other is checked for an event stream once it returns.
 	var sw *sessionWriter
-	if ws := websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
+	if ws := he.method == methodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
 		sw = t.watchSession(c, he, &p, ws)
 	}
 	returned := false

@@ -511,3 +511,21 @@ func TestSessionLeavesRequestSignals(t *testing.T) {
 	assert.Empty(t, samples(t, sa.reg, "gin_http_response_size_bytes"))
 	assert.Equal(t, map[string]uint64{`kind="websocket",path="/ws"`: 1, `kind="sse",path="/events"`: 2}, samples(t, sa.reg, sessionDuration))
 }
+
+// TestWebSocketOnlyGET: an upgrade is a GET request; a handler that hijacks
+// a POST that carries upgrade headers serves an ordinary request.
+func TestWebSocketOnlyGET(t *testing.T) {
+	sa := newSessionApp(t)
+	sa.r.POST("/ws", echoWebSocket)
+	conn := sa.dial(t)
+	_, err := fmt.Fprintf(conn, "POST /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\nContent-Length: 0\r\n\r\n", testKey)
+	require.NoError(t, err)
+	r := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(r, nil) //nolint:bodyclose // a 101 has no body
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	require.NoError(t, conn.Close())
+	sa.waitEnded(t, "/ws")
+	assert.Empty(t, samples(t, sa.reg, sessionDuration))
+	assert.Len(t, samples(t, sa.reg, coreDuration), 1)
+}
