@@ -92,7 +92,7 @@ func newMessageMetrics(m *Metrics, prefix string) *messageMetrics {
 	}, with("event", "result")))
 	name = prefixed(prefix, "websocket_message_duration_seconds")
 	mm.duration = register(m.reg, name, prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: name, Help: "Time taken to handle a WebSocket message, in seconds, by event.", Buckets: DefaultBuckets,
+		Name: name, Help: "Time taken to handle a WebSocket message, in seconds, by event.", Buckets: slices.Clone(DefaultBuckets),
 	}, with("event")))
 	name = prefixed(prefix, "websocket_message_bytes_total")
 	mm.bytes = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{

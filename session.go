@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,7 +42,9 @@ import (
 // on a request with a browser's headers), and allocates nothing.
 
 // DefaultSessionBuckets are the upper bounds, in seconds, of
-// <prefix>_http_session_duration_seconds: from 1 s to 1 h.
+// <prefix>_http_session_duration_seconds: from 1 s to 1 h. Metrics copy
+// them when they are made: changing DefaultSessionBuckets changes only the
+// metrics made afterwards.
 var DefaultSessionBuckets = []float64{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600}
 
 // Session kinds, the values of the kind label.
@@ -72,7 +75,7 @@ func newSessionMetrics(m *Metrics, prefix string) *sessionMetrics {
 	name = prefixed(prefix, "http_session_duration_seconds")
 	sm.duration = register(m.reg, name, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: name, Help: "Duration of WebSocket and Server-Sent Events sessions, from the request to the handler's return, in seconds.",
-		Buckets: DefaultSessionBuckets,
+		Buckets: slices.Clone(DefaultSessionBuckets),
 	}, with("kind", "path")))
 	name = prefixed(prefix, "http_session_bytes_total")
 	sm.bytes = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
