@@ -60,13 +60,13 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 					ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, resp)
 				}
 			}
-			if s.group != nil {
-				f := finished[s.group]
+			if x := s.extra; x != nil && x.group != nil {
+				f := finished[x.group]
 				if f == nil {
 					f = new([numMethods]uint64)
-					finished[s.group] = f
+					finished[x.group] = f
 				}
-				f[s.method] += count
+				f[x.method] += count
 			}
 
 			countLVs := rc.countLVs(s.lvs)
@@ -155,8 +155,8 @@ func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64,
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, s, nativeDuration)
 	}
-	if s.ex != nil {
-		m = withExemplars(desc, m, s.ex)
+	if s.extra != nil && s.extra.ex != nil {
+		m = withExemplars(desc, m, s.extra.ex)
 	}
 	return m
 }

@@ -145,13 +145,19 @@ func upperBounds(buckets []float64) []float64 {
 // the size metrics, which share its labels.
 type series struct {
 	lvs      []string        // method, status, default labels, group-by value
-	method   int             // index of lvs[0]
-	group    *inflightGroup  // with the in-flight gauge
 	countKey uint64          // hash of the total's label values
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
-	native   []atomic.Uint64 // native buckets, unsharded; nil without them
-	ex       []atomic.Pointer[exemplar]
-	next     *series // another series whose label values hash alike
+	extra    *seriesExtra    // nil unless the in-flight gauge, native histograms or exemplars are on
+	next     *series         // another series whose label values hash alike
+}
+
+// seriesExtra is what a series keeps for the signals that need more than
+// its words; apart, so that a series without them stays small.
+type seriesExtra struct {
+	method int                        // index of lvs[0]
+	group  *inflightGroup             // with the in-flight gauge
+	native []atomic.Uint64            // native buckets, unsharded
+	ex     []atomic.Pointer[exemplar] // the latest exemplar of each duration bucket
 }
 
 // lookup returns the series of the label values, making it on first sight.
@@ -202,15 +208,18 @@ func (rc *requestCollector) add(h uint64, lvs []string) *series {
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
-	s.method = methodIndex(s.lvs[0])
-	if rc.kind.inflight {
-		s.group = rc.groupOf(s.lvs)
-	}
-	if rc.native != nil {
-		s.native = make([]atomic.Uint64, rc.native.words)
-	}
-	if rc.kind.exemplars {
-		s.ex = make([]atomic.Pointer[exemplar], len(rc.kind.bounds)+1)
+	if rc.kind.inflight || rc.native != nil || rc.kind.exemplars {
+		x := &seriesExtra{method: methodIndex(s.lvs[0])}
+		if rc.kind.inflight {
+			x.group = rc.groupOf(s.lvs)
+		}
+		if rc.native != nil {
+			x.native = make([]atomic.Uint64, rc.native.words)
+		}
+		if rc.kind.exemplars {
+			x.ex = make([]atomic.Pointer[exemplar], len(rc.kind.bounds)+1)
+		}
+		s.extra = x
 	}
 	s.countKey = rc.hash(rc.countLVs(s.lvs))
 	rc.index.Store(h, s)
@@ -291,7 +300,7 @@ func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int
 		}
 	}
 	if rc.native != nil {
-		rc.native.observe(s.native, o)
+		rc.native.observe(s.extra.native, o)
 	}
 	for {
 		old := w[0].Load()
