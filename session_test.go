@@ -279,3 +279,17 @@ func TestWebSocketOnlyGET(t *testing.T) {
 	assert.Empty(t, samples(t, sa.reg, sessionDuration))
 	assert.Len(t, samples(t, sa.reg, coreDuration), 1)
 }
+
+// TestSessionOwnLabels: a default label named like a session metric's own
+// label is left off the session metrics; theirs win.
+func TestSessionOwnLabels(t *testing.T) {
+	a := newApp(t, ginprom.WithDefaultLabels(ginprom.Labels{"kind": "api", "direction": "north", "env": "prod"}))
+	a.r.GET("/events", func(c *gin.Context) {
+		c.SSEvent("tick", "1")
+	})
+	serve(a.r, http.MethodGet, "/events", "Accept", "text/event-stream")
+	assert.Equal(t, map[string]uint64{`env="prod",kind="sse",path="/events"`: 1}, samples(t, a.reg, sessionDuration))
+	v, ok := decoValue(t, a.reg, sessionBytes, `direction="out",env="prod",kind="sse",path="/events"`)
+	require.True(t, ok)
+	assert.InDelta(t, float64(len("event:tick\ndata:1\n\n")), v, 0)
+}
