@@ -25,7 +25,8 @@ const MaxEvents = 100
 // event names the kind of message ("request/read"); give it from a fixed
 // set of names, not from what the client sends. It is bounded all the same:
 // past [MaxEvents] distinct events, new ones are recorded as [Overflow], and
-// each value is repaired and cut as label values taken from requests are.
+// each value is repaired and cut to [MaxValueLen] bytes (ending in
+// [CutMark]), as label values taken from requests are.
 // A negative elapsed or byte count counts as 0. The static labels of
 // [WithDefaultLabels] are added, but for one named event, result or
 // direction; label functions are not, as there is no request to call them
