@@ -248,8 +248,8 @@ func WithExcludedPaths(patterns ...string) Option {
 // cannot see the status; use it for a rule on the request, such as a
 // header, the client's network or a synthetic probe
 // ([github.com/gin-contrib/ginprom/probe.Skip], which matches only requests
-// that carry the prober's secret). The default middleware asks fn and
-// marks the requests it skips, and the decorators follow that mark; without
+// that carry the prober's secret). The default middleware asks fn and marks
+// the requests it skips, and the decorators follow that mark; without
 // default metrics ([WithoutDefaults]) the first decorator of a request asks.
 // A skipped request allocates its mark; the others allocate nothing.
 //
