@@ -176,10 +176,10 @@ func TestMetricNames(t *testing.T) {
 	t.Parallel()
 	cases := map[string][]string{
 		`sum by (path) (rate(gin_http_request_duration_seconds_count{job="$job", status=~"5.."}[$__rate_interval]))`: {"gin_http_request_duration_seconds_count"},
-		`histogram_quantile(0.95, sum by (le) (rate(x_bucket[5m]))) > 2 * (y offset 1d) and on (job) z > 0.1`:      {"x_bucket", "y", "z"},
-		`sum by (c) (label_replace(rate(a_total[1m]), "c", "${1}xx", "status", "(.).."))`:                          {"a_total"},
-		`label_values(gin_exporter_info, job)`:                                                                     {"gin_exporter_info"},
-		`up{job="gin"} == 0`:                                                                                       {"up"},
+		`histogram_quantile(0.95, sum by (le) (rate(x_bucket[5m]))) > 2 * (y offset 1d) and on (job) z > 0.1`:        {"x_bucket", "y", "z"},
+		`sum by (c) (label_replace(rate(a_total[1m]), "c", "${1}xx", "status", "(.).."))`:                            {"a_total"},
+		`label_values(gin_exporter_info, job)`: {"gin_exporter_info"},
+		`up{job="gin"} == 0`:                   {"up"},
 	}
 	for expr, want := range cases {
 		if got := metricNames(expr); !slices.Equal(got, want) {

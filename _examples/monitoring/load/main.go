@@ -37,7 +37,7 @@ var mix = []request{
 	{10, http.MethodGet, fixed("/"), nil},
 	{30, http.MethodGet, func() string { return fmt.Sprintf("/users/%d", 1+rand.IntN(999)) }, nil},
 	{5, http.MethodGet, func() string { return fmt.Sprintf("/users/%d", 1000+rand.IntN(9000)) }, nil}, // 404
-	{3, http.MethodGet, fixed("/users/me"), nil},                                                   // 400
+	{3, http.MethodGet, fixed("/users/me"), nil},                                                      // 400
 	{15, http.MethodPost, fixed("/orders"), func() string { return `{"item":"book","quantity":` + fmt.Sprint(1+rand.IntN(5)) + `}` }},
 	{2, http.MethodPost, fixed("/orders"), fixed("")}, // 400
 	{15, http.MethodGet, func() string { return "/search?q=" + []string{"go", "gin", "prometheus"}[rand.IntN(3)] }, nil},
