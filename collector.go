@@ -147,12 +147,12 @@ func (rc *requestCollector) shard(c *gin.Context) (sh int, slot *atomic.Uint64, 
 	}
 	// The address only identifies the context; it is never turned back
 	// into a pointer.
-	addr := uint64(uintptr(unsafe.Pointer(c)))
+	addr := uint64(uintptr(unsafe.Pointer(c))) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
 	slot = &rc.slots[(addr*0x9e3779b97f4a7c15)>>58]
 	if entry = slot.Load(); entry>>8 == addr {
 		return int(entry & 0xff), slot, entry
 	}
-	sh = int(rc.next.Add(1) % uint32(rc.shards))
+	sh = int(rc.next.Add(1) % uint32(rc.shards)) //nolint:gosec // G115: shards is between 1 and maxShards.
 	entry = addr<<8 | uint64(sh)
 	slot.Store(entry)
 	return sh, slot, entry
@@ -180,7 +180,7 @@ func (rc *requestCollector) observe(c *gin.Context, s *series, v float64) {
 		// were handed to contexts that are gone. Move this context to the
 		// next shard for its later requests, so that they spread out.
 		if slot != nil {
-			slot.CompareAndSwap(entry, entry&^0xff|uint64((sh+1)%rc.shards))
+			slot.CompareAndSwap(entry, entry&^0xff|uint64((sh+1)%rc.shards)) //nolint:gosec // G115: a shard index is between 0 and maxShards-1.
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 
 	"github.com/gin-contrib/ginprom"
@@ -14,10 +15,8 @@ import (
 )
 
 // get serves GET target on h, as a client would request it.
-func get(h http.Handler, target string) int {
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
-	return w.Code
+func get(h http.Handler, target string) {
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(context.Background(), http.MethodGet, target, nil))
 }
 
 // printMetrics scrapes /metrics on h and prints the samples whose name
@@ -25,7 +24,7 @@ func get(h http.Handler, target string) int {
 // examples print counts, not sums.
 func printMetrics(h http.Handler, prefixes ...string) {
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	h.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/metrics", nil))
 	sc := bufio.NewScanner(w.Body)
 	for sc.Scan() {
 		line := sc.Text()
@@ -137,7 +136,7 @@ func ExampleMetrics_Histogram() {
 			ginprom.WithMetricBuckets(0.1, 1, 10)),
 		func(c *gin.Context) { c.Status(http.StatusCreated) })
 
-	req := httptest.NewRequest(http.MethodPost, "/upload", nil)
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/upload", nil)
 	r.ServeHTTP(httptest.NewRecorder(), req)
 
 	printMetrics(r, "upload_duration_seconds_count", `upload_duration_seconds_bucket{le="+Inf"}`)
@@ -153,7 +152,7 @@ func ExampleMetrics_Summary() {
 
 	r.GET("/search",
 		m.Summary("search_duration_seconds", "Time spent searching.",
-			ginprom.Labels{"status": func(c *gin.Context) string { return fmt.Sprint(c.Writer.Status()) }},
+			ginprom.Labels{"status": func(c *gin.Context) string { return strconv.Itoa(c.Writer.Status()) }},
 			ginprom.WithMetricObjectives(map[float64]float64{0.5: 0.05, 0.99: 0.001})),
 		func(c *gin.Context) {
 			if c.Query("q") == "" {
@@ -231,10 +230,10 @@ func ExampleWithMetricsMiddleware() {
 	)
 
 	w := httptest.NewRecorder()
-	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	r.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/metrics", nil))
 	fmt.Println("without credentials:", w.Code)
 
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/metrics", nil)
 	req.SetBasicAuth("prometheus", "s3cret")
 	w = httptest.NewRecorder()
 	r.ServeHTTP(w, req)
@@ -300,14 +299,27 @@ func ExampleMetrics_StartHTTPServer() {
 		fmt.Println(err)
 		return
 	}
-	defer srv.Shutdown(context.Background())
+	defer func() {
+		if err := srv.Shutdown(context.Background()); err != nil {
+			fmt.Println(err)
+		}
+	}()
 
-	resp, err := http.Get("http://" + srv.Addr + "/metrics")
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+srv.Addr+"/metrics", nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer resp.Body.Close()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() {
+		if err := resp.Body.Close(); err != nil {
+			fmt.Println(err)
+		}
+	}()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		if strings.HasPrefix(sc.Text(), "app_info") {

@@ -118,7 +118,7 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 		}
 	}
 	if n := len(engine.Routes()); n > 0 && gin.IsDebugging() {
-		fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %d route(s) were registered before Instrument and are not measured; "+
+		_, _ = fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %d route(s) were registered before Instrument and are not measured; "+
 			"create the Metrics (or call Instrument) before registering routes.\n", n)
 	}
 	if m.path != "" {
@@ -184,7 +184,7 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	// The counters' labels are a prefix of the duration's, which the
 	// middleware relies on; the exposition sorts labels by name anyway.
 	countLabels := append([]string{"method", "status"}, m.labels.names()...)
-	durationLabels := append(countLabels[:len(countLabels):len(countLabels)], cfg.groupBy.label)
+	durationLabels := slices.Concat(countLabels, []string{cfg.groupBy.label})
 
 	durationName := prefixed(cfg.prefix, "http_request_duration_seconds")
 	totalName := prefixed(cfg.prefix, "http_request_total")

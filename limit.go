@@ -11,9 +11,9 @@ import (
 // Overflow is the value [LimitValues] gives once its bound is reached.
 const Overflow = "<overflow>"
 
-// LimitValues bounds the values of a label function. The first max distinct
+// LimitValues bounds the values of a label function. The first n distinct
 // values fn returns pass through; after that, a value not seen before is
-// replaced by [Overflow]. The series of one label then number at most max+1,
+// replaced by [Overflow]. The series of one label then number at most n+1,
 // whatever clients send.
 //
 // Use it where fn derives the value from request input (a header, a query
@@ -25,15 +25,15 @@ const Overflow = "<overflow>"
 //
 // The returned function keeps its own set of seen values: give each label
 // its own LimitValues. A value already seen costs one lock-free map lookup
-// per request. LimitValues panics if max < 1 or fn is nil.
-func LimitValues(max int, fn func(c *gin.Context) string) func(c *gin.Context) string {
-	if max < 1 {
-		panic(fmt.Sprintf("ginprom: LimitValues(%d, ...): the bound must be at least 1", max))
+// per request. LimitValues panics if n < 1 or fn is nil.
+func LimitValues(n int, fn func(c *gin.Context) string) func(c *gin.Context) string {
+	if n < 1 {
+		panic(fmt.Sprintf("ginprom: LimitValues(%d, ...): the bound must be at least 1", n))
 	}
 	if fn == nil {
 		panic("ginprom: LimitValues: the function is nil")
 	}
-	l := &limiter{max: max}
+	l := &limiter{max: n}
 	return func(c *gin.Context) string { return l.admit(fn(c)) }
 }
 

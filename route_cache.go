@@ -156,7 +156,7 @@ func warnRecoveryAfter(c *gin.Context) {
 		case strings.HasPrefix(name, middleware):
 			seen = true
 		case seen && strings.HasPrefix(name, recovery):
-			fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %s %s runs gin.Recovery after the ginprom middleware, "+
+			_, _ = fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %s %s runs gin.Recovery after the ginprom middleware, "+
 				"so its panics are counted as 500 responses, not as exceptions; register gin.Recovery before ginprom, as gin.Default does.\n",
 				c.Request.Method, c.FullPath())
 			return

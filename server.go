@@ -1,6 +1,7 @@
 package ginprom
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -69,7 +70,7 @@ func (m *Metrics) RegisterEndpoint(path string, router gin.IRoutes) {
 // other settings, serve [Metrics.Handler] from a server of your own. Errors
 // after the start are logged to gin.DefaultErrorWriter.
 func (m *Metrics) StartHTTPServer(addr string) (*http.Server, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("ginprom: metrics server: %w", err)
 	}
@@ -88,7 +89,7 @@ func (m *Metrics) StartHTTPServer(addr string) (*http.Server, error) {
 	errorLog := gin.DefaultErrorWriter
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintf(errorLog, "ginprom: metrics server on %s: %v\n", srv.Addr, err)
+			_, _ = fmt.Fprintf(errorLog, "ginprom: metrics server on %s: %v\n", srv.Addr, err)
 		}
 	}()
 	return srv, nil
