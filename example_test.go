@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
@@ -328,4 +330,58 @@ func ExampleMetrics_StartHTTPServer() {
 	}
 	// Output:
 	// app_info{version="1.0.3"} 1
+}
+
+// A batch job: it does its work, records it on the instance's registry,
+// pushes everything to a Pushgateway and exits. The test server here stands
+// in for the gateway and prints where the push went.
+func ExampleMetrics_Push() {
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println(r.Method, r.URL.Path)
+	}))
+	defer gateway.Close()
+
+	reg := prometheus.NewRegistry()
+	m := ginprom.New(nil, ginprom.WithRegistry(reg), ginprom.WithoutDefaults(),
+		// One group per instance; the host name unless told otherwise.
+		ginprom.WithPushInstance("importer-1"))
+	imported := prometheus.NewCounter(prometheus.CounterOpts{Name: "import_rows_total", Help: "Rows imported."})
+	reg.MustRegister(imported)
+
+	imported.Add(42) // the work
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.Push(ctx, gateway.URL, "nightly_import"); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// PUT /metrics/job/nightly_import/instance/importer-1
+}
+
+// A worker that runs for a while and cannot be scraped pushes periodically,
+// and a last time when it stops.
+func ExampleMetrics_StartPushing() {
+	var mu sync.Mutex
+	var last string
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		last = r.Method + " " + r.URL.Path
+	}))
+	defer gateway.Close()
+
+	m := ginprom.New(nil, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithPushInstance("worker-3"))
+	stop := m.StartPushing(gateway.URL, "queue_worker", 15*time.Second)
+
+	// ... the work, until it is time to go ...
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := stop(ctx) // the last push, with the final values
+	mu.Lock()
+	defer mu.Unlock()
+	fmt.Println(last, err)
+	// Output:
+	// PUT /metrics/job/queue_worker/instance/worker-3 <nil>
 }

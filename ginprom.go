@@ -33,6 +33,7 @@ type Metrics struct {
 	labels     labelSet                // from WithDefaultLabels
 	defaults   *defaultMetrics
 	exposition http.Handler
+	pushCfg    pushConfig // for Push and StartPushing
 
 	// key is this instance's key in gin.Context.Keys, where DoNotTrack and
 	// ExcludeAllMetrics leave their marks. marksUsed turns true when the
@@ -72,6 +73,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		metricsMW: cfg.metricsMiddleware,
 		exclude:   compileExcluded(cfg.excluded),
 		skipper:   cfg.skipper,
+		pushCfg:   cfg.push,
 	}
 	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
 	m.metricsPC = funcPC(m.serveMetrics)

@@ -63,6 +63,7 @@ type config struct {
 	defaultLabels     Labels
 	excluded          []string
 	skipper           func(*gin.Context) bool
+	push              pushConfig // WithPushInstance, WithPusher
 }
 
 // defaultRegistry pairs the process-wide registerer and gatherer of

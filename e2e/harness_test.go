@@ -631,7 +631,10 @@ func startPushgateway(t testing.TB) *Pushgateway {
 	bin := tool(t, "prometheus-pushgateway")
 	addr := freeAddr(t)
 	g := &Pushgateway{URL: "http://" + addr}
-	g.Proc = start(t, "pushgateway", bin, nil, "--web.listen-address="+addr, "--log.level=warn")
+	// Debian's build persists to /var/lib/prometheus/pushgateway.data by
+	// default, which every gateway would then load and rewrite: keep each
+	// test's groups in memory, its own.
+	g.Proc = start(t, "pushgateway", bin, nil, "--web.listen-address="+addr, "--persistence.file=", "--log.level=warn")
 	waitHTTP(t, g.URL+"/-/ready", g.Proc)
 	return g
 }
