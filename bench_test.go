@@ -19,7 +19,10 @@ import (
 //
 //   - bare: Gin with no metrics middleware;
 //   - handrolled: the middleware users write themselves with client_golang,
-//     resolving children with WithLabelValues on every request;
+//     resolving children with WithLabelValues on every request, for a
+//     duration histogram and a request counter;
+//   - handrolled-full: the same for the full set of signals (duration,
+//     total, request and response sizes, in-flight gauge);
 //   - ginprom with its defaults, with each group-by, and with a stack of
 //     decorators.
 //
@@ -60,6 +63,41 @@ func handRolled(reg prometheus.Registerer) gin.HandlerFunc {
 	}
 }
 
+// handRolledFull is the same middleware recording the full set that
+// ginprom's signals cover: duration, total, request and response sizes,
+// and the in-flight gauge.
+func handRolledFull(reg prometheus.Registerer) gin.HandlerFunc {
+	labels := []string{"method", "path", "status"}
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "handrolled_http_request_duration_seconds", Help: "Request duration.", Buckets: ginprom.DefaultBuckets,
+	}, labels)
+	total := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "handrolled_http_request_total", Help: "Requests.",
+	}, []string{"method", "status"})
+	reqSize := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "handrolled_http_request_size_bytes", Help: "Request sizes.", Buckets: ginprom.DefaultSizeBuckets,
+	}, labels)
+	respSize := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "handrolled_http_response_size_bytes", Help: "Response sizes.", Buckets: ginprom.DefaultSizeBuckets,
+	}, labels)
+	inFlight := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "handrolled_http_requests_in_flight", Help: "Requests in flight.",
+	}, []string{"method"})
+	reg.MustRegister(duration, total, reqSize, respSize, inFlight)
+	return func(c *gin.Context) {
+		start := time.Now()
+		g := inFlight.WithLabelValues(c.Request.Method)
+		g.Inc()
+		c.Next()
+		g.Dec()
+		status := strconv.Itoa(c.Writer.Status())
+		duration.WithLabelValues(c.Request.Method, c.FullPath(), status).Observe(time.Since(start).Seconds())
+		total.WithLabelValues(c.Request.Method, status).Inc()
+		reqSize.WithLabelValues(c.Request.Method, c.FullPath(), status).Observe(float64(max(c.Request.ContentLength, 0)))
+		respSize.WithLabelValues(c.Request.Method, c.FullPath(), status).Observe(float64(max(c.Writer.Size(), 0)))
+	}
+}
+
 // benchEngine is one configuration under test: build returns an engine
 // with the route /users/:id.
 type benchEngine struct {
@@ -87,7 +125,16 @@ var benchEngines = []benchEngine{
 		r.Use(handRolled(prometheus.NewRegistry()))
 		return userRoute(r)
 	}},
+	{"handrolled-full", func() *gin.Engine {
+		r := gin.New()
+		r.Use(handRolledFull(prometheus.NewRegistry()))
+		return userRoute(r)
+	}},
 	{"ginprom", withGinprom()},
+	{"ginprom-sizes-inflight", withGinprom(ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight())},
+	{"ginprom-every-signal", withGinprom(ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight(),
+		ginprom.WithTotalsByGroup(), ginprom.WithNativeHistograms(1.1),
+		ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil }))},
 	{"ginprom-path", withGinprom(ginprom.WithGroupBy(ginprom.GroupByPath))},
 	{"ginprom-handler", withGinprom(ginprom.WithGroupBy(ginprom.GroupByHandler))},
 	{"ginprom-func", withGinprom(ginprom.WithGroupBy(ginprom.GroupByFunc("endpoint",
@@ -142,7 +189,12 @@ func BenchmarkNotFound(b *testing.B) {
 	for i := range reqs {
 		reqs[i] = httptest.NewRequestWithContext(b.Context(), http.MethodGet, fmt.Sprintf("/scan/%d/wp-login.php", i), nil)
 	}
-	for _, e := range benchEngines[:3] {
+	for _, e := range benchEngines {
+		switch e.name {
+		case "bare", "handrolled", "ginprom", "ginprom-sizes-inflight":
+		default:
+			continue
+		}
 		b.Run(e.name, func(b *testing.B) {
 			r := e.build()
 			w := newDiscard()

@@ -15,11 +15,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// requestCollector stores the series of the default duration metric and
+// requestCollector stores the series of the default request metrics (the
+// duration, and the request and response sizes when they are on) and
 // exposes them, together with the request counter, which it derives: the
 // count of <prefix>_http_request_total{method, status, ...} is the sum of the
 // duration counts over the group-by label. A request thus costs one bucket
-// increment and one addition to a sum, and nothing more.
+// increment and one addition to a sum per histogram, and nothing more.
 //
 // Every series is split into shards of whole cache lines, and a request
 // writes to the shard of its gin.Context. Gin keeps a pool of contexts per
@@ -28,12 +29,26 @@ import (
 // observe), and then do not fight over one cache line as they would over a
 // client_golang histogram. The shards are summed at scrape time.
 type requestCollector struct {
-	duration *prometheus.Desc
-	total    *prometheus.Desc
-	summary  bool
-	bounds   []float64 // bucket upper bounds without +Inf; none for a summary
-	stride   int       // words per shard: the sum, then a count per bucket, then padding
-	shards   int
+	descs collectorDescs
+	kind  collectorKind
+	// Word offsets in a shard: the duration's sum at 0 and its counts
+	// after it. With both sizes on and few size buckets, joint: one count
+	// per pair of request and response size buckets at jointOff, so that
+	// a request adds one to one word for both, then the two sums.
+	// Otherwise each size histogram's sum at reqOff or respOff, then its
+	// counts.
+	reqOff, respOff int
+	joint           bool
+	jointOff        int
+	stride          int // words per shard, whole cache lines
+	shards          int
+	native          *nativeLayout // nil without WithNativeHistograms
+
+	// The in-flight gauge (inflight.go): one group of started counters
+	// per set of static default label values, at staticPos in a series'
+	// label values.
+	groups    atomic.Pointer[[]*inflightGroup]
+	staticPos []int
 
 	seed  maphash.Seed
 	index sync.Map   // hash of label values -> *series, chained on collision
@@ -45,34 +60,77 @@ type requestCollector struct {
 	next  atomic.Uint32 // hands out shards in turn
 }
 
+// collectorDescs are the families a requestCollector exposes; the size
+// descriptions are nil when the sizes are off.
+type collectorDescs struct {
+	duration, total, reqSize, respSize, inflight *prometheus.Desc
+}
+
+// collectorKind is what a requestCollector stores. Two Metrics on one
+// registry share a collector only if they agree on it.
+type collectorKind struct {
+	summary       bool
+	bounds        []float64 // duration bucket bounds without +Inf; none for a summary
+	sizeBounds    []float64 // size bucket bounds without +Inf
+	reqSize       bool
+	respSize      bool
+	totalsByGroup bool    // the total keeps the group-by label
+	nativeFactor  float64 // 0: no native histograms
+	exemplars     bool
+	inflight      bool
+}
+
+func (k collectorKind) equal(o collectorKind) bool {
+	return k.summary == o.summary && slices.Equal(k.bounds, o.bounds) &&
+		slices.Equal(k.sizeBounds, o.sizeBounds) && k.reqSize == o.reqSize &&
+		k.respSize == o.respSize && k.totalsByGroup == o.totalsByGroup &&
+		k.nativeFactor == o.nativeFactor && k.exemplars == o.exemplars &&
+		k.inflight == o.inflight
+}
+
+// maxJoint bounds the words of a joint size histogram, so that few size
+// buckets (DefaultSizeBuckets has 8 with +Inf: 64 words) share one count
+// per request, and many do not grow a series past reason.
+const maxJoint = 128
+
 // maxShards bounds the shards of a series, and with them its memory: 8
 // shards of the default histogram take 1 KiB.
 const maxShards = 8
 
-func newRequestCollector(duration, total *prometheus.Desc, summary bool, buckets []float64) *requestCollector {
+// staticPos are the positions of the static default labels in a series'
+// label values, for the in-flight gauge.
+func newRequestCollector(descs collectorDescs, kind collectorKind, staticPos []int) *requestCollector {
 	rc := &requestCollector{
-		duration: duration,
-		total:    total,
-		summary:  summary,
-		shards:   min(runtime.GOMAXPROCS(0), maxShards),
-		seed:     maphash.MakeSeed(),
+		descs:     descs,
+		kind:      kind,
+		shards:    min(runtime.GOMAXPROCS(0), maxShards),
+		seed:      maphash.MakeSeed(),
+		staticPos: staticPos,
 	}
-	if !summary {
-		rc.bounds = upperBounds(buckets)
+	rc.groups.Store(&[]*inflightGroup{})
+	// The duration's sum, then len(bounds)+1 counts (the last is +Inf, or
+	// the only one for a summary); then, per size histogram, a sum and
+	// len(sizeBounds)+1 counts; rounded up to whole 64-byte cache lines.
+	words := 1 + len(kind.bounds) + 1
+	ns := len(kind.sizeBounds) + 1
+	if rc.joint = kind.reqSize && kind.respSize && ns*ns <= maxJoint; rc.joint {
+		rc.jointOff = words
+		words += ns*ns + 2
+	} else {
+		if kind.reqSize {
+			rc.reqOff = words
+			words += 1 + ns
+		}
+		if kind.respSize {
+			rc.respOff = words
+			words += 1 + ns
+		}
 	}
-	// The sum, then len(bounds)+1 counts (the last is +Inf, or the only
-	// one for a summary), rounded up to whole 64-byte cache lines.
-	rc.stride = (1 + len(rc.bounds) + 1 + 7) &^ 7
+	rc.stride = (words + 7) &^ 7
+	if kind.nativeFactor > 0 {
+		rc.native = newNativeLayout(kind)
+	}
 	return rc
-}
-
-// sameKind reports whether rc stores what a Metrics configured with summary
-// and buckets expects; a collector is reused only then.
-func (rc *requestCollector) sameKind(summary bool, buckets []float64) bool {
-	if rc.summary || summary {
-		return rc.summary == summary
-	}
-	return slices.Equal(rc.bounds, upperBounds(buckets))
 }
 
 // upperBounds returns the buckets without a final +Inf, which every
@@ -84,12 +142,17 @@ func upperBounds(buckets []float64) []float64 {
 	return buckets
 }
 
-// series is one combination of label values of the duration metric.
+// series is one combination of label values of the duration metric, and of
+// the size metrics, which share its labels.
 type series struct {
 	lvs      []string        // method, status, default labels, group-by value
-	countKey uint64          // hash of lvs without the group-by value, the counter's
+	method   int             // index of lvs[0]
+	group    *inflightGroup  // with the in-flight gauge
+	countKey uint64          // hash of the total's label values
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
-	next     *series         // another series whose label values hash alike
+	native   []atomic.Uint64 // native buckets, unsharded; nil without them
+	ex       []atomic.Pointer[exemplar]
+	next     *series // another series whose label values hash alike
 }
 
 // lookup returns the series of the label values, making it on first sight.
@@ -104,6 +167,20 @@ func (rc *requestCollector) lookup(lvs []string) *series {
 		}
 	}
 	return rc.add(h, lvs)
+}
+
+// lookupGroup returns the series of the label values p.lvs followed by
+// group, hashing only group.
+func (rc *requestCollector) lookupGroup(p *labelPrefix, group string) *series {
+	h := p.hash*0x100000001b3 ^ maphash.String(rc.seed, group)
+	if v, ok := rc.index.Load(h); ok {
+		for s := v.(*series); s != nil; s = s.next {
+			if n := len(s.lvs) - 1; s.lvs[n] == group && slices.Equal(s.lvs[:n], p.lvs) {
+				return s
+			}
+		}
+	}
+	return rc.add(h, append(slices.Clip(p.lvs), group))
 }
 
 func (rc *requestCollector) add(h uint64, lvs []string) *series {
@@ -126,9 +203,29 @@ func (rc *requestCollector) add(h uint64, lvs []string) *series {
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
-	s.countKey = rc.hash(s.lvs[:len(s.lvs)-1])
+	s.method = methodIndex(s.lvs[0])
+	if rc.kind.inflight {
+		s.group = rc.groupOf(s.lvs)
+	}
+	if rc.native != nil {
+		s.native = make([]atomic.Uint64, rc.native.words)
+	}
+	if rc.kind.exemplars {
+		s.ex = make([]atomic.Pointer[exemplar], len(rc.kind.bounds)+1)
+	}
+	s.countKey = rc.hash(rc.countLVs(s.lvs))
 	rc.index.Store(h, s)
 	return s
+}
+
+// countLVs returns the label values of the total that counts the series of
+// lvs: all of them with WithTotalsByGroup, all but the group-by value
+// otherwise.
+func (rc *requestCollector) countLVs(lvs []string) []string {
+	if rc.kind.totalsByGroup {
+		return lvs
+	}
+	return lvs[:len(lvs)-1]
 }
 
 func (rc *requestCollector) hash(lvs []string) uint64 {
@@ -139,56 +236,127 @@ func (rc *requestCollector) hash(lvs []string) uint64 {
 	return h
 }
 
-// shard returns the shard that requests on c write to, and, when there is
-// more than one, the slot that remembers it and the slot's entry.
-func (rc *requestCollector) shard(c *gin.Context) (sh int, slot *atomic.Uint64, entry uint64) {
+// shardRef is the shard a request writes to, and, when there is more than
+// one, the slot that remembers it and the slot's entry.
+type shardRef struct {
+	sh    int
+	slot  *atomic.Uint64
+	entry uint64
+}
+
+// shard returns the shard that requests on c write to.
+func (rc *requestCollector) shard(c *gin.Context) shardRef {
 	if rc.shards == 1 {
-		return 0, nil, 0
+		return shardRef{}
 	}
 	// The address only identifies the context; it is never turned back
 	// into a pointer.
 	addr := uint64(uintptr(unsafe.Pointer(c))) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
-	slot = &rc.slots[(addr*0x9e3779b97f4a7c15)>>58]
-	if entry = slot.Load(); entry>>8 == addr {
-		return int(entry & 0xff), slot, entry
+	slot := &rc.slots[(addr*0x9e3779b97f4a7c15)>>58]
+	if entry := slot.Load(); entry>>8 == addr {
+		return shardRef{int(entry & 0xff), slot, entry}
 	}
-	sh = int(rc.next.Add(1) % uint32(rc.shards)) //nolint:gosec // G115: shards is between 1 and maxShards.
-	entry = addr<<8 | uint64(sh)
+	sh := int(rc.next.Add(1) % uint32(rc.shards)) //nolint:gosec // G115: shards is between 1 and maxShards.
+	entry := addr<<8 | uint64(sh)
 	slot.Store(entry)
-	return sh, slot, entry
+	return shardRef{sh, slot, entry}
 }
 
-// observe records one request on c of v seconds in s.
-func (rc *requestCollector) observe(c *gin.Context, s *series, v float64) {
-	sh, slot, entry := rc.shard(c)
-	w := s.words[sh*rc.stride : (sh+1)*rc.stride]
-	i := len(rc.bounds)
-	for j, b := range rc.bounds {
-		if v <= b {
+// observation is what one request records.
+type observation struct {
+	seconds           float64
+	reqSize, respSize uint64 // when the sizes are on
+}
+
+// observe records one request in s, on the shard of ref, and returns the
+// index of the duration bucket it fell in.
+func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int {
+	w := s.words[ref.sh*rc.stride : (ref.sh+1)*rc.stride]
+	bounds := rc.kind.bounds
+	i := len(bounds)
+	for j, b := range bounds {
+		if o.seconds <= b {
 			i = j
 			break
 		}
 	}
 	w[1+i].Add(1)
+	if rc.joint {
+		rc.observeJoint(w[rc.jointOff:], o)
+	} else {
+		if rc.kind.reqSize {
+			rc.observeSize(w[rc.reqOff:], o.reqSize)
+		}
+		if rc.kind.respSize {
+			rc.observeSize(w[rc.respOff:], o.respSize)
+		}
+	}
+	if rc.native != nil {
+		rc.native.observe(s.native, o)
+	}
 	for {
 		old := w[0].Load()
-		if w[0].CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
-			return
+		if w[0].CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+o.seconds)) {
+			return i
 		}
 		// Another request wrote to this shard at the same instant: two
 		// contexts running side by side share it, as happens when shards
 		// were handed to contexts that are gone. Move this context to the
 		// next shard for its later requests, so that they spread out.
-		if slot != nil {
-			slot.CompareAndSwap(entry, entry&^0xff|uint64((sh+1)%rc.shards)) //nolint:gosec // G115: a shard index is between 0 and maxShards-1.
+		if ref.slot != nil {
+			ref.slot.CompareAndSwap(ref.entry, ref.entry&^0xff|uint64((ref.sh+1)%rc.shards)) //nolint:gosec // G115: a shard index is between 0 and maxShards-1.
 		}
+	}
+}
+
+// sizeBucket returns the index of the size bucket of n bytes.
+func (rc *requestCollector) sizeBucket(n uint64) int {
+	bounds := rc.kind.sizeBounds
+	v := float64(n)
+	for j, b := range bounds {
+		if v <= b {
+			return j
+		}
+	}
+	return len(bounds)
+}
+
+// observeSize adds n bytes to the size histogram whose words begin w: a
+// sum, which is a whole number and needs no compare-and-swap, then counts.
+// Adding 0 to the sum would change nothing, and is left out.
+func (rc *requestCollector) observeSize(w []atomic.Uint64, n uint64) {
+	w[1+rc.sizeBucket(n)].Add(1)
+	if n != 0 {
+		w[0].Add(n)
+	}
+}
+
+// observeJoint adds both sizes to the joint histogram whose words begin w:
+// one count for the pair of buckets, then the two sums.
+func (rc *requestCollector) observeJoint(w []atomic.Uint64, o *observation) {
+	ns := len(rc.kind.sizeBounds) + 1
+	w[rc.sizeBucket(o.reqSize)*ns+rc.sizeBucket(o.respSize)].Add(1)
+	if o.reqSize != 0 {
+		w[ns*ns].Add(o.reqSize)
+	}
+	if o.respSize != 0 {
+		w[ns*ns+1].Add(o.respSize)
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- rc.duration
-	ch <- rc.total
+	ch <- rc.descs.duration
+	ch <- rc.descs.total
+	if rc.descs.reqSize != nil {
+		ch <- rc.descs.reqSize
+	}
+	if rc.descs.respSize != nil {
+		ch <- rc.descs.respSize
+	}
+	if rc.descs.inflight != nil {
+		ch <- rc.descs.inflight
+	}
 }
 
 // Collect implements prometheus.Collector. A series' count is the sum of
@@ -202,25 +370,39 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	totals := map[uint64]*total{}
 	var order []*total
-	cumulative := make([]uint64, len(rc.bounds)+1)
+	finished := map[*inflightGroup]*[numMethods]uint64{}
+	dur := make([]uint64, len(rc.kind.bounds)+1)
+	ns := len(rc.kind.sizeBounds) + 1
+	req, resp := make([]uint64, ns), make([]uint64, ns)
 	rc.index.Range(func(_, v any) bool {
 		for s := v.(*series); s != nil; s = s.next {
-			clear(cumulative)
-			var sum float64
-			for sh := 0; sh < rc.shards; sh++ {
-				w := s.words[sh*rc.stride : (sh+1)*rc.stride]
-				sum += math.Float64frombits(w[0].Load())
-				for i := range cumulative {
-					cumulative[i] += w[1+i].Load()
+			count, sum := rc.sumShards(s, 0, dur, true)
+			ch <- rc.durationMetric(s, count, sum, dur)
+			switch {
+			case rc.joint:
+				n, reqSum, respSum := rc.sumJoint(s, req, resp)
+				ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, reqSum, req)
+				ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, respSum, resp)
+			default:
+				if rc.kind.reqSize {
+					n, sum := rc.sumShards(s, rc.reqOff, req, false)
+					ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, sum, req)
+				}
+				if rc.kind.respSize {
+					n, sum := rc.sumShards(s, rc.respOff, resp, false)
+					ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, resp)
 				}
 			}
-			for i := 1; i < len(cumulative); i++ {
-				cumulative[i] += cumulative[i-1]
+			if s.group != nil {
+				f := finished[s.group]
+				if f == nil {
+					f = new([numMethods]uint64)
+					finished[s.group] = f
+				}
+				f[s.method] += count
 			}
-			count := cumulative[len(cumulative)-1]
-			ch <- rc.durationMetric(s.lvs, count, sum, cumulative)
 
-			countLVs := s.lvs[:len(s.lvs)-1]
+			countLVs := rc.countLVs(s.lvs)
 			t := totals[s.countKey]
 			for t != nil && !slices.Equal(t.lvs, countLVs) {
 				t = t.next
@@ -235,19 +417,95 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 		return true
 	})
 	for _, t := range order {
-		ch <- constMetric(rc.total)(prometheus.NewConstMetric(rc.total, prometheus.CounterValue, float64(t.count), t.lvs...))
+		ch <- constMetric(rc.descs.total)(prometheus.NewConstMetric(rc.descs.total, prometheus.CounterValue, float64(t.count), t.lvs...))
+	}
+	if rc.kind.inflight {
+		rc.collectInflight(ch, finished)
 	}
 }
 
-func (rc *requestCollector) durationMetric(lvs []string, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
-	if rc.summary {
-		return constMetric(rc.duration)(prometheus.NewConstSummary(rc.duration, count, sum, nil, lvs...))
+// sumJoint adds up, over the shards of s, the joint size histogram into
+// the cumulative counts of each size; it returns the count and both sums.
+func (rc *requestCollector) sumJoint(s *series, req, resp []uint64) (count uint64, reqSum, respSum float64) {
+	clear(req)
+	clear(resp)
+	ns := len(req)
+	var rs, ps uint64
+	for sh := 0; sh < rc.shards; sh++ {
+		w := s.words[sh*rc.stride+rc.jointOff : (sh+1)*rc.stride]
+		for i := range ns {
+			for j := range ns {
+				n := w[i*ns+j].Load()
+				req[i] += n
+				resp[j] += n
+			}
+		}
+		rs += w[ns*ns].Load()
+		ps += w[ns*ns+1].Load()
 	}
-	buckets := make(map[float64]uint64, len(rc.bounds))
-	for i, b := range rc.bounds {
+	for i := 1; i < ns; i++ {
+		req[i] += req[i-1]
+		resp[i] += resp[i-1]
+	}
+	return req[ns-1], float64(rs), float64(ps)
+}
+
+// sumShards adds up, over the shards of s, the histogram whose words begin
+// at off, into cumulative bucket counts; it returns the count and the sum.
+// The duration's sum is a float, the sizes' a whole number.
+func (rc *requestCollector) sumShards(s *series, off int, cumulative []uint64, float bool) (uint64, float64) {
+	clear(cumulative)
+	var sum float64
+	var whole uint64
+	for sh := 0; sh < rc.shards; sh++ {
+		w := s.words[sh*rc.stride+off : (sh+1)*rc.stride]
+		if float {
+			sum += math.Float64frombits(w[0].Load())
+		} else {
+			whole += w[0].Load()
+		}
+		for i := range cumulative {
+			cumulative[i] += w[1+i].Load()
+		}
+	}
+	for i := 1; i < len(cumulative); i++ {
+		cumulative[i] += cumulative[i-1]
+	}
+	if !float {
+		sum = float64(whole)
+	}
+	return cumulative[len(cumulative)-1], sum
+}
+
+func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
+	desc := rc.descs.duration
+	if rc.kind.summary {
+		return constMetric(desc)(prometheus.NewConstSummary(desc, count, sum, nil, s.lvs...))
+	}
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.lvs...))
+	if rc.native != nil {
+		m = rc.native.attach(desc, m, s, nativeDuration)
+	}
+	if s.ex != nil {
+		m = withExemplars(desc, m, s.ex)
+	}
+	return m
+}
+
+func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which int, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.lvs...))
+	if rc.native != nil {
+		m = rc.native.attach(desc, m, s, which)
+	}
+	return m
+}
+
+func bucketMap(bounds []float64, cumulative []uint64) map[float64]uint64 {
+	buckets := make(map[float64]uint64, len(bounds))
+	for i, b := range bounds {
 		buckets[b] = cumulative[i]
 	}
-	return constMetric(rc.duration)(prometheus.NewConstHistogram(rc.duration, count, sum, buckets, lvs...))
+	return buckets
 }
 
 // constMetric turns a failure to build a metric of desc, which the checks

@@ -264,6 +264,28 @@ func ExampleWithExcludedPaths() {
 	// gin_http_request_duration_seconds_count{method="GET",path="/static/*file",status="200"} 1
 }
 
+// Exclusions match the path Gin routed, not the URL as the client spelled
+// it: under RemoveExtraSlash, "//health" is the health check, excluded, and
+// "/static/../login" is the login page, measured.
+func ExampleWithExcludedPaths_routedPath() {
+	r := gin.New()
+	r.RemoveExtraSlash = true
+	ginprom.New(r,
+		ginprom.WithRegistry(prometheus.NewRegistry()),
+		ginprom.WithExcludedPaths("/health$", "/static/"),
+	)
+	r.GET("/health", func(c *gin.Context) { c.Status(http.StatusOK) })
+	r.GET("/login", func(c *gin.Context) { c.Status(http.StatusOK) })
+	r.GET("/static/*file", func(c *gin.Context) { c.Status(http.StatusOK) })
+
+	get(r, "//health")
+	get(r, "/static/../login")
+	get(r, "/static//site.css")
+	printMetrics(r, "gin_http_request_duration_seconds_count")
+	// Output:
+	// gin_http_request_duration_seconds_count{method="GET",path="/login",status="200"} 1
+}
+
 // Requests grouped by a label of your own: here the API version, taken
 // from the route template.
 func ExampleGroupByFunc() {

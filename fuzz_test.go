@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
@@ -65,14 +67,60 @@ func fuzzParam(name string) func(*gin.Context) string {
 // fuzzProbe records, from the first handler of every chain, what Gin did
 // with the request.
 type fuzzProbe struct {
-	ran      bool   // the engine ran a chain (not a redirect)
-	fullPath string // the route template, "" if none matched
+	ran      bool       // the engine ran a chain (not a redirect)
+	fullPath string     // the route template, "" if none matched
+	params   gin.Params // the route's parameters
 }
 
 func (p *fuzzProbe) handle(c *gin.Context) {
 	p.ran = true
 	c.Next()
 	p.fullPath = c.FullPath()
+	p.params = append(p.params[:0], c.Params...)
+}
+
+// routed returns the path Gin routed the request by: its URL path if it
+// matched no route, else the route template with the parameters' values in
+// place.
+func (p *fuzzProbe) routed(req *http.Request) string {
+	if p.fullPath == "" {
+		return req.URL.Path
+	}
+	path := p.fullPath
+	for _, param := range p.params {
+		if strings.Contains(path, "/*"+param.Key) {
+			path = strings.Replace(path, "/*"+param.Key, param.Value, 1)
+		} else {
+			path = strings.Replace(path, ":"+param.Key, param.Value, 1)
+		}
+	}
+	return path
+}
+
+// fuzzCleanPath is the path Gin routes by under RemoveExtraSlash: path.Clean,
+// rooted, keeping a trailing slash (or a final "." element, which Gin turns
+// into one).
+func fuzzCleanPath(p string) string {
+	clean := path.Clean("/" + p)
+	last := p[strings.LastIndexByte(p, '/')+1:]
+	if clean != "/" && p != "" && (last == "" || last == ".") {
+		clean += "/"
+	}
+	return clean
+}
+
+// fuzzBounded is what a label value from a request becomes: repaired, then
+// cut between runes to MaxValueLen bytes, CutMark included.
+func fuzzBounded(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= ginprom.MaxValueLen {
+		return s
+	}
+	n := ginprom.MaxValueLen - len(ginprom.CutMark)
+	for !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + ginprom.CutMark
 }
 
 // fuzzDecorators are the route handlers of one fuzz engine that come from
@@ -109,6 +157,7 @@ type fuzzEngine struct {
 	probe   *fuzzProbe
 	label   string // the group-by label
 	name    string // the group-by
+	opt     byte   // the engine's settings
 }
 
 func fuzzConfigure(r *gin.Engine, opt byte) {
@@ -129,7 +178,7 @@ func fuzzConfigure(r *gin.Engine, opt byte) {
 func fuzzNewEngines(opt byte) []*fuzzEngine {
 	var engines []*fuzzEngine
 	for _, gb := range fuzzGroupBys {
-		e := &fuzzEngine{reg: prometheus.NewRegistry(), probe: &fuzzProbe{}, label: gb.label, name: gb.name}
+		e := &fuzzEngine{reg: prometheus.NewRegistry(), probe: &fuzzProbe{}, label: gb.label, name: gb.name, opt: opt}
 
 		e.r = gin.New()
 		fuzzConfigure(e.r, opt)
@@ -309,6 +358,12 @@ func FuzzRequest(f *testing.F) {
 		{"GET", "//users//1", "", fuzzRemoveSlash},
 		{"GET", "/conflict", "", 0},
 		{"GET", "/status/99", "", 0},
+		{"GET", "/status/204", "", 0}, // a matched route answering 404
+		{"GET", "//health", "", fuzzRemoveSlash},
+		{"GET", "/internal/../users/1", "", fuzzRemoveSlash},
+		{"GET", "/files/../internal/x", "", fuzzRemoveSlash},
+		{"GET", "/files/./a//b", "", 0},
+		{"GET", "/users/%2F%2e%2e", "", fuzzRawPath | fuzzRemoveSlash},
 		{"GET", "/nowhere", "", fuzzNoRoute},
 		{"DELETE", "/users/1", "", fuzzMethodNotAllowed},
 		{"XYZ123", "/users/1", "", fuzzMethodNotAllowed},
@@ -388,7 +443,18 @@ func fuzzScrape(p *fuzzProbe) bool {
 func fuzzCheckCounts(t *testing.T, e *fuzzEngine, req *http.Request, code int) {
 	t.Helper()
 	p := e.probe
-	excluded := fuzzExcludedRe.MatchString(req.URL.Path)
+	routedPath := p.routed(req)
+	if p.fullPath != "" && e.opt&fuzzRawPath == 0 {
+		// Without UseRawPath, Gin routes by the URL path, cleaned
+		// under RemoveExtraSlash: the template spelled with the
+		// parameters is that path.
+		want := req.URL.Path
+		if e.opt&fuzzRemoveSlash != 0 {
+			want = fuzzCleanPath(want)
+		}
+		assert.Equal(t, want, routedPath, "%s: the routed path", e.name)
+	}
+	excluded := fuzzExcludedRe.MatchString(routedPath)
 	scrape := fuzzScrape(p)
 	hidden := p.fullPath == "/hidden/*rest"
 	counted := p.ran && !excluded && !scrape && !hidden && p.fullPath != "/untracked"
@@ -422,17 +488,17 @@ func fuzzCheckCounts(t *testing.T, e *fuzzEngine, req *http.Request, code int) {
 			"method": fuzzOtherMethod(req.Method),
 			"status": strconv.Itoa(code),
 			"env":    "fuzz",
-			"client": strings.ToValidUTF8(req.Header.Get(fuzzClient), "\uFFFD"),
+			"client": fuzzBounded(req.Header.Get(fuzzClient)),
 		}
 		switch {
-		case p.fullPath == "":
+		case p.fullPath == "", e.name == "path" && code == http.StatusNotFound:
 			want[e.label] = ginprom.Unmatched
 		case e.name == "route":
 			want[e.label] = p.fullPath
 		case e.name == "path":
-			want[e.label] = strings.ToValidUTF8(req.URL.Path, "\uFFFD")
+			want[e.label] = fuzzBounded(routedPath)
 		case e.name == "func":
-			want[e.label] = strings.ToValidUTF8(fuzzTenant(&gin.Context{Request: req}), "\uFFFD")
+			want[e.label] = fuzzBounded(fuzzTenant(&gin.Context{Request: req}))
 		default: // the handler's name
 			want[e.label] = recorded[0][e.label]
 			assert.NotEqual(t, ginprom.Unmatched, want[e.label], e.name)

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,11 +34,13 @@ type Metrics struct {
 	exposition http.Handler
 	pushCfg    pushConfig // for Push and StartPushing
 
-	// key is this instance's key in gin.Context.Keys, where DoNotTrack and
-	// ExcludeAllMetrics leave their marks. marksUsed turns true when the
-	// first such handler is made; until then no request looks for marks.
-	key       string
+	// marksUsed turns true when the first handler that marks requests
+	// (DoNotTrack, ExcludeAllMetrics) is made, or a request is marked;
+	// until then no request looks for marks (see marks.go).
 	marksUsed atomic.Bool
+	// skipsMarked turns true when the default middleware first marks a
+	// request that WithSkipper leaves out; from then on decorators look.
+	skipsMarked atomic.Bool
 
 	// metricsPC is the code address of the handler that serves the
 	// metrics, the last handler of every metrics route. Requests whose
@@ -60,10 +61,13 @@ type Metrics struct {
 //
 // New panics, with a message that says what to fix, on a nil option, an
 // invalid option value (a path, a prefix, buckets, a label, a regular
-// expression) or a metric already registered in the registry with the same
-// name but another type, other labels or another help text. A metric already
-// registered with the same definition, as when an app is built twice on one
-// registry in tests, is reused.
+// expression), a metric already registered in the registry with the same
+// name but another type, other labels or another help text, or a default
+// metric named like a series of another family in the registry, or exposing
+// a series named like one (gin_http_request_duration_seconds_count beside a
+// gauge of that name; see [Metrics.Counter]). A metric already registered
+// with the same definition, as when an app is built twice on one registry in
+// tests, is reused.
 func New(engine *gin.Engine, opts ...Option) *Metrics {
 	cfg := newConfig(opts)
 	cfg.check()
@@ -75,13 +79,15 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		skipper:   cfg.skipper,
 		pushCfg:   cfg.push,
 	}
-	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
 	m.metricsPC = funcPC(m.serveMetrics)
+	if _, ok := cfg.defaultLabels[cfg.groupBy.label]; ok {
+		panic(fmt.Sprintf("ginprom: WithDefaultLabels: label %q is also the label of %s, which the default metrics carry; rename one of them", cfg.groupBy.label, cfg.groupBy.name()))
+	}
 	reserved := []string{"method", "status", cfg.groupBy.label, "le", "quantile"}
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, reserved...)
 	if !cfg.noDefaults {
 		m.defaults = newDefaultMetrics(m, cfg)
-		info := register(m.reg, prefixed(cfg.prefix, "exporter_info"), prometheus.NewGauge(prometheus.GaugeOpts{
+		info := registerOr(m.reg, prefixed(cfg.prefix, "exporter_info"), defaultsFix(m.reg), prometheus.NewGauge(prometheus.GaugeOpts{
 			Name:        prefixed(cfg.prefix, "exporter_info"),
 			Help:        "Information about the ginprom exporter; always 1.",
 			ConstLabels: prometheus.Labels{"version": Version},
@@ -123,7 +129,21 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 		_, _ = fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %d route(s) were registered before Instrument and are not measured; "+
 			"create the Metrics (or call Instrument) before registering routes.\n", n)
 	}
+	if m.defaults != nil {
+		for _, h := range engine.Handlers {
+			if funcPC(h) == middlewarePC {
+				panic("ginprom: Instrument: the engine already has a ginprom default-metrics middleware, from another New or Instrument, and would count every request twice; " +
+					"make one Metrics per engine and share it (New(nil, ...), then m.Instrument(engine)), or pass WithoutDefaults to the second")
+			}
+		}
+	}
 	if m.path != "" {
+		for _, r := range engine.Routes() {
+			if r.Method == http.MethodGet && r.Path == m.path {
+				panic(fmt.Sprintf("ginprom: Instrument: the engine already has a route GET %s, maybe from another New or Instrument; "+
+					"pass WithPath to serve these metrics at another path, or WithPath(\"\") to add no route", m.path))
+			}
+		}
 		m.RegisterEndpoint(m.path, engine)
 	}
 	if m.defaults != nil {
@@ -160,52 +180,6 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 	return t.handle
 }
 
-// defaultMetrics are the collectors of the default metrics.
-type defaultMetrics struct {
-	groupBy    GroupBy
-	requests   *requestCollector // duration and total
-	exceptions *prometheus.CounterVec
-	// labels are those of WithDefaultLabels. When their values are fixed
-	// and the group-by is fixed per route, every label value is known per
-	// route, method and status, and the middleware caches the series
-	// (cached).
-	labels labelSet
-	cached bool
-	values []string // the labels' values, when cached
-}
-
-func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
-	d := &defaultMetrics{
-		groupBy: cfg.groupBy,
-		labels:  m.labels,
-		cached:  cfg.groupBy.perRoute() && m.labels.fixed(),
-	}
-	if d.cached {
-		d.values = m.labels.values()
-	}
-	// The counters' labels are a prefix of the duration's, which the
-	// middleware relies on; the exposition sorts labels by name anyway.
-	countLabels := append([]string{"method", "status"}, m.labels.names()...)
-	durationLabels := slices.Concat(countLabels, []string{cfg.groupBy.label})
-
-	durationName := prefixed(cfg.prefix, "http_request_duration_seconds")
-	totalName := prefixed(cfg.prefix, "http_request_total")
-	rc := newRequestCollector(
-		prometheus.NewDesc(durationName, "Duration of HTTP requests served by Gin, in seconds.", durationLabels, nil),
-		prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
-		cfg.summary, cfg.buckets)
-	names := durationName + " and " + totalName
-	d.requests = register(m.reg, names, rc)
-	if !d.requests.sameKind(cfg.summary, cfg.buckets) {
-		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type or other buckets; build every Metrics on one registry with the same WithLatencySummary and WithBuckets, or give them different prefixes", names))
-	}
-	name := prefixed(cfg.prefix, "http_request_exceptions_total")
-	d.exceptions = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
-	}, countLabels))
-	return d
-}
-
 func prefixed(prefix, name string) string {
 	if prefix == NoPrefix {
 		return name
@@ -216,7 +190,20 @@ func prefixed(prefix, name string) string {
 // register registers c in reg, or returns the identical collector already
 // there. It panics, naming the metric, when the registry holds a conflicting
 // one.
-func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C) C {
+//
+// The families are those c exposes, to claim the names of their series
+// (see claimNames); none given, they are found from the type of c.
+func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C, families ...family) C {
+	return registerOr(reg, name, "choose another name", c, families...)
+}
+
+// registerOr is register, whose panic for a conflicting collector ends in
+// fix, what the user should do.
+func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix string, c C, families ...family) C {
+	if len(families) == 0 {
+		families = familiesOf(name, c)
+	}
+	claimNames(reg, families...)
 	err := reg.Register(c)
 	if err == nil {
 		return c
@@ -225,16 +212,26 @@ func register[C prometheus.Collector](reg prometheus.Registerer, name string, c 
 	if errors.As(err, &are) {
 		existing, ok := are.ExistingCollector.(C)
 		if !ok {
-			panic(fmt.Sprintf("ginprom: metric %q is already registered by a %T, another kind of metric or one ginprom did not make; choose another name", name, are.ExistingCollector))
+			panic(fmt.Sprintf("ginprom: metric %q is already registered by a %T, another kind of metric or one ginprom did not make; %s", name, are.ExistingCollector, fix))
 		}
 		// The registry compares label names as a set; the values ginprom
 		// passes follow the order of its own descriptors.
 		if !slices.Equal(describe(existing), describe(c)) {
-			panic(fmt.Sprintf("ginprom: metric %q is already registered with its labels in another order; choose another name", name))
+			panic(fmt.Sprintf("ginprom: metric %q is already registered with its labels in another order; %s", name, fix))
 		}
 		return existing
 	}
-	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: choose another name or make the definitions identical", name, err))
+	explainClaimed(reg, families)
+	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: %s", name, err, fix))
+}
+
+// defaultsFix says what to do when the default metrics conflict with those
+// of another Metrics on the same registry, made with other options.
+func defaultsFix(reg Registry) string {
+	if _, ok := reg.(defaultRegistry); ok {
+		return "another Metrics on client_golang's default registry made them with other options. Give this Metrics a registry of its own with WithRegistry(prometheus.NewRegistry()), or other names with WithDefaultsPrefix, or build both with the same options"
+	}
+	return "another Metrics on this registry made them with other options. Give this Metrics another registry with WithRegistry, or other names with WithDefaultsPrefix, or build both with the same options"
 }
 
 // describe returns the descriptions of what c describes, in order.
@@ -251,26 +248,8 @@ func describe(c prometheus.Collector) []string {
 	return descs
 }
 
-// Request marks, kept in gin.Context.Keys under Metrics.key.
-const (
-	markNoDefaults = 1 << iota // DoNotTrack
-	markNoMetrics              // ExcludeAllMetrics
-)
-
-// marks returns the marks DoNotTrack and ExcludeAllMetrics left on the
-// request, looking only if such a handler exists.
-func (m *Metrics) marks(c *gin.Context) int {
-	if !m.marksUsed.Load() {
-		return 0
-	}
-	v, _ := c.Get(m.key)
-	f, _ := v.(int)
-	return f
-}
-
-func (m *Metrics) mark(c *gin.Context, f int) {
-	c.Set(m.key, m.marks(c)|f)
-}
+// middlewarePC is the code address of every default middleware.
+var middlewarePC = funcPC((*tracker)(nil).handle)
 
 // funcPC returns the code address of h. Closures made by one function
 // literal, and method values of one method, share it.
@@ -284,119 +263,7 @@ func (m *Metrics) isMetricsRoute(c *gin.Context) bool {
 	return funcPC(c.Handler()) == m.metricsPC
 }
 
-// excluded reports whether WithExcludedPaths or WithSkipper leaves the
-// request out.
+// excluded reports whether WithExcludedPaths leaves the request out. The expressions match the path Gin routed (see routedPath).
 func (m *Metrics) excluded(c *gin.Context) bool {
-	return m.exclude.active() && m.exclude.match(c.Request.URL.Path) ||
-		m.skipper != nil && m.skipper(c)
-}
-
-// epoch is the origin of the monotonic readings of now.
-var epoch = time.Now()
-
-// now reads the monotonic clock: one clock read, where time.Now makes two.
-func now() time.Duration { return time.Since(epoch) }
-
-// seconds converts d with one multiplication; time.Duration.Seconds splits
-// it into whole seconds and nanoseconds first, which costs more on the
-// request path than the difference in rounding is worth.
-func seconds(d time.Duration) float64 { return float64(d) * 1e-9 }
-
-// tracker is one default-metrics middleware: the collectors, and a cache of
-// their children per route, method and status.
-type tracker struct {
-	m      *Metrics
-	d      *defaultMetrics
-	routes atomic.Pointer[map[string]*routeEntry] // replaced, never modified
-	mu     sync.Mutex                             // serialises additions to routes
-}
-
-func (t *tracker) handle(c *gin.Context) {
-	m := t.m
-	// What identifies the route is read before the chain runs: a handler
-	// may hand the context to engine.HandleContext, which resets it for
-	// another route.
-	pc := funcPC(c.Handler())
-	if pc == m.metricsPC || m.excluded(c) {
-		c.Next()
-		return
-	}
-	he := t.route(c, c.FullPath(), methodIndex(c.Request.Method), pc)
-	start := now()
-	returned := false
-	defer func() {
-		if !returned {
-			// c.Next is unwinding from a panic. Record it and let it go
-			// on: recovering here and panicking again would cut the
-			// stack that gin.Recovery prints.
-			t.record(c, he, start, true)
-		}
-	}()
-	c.Next()
-	returned = true
-	t.record(c, he, start, false)
-}
-
-// maxInlineLabels bounds the label values the middleware gathers in an
-// array on the stack; more spill to the heap.
-const maxInlineLabels = 16
-
-// record records one request of the route, method and handler of he.
-// panicked says that the handler panicked; a panic of a label function is
-// then dropped in favour of the handler's.
-func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, panicked bool) {
-	elapsed := seconds(now() - start)
-	m, d := t.m, t.d
-	if m.marks(c) != 0 {
-		return
-	}
-	status := http.StatusInternalServerError
-	if !panicked {
-		status = clampStatus(c.Writer.Status())
-	}
-	method := he.method
-	if d.cached {
-		s := he.series(status)
-		if s == nil {
-			s = t.addSeries(he, status)
-		}
-		d.requests.observe(c, s, elapsed)
-		if panicked {
-			lvs := append([]string{methodNames[method], statusLabel(status)}, d.values...)
-			d.exceptions.WithLabelValues(lvs...).Inc()
-		}
-		return
-	}
-
-	// Some label values vary per request: gather them on the stack in the
-	// order of the duration's labels, whose prefix is the counters'.
-	if panicked {
-		defer showPanicStatus(c)()
-	}
-	var buf [maxInlineLabels]string
-	lvs := buf[:0]
-	if n := 3 + len(d.labels); n > len(buf) {
-		lvs = make([]string, 0, n)
-	}
-	lvs, rec := appendValues(append(lvs, methodNames[method], statusLabel(status)), d.labels, c)
-	counts := lvs
-	group := he.label
-	if he.matched {
-		var r any
-		switch d.groupBy.kind {
-		case groupPath:
-			group = repairUTF8(c.Request.URL.Path)
-		case groupFunc:
-			group, r = callLabel(d.groupBy.fn, c)
-		}
-		if rec == nil {
-			rec = r
-		}
-	}
-	d.requests.observe(c, d.requests.lookup(append(lvs, group)), elapsed)
-	if panicked {
-		d.exceptions.WithLabelValues(counts...).Inc()
-	} else if rec != nil {
-		panic(rec)
-	}
+	return m.exclude.active() && m.exclude.match(routedPath(c))
 }

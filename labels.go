@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 )
@@ -18,15 +17,19 @@ import (
 //   - a string, or a value of a string kind;
 //   - a number (any int, uint or float kind) or a bool, formatted once, when
 //     the labels are given;
-//   - a func(*gin.Context) string, called per request. Decorators and default
-//     metrics call it after the rest of the chain, so it can read
-//     c.Writer.Status(), which reports 500 while a handler's panic unwinds;
+//   - a func(*gin.Context) string, or a value of a named function type
+//     with that signature (type LabelFunc func(*gin.Context) string),
+//     called per request. Decorators and default metrics call it after the
+//     rest of the chain, so it can read c.Writer.Status(), which reports
+//     500 while a handler's panic unwinds;
 //     [Metrics.Gauge] calls it before. The default metrics call it for
 //     unmatched requests too.
 //
 // Any other type, a nil function or an invalid label name makes the
 // constructor panic. Values that are not valid UTF-8 are repaired (each run
-// of invalid bytes becomes U+FFFD) before they reach client_golang.
+// of invalid bytes becomes U+FFFD) before they reach client_golang, and a
+// label function's value longer than [MaxValueLen] bytes is cut, ending in
+// [CutMark].
 //
 // If a label function panics, the request is still recorded, with
 // [PanicValue] as that label's value, and the panic is then raised again
@@ -61,7 +64,7 @@ func parseLabels(where string, l Labels, reserved ...string) labelSet {
 				panic(fmt.Sprintf("ginprom: %s: the label name %q is already used by the metric itself; choose another name", where, name))
 			}
 		}
-		if fn, ok := v.(func(*gin.Context) string); ok {
+		if fn, ok := labelFunc(v); ok {
 			if fn == nil {
 				panic(fmt.Sprintf("ginprom: %s: the function for label %q is nil", where, name))
 			}
@@ -76,6 +79,27 @@ func parseLabels(where string, l Labels, reserved ...string) labelSet {
 	}
 	sort.Slice(set, func(i, j int) bool { return set[i].name < set[j].name })
 	return set
+}
+
+// labelFuncType is the type of label functions.
+var labelFuncType = reflect.TypeOf((func(*gin.Context) string)(nil))
+
+// labelFunc reports whether v is a label function: a func(*gin.Context)
+// string, or a value of a named type with that underlying type, such as
+// type LabelFunc func(*gin.Context) string. fn is nil if v is a nil
+// function.
+func labelFunc(v any) (fn func(*gin.Context) string, ok bool) {
+	if fn, ok := v.(func(*gin.Context) string); ok {
+		return fn, true
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Func || !rv.Type().ConvertibleTo(labelFuncType) {
+		return nil, false
+	}
+	if rv.IsNil() {
+		return nil, true
+	}
+	return rv.Convert(labelFuncType).Interface().(func(*gin.Context) string), true
 }
 
 // merge returns the labels of s and t together, and panics if a name is in
@@ -151,7 +175,7 @@ func callLabel(fn func(*gin.Context) string, c *gin.Context) (v string, rec any)
 			v, rec = PanicValue, r
 		}
 	}()
-	return repairUTF8(fn(c)), nil
+	return clientValue(fn(c)), nil
 }
 
 // appendValues appends the values of the labels in s to lvs, calling the
@@ -185,17 +209,6 @@ func showPanicStatus(c *gin.Context) (restore func()) {
 	w := c.Writer
 	c.Writer = panicStatus{w}
 	return func() { c.Writer = w }
-}
-
-// repairUTF8 returns s if it is valid UTF-8, and otherwise a copy with each
-// invalid byte sequence replaced by U+FFFD. client_golang panics on invalid
-// label values; this keeps them from reaching it. Valid input costs no
-// allocation.
-func repairUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // checkLabelName panics if name is not a valid label name.
@@ -234,81 +247,4 @@ func validLabelName(s string) bool {
 		}
 	}
 	return true
-}
-
-// The methods a request is recorded under. Any other method is recorded as
-// OTHER, so a client cannot create series by inventing methods.
-const (
-	methodGet = iota
-	methodHead
-	methodPost
-	methodPut
-	methodPatch
-	methodDelete
-	methodConnect
-	methodOptions
-	methodTrace
-	methodOther
-	numMethods
-)
-
-// methodNames are the label values of the method indexes.
-var methodNames = [numMethods]string{
-	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace, "OTHER",
-}
-
-// methodIndex clamps a request method to one of the standard methods, or
-// methodOther. Methods are case-sensitive: "get" is OTHER.
-func methodIndex(m string) int {
-	switch m {
-	case http.MethodGet:
-		return methodGet
-	case http.MethodHead:
-		return methodHead
-	case http.MethodPost:
-		return methodPost
-	case http.MethodPut:
-		return methodPut
-	case http.MethodPatch:
-		return methodPatch
-	case http.MethodDelete:
-		return methodDelete
-	case http.MethodConnect:
-		return methodConnect
-	case http.MethodOptions:
-		return methodOptions
-	case http.MethodTrace:
-		return methodTrace
-	}
-	return methodOther
-}
-
-// statusDigits holds "100101102...999": the label value of status code n is
-// the three bytes at (n-100)*3, a substring that costs no allocation.
-var statusDigits = func() string {
-	var b strings.Builder
-	b.Grow(900 * 3)
-	for n := 100; n < 1000; n++ {
-		b.WriteString(strconv.Itoa(n))
-	}
-	return b.String()
-}()
-
-// clampStatus maps a status code to the range net/http can send, 100 to
-// 999. Gin keeps whatever a handler passes to c.Status; net/http refuses to
-// write a code outside that range and the client gets no response, which is
-// recorded as 500.
-func clampStatus(code int) int {
-	if code < 100 || code > 999 {
-		return http.StatusInternalServerError
-	}
-	return code
-}
-
-// statusLabel returns the decimal label value of a status code that
-// clampStatus returned.
-func statusLabel(code int) string {
-	i := (code - 100) * 3
-	return statusDigits[i : i+3]
 }

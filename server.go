@@ -26,7 +26,9 @@ const (
 // registry. It answers in the text format, or in OpenMetrics when the
 // scraper's Accept header asks for it; compresses with gzip when the scraper
 // accepts it; and serves only the families named by name[] query parameters
-// when there are any. If gathering fails, it answers 500 and logs the error
+// when there are any. A query of more than 10,000 parameters, which Go's
+// net/url does not parse, has no name[] parameters: the whole exposition is
+// served. If gathering fails, it answers 500 and logs the error
 // to gin.DefaultErrorWriter as it was when New ran.
 //
 // A route whose last handler is Handler's, whatever its path, is a metrics

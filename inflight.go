@@ -1,0 +1,96 @@
+package ginprom
+
+import (
+	"slices"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The in-flight gauge of WithInFlight costs one atomic addition per
+// request: a request adds one to a started counter of its method before
+// the chain, and the duration count it adds when it is recorded after the
+// chain is its end. The gauge is, per method, the requests started minus
+// the requests recorded. A scrape reads the durations' counts before the
+// started counters, so it never sees a request end before it started: the
+// gauge is never negative. A started request that is then left unrecorded
+// (DoNotTrack, ExcludeAllMetrics) takes its one back.
+
+// inflightGroup is the started counters of the requests whose static
+// default labels have one set of values: one gauge series per method.
+// Like the request series, each counter is split into shards of a cache
+// line each, written by the contexts of that shard.
+type inflightGroup struct {
+	static  []string        // values of the static default labels
+	shards  int             // as the collector's
+	started []atomic.Uint64 // numMethods*shards lines of 8 words; the first word counts
+	// used says which methods have been seen, once per route and method:
+	// the others are not exposed.
+	used [numMethods]atomic.Bool
+}
+
+func (g *inflightGroup) word(sh, method int) *atomic.Uint64 {
+	return &g.started[(method*g.shards+sh)*8]
+}
+
+// start counts a request of method starting, on shard sh.
+func (g *inflightGroup) start(sh, method int) { g.word(sh, method).Add(1) }
+
+// abandon takes back the start of a request that is not recorded.
+func (g *inflightGroup) abandon(sh, method int) { g.word(sh, method).Add(^uint64(0)) }
+
+// inflightGroup returns the group of the static label values, making it on
+// first sight.
+func (rc *requestCollector) inflightGroup(static []string) *inflightGroup {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.groupLocked(static)
+}
+
+func (rc *requestCollector) groupLocked(static []string) *inflightGroup {
+	old := *rc.groups.Load()
+	for _, g := range old {
+		if slices.Equal(g.static, static) {
+			return g
+		}
+	}
+	g := &inflightGroup{static: slices.Clone(static), shards: rc.shards}
+	g.started = make([]atomic.Uint64, numMethods*g.shards*8)
+	groups := append(slices.Clip(old), g)
+	rc.groups.Store(&groups)
+	return g
+}
+
+// groupOf returns the group of a series' label values; rc.mu is held.
+func (rc *requestCollector) groupOf(lvs []string) *inflightGroup {
+	var buf [maxInlineLabels]string
+	static := buf[:0]
+	for _, i := range rc.staticPos {
+		static = append(static, lvs[i])
+	}
+	return rc.groupLocked(static)
+}
+
+// collectInflight sends the gauges, given the requests recorded per group
+// and method, which were read before.
+func (rc *requestCollector) collectInflight(ch chan<- prometheus.Metric, finished map[*inflightGroup]*[numMethods]uint64) {
+	desc := rc.descs.inflight
+	for _, g := range *rc.groups.Load() {
+		lvs := append([]string{""}, g.static...)
+		done := finished[g]
+		for method := range numMethods {
+			if !g.used[method].Load() {
+				continue
+			}
+			var n uint64
+			for sh := range g.shards {
+				n += g.word(sh, method).Load()
+			}
+			if done != nil {
+				n -= done[method]
+			}
+			lvs[0] = methodNames[method]
+			ch <- constMetric(desc)(prometheus.NewConstMetric(desc, prometheus.GaugeValue, float64(int64(n)), lvs...))
+		}
+	}
+}

@@ -1,0 +1,525 @@
+package ginprom
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// defaultMetrics are the collectors of the default metrics.
+type defaultMetrics struct {
+	groupBy    GroupBy
+	requests   *requestCollector // duration, sizes and total
+	exceptions *prometheus.CounterVec
+	inflight   *inflightGroup // nil without WithInFlight
+	exemplars  func(*gin.Context) prometheus.Labels
+	reqSize    bool
+	respSize   bool
+	// byGroup says that the exceptions carry the group-by label
+	// (WithTotalsByGroup).
+	byGroup bool
+	// labels are those of WithDefaultLabels. When their values are fixed
+	// and the group-by is fixed per route, every label value is known per
+	// route, method and status, and the middleware caches the series
+	// (cached).
+	labels      labelSet
+	cached      bool
+	fixedLabels bool     // the labels' values are fixed
+	values      []string // the labels' values, when fixed
+}
+
+func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
+	sig := cfg.signals
+	d := &defaultMetrics{
+		groupBy:  cfg.groupBy,
+		labels:   m.labels,
+		cached:   cfg.groupBy.perRoute() && m.labels.fixed(),
+		reqSize:  sig.reqSize,
+		respSize: sig.respSize,
+		byGroup:  sig.totalsByGroup,
+	}
+	if !cfg.summary {
+		d.exemplars = sig.exemplars
+	}
+	if d.fixedLabels = m.labels.fixed(); d.fixedLabels {
+		d.values = m.labels.values()
+	}
+	// The counters' labels are a prefix of the duration's, which the
+	// middleware relies on; the exposition sorts labels by name anyway.
+	countLabels := append([]string{"method", "status"}, m.labels.names()...)
+	durationLabels := slices.Concat(countLabels, []string{cfg.groupBy.label})
+	if sig.totalsByGroup {
+		countLabels = durationLabels
+	}
+
+	kind := collectorKind{
+		summary:       cfg.summary,
+		reqSize:       sig.reqSize,
+		respSize:      sig.respSize,
+		totalsByGroup: sig.totalsByGroup,
+		nativeFactor:  sig.nativeFactor,
+		exemplars:     d.exemplars != nil,
+	}
+	if !cfg.summary {
+		kind.bounds = upperBounds(cfg.buckets)
+	}
+	if sig.reqSize || sig.respSize {
+		kind.sizeBounds = upperBounds(sig.sizeBuckets)
+	}
+	if cfg.summary && !sig.reqSize && !sig.respSize {
+		kind.nativeFactor = 0 // nothing to make native
+	}
+	durationName := prefixed(cfg.prefix, "http_request_duration_seconds")
+	totalName := prefixed(cfg.prefix, "http_request_total")
+	descs := collectorDescs{
+		duration: prometheus.NewDesc(durationName, "Duration of HTTP requests served by Gin, in seconds.", durationLabels, nil),
+		total:    prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
+	}
+	names := durationName + " and " + totalName
+	// The families whose series names are claimed (see claimNames).
+	durationType := typeHistogram
+	if cfg.summary {
+		durationType = typeSummary
+	}
+	families := []family{{durationName, durationType}, {totalName, typeCounter}}
+	if sig.reqSize {
+		name := prefixed(cfg.prefix, "http_request_size_bytes")
+		descs.reqSize = prometheus.NewDesc(name, "Size of HTTP request bodies served by Gin, in bytes.", durationLabels, nil)
+		names += ", " + name
+		families = append(families, family{name, typeHistogram})
+	}
+	if sig.respSize {
+		name := prefixed(cfg.prefix, "http_response_size_bytes")
+		descs.respSize = prometheus.NewDesc(name, "Size of HTTP response bodies sent by Gin, in bytes.", durationLabels, nil)
+		names += ", " + name
+		families = append(families, family{name, typeHistogram})
+	}
+	var static, staticValues []string
+	var staticPos []int
+	if sig.inflight {
+		kind.inflight = true
+		name := prefixed(cfg.prefix, "http_requests_in_flight")
+		for i, l := range m.labels {
+			if l.fn == nil {
+				static = append(static, l.name)
+				staticValues = append(staticValues, l.value)
+				staticPos = append(staticPos, 2+i)
+			}
+		}
+		descs.inflight = prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append([]string{"method"}, static...), nil)
+		names += ", " + name
+		families = append(families, family{name, typeGauge})
+	}
+	fix := defaultsFix(m.reg)
+	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos), families...)
+	if !d.requests.kind.equal(kind) {
+		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets or other signals: %s", names, fix))
+	}
+	if sig.inflight {
+		d.inflight = d.requests.inflightGroup(staticValues)
+	}
+	name := prefixed(cfg.prefix, "http_request_exceptions_total")
+	d.exceptions = registerOr(m.reg, name, fix, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
+	}, countLabels))
+	return d
+}
+
+// epoch is the origin of the monotonic readings of now.
+var epoch = time.Now()
+
+// now reads the monotonic clock: one clock read, where time.Now makes two.
+func now() time.Duration { return time.Since(epoch) }
+
+// seconds converts d with one multiplication; time.Duration.Seconds splits
+// it into whole seconds and nanoseconds first, which costs more on the
+// request path than the difference in rounding is worth.
+func seconds(d time.Duration) float64 { return float64(d) * 1e-9 }
+
+// tracker is one default-metrics middleware: the collectors, and a cache of
+// their children per route, method and status.
+type tracker struct {
+	m      *Metrics
+	d      *defaultMetrics
+	routes atomic.Pointer[map[string]*routeEntry] // replaced, never modified
+	mu     sync.Mutex                             // serialises additions to routes
+	// recent holds the entries last found, direct-mapped by the address
+	// of the route's full path, its last handler and method: Gin hands
+	// every request of a route the same full-path string, so a hit costs
+	// no hashing of the path.
+	recent [64]atomic.Pointer[handlerEntry]
+}
+
+func (t *tracker) handle(c *gin.Context) {
+	m, d := t.m, t.d
+	// What identifies the route is read before the chain runs: a handler
+	// may hand the context to engine.HandleContext, which resets it for
+	// another route.
+	pc := funcPC(c.Handler())
+	if pc == m.metricsPC || m.excluded(c) {
+		c.Next()
+		return
+	}
+	id := dispatchID{c.FullPath(), pc}
+	he := t.route(c, id.path, methodIndex(c.Request.Method), pc)
+	if he.shared {
+		// Another default middleware may stand in this chain (one on
+		// the engine, one on a group): the first of m's records the
+		// dispatch, the others leave it alone.
+		if m.marks(c, id)&(markCounted|markSkipped) != 0 {
+			c.Next()
+			return
+		}
+		m.mark(c, id, markCounted)
+	}
+	if m.skipper != nil && m.skipper(c) {
+		// Marked, so that m's decorators leave it out too without
+		// asking again.
+		m.mark(c, id, markSkipped)
+		c.Next()
+		return
+	}
+	p := pending{id: id, ref: d.requests.shard(c)}
+	if d.groupBy.kind == groupPath && he.matched {
+		// The path Gin routed is the URL path, but for spellings
+		// (RemoveExtraSlash, UseRawPath); the index holds only routed
+		// paths, so a hit needs no work to find it.
+		p.raw = c.Request.URL.Path
+		if he.groups != nil {
+			p.group = he.groups.lookup(p.raw)
+		}
+		if p.group == nil {
+			p.path = routedPath(c)
+		}
+	}
+	if d.reqSize {
+		p.contentLength = c.Request.ContentLength
+		p.body = countBody(c.Request)
+	}
+	if d.inflight != nil {
+		d.inflight.start(p.ref.sh, he.method)
+	}
+	p.start = now()
+	returned := false
+	defer func() {
+		if !returned {
+			// c.Next is unwinding from a panic, or from runtime.Goexit.
+			// Record it and let it go on: recovering here and panicking
+			// again would cut the stack that gin.Recovery prints. A
+			// label function's panic, raised again by ginprom after the
+			// handler answered, is not the handler's.
+			t.record(c, he, &p, !goexiting() && !labelPanicking(c))
+		}
+	}()
+	c.Next()
+	returned = true
+	t.record(c, he, &p, false)
+}
+
+// pending is what the middleware knows of a request before its chain
+// runs.
+type pending struct {
+	id            dispatchID
+	start         time.Duration
+	ref           shardRef
+	contentLength int64
+	body          *countingBody // counts a body of unknown length
+	// Under GroupByPath: the URL path, and its entry in the route's index
+	// or else the path Gin routed.
+	raw   string
+	group *groupEntry
+	path  string
+}
+
+// maxInlineLabels bounds the label values the middleware gathers in an
+// array on the stack; more spill to the heap.
+const maxInlineLabels = 16
+
+// finalStatus returns the status code the client got, as far as the
+// middleware can tell: an informational 1xx code that a handler wrote
+// (other than 101 Switching Protocols, which ends the exchange) is
+// followed by the final response, which net/http sends as 200 since Gin
+// writes no other code after it.
+func finalStatus(code int) int {
+	code = clampStatus(code)
+	if code < 200 && code != http.StatusSwitchingProtocols {
+		return http.StatusOK
+	}
+	return code
+}
+
+// record records one request of the route, method and handler of he.
+// panicked says that the handler panicked; a panic of a label function is
+// then dropped in favour of the handler's.
+func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked bool) {
+	o := observation{seconds: seconds(now() - p.start)}
+	m, d := t.m, t.d
+	if m.marksUsed.Load() && m.marks(c, p.id)&(markNoDefaults|markNoMetrics) != 0 {
+		if d.inflight != nil {
+			d.inflight.abandon(p.ref.sh, he.method)
+		}
+		return
+	}
+	status := http.StatusInternalServerError
+	if !panicked {
+		status = finalStatus(c.Writer.Status())
+	}
+	if d.reqSize {
+		o.reqSize = requestSize(p.contentLength, p.body)
+	}
+	if d.respSize {
+		if panicked {
+			o.respSize = uint64(max(c.Writer.Size(), 0))
+		} else {
+			o.respSize = responseSize(c, he.method, he.matched)
+		}
+	}
+	if !d.cached {
+		if he.groups != nil {
+			switch {
+			case d.groupBy.kind == groupPath && status != http.StatusNotFound:
+				// No label function runs: the series is at hand.
+				t.recordPath(c, he, p, status, panicked, &o)
+				return
+			case d.groupBy.kind == groupFunc && !panicked:
+				t.recordFunc(c, he, p, status, &o)
+				return
+			}
+		}
+		t.recordVarying(c, he, p, status, panicked, &o)
+		return
+	}
+	s := he.series(status)
+	if s == nil {
+		s = t.addSeries(he, status)
+	}
+	i := d.requests.observe(p.ref, s, &o)
+	var rec any
+	if d.exemplars != nil {
+		rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
+	}
+	if panicked {
+		if t.firstException(c) {
+			lvs := append([]string{methodNames[he.method], statusLabel(status)}, d.values...)
+			if d.byGroup {
+				lvs = append(lvs, he.label)
+			}
+			d.exceptions.WithLabelValues(lvs...).Inc()
+		}
+	} else if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// firstException reports whether the panic unwinding through c has not
+// been counted by an inner dispatch (engine.HandleContext), and notes that
+// it now is.
+func (t *tracker) firstException(c *gin.Context) bool {
+	rm := t.m.requestMarks(c)
+	if rm != nil && rm.exception {
+		return false
+	}
+	if rm == nil {
+		rm = t.m.marksOrAdd(c)
+	}
+	rm.exception = true
+	return true
+}
+
+// recordPath records a request under GroupByPath with fixed default
+// labels.
+func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
+	d := t.d
+	var s *series
+	if p.group != nil {
+		s = p.group.series(status)
+	}
+	if s == nil {
+		group := clientValue(p.path)
+		if p.group != nil {
+			group = p.group.value
+		}
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s = d.requests.lookupGroup(pfx, group)
+		if group == p.raw {
+			he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+		}
+	}
+	i := d.requests.observe(p.ref, s, o)
+	var rec any
+	if d.exemplars != nil {
+		rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
+	}
+	if panicked {
+		if t.firstException(c) {
+			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
+		}
+	} else if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// recordFunc records a request that returned under GroupByFunc with fixed
+// default labels. If the function calls runtime.Goexit, the request is
+// recorded with PanicValue as its group-by value.
+func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, status int, o *observation) {
+	d := t.d
+	finished := false
+	defer func() {
+		if !finished && goexiting() {
+			t.observeVarying(c, he, p, status, false, o, true)
+		}
+	}()
+	group, rec := callLabel(d.groupBy.fn, c)
+	finished = true
+	var s *series
+	if ge := he.groups.lookup(group); ge != nil {
+		s = ge.series(status)
+	}
+	if s == nil {
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s = d.requests.lookupGroup(pfx, group)
+		if rec == nil {
+			he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+		}
+	}
+	i := d.requests.observe(p.ref, s, o)
+	if d.exemplars != nil {
+		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
+			rec = r
+		}
+	}
+	if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// exceptionLVs returns the exceptions' label values for series s.
+func exceptionLVs(d *defaultMetrics, s *series) []string {
+	if d.byGroup {
+		return s.lvs
+	}
+	return s.lvs[:len(s.lvs)-1]
+}
+
+// recordVarying records a request some of whose label values vary per
+// request. If a label function calls runtime.Goexit, the request is still
+// recorded, with PanicValue for the values of every label function.
+func (t *tracker) recordVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
+	if panicked {
+		defer showPanicStatus(c)()
+	}
+	finished := false
+	defer func() {
+		if !finished && goexiting() {
+			t.observeVarying(c, he, p, status, panicked, o, true)
+		}
+	}()
+	rec := t.observeVarying(c, he, p, status, panicked, o, false)
+	finished = true
+	if rec != nil && !panicked {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// observeVarying records a request whose group-by value or default label
+// values vary per request. With fixed default labels, the values before the
+// group-by value are cached per route, method and status; otherwise they
+// are gathered on the stack, in the order of the duration's labels, whose
+// prefix is the counters'. With fallback, no label function runs: their
+// values are PanicValue. It returns the panic of a label function, if any.
+func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation, fallback bool) (rec any) {
+	d := t.d
+	var buf [maxInlineLabels]string
+	var lvs []string // all label values, when gathered
+	var pfx *labelPrefix
+	if d.fixedLabels {
+		if pfx = he.prefix(status); pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+	} else {
+		lvs = buf[:0]
+		if n := 3 + len(d.labels); n > len(buf) {
+			lvs = make([]string, 0, n)
+		}
+		lvs = append(lvs, methodNames[he.method], statusLabel(status))
+		if fallback {
+			for _, l := range d.labels {
+				v := l.value
+				if l.fn != nil {
+					v = PanicValue
+				}
+				lvs = append(lvs, v)
+			}
+		} else {
+			lvs, rec = appendValues(lvs, d.labels, c)
+		}
+	}
+	group := he.label
+	if he.matched {
+		var r any
+		switch d.groupBy.kind {
+		case groupPath:
+			// A 404 found no resource, whatever route took it (a
+			// wildcard, r.Static): its path is the client's choice.
+			if status != http.StatusNotFound {
+				group = clientValue(p.path)
+			}
+		case groupFunc:
+			if fallback {
+				group = PanicValue
+			} else {
+				group, r = callLabel(d.groupBy.fn, c)
+			}
+		}
+		if rec == nil {
+			rec = r
+		}
+	}
+	var s *series
+	if pfx != nil {
+		var ge *groupEntry
+		if he.groups != nil {
+			if ge = he.groups.lookup(group); ge != nil {
+				s = ge.series(status)
+			}
+		}
+		if s == nil {
+			s = d.requests.lookupGroup(pfx, group)
+			if he.groups != nil && d.groupBy.kind == groupFunc && !fallback {
+				he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+			}
+		}
+	} else {
+		lvs = append(lvs, group)
+		s = d.requests.lookup(lvs)
+	}
+	i := d.requests.observe(p.ref, s, o)
+	if d.exemplars != nil && !fallback {
+		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
+			rec = r
+		}
+	}
+	if panicked && t.firstException(c) {
+		if pfx != nil {
+			lvs = append(append(buf[:0], pfx.lvs...), group)
+		}
+		if !d.byGroup {
+			lvs = lvs[:len(lvs)-1]
+		}
+		d.exceptions.WithLabelValues(lvs...).Inc()
+	}
+	return rec
+}
