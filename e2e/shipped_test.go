@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -79,20 +80,33 @@ func TestShippedFilesPassPromtool(t *testing.T) {
 
 // prometheusOwn are the series Prometheus and the Pushgateway make
 // themselves, which ginprom does not document.
-var prometheusOwn = []string{"up", "ALERTS", "ALERTS_FOR_STATE", "scrape_duration_seconds", "scrape_samples_scraped"}
+var prometheusOwn = []string{
+	"up", "ALERTS", "ALERTS_FOR_STATE", "scrape_duration_seconds", "scrape_samples_scraped",
+	"push_time_seconds", "push_failure_time_seconds",
+}
+
+// documentedNames returns the metric names a Markdown file names in code
+// spans: `name` or `name{labels}`.
+func documentedNames(t testing.TB, path string) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	for _, m := range regexp.MustCompile("`([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{[^`]*\\})?`").FindAllStringSubmatch(read(t, path), -1) {
+		names[m[1]] = true
+	}
+	return names
+}
 
 // TestShippedQueriesUseDocumentedMetrics checks every metric name that a
 // shipped dashboard query or rule expression reads: it must be a metric the
-// README documents (with its _bucket, _count, _sum or _total series), a
-// series a shipped recording rule makes, or one of Prometheus's own. This
-// is the check that catches a query of a metric that does not exist.
+// README documents (with its _bucket, _count, _sum or _total series), one
+// the README of the file's own example documents (an example's own
+// metrics), a series a shipped recording rule makes, or one of Prometheus's
+// own. This is the check that catches a query of a metric that does not
+// exist.
 func TestShippedQueriesUseDocumentedMetrics(t *testing.T) {
 	t.Parallel()
 	_, rules, _, dashboards := shippedFiles(t)
-	documented := map[string]bool{}
-	for _, m := range regexp.MustCompile("`([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{[^`]*\\})?`").FindAllStringSubmatch(read(t, repoPath("README.md")), -1) {
-		documented[m[1]] = true
-	}
+	documented := documentedNames(t, repoPath("README.md"))
 	for _, name := range prometheusOwn {
 		documented[name] = true
 	}
@@ -111,12 +125,21 @@ func TestShippedQueriesUseDocumentedMetrics(t *testing.T) {
 			uses = append(uses, use{f, q.Panel, q.Expr})
 		}
 	}
-	known := func(name string) bool {
-		if documented[name] {
-			return true
+	// exampleDocs are the names the README of each example documents.
+	exampleDocs := map[string]map[string]bool{}
+	for _, u := range uses {
+		dir := filepath.Dir(u.file)
+		if _, ok := exampleDocs[dir]; !ok {
+			exampleDocs[dir] = map[string]bool{}
+			if readme := repoPath(dir, "README.md"); fileExists(readme) {
+				exampleDocs[dir] = documentedNames(t, readme)
+			}
 		}
-		for _, suffix := range []string{"_bucket", "_count", "_sum", "_total", "_created"} {
-			if base, ok := strings.CutSuffix(name, suffix); ok && documented[base] {
+	}
+	known := func(file, name string) bool {
+		local := exampleDocs[filepath.Dir(file)]
+		for _, n := range []string{name, trimSeriesSuffix(name)} {
+			if documented[n] || local[n] {
 				return true
 			}
 		}
@@ -124,8 +147,8 @@ func TestShippedQueriesUseDocumentedMetrics(t *testing.T) {
 	}
 	for _, u := range uses {
 		for _, name := range metricNames(u.expr) {
-			if !known(name) {
-				t.Errorf("%s, %s: the query reads %s, which README.md does not document and no shipped recording rule makes:\n%s", u.file, u.where, name, u.expr)
+			if !known(u.file, name) {
+				t.Errorf("%s, %s: the query reads %s, which neither README.md nor the example's README documents and no shipped recording rule makes:\n%s", u.file, u.where, name, u.expr)
 			}
 		}
 	}
@@ -186,4 +209,20 @@ func TestMetricNames(t *testing.T) {
 			t.Errorf("metricNames(%q) = %q, want %q", expr, got, want)
 		}
 	}
+}
+
+// trimSeriesSuffix returns the family name of a histogram's, summary's or
+// counter's series name, or name itself.
+func trimSeriesSuffix(name string) string {
+	for _, suffix := range []string{"_bucket", "_count", "_sum", "_total", "_created"} {
+		if base, ok := strings.CutSuffix(name, suffix); ok {
+			return base
+		}
+	}
+	return name
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
