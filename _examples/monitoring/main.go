@@ -76,7 +76,7 @@ func newRouter() *gin.Engine {
 
 // maybeFail answers 503 for the share of requests the error switch sets.
 func (s *service) maybeFail(c *gin.Context) {
-	if rand.Float64() < math.Float64frombits(s.errorRatio.Load()) {
+	if random() < math.Float64frombits(s.errorRatio.Load()) {
 		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": "failing on purpose"})
 	}
 }
@@ -111,7 +111,7 @@ func (s *service) createOrder(c *gin.Context) {
 		return
 	}
 	sleep(5*time.Millisecond, 60*time.Millisecond)
-	if rand.IntN(50) == 0 {
+	if random() < 0.02 {
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "the order store failed"})
 		return
 	}
@@ -125,7 +125,7 @@ func (s *service) search(c *gin.Context) {
 		return
 	}
 	sleep(10*time.Millisecond, 150*time.Millisecond)
-	results := make([]string, rand.IntN(50))
+	results := make([]string, int(random()*50))
 	for i := range results {
 		results[i] = q + " result " + strconv.Itoa(i)
 	}
@@ -134,7 +134,13 @@ func (s *service) search(c *gin.Context) {
 
 // sleep waits a random time from lo to hi, as real work would.
 func sleep(lo, hi time.Duration) {
-	time.Sleep(lo + rand.N(hi-lo+1))
+	time.Sleep(lo + time.Duration(random()*float64(hi-lo)))
+}
+
+// random returns a number in [0, 1): the example's made-up latencies and
+// failures need variety, not secrecy.
+func random() float64 {
+	return rand.Float64() //nolint:gosec // G404: made-up latencies and failures, not a secret.
 }
 
 func envOr(key, fallback string) string {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,17 +36,17 @@ func fixed(s string) func() string { return func() string { return s } }
 
 var mix = []request{
 	{10, http.MethodGet, fixed("/"), nil},
-	{30, http.MethodGet, func() string { return fmt.Sprintf("/users/%d", 1+rand.IntN(999)) }, nil},
-	{5, http.MethodGet, func() string { return fmt.Sprintf("/users/%d", 1000+rand.IntN(9000)) }, nil}, // 404
-	{3, http.MethodGet, fixed("/users/me"), nil},                                                      // 400
-	{15, http.MethodPost, fixed("/orders"), func() string { return `{"item":"book","quantity":` + fmt.Sprint(1+rand.IntN(5)) + `}` }},
+	{30, http.MethodGet, func() string { return fmt.Sprintf("/users/%d", 1+randN(999)) }, nil},
+	{5, http.MethodGet, func() string { return fmt.Sprintf("/users/%d", 1000+randN(9000)) }, nil}, // 404
+	{3, http.MethodGet, fixed("/users/me"), nil},                                                  // 400
+	{15, http.MethodPost, fixed("/orders"), func() string { return `{"item":"book","quantity":` + strconv.Itoa(1+randN(5)) + `}` }},
 	{2, http.MethodPost, fixed("/orders"), fixed("")}, // 400
-	{15, http.MethodGet, func() string { return "/search?q=" + []string{"go", "gin", "prometheus"}[rand.IntN(3)] }, nil},
+	{15, http.MethodGet, func() string { return "/search?q=" + []string{"go", "gin", "prometheus"}[randN(3)] }, nil},
 	{2, http.MethodGet, fixed("/search"), nil}, // 400
 	{3, http.MethodGet, fixed("/slow"), nil},
 	{1, http.MethodGet, fixed("/panic"), nil}, // 500 and an exception
 	{5, http.MethodGet, func() string { // scans: no route, one series
-		return []string{"/wp-login.php", "/.env", "/admin.php", "/cgi-bin/test.cgi", "/.git/config"}[rand.IntN(5)] + fmt.Sprintf("?x=%d", rand.IntN(1e6))
+		return []string{"/wp-login.php", "/.env", "/admin.php", "/cgi-bin/test.cgi", "/.git/config"}[randN(5)] + fmt.Sprintf("?x=%d", randN(1e6))
 	}, nil},
 }
 
@@ -57,8 +58,8 @@ func main() {
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	counts, err := run(ctx, strings.TrimRight(*target, "/"), *n, *rate, *workers)
+	stop()
 	codes := make([]int, 0, len(counts))
 	for code := range counts {
 		codes = append(codes, code)
@@ -135,8 +136,14 @@ func run(ctx context.Context, target string, n int, rate float64, workers int) (
 	return counts, nil
 }
 
+// randN returns a random number in [0, n): the traffic mix needs variety,
+// not secrecy.
+func randN(n int) int {
+	return rand.IntN(n) //nolint:gosec // G404: a traffic mix, not a secret.
+}
+
 func pick(total int) request {
-	i := rand.IntN(total)
+	i := randN(total)
 	for _, r := range mix {
 		if i < r.weight {
 			return r
@@ -162,9 +169,9 @@ func send(ctx context.Context, client *http.Client, target string, r request) (i
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return 0, err
+	_, err = io.Copy(io.Discard, resp.Body)
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
 	}
-	return resp.StatusCode, nil
+	return resp.StatusCode, err
 }
