@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -171,14 +170,4 @@ func checkAlertConventions(t testing.TB, rules []Rule) {
 			}
 		}
 	}
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
