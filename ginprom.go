@@ -30,7 +30,7 @@ type Metrics struct {
 	metricsMW  []gin.HandlerFunc
 	exclude    pathMatcher
 	skipper    func(*gin.Context) bool // from WithSkipper; nil for none
-	labels     labelSet // from WithDefaultLabels
+	labels     labelSet                // from WithDefaultLabels
 	defaults   *defaultMetrics
 	exposition http.Handler
 
