@@ -101,9 +101,10 @@ func WithBigBrother(version string) Option {
 // ginprom's other metrics (the request counters, gin_exporter_info, the
 // dependency metrics) keep their default names with the prefix gin.
 //
-// Options apply in order, as for [WithBigBrother]. New panics if another
+// Options apply in order, as for [WithBigBrother]: a [WithGroupBy] before
+// WithSemconv is overridden by the route template. New panics if another
 // schema option is given, if [WithDefaultsPrefix] is given in either order,
-// or if the group-by is [GroupByPath]: OpenTelemetry forbids paths in
+// or if WithGroupBy([GroupByPath]) follows: OpenTelemetry forbids paths in
 // http_route.
 func WithSemconv() Option {
 	return optionFunc(func(c *config) {
