@@ -39,7 +39,8 @@ var (
 
 	// GroupByPath labels requests "path" with their URL path: "/users/42".
 	// Every distinct path of a matched route makes a series, so use it only
-	// where the paths are few; unmatched requests still get [Unmatched].
+	// where the paths are few; unmatched requests still get [Unmatched]. A
+	// path longer than [MaxValueLen] bytes is cut, ending in [CutMark].
 	GroupByPath = GroupBy{kind: groupPath, label: "path"}
 
 	// GroupByHandler labels requests "handler" with the name of the route's
@@ -51,7 +52,8 @@ var (
 // runs after the rest of the chain, once per request, and only for requests
 // that match a route; unmatched requests get [Unmatched]. Every distinct
 // value makes a series, so fn should map requests onto a small set; wrap it
-// in [LimitValues] to enforce a bound.
+// in [LimitValues] to enforce a bound. A value longer than [MaxValueLen]
+// bytes is cut, ending in [CutMark].
 //
 // GroupByFunc panics if label is not a valid label name or is one the
 // default metrics use themselves ("method", "status", and "le" and

@@ -62,6 +62,7 @@ type config struct {
 	defaultLabels     Labels
 	excluded          []string
 	skipper           func(*gin.Context) bool
+	signals           signalConfig
 
 	// The schema (see schema.go): which one, the application version of
 	// WithBigBrother, the schema options given (two is an error), whether
@@ -87,6 +88,7 @@ func newConfig(opts []Option) *config {
 		prefix:   DefaultPrefix,
 		buckets:  slices.Clone(DefaultBuckets),
 		groupBy:  GroupByRoute,
+		signals:  signalConfig{sizeBuckets: slices.Clone(DefaultSizeBuckets)},
 	}
 	for i, o := range opts {
 		if o == nil {
@@ -265,6 +267,7 @@ func (c *config) check() {
 		panic(fmt.Sprintf("ginprom: WithDefaultsPrefix(%q): a prefix may hold only ASCII letters, digits, '_' and ':', and may not begin with a digit", c.prefix))
 	}
 	checkBuckets("WithBuckets", c.buckets)
+	checkBuckets("WithSizeBuckets", c.signals.sizeBuckets)
 	c.checkSchema()
 }
 
