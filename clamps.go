@@ -14,8 +14,10 @@ import (
 // MaxValueLen is the most bytes a label value taken from a request may
 // have. That covers the path under [GroupByPath] and what the functions of
 // [GroupByFunc], of [LimitValues] and of [Labels] (of decorators and of
-// [WithDefaultLabels]) return. A longer value is cut on a UTF-8 boundary and
-// ends in [CutMark], which counts towards the limit. Values fixed at setup
+// [WithDefaultLabels]) return. Such a value is first repaired if it is not
+// valid UTF-8 (each run of invalid bytes becomes U+FFFD); if it is then
+// longer than MaxValueLen, it is cut between two runes and ends in
+// [CutMark], which counts towards the limit. Values fixed at setup
 // (static labels, route templates, handler names) are not cut.
 //
 // Without the cut, a bounded number of series could still hold unbounded
@@ -28,34 +30,52 @@ const MaxValueLen = 1024
 // a UTF-8 boundary, followed by CutMark.
 const CutMark = "…"
 
-// clientValue bounds a label value that comes from a request: it repairs
-// invalid UTF-8 and cuts the value to MaxValueLen bytes. A valid value
-// within the limit is returned as is, without allocation; a cut value is a
-// copy, so that the request's longer string is not retained.
+// clientValue bounds a label value that comes from a request. It is the
+// value repaired as repairUTF8 repairs it, and then, if that is longer than
+// MaxValueLen bytes, its longest prefix of whole runes that leaves room for
+// CutMark, followed by CutMark. A valid value within the limit is returned
+// as it is, without allocation. Any other value is copied into a new string
+// of at most MaxValueLen bytes, so that the request's longer string is not
+// retained; the work stops once the copy is full.
 func clientValue(s string) string {
-	if len(s) > MaxValueLen {
-		s = cutValue(s)
+	if len(s) <= MaxValueLen && utf8.ValidString(s) {
+		return s
 	}
-	if !utf8.ValidString(s) {
-		// Repairing can lengthen the value: a lone bad byte becomes the
-		// three bytes of U+FFFD.
-		if s = strings.ToValidUTF8(s, "\uFFFD"); len(s) > MaxValueLen {
-			s = cutValue(s)
-		}
-	}
-	return s
+	return boundValue(s)
 }
 
-// cutValue returns the first bytes of s, ending before a rune that would
-// cross the limit, followed by CutMark: MaxValueLen bytes at most. It backs
-// off at most UTFMax-1 bytes, which finds a rune's start in valid UTF-8;
-// invalid input is repaired afterwards.
-func cutValue(s string) string {
-	n := MaxValueLen - len(CutMark)
-	for i := 0; i < utf8.UTFMax-1 && !utf8.RuneStart(s[n]); i++ {
-		n--
+// boundValue is clientValue for a value that needs a change.
+func boundValue(s string) string {
+	const room = MaxValueLen - len(CutMark)
+	var buf [MaxValueLen]byte
+	n := 0       // bytes in buf
+	keep := 0    // bytes of buf that leave room for CutMark
+	bad := false // the last byte read was part of an invalid sequence
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		var enc string
+		switch {
+		case r == utf8.RuneError && size == 1:
+			// A run of invalid bytes becomes one U+FFFD.
+			i++
+			if bad {
+				continue
+			}
+			bad, enc = true, "\uFFFD"
+		default:
+			bad, enc = false, s[i:i+size]
+			i += size
+		}
+		if n+len(enc) > MaxValueLen {
+			n = keep + copy(buf[keep:], CutMark)
+			return string(buf[:n])
+		}
+		n += copy(buf[n:], enc)
+		if n <= room {
+			keep = n
+		}
 	}
-	return s[:n] + CutMark
+	return string(buf[:n])
 }
 
 // repairUTF8 returns s if it is valid UTF-8, and otherwise a copy with each

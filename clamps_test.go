@@ -129,9 +129,10 @@ func samplesOrValues(t testing.TB, g prometheus.Gatherer, name, label string) ma
 	return out
 }
 
-// TestLongValuesAreCutOnRuneBoundary: a cut never splits a rune, and a
-// value whose repair makes it longer than MaxValueLen is cut after the
-// repair; values at the limit are kept whole.
+// TestLongValuesAreCutOnRuneBoundary: a value is repaired, then cut, and a
+// cut never splits a rune: a value whose repair makes it longer than
+// MaxValueLen is cut, one whose repair makes it shorter is not; values at
+// the limit are kept whole.
 func TestLongValuesAreCutOnRuneBoundary(t *testing.T) {
 	atLimit := strings.Repeat("x", ginprom.MaxValueLen)
 	cases := []struct {
@@ -147,6 +148,8 @@ func TestLongValuesAreCutOnRuneBoundary(t *testing.T) {
 		// 600 bad bytes, each followed by "a", repair to 600 × 4 bytes.
 		{"repair lengthens", strings.Repeat("\xffa", 600), strings.Repeat("\uFFFDa", 255) + ginprom.CutMark},
 		{"short and bad", "a\xffb", "a\uFFFDb"},
+		// One run of invalid bytes becomes one U+FFFD, however long.
+		{"one long bad run", "a" + strings.Repeat("\xff", 1<<20), "a\uFFFD"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

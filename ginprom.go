@@ -237,8 +237,8 @@ func (m *Metrics) isMetricsRoute(c *gin.Context) bool {
 }
 
 // excluded reports whether WithExcludedPaths or WithSkipper leaves the
-// request out.
+// request out. The expressions match the path Gin routed (see routedPath).
 func (m *Metrics) excluded(c *gin.Context) bool {
-	return m.exclude.active() && m.exclude.match(c.Request.URL.Path) ||
+	return m.exclude.active() && m.exclude.match(routedPath(c)) ||
 		m.skipper != nil && m.skipper(c)
 }

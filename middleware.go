@@ -159,6 +159,9 @@ func (t *tracker) handle(c *gin.Context) {
 	}
 	he := t.route(c, c.FullPath(), methodIndex(c.Request.Method), pc)
 	p := pending{ref: d.requests.shard(c)}
+	if d.groupBy.kind == groupPath && he.matched {
+		p.path = routedPath(c)
+	}
 	if d.reqSize {
 		p.contentLength = c.Request.ContentLength
 		p.body = countBody(c.Request)
@@ -208,6 +211,7 @@ type pending struct {
 	ref           shardRef
 	contentLength int64
 	body          *countingBody  // counts a body of unknown length
+	path          string         // the path Gin routed, under GroupByPath
 	variant       uint32         // the schema's variant (see seriesEntry)
 	mw            *messageWriter // c.Writer under WithBigBrother
 }
@@ -295,7 +299,11 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		var r any
 		switch d.groupBy.kind {
 		case groupPath:
-			group = clientValue(c.Request.URL.Path)
+			// A 404 found no resource, whatever route took it (a
+			// wildcard, r.Static): its path is the client's choice.
+			if status != http.StatusNotFound {
+				group = clientValue(p.path)
+			}
 		case groupFunc:
 			group, r = callLabel(d.groupBy.fn, c)
 		}
