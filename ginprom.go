@@ -34,6 +34,10 @@ type Metrics struct {
 	defaults   *defaultMetrics
 	exposition http.Handler
 
+	// deps are the metrics and watchers of WatchDependency and
+	// InstrumentClient.
+	deps *dependencies
+
 	// key is this instance's key in gin.Context.Keys, where DoNotTrack and
 	// ExcludeAllMetrics leave their marks. marksUsed turns true when the
 	// first such handler is made; until then no request looks for marks.
@@ -75,6 +79,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 	}
 	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
 	m.metricsPC = funcPC(m.serveMetrics)
+	m.deps = newDependencies(m.reg, cfg)
 	reserved := []string{"method", "status", cfg.groupBy.label, "le", "quantile"}
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, reserved...)
 	if !cfg.noDefaults {

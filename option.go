@@ -62,6 +62,9 @@ type config struct {
 	defaultLabels     Labels
 	excluded          []string
 	skipper           func(*gin.Context) bool
+	// dependencyNames are the names of the dependency metrics; nil gives
+	// the default ones, under prefix. A schema sets them.
+	dependencyNames *dependencyNames
 }
 
 // defaultRegistry pairs the process-wide registerer and gatherer of

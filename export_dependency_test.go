@@ -1,0 +1,27 @@
+package ginprom
+
+import "time"
+
+// WatchTicks makes a watcher take its ticks from ticks instead of a
+// time.Ticker, so that tests decide when checks start. The interval the
+// watcher asks its ticker for is sent to asked, which must have room.
+func WatchTicks(ticks <-chan time.Time, asked chan<- time.Duration) WatchOption {
+	return watchOptionFunc(func(c *watchConfig) {
+		c.ticker = func(d time.Duration) (<-chan time.Time, func()) {
+			if asked != nil {
+				asked <- d
+			}
+			return ticks, func() {}
+		}
+	})
+}
+
+// WithBigBrotherDependencyNames gives the dependency metrics the Big
+// Brother protocol's names and labels, as WithBigBrother does, so that they
+// can be tested apart from the rest of the schema.
+func WithBigBrotherDependencyNames(buckets []float64, isError func(status int) bool) Option {
+	return optionFunc(func(c *config) {
+		names := bigBrotherDependencyNames(buckets, isError)
+		c.dependencyNames = &names
+	})
+}
