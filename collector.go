@@ -30,9 +30,10 @@ import (
 type requestCollector struct {
 	duration *prometheus.Desc
 	total    *prometheus.Desc
+	bytes    *prometheus.Desc // counter of response body bytes; nil for none
 	summary  bool
 	bounds   []float64 // bucket upper bounds without +Inf; none for a summary
-	stride   int       // words per shard: the sum, then a count per bucket, then padding
+	stride   int       // words per shard: the sum, a count per bucket, the bytes (if any), padding
 	shards   int
 
 	seed  maphash.Seed
@@ -49,10 +50,15 @@ type requestCollector struct {
 // shards of the default histogram take 1 KiB.
 const maxShards = 8
 
-func newRequestCollector(duration, total *prometheus.Desc, summary bool, buckets []float64) *requestCollector {
+// newRequestCollector returns a collector of the duration metric desc and
+// the derived request counter total. bytes, if not nil, is a counter of the
+// response body bytes, with the duration's labels (Big Brother's
+// response_size_bytes).
+func newRequestCollector(duration, total, bytes *prometheus.Desc, summary bool, buckets []float64) *requestCollector {
 	rc := &requestCollector{
 		duration: duration,
 		total:    total,
+		bytes:    bytes,
 		summary:  summary,
 		shards:   min(runtime.GOMAXPROCS(0), maxShards),
 		seed:     maphash.MakeSeed(),
@@ -61,9 +67,20 @@ func newRequestCollector(duration, total *prometheus.Desc, summary bool, buckets
 		rc.bounds = upperBounds(buckets)
 	}
 	// The sum, then len(bounds)+1 counts (the last is +Inf, or the only
-	// one for a summary), rounded up to whole 64-byte cache lines.
-	rc.stride = (1 + len(rc.bounds) + 1 + 7) &^ 7
+	// one for a summary), then the bytes, rounded up to whole 64-byte cache
+	// lines.
+	rc.stride = (rc.bytesWord() + 1 + 7) &^ 7
 	return rc
+}
+
+// bytesWord is the index, in a shard, of the word that counts response
+// bytes, when rc.bytes is set.
+func (rc *requestCollector) bytesWord() int {
+	n := 1 + len(rc.bounds) + 1
+	if rc.bytes == nil {
+		n--
+	}
+	return n
 }
 
 // sameKind reports whether rc stores what a Metrics configured with summary
@@ -86,15 +103,17 @@ func upperBounds(buckets []float64) []float64 {
 
 // series is one combination of label values of the duration metric.
 type series struct {
-	lvs      []string        // method, status, default labels, group-by value
-	countKey uint64          // hash of lvs without the group-by value, the counter's
+	lvs      []string        // in the order of the duration's labels (see requestSchema)
+	counts   []string        // the request counter's: method, status, default labels
+	countKey uint64          // hash of counts
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
 	next     *series         // another series whose label values hash alike
 }
 
-// lookup returns the series of the label values, making it on first sight.
-// lvs is not retained.
-func (rc *requestCollector) lookup(lvs []string) *series {
+// lookup returns the series of the label values lvs, making it on first
+// sight; counts are the label values of its request counter, which lvs
+// determine. Neither is retained.
+func (rc *requestCollector) lookup(lvs, counts []string) *series {
 	h := rc.hash(lvs)
 	if v, ok := rc.index.Load(h); ok {
 		for s := v.(*series); s != nil; s = s.next {
@@ -103,10 +122,10 @@ func (rc *requestCollector) lookup(lvs []string) *series {
 			}
 		}
 	}
-	return rc.add(h, lvs)
+	return rc.add(h, lvs, counts)
 }
 
-func (rc *requestCollector) add(h uint64, lvs []string) *series {
+func (rc *requestCollector) add(h uint64, lvs, counts []string) *series {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	var head *series
@@ -119,14 +138,18 @@ func (rc *requestCollector) add(h uint64, lvs []string) *series {
 		}
 	}
 	s := &series{
-		lvs:   make([]string, len(lvs)),
-		words: make([]atomic.Uint64, rc.shards*rc.stride),
-		next:  head,
+		lvs:    make([]string, len(lvs)),
+		counts: make([]string, len(counts)),
+		words:  make([]atomic.Uint64, rc.shards*rc.stride),
+		next:   head,
 	}
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
-	s.countKey = rc.hash(s.lvs[:len(s.lvs)-1])
+	for i, v := range counts {
+		s.counts[i] = strings.Clone(v)
+	}
+	s.countKey = rc.hash(s.counts)
 	rc.index.Store(h, s)
 	return s
 }
@@ -158,8 +181,9 @@ func (rc *requestCollector) shard(c *gin.Context) (sh int, slot *atomic.Uint64, 
 	return sh, slot, entry
 }
 
-// observe records one request on c of v seconds in s.
-func (rc *requestCollector) observe(c *gin.Context, s *series, v float64) {
+// observe records one request on c of v seconds in s, whose response body
+// was size bytes; the size is kept only if rc.bytes is set.
+func (rc *requestCollector) observe(c *gin.Context, s *series, v float64, size int) {
 	sh, slot, entry := rc.shard(c)
 	w := s.words[sh*rc.stride : (sh+1)*rc.stride]
 	i := len(rc.bounds)
@@ -170,6 +194,9 @@ func (rc *requestCollector) observe(c *gin.Context, s *series, v float64) {
 		}
 	}
 	w[1+i].Add(1)
+	if rc.bytes != nil && size > 0 {
+		w[rc.bytesWord()].Add(uint64(size))
+	}
 	for {
 		old := w[0].Load()
 		if w[0].CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
@@ -189,6 +216,9 @@ func (rc *requestCollector) observe(c *gin.Context, s *series, v float64) {
 func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- rc.duration
 	ch <- rc.total
+	if rc.bytes != nil {
+		ch <- rc.bytes
+	}
 }
 
 // Collect implements prometheus.Collector. A series' count is the sum of
@@ -207,11 +237,15 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 		for s := v.(*series); s != nil; s = s.next {
 			clear(cumulative)
 			var sum float64
+			var bytes uint64
 			for sh := 0; sh < rc.shards; sh++ {
 				w := s.words[sh*rc.stride : (sh+1)*rc.stride]
 				sum += math.Float64frombits(w[0].Load())
 				for i := range cumulative {
 					cumulative[i] += w[1+i].Load()
+				}
+				if rc.bytes != nil {
+					bytes += w[rc.bytesWord()].Load()
 				}
 			}
 			for i := 1; i < len(cumulative); i++ {
@@ -219,8 +253,11 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 			count := cumulative[len(cumulative)-1]
 			ch <- rc.durationMetric(s.lvs, count, sum, cumulative)
+			if rc.bytes != nil {
+				ch <- constMetric(rc.bytes)(prometheus.NewConstMetric(rc.bytes, prometheus.CounterValue, float64(bytes), s.lvs...))
+			}
 
-			countLVs := s.lvs[:len(s.lvs)-1]
+			countLVs := s.counts
 			t := totals[s.countKey]
 			for t != nil && !slices.Equal(t.lvs, countLVs) {
 				t = t.next

@@ -35,7 +35,7 @@ func TestInstrumentClientAllocs(t *testing.T) {
 		opts         []ginprom.Option
 	}{
 		{"default names", depRequests, nil},
-		{"big brother names", "dependency_request_seconds", []ginprom.Option{ginprom.WithBigBrotherDependencyNames(nil, nil)}},
+		{"big brother names", "dependency_request_seconds", []ginprom.Option{ginprom.WithBigBrother("1.0.0")}},
 	} {
 		for _, path := range []string{"/ok", "/refused", "/canceled"} {
 			t.Run(names.name+" "+path, func(t *testing.T) {

@@ -203,15 +203,15 @@ func TestInstrumentClientShared(t *testing.T) {
 	}, samples(t, reg, depRequests))
 }
 
-// TestInstrumentClientBigBrother: under the Big Brother protocol's names,
-// the histogram is dependency_request_seconds with the protocol's labels;
+// TestInstrumentClientBigBrother: under WithBigBrother, the histogram is
+// dependency_request_seconds with the protocol's labels and buckets;
 // isError follows the error rule, and transport errors have status 0 and
 // an errorMessage from a fixed set, never the error's text.
 func TestInstrumentClientBigBrother(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		isError func(int) bool
-		want    map[string]uint64
+		name string
+		opts []ginprom.Option
+		want map[string]uint64
 	}{
 		{"protocol rule", nil, map[string]uint64{
 			`addr="api",errorMessage="",isError="false",method="GET",name="api",status="200",type="http"`:             1,
@@ -221,7 +221,7 @@ func TestInstrumentClientBigBrother(t *testing.T) {
 			`addr="api",errorMessage="timeout",isError="true",method="GET",name="api",status="0",type="http"`:         2,
 			`addr="api",errorMessage="canceled",isError="true",method="DELETE",name="api",status="0",type="http"`:     1,
 		}},
-		{"own rule", func(status int) bool { return status >= 500 }, map[string]uint64{
+		{"WithErrorStatus", []ginprom.Option{ginprom.WithErrorStatus(func(status int) bool { return status >= 500 })}, map[string]uint64{
 			`addr="api",errorMessage="",isError="false",method="GET",name="api",status="200",type="http"`:             1,
 			`addr="api",errorMessage="",isError="false",method="GET",name="api",status="404",type="http"`:             1,
 			`addr="api",errorMessage="",isError="true",method="POST",name="api",status="503",type="http"`:             1,
@@ -231,7 +231,7 @@ func TestInstrumentClientBigBrother(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, reg := depMetrics(t, ginprom.WithBigBrotherDependencyNames([]float64{0.1, 0.3, 1.5, 10.5}, tc.isError))
+			m, reg := depMetrics(t, append([]ginprom.Option{ginprom.WithBigBrother("1.0.0")}, tc.opts...)...)
 			rt := m.InstrumentClient("api", roundTripFunc(func(r *http.Request) (*http.Response, error) {
 				switch r.URL.Path {
 				case "/refused":
@@ -279,10 +279,10 @@ func (timeoutErr) Error() string   { return "i/o timeout" }
 func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
 
-// TestWatchDependencyBigBrother: under the Big Brother protocol's names, the
-// gauge is dependency_up{name}.
+// TestWatchDependencyBigBrother: under WithBigBrother, the gauge is
+// dependency_up{name}.
 func TestWatchDependencyBigBrother(t *testing.T) {
-	m, reg := depMetrics(t, ginprom.WithBigBrotherDependencyNames(nil, nil))
+	m, reg := depMetrics(t, ginprom.WithBigBrother("1.0.0"))
 	stop := m.WatchDependency("postgres", fail, ginprom.WatchTicks(make(chan time.Time), nil))
 	defer stop()
 	requireExposition(t, reg, `# HELP dependency_up Whether the dependency's last check succeeded: 1 if it returned no error, 0 if it failed, panicked or timed out.
@@ -290,6 +290,22 @@ func TestWatchDependencyBigBrother(t *testing.T) {
 dependency_up{name="postgres"} 0
 `, "dependency_up")
 	assert.NotContains(t, families(t, reg), depUp)
+}
+
+// TestDependencySemconv: under WithSemconv the dependency metrics keep
+// their default names, with the prefix gin, and the default buckets.
+func TestDependencySemconv(t *testing.T) {
+	m, reg := depMetrics(t, ginprom.WithSemconv())
+	stop := m.WatchDependency("postgres", succeed, ginprom.WatchTicks(make(chan time.Time), nil))
+	defer stop()
+	rt := m.InstrumentClient("api", roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}, nil
+	}))
+	_, err := rt.RoundTrip(httptest.NewRequest(http.MethodGet, "http://api/", nil))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"postgres": 1}, upValues(t, reg, depUp))
+	assert.Equal(t, map[string]uint64{`method="GET",name="api",status="200"`: 1}, samples(t, reg, depRequests))
+	assert.Len(t, buckets(t, reg, depRequests, `method="GET",name="api",status="200"`), len(ginprom.DefaultBuckets))
 }
 
 // TestInstrumentClientSetupPanics: an empty or invalid name panics.

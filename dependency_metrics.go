@@ -8,10 +8,10 @@ import (
 )
 
 // dependencyNames are the names and labels of the dependency metrics. They
-// are decided once, in New, from the configuration: the default names carry
-// the defaults prefix, and a schema (the Big Brother protocol) sets its own
-// through config.dependencyNames. Nothing else in this file or in
-// dependency_client.go spells a metric name.
+// are decided once, in newDependencies, from the configuration: the default
+// names carry the defaults prefix (gin under WithSemconv, which forbids
+// another), and WithBigBrother gives the protocol's. Nothing else spells a
+// dependency metric's name.
 type dependencyNames struct {
 	up      string    // gauge, 1 or 0, label "name"
 	request string    // histogram of outgoing requests
@@ -37,8 +37,8 @@ func defaultDependencyNames(prefix string, buckets []float64) dependencyNames {
 
 // bigBrotherDependencyNames are the Big Brother protocol's names:
 // dependency_up and dependency_request_seconds with the protocol's labels.
-// isError says which statuses are errors (the protocol's rule: 400 and up);
-// nil means that rule.
+// isError says which statuses (100 to 999) are errors; nil means the
+// protocol's rule, 400 and up.
 func bigBrotherDependencyNames(buckets []float64, isError func(status int) bool) dependencyNames {
 	if isError == nil {
 		isError = func(status int) bool { return status >= 400 }
@@ -64,10 +64,10 @@ type dependencies struct {
 	watches  map[*watch]struct{}
 }
 
-func newDependencies(reg prometheus.Registerer, cfg *config) *dependencies {
+func newDependencies(reg prometheus.Registerer, cfg *config, schema *requestSchema) *dependencies {
 	names := defaultDependencyNames(cfg.prefix, cfg.buckets)
-	if cfg.dependencyNames != nil {
-		names = *cfg.dependencyNames
+	if cfg.schema == schemaBigBrother {
+		names = bigBrotherDependencyNames(cfg.buckets, func(status int) bool { return schema.isError[status-100] })
 	}
 	return &dependencies{names: names, reg: reg, watches: map[*watch]struct{}{}}
 }

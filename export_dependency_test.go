@@ -15,13 +15,3 @@ func WatchTicks(ticks <-chan time.Time, asked chan<- time.Duration) WatchOption 
 		}
 	})
 }
-
-// WithBigBrotherDependencyNames gives the dependency metrics the Big
-// Brother protocol's names and labels, as WithBigBrother does, so that they
-// can be tested apart from the rest of the schema.
-func WithBigBrotherDependencyNames(buckets []float64, isError func(status int) bool) Option {
-	return optionFunc(func(c *config) {
-		names := bigBrotherDependencyNames(buckets, isError)
-		c.dependencyNames = &names
-	})
-}

@@ -30,7 +30,7 @@ type Metrics struct {
 	metricsMW  []gin.HandlerFunc
 	exclude    pathMatcher
 	skipper    func(*gin.Context) bool // from WithSkipper; nil for none
-	labels     labelSet // from WithDefaultLabels
+	labels     labelSet                // from WithDefaultLabels
 	defaults   *defaultMetrics
 	exposition http.Handler
 
@@ -79,11 +79,12 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 	}
 	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
 	m.metricsPC = funcPC(m.serveMetrics)
-	m.deps = newDependencies(m.reg, cfg)
-	reserved := []string{"method", "status", cfg.groupBy.label, "le", "quantile"}
-	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, reserved...)
+	schema := newRequestSchema(cfg)
+	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, schema.reserved(cfg.groupBy.label)...)
+	registerSchemaInfo(m.reg, cfg)
+	m.deps = newDependencies(m.reg, cfg, schema)
 	if !cfg.noDefaults {
-		m.defaults = newDefaultMetrics(m, cfg)
+		m.defaults = newDefaultMetrics(m, cfg, schema)
 		info := register(m.reg, prefixed(cfg.prefix, "exporter_info"), prometheus.NewGauge(prometheus.GaugeOpts{
 			Name:        prefixed(cfg.prefix, "exporter_info"),
 			Help:        "Information about the ginprom exporter; always 1.",
@@ -91,10 +92,10 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		}))
 		info.Set(1)
 	}
-	m.exposition = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+	m.exposition = newExposition(m.reg, promhttp.HandlerOpts{
 		ErrorLog:          log.New(gin.DefaultErrorWriter, "ginprom: ", log.LstdFlags),
 		EnableOpenMetrics: true,
-	})
+	}, cfg.schema == schemaBigBrother && !cfg.noDefaults)
 	if engine != nil {
 		m.Instrument(engine)
 	}
@@ -165,6 +166,7 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 
 // defaultMetrics are the collectors of the default metrics.
 type defaultMetrics struct {
+	schema     *requestSchema
 	groupBy    GroupBy
 	requests   *requestCollector // duration and total
 	exceptions *prometheus.CounterVec
@@ -177,8 +179,9 @@ type defaultMetrics struct {
 	values []string // the labels' values, when cached
 }
 
-func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
+func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultMetrics {
 	d := &defaultMetrics{
+		schema:  schema,
 		groupBy: cfg.groupBy,
 		labels:  m.labels,
 		cached:  cfg.groupBy.perRoute() && m.labels.fixed(),
@@ -186,17 +189,21 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	if d.cached {
 		d.values = m.labels.values()
 	}
-	// The counters' labels are a prefix of the duration's, which the
-	// middleware relies on; the exposition sorts labels by name anyway.
+	// The schema orders the duration's labels; the exposition sorts them by
+	// name anyway.
 	countLabels := append([]string{"method", "status"}, m.labels.names()...)
-	durationLabels := append(countLabels[:len(countLabels):len(countLabels)], cfg.groupBy.label)
+	durationLabels := schema.labelNames(cfg.groupBy.label, m.labels.names())
 
-	durationName := prefixed(cfg.prefix, "http_request_duration_seconds")
+	durationName := schema.durationName(cfg.prefix)
 	totalName := prefixed(cfg.prefix, "http_request_total")
+	var bytes *prometheus.Desc
+	if schema.kind == schemaBigBrother {
+		bytes = prometheus.NewDesc(bbResponseBytes, "Bytes of HTTP response bodies sent by Gin (Big Brother protocol).", durationLabels, nil)
+	}
 	rc := newRequestCollector(
-		prometheus.NewDesc(durationName, "Duration of HTTP requests served by Gin, in seconds.", durationLabels, nil),
+		prometheus.NewDesc(durationName, schema.durationHelp(), durationLabels, nil),
 		prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
-		cfg.summary, cfg.buckets)
+		bytes, cfg.summary, cfg.buckets)
 	names := durationName + " and " + totalName
 	d.requests = register(m.reg, names, rc)
 	if !d.requests.sameKind(cfg.summary, cfg.buckets) {
@@ -325,6 +332,17 @@ func (t *tracker) handle(c *gin.Context) {
 		return
 	}
 	he := t.route(c, c.FullPath(), methodIndex(c.Request.Method), pc)
+	// The schema's per-request variant: the url_scheme under WithSemconv,
+	// read now; the error message under WithBigBrother, which handlers set
+	// through the writer wrapped here.
+	var variant uint32
+	var mw *messageWriter
+	switch msgs := t.d.schema.messages; {
+	case msgs != nil:
+		mw = msgs.wrap(c)
+	case t.d.schema.kind == schemaSemconv:
+		variant = requestScheme(c)
+	}
 	start := now()
 	returned := false
 	defer func() {
@@ -332,12 +350,15 @@ func (t *tracker) handle(c *gin.Context) {
 			// c.Next is unwinding from a panic. Record it and let it go
 			// on: recovering here and panicking again would cut the
 			// stack that gin.Recovery prints.
-			t.record(c, he, start, true)
+			t.record(c, he, start, true, variant, mw)
+		}
+		if mw != nil {
+			mw.set.unwrap(c, mw)
 		}
 	}()
 	c.Next()
 	returned = true
-	t.record(c, he, start, false)
+	t.record(c, he, start, false, variant, mw)
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an
@@ -347,7 +368,7 @@ const maxInlineLabels = 16
 // record records one request of the route, method and handler of he.
 // panicked says that the handler panicked; a panic of a label function is
 // then dropped in favour of the handler's.
-func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, panicked bool) {
+func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, panicked bool, variant uint32, mw *messageWriter) {
 	elapsed := seconds(now() - start)
 	m, d := t.m, t.d
 	if m.marks(c) != 0 {
@@ -357,13 +378,20 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, 
 	if !panicked {
 		status = clampStatus(c.Writer.Status())
 	}
+	if mw != nil {
+		variant = mw.id
+	}
+	size := 0
+	if d.requests.bytes != nil {
+		size = responseBytes(c, he, status)
+	}
 	method := he.method
 	if d.cached {
-		s := he.series(status)
+		s := he.series(status, variant)
 		if s == nil {
-			s = t.addSeries(he, status)
+			s = t.addSeries(he, status, variant)
 		}
-		d.requests.observe(c, s, elapsed)
+		d.requests.observe(c, s, elapsed, size)
 		if panicked {
 			lvs := append([]string{methodNames[method], statusLabel(status)}, d.values...)
 			d.exceptions.WithLabelValues(lvs...).Inc()
@@ -376,13 +404,13 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, 
 	if panicked {
 		defer showPanicStatus(c)()
 	}
-	var buf [maxInlineLabels]string
-	lvs := buf[:0]
-	if n := 3 + len(d.labels); n > len(buf) {
-		lvs = make([]string, 0, n)
+	var buf, cbuf, dbuf [maxInlineLabels]string
+	lvs, counts, defaults := buf[:0], cbuf[:0], dbuf[:0]
+	if n := maxSchemaLabels + len(d.labels); n > len(buf) {
+		lvs, counts, defaults = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
 	}
-	lvs, rec := appendValues(append(lvs, methodNames[method], statusLabel(status)), d.labels, c)
-	counts := lvs
+	defaults, rec := appendValues(defaults, d.labels, c)
+	counts = appendCounts(counts, method, status, defaults)
 	group := he.label
 	if he.matched {
 		var r any
@@ -396,7 +424,8 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, 
 			rec = r
 		}
 	}
-	d.requests.observe(c, d.requests.lookup(append(lvs, group)), elapsed)
+	lvs = d.schema.appendSeries(lvs, method, status, group, he.matched, variant, defaults)
+	d.requests.observe(c, d.requests.lookup(lvs, counts), elapsed, size)
 	if panicked {
 		d.exceptions.WithLabelValues(counts...).Inc()
 	} else if rec != nil {

@@ -62,9 +62,15 @@ type config struct {
 	defaultLabels     Labels
 	excluded          []string
 	skipper           func(*gin.Context) bool
-	// dependencyNames are the names of the dependency metrics; nil gives
-	// the default ones, under prefix. A schema sets them.
-	dependencyNames *dependencyNames
+
+	// The schema (see schema.go): which one, the application version of
+	// WithBigBrother, the schema options given (two is an error), whether
+	// WithDefaultsPrefix was given, and WithErrorStatus's rule.
+	schema      schemaKind
+	version     string
+	schemas     []string
+	prefixGiven bool
+	errorStatus func(int) bool
 }
 
 // defaultRegistry pairs the process-wide registerer and gatherer of
@@ -138,7 +144,7 @@ func WithMetricsMiddleware(handlers ...gin.HandlerFunc) Option {
 // Default: [DefaultPrefix] ("gin"). The last WithDefaultsPrefix wins. New
 // panics if the prefix does not make valid metric names.
 func WithDefaultsPrefix(prefix string) Option {
-	return optionFunc(func(c *config) { c.prefix = prefix })
+	return optionFunc(func(c *config) { c.prefix, c.prefixGiven = prefix, true })
 }
 
 // WithoutDefaults turns the default metrics off: no duration, total,
@@ -259,6 +265,7 @@ func (c *config) check() {
 		panic(fmt.Sprintf("ginprom: WithDefaultsPrefix(%q): a prefix may hold only ASCII letters, digits, '_' and ':', and may not begin with a digit", c.prefix))
 	}
 	checkBuckets("WithBuckets", c.buckets)
+	c.checkSchema()
 }
 
 // isNil reports whether v is nil, or an interface holding a nil pointer,

@@ -43,10 +43,14 @@ type handlerEntry struct {
 	list    atomic.Pointer[[]seriesEntry] // replaced, never modified
 }
 
-// seriesEntry is the series of one route, method, handler and status.
+// seriesEntry is the series of one route, method, handler, status and
+// variant. The variant is the schema's per-request part (see requestSchema):
+// the error message's index under WithBigBrother, the url_scheme under
+// WithSemconv, 0 otherwise. Both come from small fixed sets.
 type seriesEntry struct {
-	status int
-	series *series
+	status  int
+	variant uint32
+	series  *series
 }
 
 // route returns the entry of the request's route, method and last handler,
@@ -116,27 +120,29 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 	return he
 }
 
-// series returns the series for status, or nil if it is not cached yet. A
-// route sees few statuses; a linear scan beats hashing.
-func (he *handlerEntry) series(status int) *series {
+// series returns the series for status and variant, or nil if it is not
+// cached yet. A route sees few statuses and variants; a linear scan beats
+// hashing.
+func (he *handlerEntry) series(status int, variant uint32) *series {
 	for _, e := range *he.list.Load() {
-		if e.status == status {
+		if e.status == status && e.variant == variant {
 			return e.series
 		}
 	}
 	return nil
 }
 
-func (t *tracker) addSeries(he *handlerEntry, status int) *series {
+func (t *tracker) addSeries(he *handlerEntry, status int, variant uint32) *series {
 	he.mu.Lock()
 	defer he.mu.Unlock()
-	if s := he.series(status); s != nil {
+	if s := he.series(status, variant); s != nil {
 		return s
 	}
-	lvs := append([]string{methodNames[he.method], statusLabel(status)}, t.d.values...)
-	s := t.d.requests.lookup(append(lvs, he.label))
+	d := t.d
+	lvs := d.schema.appendSeries(nil, he.method, status, he.label, he.matched, variant, d.values)
+	s := d.requests.lookup(lvs, appendCounts(nil, he.method, status, d.values))
 	old := *he.list.Load()
-	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status, s})
+	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status, variant, s})
 	he.list.Store(&list)
 	return s
 }
