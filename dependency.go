@@ -113,6 +113,9 @@ func (m *Metrics) WatchDependency(name string, check func(ctx context.Context) e
 		panic(fmt.Sprintf("ginprom: %s: WatchTimeout(%v): the timeout must be positive", where, cfg.timeout))
 	}
 	cfg.timeout = min(cfg.timeout, cfg.interval)
+	if m.deps == nil {
+		return func() {} // New made no metrics: nothing to watch
+	}
 
 	w := &watch{
 		name:    name,
@@ -138,6 +141,9 @@ func (m *Metrics) WatchDependency(name string, check func(ctx context.Context) e
 // per watcher. m stays usable: dependencies may be watched again after
 // Close. Calling Close more than once is safe.
 func (m *Metrics) Close() {
+	if m.deps == nil {
+		return
+	}
 	m.deps.mu.Lock()
 	ws := make([]*watch, 0, len(m.deps.watches))
 	for w := range m.deps.watches {

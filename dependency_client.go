@@ -47,6 +47,13 @@ func (m *Metrics) InstrumentClient(name string, next http.RoundTripper) http.Rou
 	if isNil(next) {
 		next = nil
 	}
+	if m.deps == nil {
+		// New made no metrics: the requests go through untimed.
+		if next == nil {
+			return http.DefaultTransport
+		}
+		return next
+	}
 	return &clientTransport{next: next, name: name, names: &m.deps.names, vec: m.deps.requestVec()}
 }
 

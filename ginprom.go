@@ -35,7 +35,8 @@ type Metrics struct {
 	exposition http.Handler
 
 	// deps are the metrics and watchers of WatchDependency and
-	// InstrumentClient.
+	// InstrumentClient; nil when New makes no metrics, and then they do
+	// nothing.
 	deps *dependencies
 
 	// key is this instance's key in gin.Context.Keys, where DoNotTrack and
