@@ -2,7 +2,11 @@
 # make test   runs every check: formatting, vet, the tests with the race
 #             detector on Go 1.26 and Go 1.25 (with the fuzz seed corpus),
 #             the allocation tests, the tests against the newest Gin and
-#             client_golang, and the examples' builds
+#             client_golang, the examples' builds, and the end-to-end
+#             tests against real Prometheus, Pushgateway and promtool
+# make tools  installs what the end-to-end tests run: Debian's prometheus
+#             (with promtool) and prometheus-pushgateway
+# make e2e    the end-to-end tests alone (e2e/)
 # make bench  measures the request path against bare Gin and a hand-rolled
 #             client_golang middleware, and prints benchstat and ratio tables
 # make fuzz   fuzzes the request path for FUZZTIME
@@ -23,12 +27,12 @@ FUZZTIME  ?= 10m
 EXAMPLES := $(patsubst %/go.mod,%,$(wildcard _examples/*/go.mod))
 TOOLS    := $(patsubst %/go.mod,%,$(wildcard _tools/*/go.mod))
 
-.PHONY: run test fmt vet test-go126 test-go125 test-allocs test-newest examples bench fuzz
+.PHONY: run test fmt vet test-go126 test-go125 test-allocs test-newest examples e2e tools bench fuzz
 
 run:
 	cd _examples/basic && $(GO) run .
 
-test: fmt vet test-go126 test-go125 test-allocs test-newest examples
+test: fmt vet test-go126 test-go125 test-allocs test-newest examples e2e
 
 fmt:
 	@unformatted=$$(gofmt -l .); \
@@ -62,6 +66,20 @@ examples:
 		echo "== $$d"; \
 		(cd $$d && GOTOOLCHAIN=$(GO126) $(GO) vet ./... && GOTOOLCHAIN=$(GO126) $(GO) build -o /dev/null ./...); \
 	done
+
+# The end-to-end tests build the examples and run them with the real
+# binaries; they fail, saying what to install, when one is missing.
+e2e:
+	cd e2e && GOTOOLCHAIN=$(GO126) $(GO) vet ./... && GOTOOLCHAIN=$(GO126) $(GO) test -race -count=1 ./...
+
+# Debian's packages of the binaries the end-to-end tests run. Needs root.
+E2E_PACKAGES := prometheus prometheus-pushgateway
+tools:
+	@if command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v prometheus-pushgateway >/dev/null; then \
+		echo "prometheus, promtool and prometheus-pushgateway are installed"; \
+	else \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(E2E_PACKAGES); \
+	fi
 
 bench:
 	@mkdir -p bench

@@ -3,10 +3,13 @@ package ginprom_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
@@ -316,4 +319,59 @@ func ExampleMetrics_StartHTTPServer() {
 	}
 	// Output:
 	// app_info{version="1.0.3"} 1
+}
+
+// Dependencies watched in the background, each checked every 30 seconds
+// with a 2-second timeout: 1 while the check returns nil, 0 after an error,
+// a panic or a timeout. The first check has run when WatchDependency
+// returns; Close stops every watcher and waits for them.
+func ExampleMetrics_WatchDependency() {
+	r := gin.New()
+	m := ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))
+	defer m.Close()
+
+	ping := func(ctx context.Context) error { return nil } // say, db.PingContext
+	m.WatchDependency("postgres", ping,
+		ginprom.WatchInterval(30*time.Second), ginprom.WatchTimeout(2*time.Second))
+	stop := m.WatchDependency("redis", func(ctx context.Context) error {
+		return errors.New("dial tcp 10.0.0.7:6379: connect: connection refused")
+	})
+
+	printMetrics(r, "gin_dependency_up")
+	stop() // the redis watcher ends, and its series goes away
+	printMetrics(r, "gin_dependency_up")
+	// Output:
+	// gin_dependency_up{name="postgres"} 1
+	// gin_dependency_up{name="redis"} 0
+	// gin_dependency_up{name="postgres"} 1
+}
+
+// Outgoing requests to a dependency, timed by name, method and status; the
+// URLs never become labels.
+func ExampleMetrics_InstrumentClient() {
+	billing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/invoices/missing" {
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	defer billing.Close()
+
+	r := gin.New()
+	m := ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))
+	client := &http.Client{Transport: m.InstrumentClient("billing", nil)} // nil: http.DefaultTransport
+	defer client.CloseIdleConnections()
+
+	for _, path := range []string{"/invoices/1", "/invoices/2", "/invoices/missing"} {
+		resp, err := client.Get(billing.URL + path)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	printMetrics(r, "gin_dependency_request_duration_seconds_count")
+	// Output:
+	// gin_dependency_request_duration_seconds_count{method="GET",name="billing",status="200"} 2
+	// gin_dependency_request_duration_seconds_count{method="GET",name="billing",status="404"} 1
 }

@@ -33,6 +33,11 @@ type Metrics struct {
 	defaults   *defaultMetrics
 	exposition http.Handler
 
+	// deps are the metrics and watchers of WatchDependency and
+	// InstrumentClient; nil when New makes no metrics, and then they do
+	// nothing.
+	deps *dependencies
+
 	// key is this instance's key in gin.Context.Keys, where DoNotTrack and
 	// ExcludeAllMetrics leave their marks. marksUsed turns true when the
 	// first such handler is made; until then no request looks for marks.
@@ -77,6 +82,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 	schema := newRequestSchema(cfg)
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, schema.reserved(cfg.groupBy.label)...)
 	registerSchemaInfo(m.reg, cfg)
+	m.deps = newDependencies(m.reg, cfg, schema)
 	if !cfg.noDefaults {
 		m.defaults = newDefaultMetrics(m, cfg, schema)
 		info := register(m.reg, prefixed(cfg.prefix, "exporter_info"), prometheus.NewGauge(prometheus.GaugeOpts{
