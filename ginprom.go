@@ -92,10 +92,10 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		}))
 		info.Set(1)
 	}
-	m.exposition = newExposition(m.reg, promhttp.HandlerOpts{
+	m.exposition = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		ErrorLog:          log.New(gin.DefaultErrorWriter, "ginprom: ", log.LstdFlags),
 		EnableOpenMetrics: true,
-	}, cfg.schema == schemaBigBrother && !cfg.noDefaults)
+	})
 	if engine != nil {
 		m.Instrument(engine)
 	}

@@ -47,11 +47,15 @@ var bigBrotherBuckets = []float64{0.1, 0.3, 1.5, 10.5}
 //     ("true" or "false", by [WithErrorStatus]; by default a status of 400 or
 //     more is an error) and errorMessage (see [SetErrorMessage]);
 //   - response_size_bytes, a counter of the response body bytes, with the
-//     same labels. OpenMetrics requires a counter's samples to end in _total,
-//     so ginprom's exposition serves it as a metric of unknown type in
-//     OpenMetrics, and as a counter in the text and protobuf formats: its
-//     samples are named response_size_bytes in every format a scraper can
-//     ask for;
+//     same labels, whose samples are named response_size_bytes in every
+//     format a scraper can ask for. The text and protobuf formats name a
+//     counter's sample as its family. OpenMetrics requires the samples of a
+//     counter to end in _total; client_golang's OpenMetrics encoder
+//     therefore serves a counter whose name lacks the suffix as a family of
+//     type unknown with its sample named as it is, which is valid
+//     OpenMetrics, rather than renaming it. Prometheus, which asks for
+//     OpenMetrics first, stores response_size_bytes (its metadata type then
+//     reads unknown);
 //   - application_info{version} 1, with version the given version.
 //
 // The dependency metrics of [Metrics.WatchDependency] and
