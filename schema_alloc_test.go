@@ -47,6 +47,8 @@ func TestSchemaAllocs(t *testing.T) {
 		{"semconv other method", []ginprom.Option{sc}, "PROPFIND", "/users/42"},
 		{"semconv unmatched", []ginprom.Option{sc}, http.MethodGet, "/no/such/page"},
 		{"semconv error", []ginprom.Option{sc}, http.MethodGet, "/fail/42"},
+		{"semconv with every signal", []ginprom.Option{sc, ginprom.WithInFlight(), ginprom.WithRequestSize(), ginprom.WithResponseSize()}, http.MethodGet, "https://example.com/users/42"},
+		{"big brother with every signal", []ginprom.Option{bb, ginprom.WithInFlight(), ginprom.WithRequestSize(), ginprom.WithResponseSize()}, http.MethodGet, "/fail/42"},
 		{"semconv label function", []ginprom.Option{sc, ginprom.WithDefaultLabels(ginprom.Labels{"tenant": constant})}, http.MethodGet, "/users/42"},
 	}
 	for _, tc := range cases {

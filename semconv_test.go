@@ -148,3 +148,54 @@ func TestSchemaSeriesPerVariant(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "https://example.com/", nil)
 	assert.NotNil(t, req.TLS, "httptest gives https requests a TLS state, as net/http does")
 }
+
+// TestSemconvSignals: with the signal options, OpenTelemetry's names for
+// the active requests (by method and url_scheme) and the body sizes
+// (labelled as the duration); under WithBigBrother, which does not name
+// them, the size histograms keep their default names next to
+// response_size_bytes.
+func TestSemconvSignals(t *testing.T) {
+	a := newApp(t, ginprom.WithSemconv(), ginprom.WithInFlight(), ginprom.WithRequestSize(), ginprom.WithResponseSize())
+	inside := make(chan struct{})
+	release := make(chan struct{})
+	a.r.GET("/wait", func(c *gin.Context) {
+		inside <- struct{}{}
+		<-release
+		c.String(http.StatusOK, "done")
+	})
+	a.r.GET("/users/:id", ok)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		serve(a.r, http.MethodGet, "https://example.com/wait")
+	}()
+	<-inside
+	serve(a.r, "PROPFIND", "/users/1")
+	requireExposition(t, a.reg, `# HELP http_server_active_requests Number of HTTP requests being served by Gin now.
+# TYPE http_server_active_requests gauge
+http_server_active_requests{http_request_method="GET",url_scheme="https"} 1
+http_server_active_requests{http_request_method="_OTHER",url_scheme="http"} 0
+`, "http_server_active_requests")
+	close(release)
+	<-done
+
+	assert.Equal(t, map[string]float64{
+		scSeries("GET", "https", "/wait", "200", ""): 4,
+		scSeries("_OTHER", "http", "", "404", ""):    18, // Gin's own 404 body
+	}, sums(t, a.reg, "http_server_response_body_size_bytes"))
+	assert.Equal(t, map[string]uint64{
+		scSeries("GET", "https", "/wait", "200", ""): 1,
+		scSeries("_OTHER", "http", "", "404", ""):    1,
+	}, samples(t, a.reg, "http_server_request_body_size_bytes"))
+	names := families(t, a.reg)
+	assert.NotContains(t, names, "gin_http_requests_in_flight")
+	assert.NotContains(t, names, "gin_http_response_size_bytes")
+
+	b := newApp(t, ginprom.WithBigBrother("1"), ginprom.WithResponseSize(), ginprom.WithInFlight())
+	b.r.GET("/", ok)
+	b.do(http.MethodGet, "/")
+	assert.Equal(t, map[string]float64{bbSeries("200", "GET", "/", "false", ""): 2}, sums(t, b.reg, "gin_http_response_size_bytes"))
+	requireExposition(t, b.reg, bbBytesHead+`response_size_bytes{addr="/",errorMessage="",isError="false",method="GET",status="200",type="http"} 2
+`, bbBytes)
+	assert.Contains(t, families(t, b.reg), "gin_http_requests_in_flight")
+}
