@@ -106,6 +106,7 @@ func TestBigBrotherBuckets(t *testing.T) {
 		{"protocol", nil, []float64{0.1, 0.3, 1.5, 10.5}},
 		{"WithBuckets after", []ginprom.Option{ginprom.WithBigBrother("1"), ginprom.WithBuckets(1, 2)}, []float64{1, 2}},
 		{"WithBuckets before", []ginprom.Option{ginprom.WithBuckets(1, 2), ginprom.WithBigBrother("1")}, []float64{0.1, 0.3, 1.5, 10.5}},
+		{"WithLatencySummary before", []ginprom.Option{ginprom.WithLatencySummary(), ginprom.WithBigBrother("1")}, []float64{0.1, 0.3, 1.5, 10.5}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

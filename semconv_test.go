@@ -199,3 +199,12 @@ http_server_active_requests{http_request_method="_OTHER",url_scheme="http"} 0
 `, bbBytes)
 	assert.Contains(t, families(t, b.reg), "gin_http_requests_in_flight")
 }
+
+// TestErrorStatusWithoutSchema: the default names carry no error label, so
+// WithErrorStatus changes nothing there.
+func TestErrorStatusWithoutSchema(t *testing.T) {
+	a := newApp(t, ginprom.WithErrorStatus(func(int) bool { return true }))
+	a.r.GET("/", ok)
+	a.do(http.MethodGet, "/")
+	assert.Equal(t, map[string]uint64{`method="GET",path="/",status="200"`: 1}, samples(t, a.reg, coreDuration))
+}
