@@ -7,6 +7,7 @@
 # make tools  installs what the end-to-end tests run: Debian's prometheus
 #             (with promtool) and prometheus-pushgateway
 # make e2e    the end-to-end tests alone (e2e/)
+# make lint   golangci-lint (pinned in _tools/golangci-lint) over every module
 # make bench  measures the request path against bare Gin and a hand-rolled
 #             client_golang middleware, and prints benchstat and ratio tables
 # make fuzz   fuzzes the request path for FUZZTIME
@@ -27,12 +28,25 @@ FUZZTIME  ?= 10m
 EXAMPLES := $(patsubst %/go.mod,%,$(wildcard _examples/*/go.mod))
 TOOLS    := $(patsubst %/go.mod,%,$(wildcard _tools/*/go.mod))
 
-.PHONY: run test fmt vet test-go126 test-go125 test-allocs test-newest examples e2e tools bench fuzz
+.PHONY: run test lint fmt vet test-go126 test-go125 test-allocs test-newest examples e2e tools bench fuzz
 
 run:
 	cd _examples/basic && $(GO) run .
 
-test: fmt vet test-go126 test-go125 test-allocs test-newest examples e2e
+test: lint fmt vet test-go126 test-go125 test-allocs test-newest examples e2e
+
+# golangci-lint, built through the module proxy at the version that
+# _tools/golangci-lint/go.mod pins, runs with the root .golangci.yml over
+# the root module, e2e/, every example and every tool. Go's build cache keeps
+# the binary and golangci-lint's own cache keeps the results of unchanged
+# packages, so a second run takes seconds.
+LINT_MODULES = . e2e $(EXAMPLES) $(TOOLS)
+lint:
+	@set -e; lint=$$(cd _tools/golangci-lint && GOTOOLCHAIN=$(GO126) $(GO) tool -n golangci-lint); \
+	status=0; for d in $(LINT_MODULES); do \
+		echo "== lint $$d"; \
+		(cd $$d && GOTOOLCHAIN=$(GO126) "$$lint" run --config "$(CURDIR)/.golangci.yml" ./...) || status=1; \
+	done; exit $$status
 
 fmt:
 	@unformatted=$$(gofmt -l .); \

@@ -266,8 +266,8 @@ func TestSetErrorMessageElsewhere(t *testing.T) {
 	r := gin.New()
 	reg1, reg2 := prometheus.NewRegistry(), prometheus.NewRegistry()
 	ginprom.New(r, ginprom.WithRegistry(reg1), ginprom.WithBigBrother("1"))
-	ginprom.New(r, ginprom.WithRegistry(reg2), ginprom.WithBigBrother("1"), ginprom.WithPath(""))
-	r.GET("/fail", func(c *gin.Context) {
+	m2 := ginprom.New(nil, ginprom.WithRegistry(reg2), ginprom.WithBigBrother("1"))
+	r.GET("/fail", m2.Middleware(), func(c *gin.Context) {
 		ginprom.SetErrorMessage(c, "both")
 		c.Status(http.StatusInternalServerError)
 	})

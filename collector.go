@@ -32,12 +32,29 @@ type requestCollector struct {
 	descs collectorDescs
 	kind  collectorKind
 	// Word offsets in a shard: the duration's sum at 0 and its counts
-	// after it; each size histogram's sum, then its counts.
-	// bytesOff is the word of the response bytes counter, with kind.bytes.
-	reqOff, respOff, bytesOff int
-	stride                    int // words per shard, whole cache lines
-	shards                    int
-	native                    *nativeLayout // nil without WithNativeHistograms
+	// after it. With both sizes on and few size buckets, joint: one count
+	// per pair of request and response size buckets at jointOff, so that
+	// a request adds one to one word for both, then the two sums.
+	// Otherwise each size histogram's sum at reqOff or respOff, then its
+	// counts.
+	reqOff, respOff int
+	joint           bool
+	jointOff        int
+	stride          int // words per shard, whole cache lines
+	shards          int
+	native          *nativeLayout // nil without WithNativeHistograms
+	bytesOff        int           // the word of Big Brother's response bytes, with kind.bytes
+
+	// schema turns a series' label values into those it is exposed with
+	// (see requestSchema.display); it holds Big Brother's error messages,
+	// shared by every Metrics that shares the collector.
+	schema *requestSchema
+
+	// The in-flight gauge (inflight.go): one group of started counters
+	// per set of static default label values, at staticPos in a series'
+	// label values.
+	groups    atomic.Pointer[[]*inflightGroup]
+	staticPos []int
 
 	seed  maphash.Seed
 	index sync.Map   // hash of label values -> *series, chained on collision
@@ -52,7 +69,7 @@ type requestCollector struct {
 // collectorDescs are the families a requestCollector exposes; the size
 // descriptions are nil when the sizes are off.
 type collectorDescs struct {
-	duration, total, reqSize, respSize *prometheus.Desc
+	duration, total, reqSize, respSize, inflight *prometheus.Desc
 	// bytes is Big Brother's response_size_bytes, a counter of response
 	// body bytes with the duration's labels; nil under other schemas.
 	bytes *prometheus.Desc
@@ -69,38 +86,59 @@ type collectorKind struct {
 	totalsByGroup bool    // the total keeps the group-by label
 	nativeFactor  float64 // 0: no native histograms
 	exemplars     bool
-	bytes         bool // a counter of response bytes (descs.bytes)
+	inflight      bool
+	schema        schemaKind
+	isError       [900]bool // the schema's errors, by status code - 100
+	bytes         bool      // Big Brother's response bytes counter
 }
 
 func (k collectorKind) equal(o collectorKind) bool {
 	return k.summary == o.summary && slices.Equal(k.bounds, o.bounds) &&
 		slices.Equal(k.sizeBounds, o.sizeBounds) && k.reqSize == o.reqSize &&
 		k.respSize == o.respSize && k.totalsByGroup == o.totalsByGroup &&
-		k.nativeFactor == o.nativeFactor && k.exemplars == o.exemplars && k.bytes == o.bytes
+		k.nativeFactor == o.nativeFactor && k.exemplars == o.exemplars &&
+		k.inflight == o.inflight && k.schema == o.schema && k.isError == o.isError &&
+		k.bytes == o.bytes
 }
+
+// maxJoint bounds the words of a joint size histogram, so that few size
+// buckets (DefaultSizeBuckets has 8 with +Inf: 64 words) share one count
+// per request, and many do not grow a series past reason.
+const maxJoint = 128
 
 // maxShards bounds the shards of a series, and with them its memory: 8
 // shards of the default histogram take 1 KiB.
 const maxShards = 8
 
-func newRequestCollector(descs collectorDescs, kind collectorKind) *requestCollector {
+// staticPos are the positions of the static default labels in a series'
+// label values, for the in-flight gauge.
+func newRequestCollector(descs collectorDescs, kind collectorKind, staticPos []int, schema *requestSchema) *requestCollector {
 	rc := &requestCollector{
-		descs:  descs,
-		kind:   kind,
-		shards: min(runtime.GOMAXPROCS(0), maxShards),
-		seed:   maphash.MakeSeed(),
+		descs:     descs,
+		kind:      kind,
+		shards:    min(runtime.GOMAXPROCS(0), maxShards),
+		seed:      maphash.MakeSeed(),
+		staticPos: staticPos,
+		schema:    schema,
 	}
+	rc.groups.Store(&[]*inflightGroup{})
 	// The duration's sum, then len(bounds)+1 counts (the last is +Inf, or
 	// the only one for a summary); then, per size histogram, a sum and
 	// len(sizeBounds)+1 counts; rounded up to whole 64-byte cache lines.
 	words := 1 + len(kind.bounds) + 1
-	if kind.reqSize {
-		rc.reqOff = words
-		words += 1 + len(kind.sizeBounds) + 1
-	}
-	if kind.respSize {
-		rc.respOff = words
-		words += 1 + len(kind.sizeBounds) + 1
+	ns := len(kind.sizeBounds) + 1
+	if rc.joint = kind.reqSize && kind.respSize && ns*ns <= maxJoint; rc.joint {
+		rc.jointOff = words
+		words += ns*ns + 2
+	} else {
+		if kind.reqSize {
+			rc.reqOff = words
+			words += 1 + ns
+		}
+		if kind.respSize {
+			rc.respOff = words
+			words += 1 + ns
+		}
 	}
 	if kind.bytes {
 		rc.bytesOff = words
@@ -125,49 +163,75 @@ func upperBounds(buckets []float64) []float64 {
 // series is one combination of label values of the duration metric, and of
 // the size metrics, which share its labels.
 type series struct {
-	lvs      []string        // in the order of the duration's labels (see requestSchema)
-	counts   []string        // the total's label values
-	countKey uint64          // hash of counts
+	lvs      []string        // method, status, default labels, group-by value
+	variant  uint32          // the schema's variant (see seriesEntry)
+	display  []string        // the label values exposed: lvs, or the schema's
+	method   int             // index of lvs[0]
+	group    *inflightGroup  // with the in-flight gauge
+	countKey uint64          // hash of the total's label values
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
 	native   []atomic.Uint64 // native buckets, unsharded; nil without them
 	ex       []atomic.Pointer[exemplar]
 	next     *series // another series whose label values hash alike
 }
 
-// lookup returns the series of the label values lvs, making it on first
-// sight; counts are the label values of its request total, which lvs
-// determine. Neither is retained.
-func (rc *requestCollector) lookup(lvs, counts []string) *series {
-	h := rc.hash(lvs)
+// lookup returns the series of the label values and variant, making it on
+// first sight. lvs is not retained.
+func (rc *requestCollector) lookup(lvs []string, variant uint32) *series {
+	h := rc.hash(lvs) ^ variantHash(variant)
 	if v, ok := rc.index.Load(h); ok {
 		for s := v.(*series); s != nil; s = s.next {
-			if slices.Equal(s.lvs, lvs) {
+			if s.variant == variant && slices.Equal(s.lvs, lvs) {
 				return s
 			}
 		}
 	}
-	return rc.add(h, lvs, counts)
+	return rc.add(h, lvs, variant)
 }
 
-func (rc *requestCollector) add(h uint64, lvs, counts []string) *series {
+// lookupGroup returns the series of the label values p.lvs followed by
+// group, and variant, hashing only group.
+func (rc *requestCollector) lookupGroup(p *labelPrefix, group string, variant uint32) *series {
+	h := (p.hash*0x100000001b3 ^ maphash.String(rc.seed, group)) ^ variantHash(variant)
+	if v, ok := rc.index.Load(h); ok {
+		for s := v.(*series); s != nil; s = s.next {
+			if n := len(s.lvs) - 1; s.variant == variant && s.lvs[n] == group && slices.Equal(s.lvs[:n], p.lvs) {
+				return s
+			}
+		}
+	}
+	return rc.add(h, append(slices.Clip(p.lvs), group), variant)
+}
+
+// variantHash mixes a variant into a series' hash; the variant 0 of the
+// default names leaves it as it is.
+func variantHash(variant uint32) uint64 { return uint64(variant) * 0x9e3779b97f4a7c15 }
+
+func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	var head *series
 	if v, ok := rc.index.Load(h); ok {
 		head = v.(*series)
 		for s := head; s != nil; s = s.next {
-			if slices.Equal(s.lvs, lvs) {
+			if s.variant == variant && slices.Equal(s.lvs, lvs) {
 				return s
 			}
 		}
 	}
 	s := &series{
-		lvs:   make([]string, len(lvs)),
-		words: make([]atomic.Uint64, rc.shards*rc.stride),
-		next:  head,
+		lvs:     make([]string, len(lvs)),
+		variant: variant,
+		words:   make([]atomic.Uint64, rc.shards*rc.stride),
+		next:    head,
 	}
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
+	}
+	s.method = methodIndex(s.lvs[0])
+	s.display = rc.schema.display(s.lvs, s.method, variant)
+	if rc.kind.inflight {
+		s.group = rc.groupOf(s.lvs)
 	}
 	if rc.native != nil {
 		s.native = make([]atomic.Uint64, rc.native.words)
@@ -175,13 +239,19 @@ func (rc *requestCollector) add(h uint64, lvs, counts []string) *series {
 	if rc.kind.exemplars {
 		s.ex = make([]atomic.Pointer[exemplar], len(rc.kind.bounds)+1)
 	}
-	s.counts = make([]string, len(counts))
-	for i, v := range counts {
-		s.counts[i] = strings.Clone(v)
-	}
-	s.countKey = rc.hash(s.counts)
+	s.countKey = rc.hash(rc.countLVs(s.lvs))
 	rc.index.Store(h, s)
 	return s
+}
+
+// countLVs returns the label values of the total that counts the series of
+// lvs: all of them with WithTotalsByGroup, all but the group-by value
+// otherwise.
+func (rc *requestCollector) countLVs(lvs []string) []string {
+	if rc.kind.totalsByGroup {
+		return lvs
+	}
+	return lvs[:len(lvs)-1]
 }
 
 func (rc *requestCollector) hash(lvs []string) uint64 {
@@ -207,12 +277,12 @@ func (rc *requestCollector) shard(c *gin.Context) shardRef {
 	}
 	// The address only identifies the context; it is never turned back
 	// into a pointer.
-	addr := uint64(uintptr(unsafe.Pointer(c)))
+	addr := uint64(uintptr(unsafe.Pointer(c))) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
 	slot := &rc.slots[(addr*0x9e3779b97f4a7c15)>>58]
 	if entry := slot.Load(); entry>>8 == addr {
 		return shardRef{int(entry & 0xff), slot, entry}
 	}
-	sh := int(rc.next.Add(1) % uint32(rc.shards))
+	sh := int(rc.next.Add(1) % uint32(rc.shards)) //nolint:gosec // G115: shards is between 1 and maxShards.
 	entry := addr<<8 | uint64(sh)
 	slot.Store(entry)
 	return shardRef{sh, slot, entry}
@@ -237,13 +307,17 @@ func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int
 		}
 	}
 	w[1+i].Add(1)
-	if rc.kind.reqSize {
-		rc.observeSize(w[rc.reqOff:], o.reqSize)
+	if rc.joint {
+		rc.observeJoint(w[rc.jointOff:], o)
+	} else {
+		if rc.kind.reqSize {
+			rc.observeSize(w[rc.reqOff:], o.reqSize)
+		}
+		if rc.kind.respSize {
+			rc.observeSize(w[rc.respOff:], o.respSize)
+		}
 	}
-	if rc.kind.respSize {
-		rc.observeSize(w[rc.respOff:], o.respSize)
-	}
-	if rc.kind.bytes {
+	if rc.kind.bytes && o.respSize != 0 {
 		w[rc.bytesOff].Add(o.respSize)
 	}
 	if rc.native != nil {
@@ -259,25 +333,44 @@ func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int
 		// were handed to contexts that are gone. Move this context to the
 		// next shard for its later requests, so that they spread out.
 		if ref.slot != nil {
-			ref.slot.CompareAndSwap(ref.entry, ref.entry&^0xff|uint64((ref.sh+1)%rc.shards))
+			ref.slot.CompareAndSwap(ref.entry, ref.entry&^0xff|uint64((ref.sh+1)%rc.shards)) //nolint:gosec // G115: a shard index is between 0 and maxShards-1.
 		}
 	}
 }
 
-// observeSize adds n bytes to the size histogram whose words begin w: a
-// sum, which is a whole number and needs no compare-and-swap, then counts.
-func (rc *requestCollector) observeSize(w []atomic.Uint64, n uint64) {
+// sizeBucket returns the index of the size bucket of n bytes.
+func (rc *requestCollector) sizeBucket(n uint64) int {
 	bounds := rc.kind.sizeBounds
-	i := len(bounds)
 	v := float64(n)
 	for j, b := range bounds {
 		if v <= b {
-			i = j
-			break
+			return j
 		}
 	}
-	w[1+i].Add(1)
-	w[0].Add(n)
+	return len(bounds)
+}
+
+// observeSize adds n bytes to the size histogram whose words begin w: a
+// sum, which is a whole number and needs no compare-and-swap, then counts.
+// Adding 0 to the sum would change nothing, and is left out.
+func (rc *requestCollector) observeSize(w []atomic.Uint64, n uint64) {
+	w[1+rc.sizeBucket(n)].Add(1)
+	if n != 0 {
+		w[0].Add(n)
+	}
+}
+
+// observeJoint adds both sizes to the joint histogram whose words begin w:
+// one count for the pair of buckets, then the two sums.
+func (rc *requestCollector) observeJoint(w []atomic.Uint64, o *observation) {
+	ns := len(rc.kind.sizeBounds) + 1
+	w[rc.sizeBucket(o.reqSize)*ns+rc.sizeBucket(o.respSize)].Add(1)
+	if o.reqSize != 0 {
+		w[ns*ns].Add(o.reqSize)
+	}
+	if o.respSize != 0 {
+		w[ns*ns+1].Add(o.respSize)
+	}
 }
 
 // Describe implements prometheus.Collector.
@@ -289,6 +382,9 @@ func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	if rc.descs.respSize != nil {
 		ch <- rc.descs.respSize
+	}
+	if rc.descs.inflight != nil {
+		ch <- rc.descs.inflight
 	}
 	if rc.descs.bytes != nil {
 		ch <- rc.descs.bytes
@@ -306,26 +402,42 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	totals := map[uint64]*total{}
 	var order []*total
+	finished := map[*inflightGroup]*[inflightKeys]uint64{}
 	dur := make([]uint64, len(rc.kind.bounds)+1)
-	size := make([]uint64, len(rc.kind.sizeBounds)+1)
+	ns := len(rc.kind.sizeBounds) + 1
+	req, resp := make([]uint64, ns), make([]uint64, ns)
 	rc.index.Range(func(_, v any) bool {
 		for s := v.(*series); s != nil; s = s.next {
 			count, sum := rc.sumShards(s, 0, dur, true)
 			ch <- rc.durationMetric(s, count, sum, dur)
-			if rc.kind.reqSize {
-				n, sum := rc.sumShards(s, rc.reqOff, size, false)
-				ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, sum, size)
+			switch {
+			case rc.joint:
+				n, reqSum, respSum := rc.sumJoint(s, req, resp)
+				ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, reqSum, req)
+				ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, respSum, resp)
+			default:
+				if rc.kind.reqSize {
+					n, sum := rc.sumShards(s, rc.reqOff, req, false)
+					ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, sum, req)
+				}
+				if rc.kind.respSize {
+					n, sum := rc.sumShards(s, rc.respOff, resp, false)
+					ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, resp)
+				}
 			}
-			if rc.kind.respSize {
-				n, sum := rc.sumShards(s, rc.respOff, size, false)
-				ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, size)
-			}
-
 			if rc.kind.bytes {
 				ch <- rc.bytesMetric(s)
 			}
+			if s.group != nil {
+				f := finished[s.group]
+				if f == nil {
+					f = new([inflightKeys]uint64)
+					finished[s.group] = f
+				}
+				f[s.group.key(s.method, s.variant)] += count
+			}
 
-			countLVs := s.counts
+			countLVs := rc.countLVs(s.lvs)
 			t := totals[s.countKey]
 			for t != nil && !slices.Equal(t.lvs, countLVs) {
 				t = t.next
@@ -342,6 +454,35 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, t := range order {
 		ch <- constMetric(rc.descs.total)(prometheus.NewConstMetric(rc.descs.total, prometheus.CounterValue, float64(t.count), t.lvs...))
 	}
+	if rc.kind.inflight {
+		rc.collectInflight(ch, finished)
+	}
+}
+
+// sumJoint adds up, over the shards of s, the joint size histogram into
+// the cumulative counts of each size; it returns the count and both sums.
+func (rc *requestCollector) sumJoint(s *series, req, resp []uint64) (count uint64, reqSum, respSum float64) {
+	clear(req)
+	clear(resp)
+	ns := len(req)
+	var rs, ps uint64
+	for sh := 0; sh < rc.shards; sh++ {
+		w := s.words[sh*rc.stride+rc.jointOff : (sh+1)*rc.stride]
+		for i := range ns {
+			for j := range ns {
+				n := w[i*ns+j].Load()
+				req[i] += n
+				resp[j] += n
+			}
+		}
+		rs += w[ns*ns].Load()
+		ps += w[ns*ns+1].Load()
+	}
+	for i := 1; i < ns; i++ {
+		req[i] += req[i-1]
+		resp[i] += resp[i-1]
+	}
+	return req[ns-1], float64(rs), float64(ps)
 }
 
 // sumShards adds up, over the shards of s, the histogram whose words begin
@@ -371,21 +512,12 @@ func (rc *requestCollector) sumShards(s *series, off int, cumulative []uint64, f
 	return cumulative[len(cumulative)-1], sum
 }
 
-// bytesMetric returns the response bytes counter of s.
-func (rc *requestCollector) bytesMetric(s *series) prometheus.Metric {
-	var n uint64
-	for sh := 0; sh < rc.shards; sh++ {
-		n += s.words[sh*rc.stride+rc.bytesOff].Load()
-	}
-	return constMetric(rc.descs.bytes)(prometheus.NewConstMetric(rc.descs.bytes, prometheus.CounterValue, float64(n), s.lvs...))
-}
-
 func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
 	desc := rc.descs.duration
 	if rc.kind.summary {
-		return constMetric(desc)(prometheus.NewConstSummary(desc, count, sum, nil, s.lvs...))
+		return constMetric(desc)(prometheus.NewConstSummary(desc, count, sum, nil, s.display...))
 	}
-	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.lvs...))
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.display...))
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, s, nativeDuration)
 	}
@@ -396,11 +528,20 @@ func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64,
 }
 
 func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which int, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
-	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.lvs...))
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.display...))
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, s, which)
 	}
 	return m
+}
+
+// bytesMetric returns Big Brother's response bytes counter of s.
+func (rc *requestCollector) bytesMetric(s *series) prometheus.Metric {
+	var n uint64
+	for sh := 0; sh < rc.shards; sh++ {
+		n += s.words[sh*rc.stride+rc.bytesOff].Load()
+	}
+	return constMetric(rc.descs.bytes)(prometheus.NewConstMetric(rc.descs.bytes, prometheus.CounterValue, float64(n), s.display...))
 }
 
 func bucketMap(bounds []float64, cumulative []uint64) map[float64]uint64 {

@@ -123,6 +123,17 @@ type decorator struct {
 // counters, or a metric of that name already registered with another type,
 // other labels or another help text. An identical metric already registered
 // is reused.
+//
+// It also panics when the metric would collide with another family in the
+// registry at scrape time, which the registry does not see when it
+// registers: when its name is that of a series of another family (the
+// _count, _sum, _bucket or _created of a histogram or summary, the _created
+// or _total of a counter), or when one of its own series is named like
+// another family or that family's series (Histogram("lat") beside
+// Gauge("lat_count"), Counter("lat") beside Histogram("lat"), whose
+// lat_created would clash). This holds in either order, across every
+// Metrics on the registry, and for collectors that ginprom did not make
+// once they have a series.
 func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	return m.newDecorator(kindCounter, name, help, labels, opts).afterChain
 }
@@ -164,7 +175,7 @@ func (m *Metrics) Histogram(name, help string, labels Labels, opts ...MetricOpti
 // It may stand anywhere in the route's chain.
 func (m *Metrics) DoNotTrack() gin.HandlerFunc {
 	m.marksUsed.Store(true)
-	return func(c *gin.Context) { m.mark(c, markNoDefaults) }
+	return func(c *gin.Context) { m.mark(c, currentDispatch(c), markNoDefaults) }
 }
 
 // ExcludeAllMetrics returns route middleware that leaves the requests
@@ -173,7 +184,7 @@ func (m *Metrics) DoNotTrack() gin.HandlerFunc {
 // before ExcludeAllMetrics ran goes down again as usual.
 func (m *Metrics) ExcludeAllMetrics() gin.HandlerFunc {
 	m.marksUsed.Store(true)
-	return func(c *gin.Context) { m.mark(c, markNoMetrics) }
+	return func(c *gin.Context) { m.mark(c, currentDispatch(c), markNoMetrics) }
 }
 
 // RegisterDefault applies the decorators to every route registered after
@@ -308,7 +319,8 @@ type summaryVec struct {
 // records once the rest of the chain has run, or panicked.
 func (d *decorator) afterChain(c *gin.Context) {
 	m := d.m
-	if m.excluded(c) || m.marks(c)&markNoMetrics != 0 {
+	id, out := m.decoratorLeftOut(c)
+	if out {
 		c.Next()
 		return
 	}
@@ -319,20 +331,55 @@ func (d *decorator) afterChain(c *gin.Context) {
 	returned := false
 	defer func() {
 		if !returned {
-			d.record(c, start, true)
+			// A panic, unless the goroutine exits (runtime.Goexit) or
+			// the panic is a label function's, raised again after the
+			// handler answered.
+			d.record(c, id, start, !goexiting() && !labelPanicking(c))
 		}
 	}()
 	c.Next()
 	returned = true
-	d.record(c, start, false)
+	d.record(c, id, start, false)
 }
 
-func (d *decorator) record(c *gin.Context, start time.Duration, panicked bool) {
+// decoratorLeftOut reports whether the request is left out of m's
+// decorator metrics: an excluded path, ExcludeAllMetrics, or WithSkipper.
+// The default middleware evaluates the skipper and marks what it skips;
+// without default metrics the first decorator does. It returns the
+// dispatch, when marks are in use.
+func (m *Metrics) decoratorLeftOut(c *gin.Context) (id dispatchID, out bool) {
+	if m.excluded(c) {
+		return id, true
+	}
+	if m.marksUsed.Load() || m.skipsMarked.Load() {
+		id = currentDispatch(c)
+		if m.marks(c, id)&(markNoMetrics|markSkipped) != 0 {
+			return id, true
+		}
+	}
+	if m.defaults == nil && m.skipper != nil && m.skipper(c) {
+		id = currentDispatch(c)
+		m.mark(c, id, markSkipped)
+		return id, true
+	}
+	return id, false
+}
+
+// dispatch returns id, or the current dispatch if id was not read because
+// no marks were in use then.
+func (m *Metrics) dispatch(c *gin.Context, id dispatchID) dispatchID {
+	if id.pc == 0 {
+		return currentDispatch(c)
+	}
+	return id
+}
+
+func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, panicked bool) {
 	var elapsed float64
 	if d.kind != kindCounter {
 		elapsed = seconds(now() - start)
 	}
-	if d.m.marks(c)&markNoMetrics != 0 {
+	if d.m.marksUsed.Load() && d.m.marks(c, d.m.dispatch(c, id))&markNoMetrics != 0 {
 		return
 	}
 	if panicked && !d.fixed {
@@ -346,14 +393,13 @@ func (d *decorator) record(c *gin.Context, start time.Duration, panicked bool) {
 		d.observerFor(lvs).Observe(elapsed)
 	}
 	if rec != nil && !panicked {
-		panic(rec)
+		raiseLabelPanic(c, rec)
 	}
 }
 
 // inProgress is the handler of gauges.
 func (d *decorator) inProgress(c *gin.Context) {
-	m := d.m
-	if m.excluded(c) || m.marks(c)&markNoMetrics != 0 {
+	if _, out := d.m.decoratorLeftOut(c); out {
 		c.Next()
 		return
 	}
@@ -363,7 +409,7 @@ func (d *decorator) inProgress(c *gin.Context) {
 	g.Inc()
 	defer g.Dec()
 	if rec != nil {
-		panic(rec)
+		raiseLabelPanic(c, rec)
 	}
 	c.Next()
 }

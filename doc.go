@@ -54,6 +54,16 @@
 // prometheus.DefaultRegisterer unless [WithRegistry] names another registry;
 // building the same app twice on one registry reuses the metrics.
 //
+// # Several processes
+//
+// One process counts every request it serves, exactly. Replicas of a
+// service are each scraped as a target of their own, and Prometheus sums
+// them. A process that cannot be scraped, such as a batch job, pushes to a
+// Pushgateway with [Metrics.Push], or periodically with
+// [Metrics.StartPushing], grouped by job and an instance label
+// ([WithPushInstance]; the host name by default). [WithPusher] configures
+// the pushes (authentication, client, more grouping labels).
+//
 // # What panics, and what never fails
 //
 // Configuration errors panic at setup, in New or in the decorator

@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-contrib/ginprom"
@@ -17,10 +19,8 @@ import (
 )
 
 // get serves GET target on h, as a client would request it.
-func get(h http.Handler, target string) int {
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
-	return w.Code
+func get(h http.Handler, target string) {
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(context.Background(), http.MethodGet, target, nil))
 }
 
 // printMetrics scrapes /metrics on h and prints the samples whose name
@@ -28,7 +28,7 @@ func get(h http.Handler, target string) int {
 // examples print counts, not sums.
 func printMetrics(h http.Handler, prefixes ...string) {
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	h.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/metrics", nil))
 	sc := bufio.NewScanner(w.Body)
 	for sc.Scan() {
 		line := sc.Text()
@@ -140,7 +140,7 @@ func ExampleMetrics_Histogram() {
 			ginprom.WithMetricBuckets(0.1, 1, 10)),
 		func(c *gin.Context) { c.Status(http.StatusCreated) })
 
-	req := httptest.NewRequest(http.MethodPost, "/upload", nil)
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/upload", nil)
 	r.ServeHTTP(httptest.NewRecorder(), req)
 
 	printMetrics(r, "upload_duration_seconds_count", `upload_duration_seconds_bucket{le="+Inf"}`)
@@ -156,7 +156,7 @@ func ExampleMetrics_Summary() {
 
 	r.GET("/search",
 		m.Summary("search_duration_seconds", "Time spent searching.",
-			ginprom.Labels{"status": func(c *gin.Context) string { return fmt.Sprint(c.Writer.Status()) }},
+			ginprom.Labels{"status": func(c *gin.Context) string { return strconv.Itoa(c.Writer.Status()) }},
 			ginprom.WithMetricObjectives(map[float64]float64{0.5: 0.05, 0.99: 0.001})),
 		func(c *gin.Context) {
 			if c.Query("q") == "" {
@@ -234,10 +234,10 @@ func ExampleWithMetricsMiddleware() {
 	)
 
 	w := httptest.NewRecorder()
-	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	r.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/metrics", nil))
 	fmt.Println("without credentials:", w.Code)
 
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/metrics", nil)
 	req.SetBasicAuth("prometheus", "s3cret")
 	w = httptest.NewRecorder()
 	r.ServeHTTP(w, req)
@@ -264,6 +264,28 @@ func ExampleWithExcludedPaths() {
 	printMetrics(r, "gin_http_request_duration_seconds_count")
 	// Output:
 	// gin_http_request_duration_seconds_count{method="GET",path="/static/*file",status="200"} 1
+}
+
+// Exclusions match the path Gin routed, not the URL as the client spelled
+// it: under RemoveExtraSlash, "//health" is the health check, excluded, and
+// "/static/../login" is the login page, measured.
+func ExampleWithExcludedPaths_routedPath() {
+	r := gin.New()
+	r.RemoveExtraSlash = true
+	ginprom.New(r,
+		ginprom.WithRegistry(prometheus.NewRegistry()),
+		ginprom.WithExcludedPaths("/health$", "/static/"),
+	)
+	r.GET("/health", func(c *gin.Context) { c.Status(http.StatusOK) })
+	r.GET("/login", func(c *gin.Context) { c.Status(http.StatusOK) })
+	r.GET("/static/*file", func(c *gin.Context) { c.Status(http.StatusOK) })
+
+	get(r, "//health")
+	get(r, "/static/../login")
+	get(r, "/static//site.css")
+	printMetrics(r, "gin_http_request_duration_seconds_count")
+	// Output:
+	// gin_http_request_duration_seconds_count{method="GET",path="/login",status="200"} 1
 }
 
 // Requests grouped by a label of your own: here the API version, taken
@@ -303,14 +325,27 @@ func ExampleMetrics_StartHTTPServer() {
 		fmt.Println(err)
 		return
 	}
-	defer srv.Shutdown(context.Background())
+	defer func() {
+		if err := srv.Shutdown(context.Background()); err != nil {
+			fmt.Println(err)
+		}
+	}()
 
-	resp, err := http.Get("http://" + srv.Addr + "/metrics")
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+srv.Addr+"/metrics", nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer resp.Body.Close()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() {
+		if err := resp.Body.Close(); err != nil {
+			fmt.Println(err)
+		}
+	}()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		if strings.HasPrefix(sc.Text(), "app_info") {
@@ -445,4 +480,58 @@ func ExampleWithSemconv() {
 	// http_server_request_duration_seconds_count{error_type="",http_request_method="GET",http_response_status_code="200",http_route="/users/:id",url_scheme="https"} 1
 	// http_server_request_duration_seconds_count{error_type="",http_request_method="GET",http_response_status_code="404",http_route="",url_scheme="http"} 1
 	// http_server_request_duration_seconds_count{error_type="502",http_request_method="GET",http_response_status_code="502",http_route="/fail",url_scheme="http"} 1
+}
+
+// A batch job: it does its work, records it on the instance's registry,
+// pushes everything to a Pushgateway and exits. The test server here stands
+// in for the gateway and prints where the push went.
+func ExampleMetrics_Push() {
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println(r.Method, r.URL.Path)
+	}))
+	defer gateway.Close()
+
+	reg := prometheus.NewRegistry()
+	m := ginprom.New(nil, ginprom.WithRegistry(reg), ginprom.WithoutDefaults(),
+		// One group per instance; the host name unless told otherwise.
+		ginprom.WithPushInstance("importer-1"))
+	imported := prometheus.NewCounter(prometheus.CounterOpts{Name: "import_rows_total", Help: "Rows imported."})
+	reg.MustRegister(imported)
+
+	imported.Add(42) // the work
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.Push(ctx, gateway.URL, "nightly_import"); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// PUT /metrics/job/nightly_import/instance/importer-1
+}
+
+// A worker that runs for a while and cannot be scraped pushes periodically,
+// and a last time when it stops.
+func ExampleMetrics_StartPushing() {
+	var mu sync.Mutex
+	var last string
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		last = r.Method + " " + r.URL.Path
+	}))
+	defer gateway.Close()
+
+	m := ginprom.New(nil, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithPushInstance("worker-3"))
+	stop := m.StartPushing(gateway.URL, "queue_worker", 15*time.Second)
+
+	// ... the work, until it is time to go ...
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := stop(ctx) // the last push, with the final values
+	mu.Lock()
+	defer mu.Unlock()
+	fmt.Println(last, err)
+	// Output:
+	// PUT /metrics/job/queue_worker/instance/worker-3 <nil>
 }

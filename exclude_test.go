@@ -133,8 +133,7 @@ func TestExcludedPathsBadPatternPanics(t *testing.T) {
 func TestExcludedPathsQuotedTail(t *testing.T) {
 	t.Parallel()
 	const pattern = `/v[0-9]/\Q.well-known`
-	_, err := regexp.Compile(pattern)
-	require.NoError(t, err, "the expression is valid")
+	require.NotPanics(t, func() { regexp.MustCompile(pattern) }, "the expression is valid")
 
 	var a *app
 	require.NotPanics(t, func() { a = newApp(t, ginprom.WithPath(""), ginprom.WithExcludedPaths(pattern, "/health$")) })

@@ -32,17 +32,20 @@ type Metrics struct {
 	labels     labelSet                // from WithDefaultLabels
 	defaults   *defaultMetrics
 	exposition http.Handler
+	pushCfg    pushConfig // for Push and StartPushing
 
 	// deps are the metrics and watchers of WatchDependency and
 	// InstrumentClient; nil when New makes no metrics, and then they do
 	// nothing.
 	deps *dependencies
 
-	// key is this instance's key in gin.Context.Keys, where DoNotTrack and
-	// ExcludeAllMetrics leave their marks. marksUsed turns true when the
-	// first such handler is made; until then no request looks for marks.
-	key       string
+	// marksUsed turns true when the first handler that marks requests
+	// (DoNotTrack, ExcludeAllMetrics) is made, or a request is marked;
+	// until then no request looks for marks (see marks.go).
 	marksUsed atomic.Bool
+	// skipsMarked turns true when the default middleware first marks a
+	// request that WithSkipper leaves out; from then on decorators look.
+	skipsMarked atomic.Bool
 
 	// metricsPC is the code address of the handler that serves the
 	// metrics, the last handler of every metrics route. Requests whose
@@ -63,10 +66,13 @@ type Metrics struct {
 //
 // New panics, with a message that says what to fix, on a nil option, an
 // invalid option value (a path, a prefix, buckets, a label, a regular
-// expression) or a metric already registered in the registry with the same
-// name but another type, other labels or another help text. A metric already
-// registered with the same definition, as when an app is built twice on one
-// registry in tests, is reused.
+// expression), a metric already registered in the registry with the same
+// name but another type, other labels or another help text, or a default
+// metric named like a series of another family in the registry, or exposing
+// a series named like one (gin_http_request_duration_seconds_count beside a
+// gauge of that name; see [Metrics.Counter]). A metric already registered
+// with the same definition, as when an app is built twice on one registry in
+// tests, is reused.
 func New(engine *gin.Engine, opts ...Option) *Metrics {
 	cfg := newConfig(opts)
 	cfg.check()
@@ -76,16 +82,19 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		metricsMW: cfg.metricsMiddleware,
 		exclude:   compileExcluded(cfg.excluded),
 		skipper:   cfg.skipper,
+		pushCfg:   cfg.push,
 	}
-	m.key = fmt.Sprintf("github.com/gin-contrib/ginprom/%p", m)
 	m.metricsPC = funcPC(m.serveMetrics)
+	if _, ok := cfg.defaultLabels[cfg.groupBy.label]; ok {
+		panic(fmt.Sprintf("ginprom: WithDefaultLabels: label %q is also the label of %s, which the default metrics carry; rename one of them", cfg.groupBy.label, cfg.groupBy.name()))
+	}
 	schema := newRequestSchema(cfg)
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, schema.reserved(cfg.groupBy.label)...)
 	registerSchemaInfo(m.reg, cfg)
 	m.deps = newDependencies(m.reg, cfg, schema)
 	if !cfg.noDefaults {
 		m.defaults = newDefaultMetrics(m, cfg, schema)
-		info := register(m.reg, prefixed(cfg.prefix, "exporter_info"), prometheus.NewGauge(prometheus.GaugeOpts{
+		info := registerOr(m.reg, prefixed(cfg.prefix, "exporter_info"), defaultsFix(m.reg), prometheus.NewGauge(prometheus.GaugeOpts{
 			Name:        prefixed(cfg.prefix, "exporter_info"),
 			Help:        "Information about the ginprom exporter; always 1.",
 			ConstLabels: prometheus.Labels{"version": Version},
@@ -124,10 +133,24 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 		}
 	}
 	if n := len(engine.Routes()); n > 0 && gin.IsDebugging() {
-		fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %d route(s) were registered before Instrument and are not measured; "+
+		_, _ = fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %d route(s) were registered before Instrument and are not measured; "+
 			"create the Metrics (or call Instrument) before registering routes.\n", n)
 	}
+	if m.defaults != nil {
+		for _, h := range engine.Handlers {
+			if funcPC(h) == middlewarePC {
+				panic("ginprom: Instrument: the engine already has a ginprom default-metrics middleware, from another New or Instrument, and would count every request twice; " +
+					"make one Metrics per engine and share it (New(nil, ...), then m.Instrument(engine)), or pass WithoutDefaults to the second")
+			}
+		}
+	}
 	if m.path != "" {
+		for _, r := range engine.Routes() {
+			if r.Method == http.MethodGet && r.Path == m.path {
+				panic(fmt.Sprintf("ginprom: Instrument: the engine already has a route GET %s, maybe from another New or Instrument; "+
+					"pass WithPath to serve these metrics at another path, or WithPath(\"\") to add no route", m.path))
+			}
+		}
 		m.RegisterEndpoint(m.path, engine)
 	}
 	if m.defaults != nil {
@@ -174,7 +197,20 @@ func prefixed(prefix, name string) string {
 // register registers c in reg, or returns the identical collector already
 // there. It panics, naming the metric, when the registry holds a conflicting
 // one.
-func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C) C {
+//
+// The families are those c exposes, to claim the names of their series
+// (see claimNames); none given, they are found from the type of c.
+func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C, families ...family) C {
+	return registerOr(reg, name, "choose another name", c, families...)
+}
+
+// registerOr is register, whose panic for a conflicting collector ends in
+// fix, what the user should do.
+func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix string, c C, families ...family) C {
+	if len(families) == 0 {
+		families = familiesOf(name, c)
+	}
+	claimNames(reg, families...)
 	err := reg.Register(c)
 	if err == nil {
 		return c
@@ -183,16 +219,26 @@ func register[C prometheus.Collector](reg prometheus.Registerer, name string, c 
 	if errors.As(err, &are) {
 		existing, ok := are.ExistingCollector.(C)
 		if !ok {
-			panic(fmt.Sprintf("ginprom: metric %q is already registered by a %T, another kind of metric or one ginprom did not make; choose another name", name, are.ExistingCollector))
+			panic(fmt.Sprintf("ginprom: metric %q is already registered by a %T, another kind of metric or one ginprom did not make; %s", name, are.ExistingCollector, fix))
 		}
 		// The registry compares label names as a set; the values ginprom
 		// passes follow the order of its own descriptors.
 		if !slices.Equal(describe(existing), describe(c)) {
-			panic(fmt.Sprintf("ginprom: metric %q is already registered with its labels in another order; choose another name", name))
+			panic(fmt.Sprintf("ginprom: metric %q is already registered with its labels in another order; %s", name, fix))
 		}
 		return existing
 	}
-	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: choose another name or make the definitions identical", name, err))
+	explainClaimed(reg, families)
+	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: %s", name, err, fix))
+}
+
+// defaultsFix says what to do when the default metrics conflict with those
+// of another Metrics on the same registry, made with other options.
+func defaultsFix(reg Registry) string {
+	if _, ok := reg.(defaultRegistry); ok {
+		return "another Metrics on client_golang's default registry made them with other options. Give this Metrics a registry of its own with WithRegistry(prometheus.NewRegistry()), or other names with WithDefaultsPrefix, or build both with the same options"
+	}
+	return "another Metrics on this registry made them with other options. Give this Metrics another registry with WithRegistry, or other names with WithDefaultsPrefix, or build both with the same options"
 }
 
 // describe returns the descriptions of what c describes, in order.
@@ -209,26 +255,8 @@ func describe(c prometheus.Collector) []string {
 	return descs
 }
 
-// Request marks, kept in gin.Context.Keys under Metrics.key.
-const (
-	markNoDefaults = 1 << iota // DoNotTrack
-	markNoMetrics              // ExcludeAllMetrics
-)
-
-// marks returns the marks DoNotTrack and ExcludeAllMetrics left on the
-// request, looking only if such a handler exists.
-func (m *Metrics) marks(c *gin.Context) int {
-	if !m.marksUsed.Load() {
-		return 0
-	}
-	v, _ := c.Get(m.key)
-	f, _ := v.(int)
-	return f
-}
-
-func (m *Metrics) mark(c *gin.Context, f int) {
-	c.Set(m.key, m.marks(c)|f)
-}
+// middlewarePC is the code address of every default middleware.
+var middlewarePC = funcPC((*tracker)(nil).handle)
 
 // funcPC returns the code address of h. Closures made by one function
 // literal, and method values of one method, share it.
@@ -242,9 +270,7 @@ func (m *Metrics) isMetricsRoute(c *gin.Context) bool {
 	return funcPC(c.Handler()) == m.metricsPC
 }
 
-// excluded reports whether WithExcludedPaths or WithSkipper leaves the
-// request out. The expressions match the path Gin routed (see routedPath).
+// excluded reports whether WithExcludedPaths leaves the request out. The expressions match the path Gin routed (see routedPath).
 func (m *Metrics) excluded(c *gin.Context) bool {
-	return m.exclude.active() && m.exclude.match(routedPath(c)) ||
-		m.skipper != nil && m.skipper(c)
+	return m.exclude.active() && m.exclude.match(routedPath(c))
 }

@@ -2,6 +2,7 @@ package ginprom_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -85,7 +87,7 @@ func (w *coreLaxWriter) Write(b []byte) (int, error) {
 // coreServeLax serves one request through h into a coreLaxWriter.
 func coreServeLax(h http.Handler, method, target string) *coreLaxWriter {
 	w := &coreLaxWriter{header: http.Header{}}
-	h.ServeHTTP(w, httptest.NewRequest(method, target, nil))
+	h.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), method, target, nil))
 	return w
 }
 
@@ -388,7 +390,7 @@ func TestMethodLabel(t *testing.T) {
 			if tt.register != tt.send {
 				status, path = "404", ginprom.Unmatched
 			}
-			require.Equal(t, status, fmt.Sprint(w.Code))
+			require.Equal(t, status, strconv.Itoa(w.Code))
 			assert.Equal(t, map[string]uint64{
 				fmt.Sprintf(`method=%q,path=%q,status=%q`, tt.want, path, status): 1,
 			}, samples(t, a.reg, coreDuration))
@@ -726,13 +728,19 @@ func TestSameAppTwiceOnOneRegistry(t *testing.T) {
 		{"summary", []ginprom.Option{ginprom.WithLatencySummary()}, `method="GET",path="/a",status="200"`},
 		{"buckets", []ginprom.Option{ginprom.WithBuckets(1, 2, 3)}, `method="GET",path="/a",status="200"`},
 		{"prefix", []ginprom.Option{ginprom.WithDefaultsPrefix("twice")}, `method="GET",path="/a",status="200"`},
-		{"static labels", []ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{"env": "prod"})},
-			`env="prod",method="GET",path="/a",status="200"`},
+		{
+			"static labels",
+			[]ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{"env": "prod"})},
+			`env="prod",method="GET",path="/a",status="200"`,
+		},
 		{"dynamic labels", []ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{
 			"zone": func(*gin.Context) string { return "z1" },
 		})}, `method="GET",path="/a",status="200",zone="z1"`},
-		{"group by handler", []ginprom.Option{ginprom.WithGroupBy(ginprom.GroupByHandler)},
-			`handler="github.com/gin-contrib/ginprom_test.ok",method="GET",status="200"`},
+		{
+			"group by handler",
+			[]ginprom.Option{ginprom.WithGroupBy(ginprom.GroupByHandler)},
+			`handler="github.com/gin-contrib/ginprom_test.ok",method="GET",status="200"`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,8 +8,9 @@ import (
 
 // Unmatched is the value of the group-by label, under every [GroupBy], for
 // requests that match no route: those Gin answers with 404 or 405, and those
-// its NoRoute and NoMethod handlers serve. Whatever URLs a client sends, they
-// add one series, not one per URL.
+// its NoRoute and NoMethod handlers serve. Under [GroupByPath] it is also the
+// value of requests that a matched route answers with 404. Whatever URLs a
+// client sends, they add one series, not one per URL.
 const Unmatched = "<unmatched>"
 
 // A GroupBy says how the request label of the duration metric is computed.
@@ -81,4 +82,17 @@ func GroupByFunc(label string, fn func(c *gin.Context) string) GroupBy {
 // a route and method, so that it can be resolved once and cached.
 func (g GroupBy) perRoute() bool {
 	return g.kind == groupRoute || g.kind == groupHandler
+}
+
+// name returns how g is written in code, for setup messages.
+func (g GroupBy) name() string {
+	switch g.kind {
+	case groupPath:
+		return "GroupByPath"
+	case groupHandler:
+		return "GroupByHandler"
+	case groupFunc:
+		return fmt.Sprintf("GroupByFunc(%q, ...)", g.label)
+	}
+	return "GroupByRoute"
 }

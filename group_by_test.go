@@ -278,8 +278,10 @@ func TestGroupByRepairsUTF8(t *testing.T) {
 		{"path", ginprom.GroupByPath, "/files/*name", "/files/%ff", "method=\"GET\",path=\"/files/\uFFFD\",status=\"200\""},
 		{"path, several bad bytes", ginprom.GroupByPath, "/files/*name", "/files/a%ff%feb", "method=\"GET\",path=\"/files/a\uFFFDb\",status=\"200\""},
 		{"route", ginprom.GroupByRoute, "/caf\xff", "/caf%ff", "method=\"GET\",path=\"/caf\uFFFD\",status=\"200\""},
-		{"func", ginprom.GroupByFunc("raw", func(*gin.Context) string { return "x\xff" }), "/a", "/a",
-			"method=\"GET\",raw=\"x\uFFFD\",status=\"200\""},
+		{
+			"func", ginprom.GroupByFunc("raw", func(*gin.Context) string { return "x\xff" }), "/a", "/a",
+			"method=\"GET\",raw=\"x\uFFFD\",status=\"200\"",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package ginprom_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -49,7 +50,7 @@ func (a *app) do(method, target string) *httptest.ResponseRecorder {
 
 // serve sends one request to h and returns the recorded response.
 func serve(h http.Handler, method, target string, header ...string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, target, nil)
+	req := httptest.NewRequestWithContext(context.Background(), method, target, nil)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -185,4 +186,12 @@ func body(t testing.TB, r io.Reader) string {
 	b, err := io.ReadAll(r)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// getRequest returns a GET of url that lives as long as the test.
+func getRequest(t testing.TB, url string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	require.NoError(t, err)
+	return req
 }

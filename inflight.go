@@ -1,78 +1,125 @@
 package ginprom
 
 import (
-	"runtime"
+	"slices"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// inflightCollector is the gauge of WithInFlight: the requests in the chain
-// of the default middleware now, by method (and, under WithSemconv, by
-// url_scheme: a key is then method*2+scheme). Like the request series, each
-// method's value is split into shards of a cache line each, summed at
-// scrape time, so that requests on different cores do not write to one
-// line. A request adds one to the shard of its context before the chain
-// and takes one from the same shard after it.
-type inflightCollector struct {
-	desc    *prometheus.Desc
-	static  []string            // values of the static default labels
-	methods *[numMethods]string // the method label's values
-	schemes int                 // 2 when the gauge is by url_scheme too, else 1
-	shards  int
-	words   []atomic.Uint64 // keys*shards lines of 8 words; the first word counts
-	// used says which keys have been seen: the others are not exposed.
-	used [numMethods * 2]atomic.Bool
+// The in-flight gauge of WithInFlight costs one atomic addition per
+// request: a request adds one to a started counter of its method before
+// the chain, and the duration count it adds when it is recorded after the
+// chain is its end. The gauge is, per method, the requests started minus
+// the requests recorded. A scrape reads the durations' counts before the
+// started counters, so it never sees a request end before it started: the
+// gauge is never negative. A started request that is then left unrecorded
+// (DoNotTrack, ExcludeAllMetrics) takes its one back.
+
+// inflightGroup is the started counters of the requests whose static
+// default labels have one set of values: one gauge series per method.
+// Like the request series, each counter is split into shards of a cache
+// line each, written by the contexts of that shard.
+//
+// Under WithSemconv the gauge is by method and url_scheme: a group's
+// counters are then keyed by method*2+scheme (see key).
+type inflightGroup struct {
+	static  []string        // values of the static default labels
+	shards  int             // as the collector's
+	schemes int             // 2 under WithSemconv (by url_scheme), else 1
+	started []atomic.Uint64 // keys*shards lines of 8 words; the first word counts
+	// used says which keys have been seen, once per route and method
+	// (markOnStart false), or by their first request (markOnStart true,
+	// as a route does not know its schemes): the others are not exposed.
+	used        [inflightKeys]atomic.Bool
+	markOnStart bool
 }
 
-// newInflightCollector returns the gauge desc, whose labels are the method,
-// then url_scheme if bySchemes, then the static default labels of values
-// static.
-func newInflightCollector(desc *prometheus.Desc, static []string, methods *[numMethods]string, byScheme bool) *inflightCollector {
-	ic := &inflightCollector{desc: desc, static: static, methods: methods, schemes: 1, shards: min(runtime.GOMAXPROCS(0), maxShards)}
-	if byScheme {
-		ic.schemes = 2
-	}
-	ic.words = make([]atomic.Uint64, numMethods*ic.schemes*ic.shards*8)
-	return ic
-}
+// inflightKeys bounds the keys of a group: every method, by two schemes.
+const inflightKeys = numMethods * 2
 
-// key returns the key of a request's method and url_scheme variant.
-func (ic *inflightCollector) key(method int, scheme uint32) int {
-	if ic.schemes == 1 {
+// key returns the key of a request of method and the schema's variant.
+func (g *inflightGroup) key(method int, variant uint32) int {
+	if g.schemes == 1 {
 		return method
 	}
-	return method*2 + int(scheme)
+	return method*2 + int(variant&1)
 }
 
-// add adds delta to the gauge of key, on shard sh of the request
-// collector. The first request of a key makes it exposed.
-func (ic *inflightCollector) add(sh, key int, delta int64) {
-	if delta > 0 && !ic.used[key].Load() {
-		ic.used[key].Store(true)
+func (g *inflightGroup) word(sh, key int) *atomic.Uint64 {
+	return &g.started[(key*g.shards+sh)*8]
+}
+
+// start counts a request of key starting, on shard sh.
+func (g *inflightGroup) start(sh, key int) {
+	if g.markOnStart && !g.used[key].Load() {
+		g.used[key].Store(true)
 	}
-	ic.words[(key*ic.shards+sh%ic.shards)*8].Add(uint64(delta))
+	g.word(sh, key).Add(1)
 }
 
-// Describe implements prometheus.Collector.
-func (ic *inflightCollector) Describe(ch chan<- *prometheus.Desc) { ch <- ic.desc }
+// abandon takes back the start of a request that is not recorded.
+func (g *inflightGroup) abandon(sh, key int) { g.word(sh, key).Add(^uint64(0)) }
 
-// Collect implements prometheus.Collector.
-func (ic *inflightCollector) Collect(ch chan<- prometheus.Metric) {
-	lvs := make([]string, ic.schemes, ic.schemes+len(ic.static))
-	lvs = append(lvs, ic.static...)
-	for key := range numMethods * ic.schemes {
-		if !ic.used[key].Load() {
-			continue
+// inflightGroup returns the group of the static label values, making it on
+// first sight.
+func (rc *requestCollector) inflightGroup(static []string) *inflightGroup {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.groupLocked(static)
+}
+
+func (rc *requestCollector) groupLocked(static []string) *inflightGroup {
+	old := *rc.groups.Load()
+	for _, g := range old {
+		if slices.Equal(g.static, static) {
+			return g
 		}
-		var n int64
-		for sh := range ic.shards {
-			n += int64(ic.words[(key*ic.shards+sh)*8].Load())
+	}
+	g := &inflightGroup{static: slices.Clone(static), shards: rc.shards, schemes: 1}
+	if rc.kind.schema == schemaSemconv {
+		g.schemes, g.markOnStart = 2, true
+	}
+	g.started = make([]atomic.Uint64, numMethods*g.schemes*g.shards*8)
+	groups := append(slices.Clip(old), g)
+	rc.groups.Store(&groups)
+	return g
+}
+
+// groupOf returns the group of a series' label values; rc.mu is held.
+func (rc *requestCollector) groupOf(lvs []string) *inflightGroup {
+	var buf [maxInlineLabels]string
+	static := buf[:0]
+	for _, i := range rc.staticPos {
+		static = append(static, lvs[i])
+	}
+	return rc.groupLocked(static)
+}
+
+// collectInflight sends the gauges, given the requests recorded per group
+// and method, which were read before.
+func (rc *requestCollector) collectInflight(ch chan<- prometheus.Metric, finished map[*inflightGroup]*[inflightKeys]uint64) {
+	desc := rc.descs.inflight
+	for _, g := range *rc.groups.Load() {
+		lvs := append(make([]string, g.schemes), g.static...)
+		done := finished[g]
+		for key := range numMethods * g.schemes {
+			if !g.used[key].Load() {
+				continue
+			}
+			var n uint64
+			for sh := range g.shards {
+				n += g.word(sh, key).Load()
+			}
+			if done != nil {
+				n -= done[key]
+			}
+			if g.schemes == 2 {
+				lvs[0], lvs[1] = semconvMethods[key/2], schemeNames[key%2]
+			} else {
+				lvs[0] = methodNames[key]
+			}
+			ch <- constMetric(desc)(prometheus.NewConstMetric(desc, prometheus.GaugeValue, float64(int64(n)), lvs...))
 		}
-		lvs[0] = ic.methods[key/ic.schemes]
-		if ic.schemes == 2 {
-			lvs[1] = schemeNames[key%2]
-		}
-		ch <- constMetric(ic.desc)(prometheus.NewConstMetric(ic.desc, prometheus.GaugeValue, float64(n), lvs...))
 	}
 }

@@ -1,7 +1,6 @@
 package ginprom_test
 
 import (
-	"io"
 	"net/http"
 	"sync"
 	"testing"
@@ -35,11 +34,10 @@ func inflight(t testing.TB, g prometheus.Gatherer) map[string]float64 {
 // at 0 after it, also after a panic; its labels are the method and the
 // static default labels.
 func TestInFlight(t *testing.T) {
-	a := newApp(t, ginprom.WithInFlight(), ginprom.WithDefaultLabels(ginprom.Labels{
+	a := newRecoveringApp(t, ginprom.WithInFlight(), ginprom.WithDefaultLabels(ginprom.Labels{
 		"env":    "prod",
 		"tenant": func(c *gin.Context) string { return c.GetHeader("X-Tenant") },
 	}))
-	a.r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) { c.AbortWithStatus(http.StatusInternalServerError) }))
 	entered, release := make(chan struct{}), make(chan struct{})
 	a.r.GET("/slow", func(c *gin.Context) {
 		entered <- struct{}{}
@@ -107,4 +105,16 @@ func TestInFlightOffByDefault(t *testing.T) {
 	a.r.GET("/", ok)
 	a.do(http.MethodGet, "/")
 	assert.NotContains(t, families(t, a.reg), inflightName)
+}
+
+// TestInFlightMarkedRequests: a request left out by DoNotTrack or
+// ExcludeAllMetrics after it started is no longer in flight once done.
+func TestInFlightMarkedRequests(t *testing.T) {
+	a := newApp(t, ginprom.WithInFlight())
+	a.r.GET("/quiet", a.m.DoNotTrack(), ok)
+	a.r.GET("/hidden", ok, a.m.ExcludeAllMetrics())
+	a.do(http.MethodGet, "/quiet")
+	a.do(http.MethodGet, "/hidden")
+	a.do(http.MethodGet, "/quiet")
+	assert.Equal(t, map[string]float64{`method="GET"`: 0}, inflight(t, a.reg))
 }

@@ -14,9 +14,10 @@ import (
 // defaults prefix apply. Label values that are not valid UTF-8 are repaired.
 // An identical info metric already in the registry is reused and set to 1.
 //
-// Info panics on an invalid metric or label name, an empty help text, or a
+// Info panics on an invalid metric or label name, an empty help text, a
 // metric of that name already registered with another type, other labels or
-// another help text.
+// another help text, or a name that is a series of another family, as
+// [Metrics.Counter] says.
 func (m *Metrics) Info(name, help string, labels prometheus.Labels) prometheus.Gauge {
 	where := fmt.Sprintf("Info(%q)", name)
 	checkMetric(where, name, help)

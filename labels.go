@@ -17,16 +17,18 @@ import (
 //   - a string, or a value of a string kind;
 //   - a number (any int, uint or float kind) or a bool, formatted once, when
 //     the labels are given;
-//   - a func(*gin.Context) string, called per request. Decorators and default
-//     metrics call it after the rest of the chain, so it can read
-//     c.Writer.Status(), which reports 500 while a handler's panic unwinds;
+//   - a func(*gin.Context) string, or a value of a named function type
+//     with that signature (type LabelFunc func(*gin.Context) string),
+//     called per request. Decorators and default metrics call it after the
+//     rest of the chain, so it can read c.Writer.Status(), which reports
+//     500 while a handler's panic unwinds;
 //     [Metrics.Gauge] calls it before. The default metrics call it for
 //     unmatched requests too.
 //
 // Any other type, a nil function or an invalid label name makes the
 // constructor panic. Values that are not valid UTF-8 are repaired (each run
-// of invalid bytes becomes U+FFFD) before they reach client_golang, and the
-// values of label functions are cut to [MaxValueLen] bytes, ending in
+// of invalid bytes becomes U+FFFD) before they reach client_golang, and a
+// label function's value longer than [MaxValueLen] bytes is cut, ending in
 // [CutMark].
 //
 // If a label function panics, the request is still recorded, with
@@ -62,7 +64,7 @@ func parseLabels(where string, l Labels, reserved ...string) labelSet {
 				panic(fmt.Sprintf("ginprom: %s: the label name %q is already used by the metric itself; choose another name", where, name))
 			}
 		}
-		if fn, ok := v.(func(*gin.Context) string); ok {
+		if fn, ok := labelFunc(v); ok {
 			if fn == nil {
 				panic(fmt.Sprintf("ginprom: %s: the function for label %q is nil", where, name))
 			}
@@ -77,6 +79,27 @@ func parseLabels(where string, l Labels, reserved ...string) labelSet {
 	}
 	sort.Slice(set, func(i, j int) bool { return set[i].name < set[j].name })
 	return set
+}
+
+// labelFuncType is the type of label functions.
+var labelFuncType = reflect.TypeOf((func(*gin.Context) string)(nil))
+
+// labelFunc reports whether v is a label function: a func(*gin.Context)
+// string, or a value of a named type with that underlying type, such as
+// type LabelFunc func(*gin.Context) string. fn is nil if v is a nil
+// function.
+func labelFunc(v any) (fn func(*gin.Context) string, ok bool) {
+	if fn, ok := v.(func(*gin.Context) string); ok {
+		return fn, true
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Func || !rv.Type().ConvertibleTo(labelFuncType) {
+		return nil, false
+	}
+	if rv.IsNil() {
+		return nil, true
+	}
+	return rv.Convert(labelFuncType).Interface().(func(*gin.Context) string), true
 }
 
 // merge returns the labels of s and t together, and panics if a name is in

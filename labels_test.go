@@ -209,10 +209,14 @@ func TestDefaultLabelsReservedFollowGroupBy(t *testing.T) {
 		label string
 		key   string
 	}{
-		{"path under handler grouping", ginprom.GroupByHandler, "path",
-			`handler="github.com/gin-contrib/ginprom_test.ok",method="GET",path="v",status="200"`},
-		{"handler under route grouping", ginprom.GroupByRoute, "handler",
-			`handler="v",method="GET",path="/a",status="200"`},
+		{
+			"path under handler grouping", ginprom.GroupByHandler, "path",
+			`handler="github.com/gin-contrib/ginprom_test.ok",method="GET",path="v",status="200"`,
+		},
+		{
+			"handler under route grouping", ginprom.GroupByRoute, "handler",
+			`handler="v",method="GET",path="/a",status="200"`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,9 +11,9 @@ import (
 // Overflow is the value [LimitValues] gives once its bound is reached.
 const Overflow = "<overflow>"
 
-// LimitValues bounds the values of a label function. The first max distinct
+// LimitValues bounds the values of a label function. The first n distinct
 // values fn returns pass through; after that, a value not seen before is
-// replaced by [Overflow]. The series of one label then number at most max+1,
+// replaced by [Overflow]. The series of one label then number at most n+1,
 // whatever clients send.
 //
 // Use it where fn derives the value from request input (a header, a query
@@ -23,20 +23,20 @@ const Overflow = "<overflow>"
 // until the process restarts. Which values pass is first come, first served;
 // a value that passed keeps passing. Values are repaired and cut to
 // [MaxValueLen] bytes before they are compared and remembered, so the set
-// holds at most max values of at most MaxValueLen bytes each, and two long
+// holds at most n values of at most MaxValueLen bytes each, and two long
 // values that differ only past the cut are one value.
 //
 // The returned function keeps its own set of seen values: give each label
 // its own LimitValues. A value already seen costs one lock-free map lookup
-// per request. LimitValues panics if max < 1 or fn is nil.
-func LimitValues(max int, fn func(c *gin.Context) string) func(c *gin.Context) string {
-	if max < 1 {
-		panic(fmt.Sprintf("ginprom: LimitValues(%d, ...): the bound must be at least 1", max))
+// per request. LimitValues panics if n < 1 or fn is nil.
+func LimitValues(n int, fn func(c *gin.Context) string) func(c *gin.Context) string {
+	if n < 1 {
+		panic(fmt.Sprintf("ginprom: LimitValues(%d, ...): the bound must be at least 1", n))
 	}
 	if fn == nil {
 		panic("ginprom: LimitValues: the function is nil")
 	}
-	l := &limiter{max: max}
+	l := &limiter{max: n}
 	return func(c *gin.Context) string { return l.admit(clientValue(fn(c))) }
 }
 

@@ -3,6 +3,7 @@ package ginprom
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,13 +15,14 @@ import (
 // defaultMetrics are the collectors of the default metrics.
 type defaultMetrics struct {
 	schema     *requestSchema
+	messages   *messageSet // Big Brother's error messages, the collector's; nil under other schemas
 	groupBy    GroupBy
 	requests   *requestCollector // duration, sizes and total
 	exceptions *prometheus.CounterVec
-	inflight   *inflightCollector // nil without WithInFlight
+	inflight   *inflightGroup // nil without WithInFlight
 	exemplars  func(*gin.Context) prometheus.Labels
 	reqSize    bool
-	respSize   bool // the response size is recorded: WithResponseSize or Big Brother's bytes
+	respSize   bool // the response size is taken: WithResponseSize, or Big Brother's bytes
 	// byGroup says that the exceptions carry the group-by label
 	// (WithTotalsByGroup).
 	byGroup bool
@@ -28,9 +30,10 @@ type defaultMetrics struct {
 	// and the group-by is fixed per route, every label value is known per
 	// route, method and status, and the middleware caches the series
 	// (cached).
-	labels labelSet
-	cached bool
-	values []string // the labels' values, when cached
+	labels      labelSet
+	cached      bool
+	fixedLabels bool     // the labels' values are fixed
+	values      []string // the labels' values, when fixed
 }
 
 func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultMetrics {
@@ -48,16 +51,17 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 	if !cfg.summary {
 		d.exemplars = sig.exemplars
 	}
-	if d.cached {
+	if d.fixedLabels = m.labels.fixed(); d.fixedLabels {
 		d.values = m.labels.values()
 	}
-	// The schema orders the duration's labels; the exposition sorts them
-	// by name anyway. The counters' are method, status, the default labels
-	// and, with WithTotalsByGroup, the group-by label, under every schema.
+	// The middleware keeps a series' label values in the order of the
+	// default duration's labels, the counters' being a prefix of them; the
+	// schema names and orders the labels the duration is exposed with
+	// (requestSchema.display). The exposition sorts labels by name anyway.
 	countLabels := append([]string{"method", "status"}, m.labels.names()...)
 	durationLabels := schema.labelNames(cfg.groupBy.label, m.labels.names())
 	if sig.totalsByGroup {
-		countLabels = append(countLabels, cfg.groupBy.label)
+		countLabels = slices.Concat(countLabels, []string{cfg.groupBy.label})
 	}
 
 	kind := collectorKind{
@@ -67,6 +71,8 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 		totalsByGroup: sig.totalsByGroup,
 		nativeFactor:  sig.nativeFactor,
 		exemplars:     d.exemplars != nil,
+		schema:        schema.kind,
+		isError:       schema.isError,
 		bytes:         bytes,
 	}
 	if !cfg.summary {
@@ -85,45 +91,62 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 		total:    prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
 	}
 	names := durationName + " and " + totalName
+	// The families whose series names are claimed (see claimNames).
+	durationType := typeHistogram
+	if cfg.summary {
+		durationType = typeSummary
+	}
+	families := []family{{durationName, durationType}, {totalName, typeCounter}}
 	if sig.reqSize {
 		name := schema.sizeName(cfg.prefix, "http_request_size_bytes")
 		descs.reqSize = prometheus.NewDesc(name, "Size of HTTP request bodies served by Gin, in bytes.", durationLabels, nil)
 		names += ", " + name
+		families = append(families, family{name, typeHistogram})
 	}
 	if sig.respSize {
 		name := schema.sizeName(cfg.prefix, "http_response_size_bytes")
 		descs.respSize = prometheus.NewDesc(name, "Size of HTTP response bodies sent by Gin, in bytes.", durationLabels, nil)
 		names += ", " + name
+		families = append(families, family{name, typeHistogram})
 	}
 	if bytes {
 		descs.bytes = prometheus.NewDesc(bbResponseBytes, "Bytes of HTTP response bodies sent by Gin (Big Brother protocol).", durationLabels, nil)
 		names += ", " + bbResponseBytes
+		families = append(families, family{bbResponseBytes, typeCounter})
 	}
-	d.requests = register(m.reg, names, newRequestCollector(descs, kind))
-	if !d.requests.kind.equal(kind) {
-		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets or other signals; build every Metrics on one registry with the same options, or give them different prefixes", names))
-	}
-	name := prefixed(cfg.prefix, "http_request_exceptions_total")
-	d.exceptions = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
-	}, countLabels))
+	var static, staticValues []string
+	var staticPos []int
 	if sig.inflight {
+		kind.inflight = true
 		name := prefixed(cfg.prefix, "http_requests_in_flight")
-		labels, methods := []string{"method"}, &methodNames
-		semconv := schema.kind == schemaSemconv
-		if semconv {
-			name, labels, methods = semconvActive, []string{"http_request_method", "url_scheme"}, &semconvMethods
+		inflightLabels := []string{"method"}
+		if schema.kind == schemaSemconv {
+			name, inflightLabels = semconvActive, []string{"http_request_method", "url_scheme"}
 		}
-		var staticValues []string
-		for _, l := range m.labels {
+		for i, l := range m.labels {
 			if l.fn == nil {
-				labels = append(labels, l.name)
+				static = append(static, l.name)
 				staticValues = append(staticValues, l.value)
+				staticPos = append(staticPos, 2+i)
 			}
 		}
-		desc := prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", labels, nil)
-		d.inflight = register(m.reg, name, newInflightCollector(desc, staticValues, methods, semconv))
+		descs.inflight = prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append(inflightLabels, static...), nil)
+		names += ", " + name
+		families = append(families, family{name, typeGauge})
 	}
+	fix := defaultsFix(m.reg)
+	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos, schema), families...)
+	if !d.requests.kind.equal(kind) {
+		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets, other signals or another error rule: %s", names, fix))
+	}
+	d.messages = d.requests.schema.messages
+	if sig.inflight {
+		d.inflight = d.requests.inflightGroup(staticValues)
+	}
+	name := prefixed(cfg.prefix, "http_request_exceptions_total")
+	d.exceptions = registerOr(m.reg, name, fix, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
+	}, countLabels))
 	return d
 }
 
@@ -145,6 +168,11 @@ type tracker struct {
 	d      *defaultMetrics
 	routes atomic.Pointer[map[string]*routeEntry] // replaced, never modified
 	mu     sync.Mutex                             // serialises additions to routes
+	// recent holds the entries last found, direct-mapped by the address
+	// of the route's full path, its last handler and method: Gin hands
+	// every request of a route the same full-path string, so a hit costs
+	// no hashing of the path.
+	recent [64]atomic.Pointer[handlerEntry]
 }
 
 func (t *tracker) handle(c *gin.Context) {
@@ -157,10 +185,37 @@ func (t *tracker) handle(c *gin.Context) {
 		c.Next()
 		return
 	}
-	he := t.route(c, c.FullPath(), methodIndex(c.Request.Method), pc)
-	p := pending{ref: d.requests.shard(c)}
+	id := dispatchID{c.FullPath(), pc}
+	he := t.route(c, id.path, methodIndex(c.Request.Method), pc)
+	if he.shared {
+		// Another default middleware may stand in this chain (one on
+		// the engine, one on a group): the first of m's records the
+		// dispatch, the others leave it alone.
+		if m.marks(c, id)&(markCounted|markSkipped) != 0 {
+			c.Next()
+			return
+		}
+		m.mark(c, id, markCounted)
+	}
+	if m.skipper != nil && m.skipper(c) {
+		// Marked, so that m's decorators leave it out too without
+		// asking again.
+		m.mark(c, id, markSkipped)
+		c.Next()
+		return
+	}
+	p := pending{id: id, ref: d.requests.shard(c)}
 	if d.groupBy.kind == groupPath && he.matched {
-		p.path = routedPath(c)
+		// The path Gin routed is the URL path, but for spellings
+		// (RemoveExtraSlash, UseRawPath); the index holds only routed
+		// paths, so a hit needs no work to find it.
+		p.raw = c.Request.URL.Path
+		if he.groups != nil {
+			p.group = he.groups.lookup(p.raw)
+		}
+		if p.group == nil {
+			p.path = routedPath(c)
+		}
 	}
 	if d.reqSize {
 		p.contentLength = c.Request.ContentLength
@@ -168,52 +223,55 @@ func (t *tracker) handle(c *gin.Context) {
 	}
 	// The schema's per-request variant: the url_scheme under WithSemconv,
 	// read now; the error message under WithBigBrother, which handlers set
-	// through the writer wrapped here.
-	switch msgs := d.schema.messages; {
-	case msgs != nil:
-		p.mw = msgs.wrap(c)
+	// through the writer wrapped here (see SetErrorMessage).
+	switch {
+	case d.messages != nil:
+		p.mw = d.messages.wrap(c)
 	case d.schema.kind == schemaSemconv:
 		p.variant = requestScheme(c)
 	}
-	inflight := 0
 	if d.inflight != nil {
-		inflight = d.inflight.key(he.method, p.variant)
-		d.inflight.add(p.ref.sh, inflight, 1)
+		p.inflight = d.inflight.key(he.method, p.variant)
+		d.inflight.start(p.ref.sh, p.inflight)
 	}
 	p.start = now()
 	returned := false
 	defer func() {
 		if !returned {
-			// c.Next is unwinding from a panic. Record it and let it go
-			// on: recovering here and panicking again would cut the
-			// stack that gin.Recovery prints.
-			if d.inflight != nil {
-				d.inflight.add(p.ref.sh, inflight, -1)
-			}
-			t.record(c, he, &p, true)
+			// c.Next is unwinding from a panic, or from runtime.Goexit.
+			// Record it and let it go on: recovering here and panicking
+			// again would cut the stack that gin.Recovery prints. A
+			// label function's panic, raised again by ginprom after the
+			// handler answered, is not the handler's.
+			t.record(c, he, &p, !goexiting() && !labelPanicking(c))
 		}
 		if p.mw != nil {
-			p.mw.set.unwrap(c, p.mw)
+			d.messages.unwrap(c, p.mw)
 		}
 	}()
 	c.Next()
 	returned = true
-	if d.inflight != nil {
-		d.inflight.add(p.ref.sh, inflight, -1)
-	}
 	t.record(c, he, &p, false)
 }
 
 // pending is what the middleware knows of a request before its chain
 // runs.
 type pending struct {
+	id            dispatchID
 	start         time.Duration
 	ref           shardRef
 	contentLength int64
-	body          *countingBody  // counts a body of unknown length
-	path          string         // the path Gin routed, under GroupByPath
-	variant       uint32         // the schema's variant (see seriesEntry)
-	mw            *messageWriter // c.Writer under WithBigBrother
+	body          *countingBody // counts a body of unknown length
+	// Under GroupByPath: the URL path, and its entry in the route's index
+	// or else the path Gin routed.
+	raw   string
+	group *groupEntry
+	path  string
+	// The schema's variant (see seriesEntry), the writer that carries
+	// Big Brother's error message, and the in-flight gauge's key.
+	variant  uint32
+	mw       *messageWriter
+	inflight int
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an
@@ -239,7 +297,13 @@ func finalStatus(code int) int {
 func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked bool) {
 	o := observation{seconds: seconds(now() - p.start)}
 	m, d := t.m, t.d
-	if m.marks(c) != 0 {
+	if p.mw != nil {
+		p.variant = p.mw.id
+	}
+	if m.marksUsed.Load() && m.marks(c, p.id)&(markNoDefaults|markNoMetrics) != 0 {
+		if d.inflight != nil {
+			d.inflight.abandon(p.ref.sh, p.inflight)
+		}
 		return
 	}
 	status := http.StatusInternalServerError
@@ -249,51 +313,200 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	if d.reqSize {
 		o.reqSize = requestSize(p.contentLength, p.body)
 	}
-	variant := p.variant
-	if p.mw != nil {
-		variant = p.mw.id
-	}
 	if d.respSize {
 		if panicked {
 			o.respSize = uint64(max(c.Writer.Size(), 0))
 		} else {
-			o.respSize = responseSize(c, he.matched)
+			o.respSize = responseSize(c, he.method, he.matched)
 		}
 	}
-	method := he.method
-	if d.cached {
-		s := he.series(status, variant)
-		if s == nil {
-			s = t.addSeries(he, status, variant)
+	if !d.cached {
+		if he.groups != nil {
+			switch {
+			case d.groupBy.kind == groupPath && status != http.StatusNotFound:
+				// No label function runs: the series is at hand.
+				t.recordPath(c, he, p, status, panicked, &o)
+				return
+			case d.groupBy.kind == groupFunc && !panicked:
+				t.recordFunc(c, he, p, status, &o)
+				return
+			}
 		}
-		i := d.requests.observe(p.ref, s, &o)
-		var rec any
-		if d.exemplars != nil {
-			rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
-		}
-		if panicked {
-			lvs := append([]string{methodNames[method], statusLabel(status)}, d.values...)
+		t.recordVarying(c, he, p, status, panicked, &o)
+		return
+	}
+	s := he.series(status, p.variant)
+	if s == nil {
+		s = t.addSeries(he, status, p.variant)
+	}
+	i := d.requests.observe(p.ref, s, &o)
+	var rec any
+	if d.exemplars != nil {
+		rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
+	}
+	if panicked {
+		if t.firstException(c) {
+			lvs := append([]string{methodNames[he.method], statusLabel(status)}, d.values...)
 			if d.byGroup {
 				lvs = append(lvs, he.label)
 			}
 			d.exceptions.WithLabelValues(lvs...).Inc()
-		} else if rec != nil {
-			panic(rec)
 		}
-		return
+	} else if rec != nil {
+		raiseLabelPanic(c, rec)
 	}
+}
 
-	// Some label values vary per request: gather them on the stack in the
-	// order of the duration's labels, whose prefix is the counters'.
+// firstException reports whether the panic unwinding through c has not
+// been counted by an inner dispatch (engine.HandleContext), and notes that
+// it now is.
+func (t *tracker) firstException(c *gin.Context) bool {
+	rm := t.m.requestMarks(c)
+	if rm != nil && rm.exception {
+		return false
+	}
+	if rm == nil {
+		rm = t.m.marksOrAdd(c)
+	}
+	rm.exception = true
+	return true
+}
+
+// recordPath records a request under GroupByPath with fixed default
+// labels.
+func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
+	d := t.d
+	var s *series
+	if p.group != nil {
+		s = p.group.series(status, p.variant)
+	}
+	if s == nil {
+		group := clientValue(p.path)
+		if p.group != nil {
+			group = p.group.value
+		}
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s = d.requests.lookupGroup(pfx, group, p.variant)
+		if group == p.raw {
+			he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
+		}
+	}
+	i := d.requests.observe(p.ref, s, o)
+	var rec any
+	if d.exemplars != nil {
+		rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
+	}
+	if panicked {
+		if t.firstException(c) {
+			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
+		}
+	} else if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// recordFunc records a request that returned under GroupByFunc with fixed
+// default labels. If the function calls runtime.Goexit, the request is
+// recorded with PanicValue as its group-by value.
+func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, status int, o *observation) {
+	d := t.d
+	finished := false
+	defer func() {
+		if !finished && goexiting() {
+			t.observeVarying(c, he, p, status, false, o, true)
+		}
+	}()
+	group, rec := callLabel(d.groupBy.fn, c)
+	finished = true
+	var s *series
+	if ge := he.groups.lookup(group); ge != nil {
+		s = ge.series(status, p.variant)
+	}
+	if s == nil {
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s = d.requests.lookupGroup(pfx, group, p.variant)
+		if rec == nil {
+			he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
+		}
+	}
+	i := d.requests.observe(p.ref, s, o)
+	if d.exemplars != nil {
+		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
+			rec = r
+		}
+	}
+	if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// exceptionLVs returns the exceptions' label values for series s.
+func exceptionLVs(d *defaultMetrics, s *series) []string {
+	if d.byGroup {
+		return s.lvs
+	}
+	return s.lvs[:len(s.lvs)-1]
+}
+
+// recordVarying records a request some of whose label values vary per
+// request. If a label function calls runtime.Goexit, the request is still
+// recorded, with PanicValue for the values of every label function.
+func (t *tracker) recordVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
 	if panicked {
 		defer showPanicStatus(c)()
 	}
-	var buf, cbuf, dbuf [maxInlineLabels]string
-	lvs, counts, defaults := buf[:0], cbuf[:0], dbuf[:0]
-	if n := maxSchemaLabels + 1 + len(d.labels); n > len(buf) {
-		lvs, counts, defaults = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+	finished := false
+	defer func() {
+		if !finished && goexiting() {
+			t.observeVarying(c, he, p, status, panicked, o, true)
+		}
+	}()
+	rec := t.observeVarying(c, he, p, status, panicked, o, false)
+	finished = true
+	if rec != nil && !panicked {
+		raiseLabelPanic(c, rec)
 	}
-	defaults, rec := appendValues(defaults, d.labels, c)
+}
+
+// observeVarying records a request whose group-by value or default label
+// values vary per request. With fixed default labels, the values before the
+// group-by value are cached per route, method and status; otherwise they
+// are gathered on the stack, in the order of the duration's labels, whose
+// prefix is the counters'. With fallback, no label function runs: their
+// values are PanicValue. It returns the panic of a label function, if any.
+func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation, fallback bool) (rec any) {
+	d := t.d
+	var buf [maxInlineLabels]string
+	var lvs []string // all label values, when gathered
+	var pfx *labelPrefix
+	if d.fixedLabels {
+		if pfx = he.prefix(status); pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+	} else {
+		lvs = buf[:0]
+		if n := 3 + len(d.labels); n > len(buf) {
+			lvs = make([]string, 0, n)
+		}
+		lvs = append(lvs, methodNames[he.method], statusLabel(status))
+		if fallback {
+			for _, l := range d.labels {
+				v := l.value
+				if l.fn != nil {
+					v = PanicValue
+				}
+				lvs = append(lvs, v)
+			}
+		} else {
+			lvs, rec = appendValues(lvs, d.labels, c)
+		}
+	}
 	group := he.label
 	if he.matched {
 		var r any
@@ -305,27 +518,48 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 				group = clientValue(p.path)
 			}
 		case groupFunc:
-			group, r = callLabel(d.groupBy.fn, c)
+			if fallback {
+				group = PanicValue
+			} else {
+				group, r = callLabel(d.groupBy.fn, c)
+			}
 		}
 		if rec == nil {
 			rec = r
 		}
 	}
-	lvs = d.schema.appendSeries(lvs, method, status, group, he.matched, variant, defaults)
-	counts = appendCounts(counts, method, status, defaults)
-	if d.byGroup {
-		counts = append(counts, group)
+	var s *series
+	if pfx != nil {
+		var ge *groupEntry
+		if he.groups != nil {
+			if ge = he.groups.lookup(group); ge != nil {
+				s = ge.series(status, p.variant)
+			}
+		}
+		if s == nil {
+			s = d.requests.lookupGroup(pfx, group, p.variant)
+			if he.groups != nil && d.groupBy.kind == groupFunc && !fallback {
+				he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
+			}
+		}
+	} else {
+		lvs = append(lvs, group)
+		s = d.requests.lookup(lvs, p.variant)
 	}
-	s := d.requests.lookup(lvs, counts)
-	i := d.requests.observe(p.ref, s, &o)
-	if d.exemplars != nil {
+	i := d.requests.observe(p.ref, s, o)
+	if d.exemplars != nil && !fallback {
 		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
 			rec = r
 		}
 	}
-	if panicked {
-		d.exceptions.WithLabelValues(counts...).Inc()
-	} else if rec != nil {
-		panic(rec)
+	if panicked && t.firstException(c) {
+		if pfx != nil {
+			lvs = append(append(buf[:0], pfx.lvs...), group)
+		}
+		if !d.byGroup {
+			lvs = lvs[:len(lvs)-1]
+		}
+		d.exceptions.WithLabelValues(lvs...).Inc()
 	}
+	return rec
 }

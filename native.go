@@ -147,11 +147,11 @@ func (l *nativeLayout) attach(desc *prometheus.Desc, m prometheus.Metric, s *ser
 	positive := map[int]int64{}
 	for i := 1; i < len(w); i++ {
 		if n := w[i].Load(); n > 0 {
-			positive[h.minKey+i-1] = int64(n)
+			positive[h.minKey+i-1] = int64(n) //nolint:gosec // G115: a count of requests is far below 2^63.
 			count += n
 		}
 	}
-	native, err := prometheus.NewConstNativeHistogram(desc, count, 0, positive, nil, zero, l.schema, h.zeroThreshold, time.Time{}, s.lvs...)
+	native, err := prometheus.NewConstNativeHistogram(desc, count, 0, positive, nil, zero, l.schema, h.zeroThreshold, time.Time{}, s.display...)
 	if err != nil {
 		return constMetric(desc)(nil, err)
 	}

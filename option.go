@@ -17,8 +17,9 @@ type Registry interface {
 	prometheus.Gatherer
 }
 
-// NoPrefix, given to [WithDefaultsPrefix], names the default metrics without
-// a prefix: http_request_duration_seconds, http_request_total and so on.
+// NoPrefix names the default metrics without a prefix when given to
+// [WithDefaultsPrefix]: http_request_duration_seconds, http_request_total
+// and so on.
 const NoPrefix = ""
 
 // DefaultPath is where [Metrics.Instrument] serves the metrics unless
@@ -63,6 +64,7 @@ type config struct {
 	excluded          []string
 	skipper           func(*gin.Context) bool
 	signals           signalConfig
+	push              pushConfig // WithPushInstance, WithPusher
 
 	// The schema (see schema.go): which one, the application version of
 	// WithBigBrother, the schema options given (two is an error), whether

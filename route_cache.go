@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gin-gonic/gin"
 )
@@ -35,27 +36,60 @@ type handlerEntry struct {
 	// method's index; matched says that a route matched (the full path is
 	// not ""). label is the group-by value when it is fixed per route and
 	// handler (GroupByRoute, GroupByHandler), or Unmatched.
-	pc      uintptr
-	method  int
-	matched bool
-	label   string
-	mu      sync.Mutex                    // serialises additions to list
-	list    atomic.Pointer[[]seriesEntry] // replaced, never modified
+	pc       uintptr
+	method   int
+	fullPath string
+	matched  bool
+	label    string
+	// groups indexes the series by group-by value, under a group-by
+	// computed per request with fixed default labels; nil otherwise.
+	groups *groupIndex
+	// shared says that the route's chain holds more than one default
+	// middleware, which may be m's: the middleware then makes sure that
+	// one of m's records each dispatch.
+	shared bool
+	mu     sync.Mutex                    // serialises additions to list
+	list   atomic.Pointer[[]seriesEntry] // replaced, never modified
 }
 
 // seriesEntry is the series of one route, method, handler, status and
-// variant. The variant is the schema's per-request part (see requestSchema):
-// the error message's index under WithBigBrother, the url_scheme under
-// WithSemconv, 0 otherwise. Both come from small fixed sets.
+// variant. The variant is the schema's per-request part (see
+// requestSchema): the error message's index under WithBigBrother, the
+// url_scheme under WithSemconv, 0 otherwise; both come from small fixed
+// sets. Under a group-by computed per request (GroupByPath, GroupByFunc) with
+// fixed default labels, it holds instead the label values that precede
+// the group-by value, and their hash, so that finding a request's series
+// hashes only that value.
 type seriesEntry struct {
 	status  int
 	variant uint32
 	series  *series
+	prefix  *labelPrefix // the same for every variant of a status
+}
+
+// labelPrefix is the label values of a series but the last, and their
+// hash as requestCollector.hash computes it.
+type labelPrefix struct {
+	lvs  []string
+	hash uint64
 }
 
 // route returns the entry of the request's route, method and last handler,
 // making it on first sight.
 func (t *tracker) route(c *gin.Context, fullPath string, method int, pc uintptr) *handlerEntry {
+	// The address only identifies the string; a hit compares the
+	// contents too, which is one pointer comparison for Gin's own string.
+	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath))))         //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
+	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+uint64(method))>>58] //nolint:gosec // G115: a method index is between 0 and numMethods-1.
+	if he := slot.Load(); he != nil && he.pc == pc && he.method == method && he.fullPath == fullPath {
+		return he
+	}
+	he := t.lookupRoute(c, fullPath, method, pc)
+	slot.Store(he)
+	return he
+}
+
+func (t *tracker) lookupRoute(c *gin.Context, fullPath string, method int, pc uintptr) *handlerEntry {
 	r := (*t.routes.Load())[fullPath]
 	if r == nil {
 		r = t.addRoute(fullPath)
@@ -99,7 +133,7 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 			return he
 		}
 	}
-	he := &handlerEntry{pc: pc, method: method, matched: fullPath != "", label: Unmatched}
+	he := &handlerEntry{pc: pc, method: method, fullPath: fullPath, matched: fullPath != "", label: Unmatched}
 	if he.matched {
 		switch t.d.groupBy.kind {
 		case groupRoute:
@@ -112,6 +146,13 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 		}
 	}
 	he.list.Store(&[]seriesEntry{})
+	he.shared = middlewares(c) > 1
+	if he.matched && !t.d.cached && t.d.fixedLabels {
+		he.groups = newGroupIndex()
+	}
+	if t.d.inflight != nil && !t.d.inflight.markOnStart {
+		t.d.inflight.used[method].Store(true)
+	}
 	if he.matched && gin.IsDebugging() {
 		warnRecoveryAfter(c)
 	}
@@ -132,23 +173,60 @@ func (he *handlerEntry) series(status int, variant uint32) *series {
 	return nil
 }
 
+// prefix returns the label prefix for status, or nil if it is not cached
+// yet.
+func (he *handlerEntry) prefix(status int) *labelPrefix {
+	for _, e := range *he.list.Load() {
+		if e.status == status {
+			return e.prefix
+		}
+	}
+	return nil
+}
+
 func (t *tracker) addSeries(he *handlerEntry, status int, variant uint32) *series {
+	return t.addEntry(he, status, variant).series
+}
+
+func (t *tracker) addPrefix(he *handlerEntry, status int) *labelPrefix {
+	return t.addEntry(he, status, 0).prefix
+}
+
+func (t *tracker) addEntry(he *handlerEntry, status int, variant uint32) seriesEntry {
 	he.mu.Lock()
 	defer he.mu.Unlock()
-	if s := he.series(status, variant); s != nil {
-		return s
-	}
-	d := t.d
-	lvs := d.schema.appendSeries(nil, he.method, status, he.label, he.matched, variant, d.values)
-	counts := appendCounts(nil, he.method, status, d.values)
-	if d.byGroup {
-		counts = append(counts, he.label)
-	}
-	s := d.requests.lookup(lvs, counts)
 	old := *he.list.Load()
-	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status, variant, s})
+	for _, e := range old {
+		if e.status == status && e.variant == variant {
+			return e
+		}
+	}
+	lvs := append([]string{methodNames[he.method], statusLabel(status)}, t.d.values...)
+	e := seriesEntry{status: status, variant: variant}
+	if t.d.cached {
+		e.series = t.d.requests.lookup(append(lvs, he.label), variant)
+	} else {
+		e.prefix = &labelPrefix{lvs: lvs, hash: t.d.requests.hash(lvs)}
+	}
+	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), e)
 	he.list.Store(&list)
-	return s
+	return e
+}
+
+// middlewareName is the name Gin gives the handler of every default
+// middleware.
+const middlewareName = "github.com/gin-contrib/ginprom.(*tracker).handle"
+
+// middlewares counts the default middlewares in the chain of c, of every
+// Metrics. It runs once per route.
+func middlewares(c *gin.Context) int {
+	n := 0
+	for _, name := range c.HandlerNames() {
+		if strings.HasPrefix(name, middlewareName) {
+			n++
+		}
+	}
+	return n
 }
 
 // warnRecoveryAfter warns, in Gin's debug mode, when the route of c runs a
@@ -157,7 +235,7 @@ func (t *tracker) addSeries(he *handlerEntry, status int, variant uint32) *serie
 // 500 response, not as an exception. It runs once per route.
 func warnRecoveryAfter(c *gin.Context) {
 	const (
-		middleware = "github.com/gin-contrib/ginprom.(*tracker).handle"
+		middleware = middlewareName
 		recovery   = "github.com/gin-gonic/gin.CustomRecoveryWithWriter."
 	)
 	seen := false
@@ -166,7 +244,7 @@ func warnRecoveryAfter(c *gin.Context) {
 		case strings.HasPrefix(name, middleware):
 			seen = true
 		case seen && strings.HasPrefix(name, recovery):
-			fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %s %s runs gin.Recovery after the ginprom middleware, "+
+			_, _ = fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %s %s runs gin.Recovery after the ginprom middleware, "+
 				"so its panics are counted as 500 responses, not as exceptions; register gin.Recovery before ginprom, as gin.Default does.\n",
 				c.Request.Method, c.FullPath())
 			return

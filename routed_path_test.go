@@ -127,8 +127,8 @@ func TestGroupByPathNotFoundIsUnmatched(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, a.do(http.MethodGet, fmt.Sprintf("/pages/scan-%d", i)).Code)
 	}
 	assert.Equal(t, map[string]uint64{
-		`method="GET",path="/static/app.css",status="200"`:          1,
-		`method="GET",path="/pages/about",status="200"`:             1,
+		`method="GET",path="/static/app.css",status="200"`:           1,
+		`method="GET",path="/pages/about",status="200"`:              1,
 		`method="GET",path="` + ginprom.Unmatched + `",status="404"`: 400,
 	}, samples(t, a.reg, "gin_http_request_duration_seconds"))
 }

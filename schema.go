@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -311,10 +312,22 @@ func (s *requestSchema) appendSeries(lvs []string, method, status int, group str
 	return append(lvs, group)
 }
 
-// appendCounts appends the label values of the request counters, which are
-// the same under every schema: method, status, then the default labels.
-func appendCounts(lvs []string, method, status int, defaults []string) []string {
-	return append(append(lvs, methodNames[method], statusLabel(status)), defaults...)
+// display returns the label values a series is exposed with, given its
+// label values as the middleware keeps them under every schema (method,
+// status, default labels, group-by value; the request counters are derived
+// from them), the index of its method and its variant. It runs once per
+// series, when the series is made.
+func (s *requestSchema) display(lvs []string, method int, variant uint32) []string {
+	if s == nil || s.kind == schemaDefault {
+		return lvs
+	}
+	status, err := strconv.Atoi(lvs[1])
+	if err != nil || status < 100 || status > 999 {
+		status = http.StatusInternalServerError // not reached: statuses are clamped
+	}
+	n := len(lvs)
+	group := lvs[n-1]
+	return s.appendSeries(make([]string, 0, n+4), method, status, group, group != Unmatched, variant, lvs[2:n-1])
 }
 
 // registerSchemaInfo registers the info metric a schema names:
@@ -331,6 +344,3 @@ func registerSchemaInfo(reg prometheus.Registerer, cfg *config) {
 	info.Set(1)
 }
 
-// maxSchemaLabels is the most labels a schema gives the duration besides
-// the default labels: Big Brother's six.
-const maxSchemaLabels = 6

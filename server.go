@@ -1,6 +1,7 @@
 package ginprom
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -25,7 +26,9 @@ const (
 // registry. It answers in the text format, or in OpenMetrics when the
 // scraper's Accept header asks for it; compresses with gzip when the scraper
 // accepts it; and serves only the families named by name[] query parameters
-// when there are any. If gathering fails, it answers 500 and logs the error
+// when there are any. A query of more than 10,000 parameters, which Go's
+// net/url does not parse, has no name[] parameters: the whole exposition is
+// served. If gathering fails, it answers 500 and logs the error
 // to gin.DefaultErrorWriter as it was when New ran.
 //
 // A route whose last handler is Handler's, whatever its path, is a metrics
@@ -69,7 +72,7 @@ func (m *Metrics) RegisterEndpoint(path string, router gin.IRoutes) {
 // other settings, serve [Metrics.Handler] from a server of your own. Errors
 // after the start are logged to gin.DefaultErrorWriter.
 func (m *Metrics) StartHTTPServer(addr string) (*http.Server, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("ginprom: metrics server: %w", err)
 	}
@@ -88,7 +91,7 @@ func (m *Metrics) StartHTTPServer(addr string) (*http.Server, error) {
 	errorLog := gin.DefaultErrorWriter
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintf(errorLog, "ginprom: metrics server on %s: %v\n", srv.Addr, err)
+			_, _ = fmt.Fprintf(errorLog, "ginprom: metrics server on %s: %v\n", srv.Addr, err)
 		}
 	}()
 	return srv, nil

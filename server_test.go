@@ -59,16 +59,16 @@ var coreAccounts = gin.Accounts{"u": "p"}
 // coreGet sends a GET to a real server and returns the status and body.
 func coreGet(t testing.TB, url string, header ...string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	require.NoError(t, err)
+	req := getRequest(t, url)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := client.Do(req)
 	require.NoError(t, err)
-	defer resp.Body.Close()
-	return resp.StatusCode, body(t, resp.Body)
+	text := body(t, resp.Body)
+	require.NoError(t, resp.Body.Close())
+	return resp.StatusCode, text
 }
 
 // coreStart starts the metrics server of m on a free port and shuts it
@@ -422,8 +422,8 @@ func TestStartHTTPServer(t *testing.T) {
 			assert.Positive(t, srv.IdleTimeout)
 
 			// Bound before StartHTTPServer returned: the port is taken.
-			if ln, err := net.Listen("tcp", srv.Addr); err == nil {
-				ln.Close()
+			if ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", srv.Addr); err == nil {
+				assert.NoError(t, ln.Close())
 				t.Fatalf("%s is not bound", srv.Addr)
 			}
 
@@ -449,18 +449,18 @@ func TestStartHTTPServerShutdown(t *testing.T) {
 
 	require.NoError(t, srv.Shutdown(context.Background()))
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := client.Get("http://" + srv.Addr + "/metrics")
+	resp, err := client.Do(getRequest(t, "http://"+srv.Addr+"/metrics"))
 	if err == nil {
-		resp.Body.Close()
+		require.NoError(t, resp.Body.Close())
 	}
 	assert.Error(t, err, "the server still answers after Shutdown")
 }
 
 func TestStartHTTPServerBusyPort(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer ln.Close()
+	defer func() { assert.NoError(t, ln.Close()) }()
 
 	a := newApp(t)
 	srv, err := a.m.StartHTTPServer(ln.Addr().String())

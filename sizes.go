@@ -47,7 +47,7 @@ func countBody(req *http.Request) *countingBody {
 // handlers read from it through body.
 func requestSize(contentLength int64, body *countingBody) uint64 {
 	if body != nil {
-		return uint64(body.n.Load())
+		return uint64(body.n.Load()) //nolint:gosec // G115: a count of bytes read is never negative.
 	}
 	return uint64(max(contentLength, 0))
 }
@@ -56,8 +56,8 @@ func requestSize(contentLength int64, body *countingBody) uint64 {
 // HEAD, whose body net/http drops, and for a response with no body (where
 // Gin's Size says -1); the body Gin writes itself after the chain for an
 // unmatched request whose handlers wrote nothing.
-func responseSize(c *gin.Context, matched bool) uint64 {
-	if c.Request.Method == http.MethodHead {
+func responseSize(c *gin.Context, method int, matched bool) uint64 {
+	if method == methodHead {
 		return 0
 	}
 	w := c.Writer

@@ -45,12 +45,12 @@ func TestResponseSize(t *testing.T) {
 	for _, tc := range cases {
 		// What a real client receives, through a real server.
 		srv := httptest.NewServer(a.r)
-		req, err := http.NewRequest(tc.method, srv.URL+tc.target, nil)
+		req, err := http.NewRequestWithContext(t.Context(), tc.method, srv.URL+tc.target, nil)
 		require.NoError(t, err)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		got := body(t, resp.Body)
-		resp.Body.Close()
+		require.NoError(t, resp.Body.Close())
 		srv.Close()
 		assert.Len(t, got, tc.wantBody, "%s %s: body the client got", tc.method, tc.target)
 	}
@@ -116,19 +116,22 @@ func TestRequestSize(t *testing.T) {
 	defer srv.Close()
 
 	post := func(path string, b io.Reader) string {
-		resp, err := http.Post(srv.URL+path, "application/octet-stream", b)
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+path, b)
 		require.NoError(t, err)
-		defer resp.Body.Close()
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
-		return body(t, resp.Body)
+		got := body(t, resp.Body)
+		require.NoError(t, resp.Body.Close())
+		return got
 	}
 	payload := bytes.Repeat([]byte("x"), 10000)
 	post("/ignore", bytes.NewReader(payload)) // Content-Length 10000, not read
 	assert.Equal(t, "10000", post("/all", chunked{bytes.NewReader(payload)}))
 	post("/part", chunked{bytes.NewReader(payload)}) // 100 read of 10000 sent
-	resp, err := http.Get(srv.URL + "/get")
+	resp, err := http.DefaultClient.Do(getRequest(t, srv.URL+"/get"))
 	require.NoError(t, err)
-	resp.Body.Close()
+	require.NoError(t, resp.Body.Close())
 
 	assert.Equal(t, map[string]observation{
 		`method="POST",path="/ignore",status="200"`: {1, 10000},
@@ -145,4 +148,36 @@ func TestSizesOffByDefault(t *testing.T) {
 	a.do(http.MethodGet, "/")
 	assert.NotContains(t, families(t, a.reg), requestSizeName)
 	assert.NotContains(t, families(t, a.reg), responseSizeName)
+}
+
+// TestBothSizes: with both sizes on, each histogram counts its own size,
+// whether the two share one count per request (few buckets) or not (many).
+func TestBothSizes(t *testing.T) {
+	many := make([]float64, 12)
+	for i := range many {
+		many[i] = float64(int(1) << (2 * i))
+	}
+	for _, bounds := range [][]float64{nil, many} {
+		a := newApp(t, ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithSizeBuckets(bounds...))
+		a.r.POST("/echo", func(c *gin.Context) {
+			b, _ := io.ReadAll(c.Request.Body)
+			c.String(http.StatusOK, "%s%s", b, b)
+		})
+		for _, n := range []int{0, 3, 500, 5000} {
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/echo", strings.NewReader(strings.Repeat("x", n)))
+			a.r.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		key := `method="POST",path="/echo",status="200"`
+		assert.Equal(t, observation{4, 5503}, observations(t, a.reg, requestSizeName)[key])
+		assert.Equal(t, observation{4, 11006}, observations(t, a.reg, responseSizeName)[key])
+		if bounds == nil {
+			assert.Equal(t, map[float64]uint64{100: 2, 1e3: 3, 1e4: 4, 1e5: 4, 1e6: 4, 1e7: 4, 1e8: 4},
+				buckets(t, a.reg, requestSizeName, key))
+			assert.Equal(t, map[float64]uint64{100: 2, 1e3: 3, 1e4: 4, 1e5: 4, 1e6: 4, 1e7: 4, 1e8: 4},
+				buckets(t, a.reg, responseSizeName, key))
+		} else {
+			assert.Equal(t, uint64(1), buckets(t, a.reg, requestSizeName, key)[1], "0 bytes")
+			assert.Equal(t, uint64(2), buckets(t, a.reg, responseSizeName, key)[16], "0 and 6 bytes")
+		}
+	}
 }

@@ -98,7 +98,7 @@ func buildExample(t testing.TB, name string) string {
 	b := v.(*build)
 	b.once.Do(func() {
 		b.path = filepath.Join(binDir, strings.ReplaceAll(name, "/", "-"))
-		cmd := exec.Command("go", "build", "-o", b.path, ".")
+		cmd := exec.CommandContext(context.Background(), "go", "build", "-o", b.path, ".")
 		cmd.Dir = repoPath("_examples", name)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.err = fmt.Errorf("go build in %s: %w\n%s", cmd.Dir, err, out)
@@ -125,7 +125,7 @@ type Proc struct {
 func start(t testing.TB, name, bin string, env []string, args ...string) *Proc {
 	t.Helper()
 	p := &Proc{Name: name, out: &syncBuffer{}, done: make(chan struct{})}
-	p.Cmd = exec.Command(bin, args...)
+	p.Cmd = exec.CommandContext(context.Background(), bin, args...)
 	p.Cmd.Env = append(os.Environ(), env...)
 	p.Cmd.Stdout = p.out
 	p.Cmd.Stderr = p.out
@@ -275,9 +275,8 @@ func do(method, rawURL string, body io.Reader, contentType string) (int, string,
 	if err != nil {
 		return 0, "", err
 	}
-	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
+	return resp.StatusCode, string(b), errors.Join(err, resp.Body.Close())
 }
 
 // mustDo sends one request and fails the test unless it gets an answer;
@@ -295,7 +294,7 @@ func mustDo(t testing.TB, method, rawURL string) int {
 // fails the test with that output.
 func promtool(t testing.TB, args ...string) string {
 	t.Helper()
-	out, err := exec.Command(tool(t, "promtool"), args...).CombinedOutput()
+	out, err := exec.CommandContext(t.Context(), tool(t, "promtool"), args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("e2e: promtool %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -617,7 +616,10 @@ func startPushgateway(t testing.TB) *Pushgateway {
 	bin := tool(t, "prometheus-pushgateway")
 	addr := freeAddr(t)
 	g := &Pushgateway{URL: "http://" + addr}
-	g.Proc = start(t, "pushgateway", bin, nil, "--web.listen-address="+addr, "--log.level=warn")
+	// Debian's build persists to /var/lib/prometheus/pushgateway.data by
+	// default, which every gateway would then load and rewrite: keep each
+	// test's groups in memory, its own.
+	g.Proc = start(t, "pushgateway", bin, nil, "--web.listen-address="+addr, "--persistence.file=", "--log.level=warn")
 	waitHTTP(t, g.URL+"/-/ready", g.Proc)
 	return g
 }

@@ -59,7 +59,7 @@ func newRouter(user, password string) *gin.Engine {
 
 	// /users/1, /users/2... all count under path="/users/:id".
 	r.GET("/users/:id", func(c *gin.Context) {
-		time.Sleep(time.Duration(rand.IntN(50)) * time.Millisecond)
+		time.Sleep(time.Duration(rand.IntN(50)) * time.Millisecond) //nolint:gosec // G404: a made-up latency, not a secret.
 		c.JSON(http.StatusOK, gin.H{"id": c.Param("id")})
 	})
 

@@ -1,0 +1,124 @@
+package ginprom
+
+import (
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+)
+
+// Under GroupByPath and GroupByFunc with fixed default labels, each route
+// (handlerEntry) keeps an index from its group-by values to their series
+// per status, so that a request finds its series with one hash of its
+// value and a probe, without building or hashing its label values. The
+// index is a table of open addressing read without locks: a reader loads
+// the table and its slots atomically; a writer, under a mutex, fills an
+// empty slot, or replaces the table by one twice as large.
+//
+// Only values that are series labels enter the index, and only when their
+// series is made, so it holds no more entries than the route has series:
+// a client cannot grow it with spellings of a path (only the path as Gin
+// routed it enters) or with requests answered 404 (which have no series
+// of their own under GroupByPath).
+
+// groupEntry is one group-by value of a route and its series per status.
+type groupEntry struct {
+	hash  uint64
+	value string
+	list  atomic.Pointer[[]seriesEntry] // replaced, never modified
+}
+
+// series returns the series for status and variant, or nil.
+func (g *groupEntry) series(status int, variant uint32) *series {
+	if list := g.list.Load(); list != nil {
+		for _, e := range *list {
+			if e.status == status && e.variant == variant {
+				return e.series
+			}
+		}
+	}
+	return nil
+}
+
+// groupSlots is one table of a groupIndex.
+type groupSlots struct {
+	slots []atomic.Pointer[groupEntry] // a power of two of them
+	used  int                          // guarded by groupIndex.mu
+}
+
+// groupIndex maps group-by values to their entries.
+type groupIndex struct {
+	seed  maphash.Seed
+	table atomic.Pointer[groupSlots]
+	mu    sync.Mutex // serialises writers
+}
+
+func newGroupIndex() *groupIndex {
+	gi := &groupIndex{seed: maphash.MakeSeed()}
+	gi.table.Store(&groupSlots{slots: make([]atomic.Pointer[groupEntry], 8)})
+	return gi
+}
+
+// lookup returns the entry of value, or nil.
+func (gi *groupIndex) lookup(value string) *groupEntry {
+	h := maphash.String(gi.seed, value)
+	t := gi.table.Load()
+	mask := uint64(len(t.slots) - 1) //nolint:gosec // G115: a table has at least 8 slots.
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := t.slots[i].Load()
+		if e == nil {
+			return nil
+		}
+		if e.hash == h && e.value == value {
+			return e
+		}
+	}
+}
+
+// add records s as the series of value and status, making the value's
+// entry if there is none. value is retained: it is a series' own label
+// value.
+func (gi *groupIndex) add(value string, status int, variant uint32, s *series) {
+	gi.mu.Lock()
+	defer gi.mu.Unlock()
+	e := gi.lookup(value)
+	if e == nil {
+		e = &groupEntry{hash: maphash.String(gi.seed, value), value: value}
+		t := gi.table.Load()
+		if 2*(t.used+1) > len(t.slots) {
+			t = gi.grow(t)
+		}
+		t.insert(e)
+		t.used++
+	}
+	if e.series(status, variant) != nil {
+		return
+	}
+	var old []seriesEntry
+	if list := e.list.Load(); list != nil {
+		old = *list
+	}
+	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status: status, variant: variant, series: s})
+	e.list.Store(&list)
+}
+
+// grow replaces t by a table twice as large with the same entries.
+func (gi *groupIndex) grow(t *groupSlots) *groupSlots {
+	n := &groupSlots{slots: make([]atomic.Pointer[groupEntry], 2*len(t.slots)), used: t.used}
+	for i := range t.slots {
+		if e := t.slots[i].Load(); e != nil {
+			n.insert(e)
+		}
+	}
+	gi.table.Store(n)
+	return n
+}
+
+func (t *groupSlots) insert(e *groupEntry) {
+	mask := uint64(len(t.slots) - 1) //nolint:gosec // G115: a table has at least 8 slots.
+	for i := e.hash & mask; ; i = (i + 1) & mask {
+		if t.slots[i].Load() == nil {
+			t.slots[i].Store(e)
+			return
+		}
+	}
+}
