@@ -343,4 +343,3 @@ func registerSchemaInfo(reg prometheus.Registerer, cfg *config) {
 	}))
 	info.Set(1)
 }
-
