@@ -26,9 +26,10 @@ import (
 //     ginprom family, ginprom looks for the claim in its way among those
 //     the families that could expose its name would make (for lat_count: a
 //     histogram or summary "lat"), to name that family in its message.
-//   - Both names are also checked against what the registry gathers at
-//     setup, which covers collectors that ginprom did not make once they
-//     have series.
+//   - A name that ends like a series (_count, _sum, _bucket, _created,
+//     _total) is also checked against what the registry gathers at setup,
+//     in both directions, which covers collectors that ginprom did not
+//     make, once they have series.
 //
 // Building the same app twice on one registry claims the same names again,
 // which the registry answers as already registered: nothing changes.
@@ -122,7 +123,7 @@ func (c claim) Collect(chan<- prometheus.Metric) {}
 // help texts, as it remembers those of every name it has seen, so a refused
 // setup is best followed by a fresh registry, as every setup panic is.
 func claimNames(reg prometheus.Registerer, fs ...family) {
-	if g, ok := reg.(prometheus.Gatherer); ok {
+	if g, ok := reg.(prometheus.Gatherer); ok && mayBeSeries(fs) {
 		checkGathered(g, fs)
 	}
 	var made []claim
@@ -187,6 +188,21 @@ func claimOwner(reg prometheus.Registerer, series string, f family) family {
 	return family{name: series}
 }
 
+// mayBeSeries reports whether the name of a family of fs ends like the
+// series of another family. Only then does claimNames gather the registry:
+// the claims of other families' series are in the registry whatever their
+// type, but what the series of a collector ginprom did not make are named
+// is known only from what it gathers. Gathering runs every collector of the
+// registry, so it is done no more than needed.
+func mayBeSeries(fs []family) bool {
+	for _, f := range fs {
+		if len(owners(f.name)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // checkGathered panics if what g gathers holds a family whose series the
 // families fs would name, or one named like a series of fs. It sees only
 // families that have series; claims see the others.
@@ -224,10 +240,10 @@ func checkGathered(g prometheus.Gatherer, fs []family) {
 // like the name or a series of other.
 func collision(f family, s string, other family) string {
 	var what string
-	switch {
-	case s == f.name:
+	switch s {
+	case f.name:
 		what = fmt.Sprintf("the %s %q is named like the %s series of the %s %q", familyTypeNames[f.typ], f.name, s, familyTypeNames[other.typ], other.name)
-	case s == other.name:
+	case other.name:
 		what = fmt.Sprintf("the %s %q would expose a series %s, which is the name of a metric already registered", familyTypeNames[f.typ], f.name, s)
 	default:
 		what = fmt.Sprintf("the %s %q would expose a series %s, as the %s %q does", familyTypeNames[f.typ], f.name, s, familyTypeNames[other.typ], other.name)

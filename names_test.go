@@ -85,24 +85,42 @@ func TestNamesCollidingWithSeriesAreRefused(t *testing.T) {
 		{"gauge beside counter's _created", counter("jobs"), gauge("jobs_created"), []string{`"jobs_created"`, `"jobs_total"`}},
 		{"counter beside histogram: both expose _created", histogram("lat"), counter("lat"), []string{`"lat_total"`, "lat_created", `"lat"`}},
 		{"info beside histogram's _count", histogram("lat"), info("lat_count"), []string{`"lat_count"`, `"lat"`}},
-		{"gauge beside the default duration's _count", defaults(), gauge("gin_http_request_duration_seconds_count"),
-			[]string{`"gin_http_request_duration_seconds_count"`, `"gin_http_request_duration_seconds"`}},
-		{"defaults beside a gauge named the duration's _bucket", gauge("gin_http_request_duration_seconds_bucket"), defaults(),
-			[]string{`"gin_http_request_duration_seconds"`, "gin_http_request_duration_seconds_bucket"}},
-		{"summary defaults beside a gauge named the duration's _sum", gauge("gin_http_request_duration_seconds_sum"), defaults(ginprom.WithLatencySummary()),
-			[]string{`"gin_http_request_duration_seconds"`, "gin_http_request_duration_seconds_sum"}},
-		{"defaults with sizes beside a gauge named the size's _count", gauge("gin_http_response_size_bytes_count"), defaults(ginprom.WithResponseSize()),
-			[]string{`"gin_http_response_size_bytes"`, "gin_http_response_size_bytes_count"}},
-		{"histogram named like the default total's _created", defaults(), histogram("gin_http_request_created"),
-			[]string{`"gin_http_request_created"`}},
-		{"other prefix's defaults beside a histogram", histogram("app_http_request_duration_seconds_count"), defaults(ginprom.WithDefaultsPrefix("app")),
-			[]string{`"app_http_request_duration_seconds"`}},
-		{"histogram beside a plain gauge named its _count", plain(prometheus.NewGauge(prometheus.GaugeOpts{Name: "plain_count", Help: "Plain."})), histogram("plain"),
-			[]string{`"plain"`, "plain_count"}},
-		{"gauge beside a plain observed histogram's _count", plain(observed), gauge("plain_seconds_count"),
-			[]string{`"plain_seconds_count"`, `"plain_seconds"`}},
-		{"gauge beside a plain counter's _total", plain(prometheus.NewCounter(prometheus.CounterOpts{Name: "plain_jobs", Help: "Plain."})), gauge("plain_jobs_total"),
-			[]string{`"plain_jobs_total"`, `"plain_jobs"`}},
+		{
+			"gauge beside the default duration's _count", defaults(), gauge("gin_http_request_duration_seconds_count"),
+			[]string{`"gin_http_request_duration_seconds_count"`, `"gin_http_request_duration_seconds"`},
+		},
+		{
+			"defaults beside a gauge named the duration's _bucket", gauge("gin_http_request_duration_seconds_bucket"), defaults(),
+			[]string{`"gin_http_request_duration_seconds"`, "gin_http_request_duration_seconds_bucket"},
+		},
+		{
+			"summary defaults beside a gauge named the duration's _sum", gauge("gin_http_request_duration_seconds_sum"), defaults(ginprom.WithLatencySummary()),
+			[]string{`"gin_http_request_duration_seconds"`, "gin_http_request_duration_seconds_sum"},
+		},
+		{
+			"defaults with sizes beside a gauge named the size's _count", gauge("gin_http_response_size_bytes_count"), defaults(ginprom.WithResponseSize()),
+			[]string{`"gin_http_response_size_bytes"`, "gin_http_response_size_bytes_count"},
+		},
+		{
+			"histogram named like the default total's _created", defaults(), histogram("gin_http_request_created"),
+			[]string{`"gin_http_request_created"`},
+		},
+		{
+			"other prefix's defaults beside a histogram", histogram("app_http_request_duration_seconds_count"), defaults(ginprom.WithDefaultsPrefix("app")),
+			[]string{`"app_http_request_duration_seconds"`},
+		},
+		{
+			"histogram beside a plain gauge named its _count", plain(prometheus.NewGauge(prometheus.GaugeOpts{Name: "plain_count", Help: "Plain."})), histogram("plain"),
+			[]string{`"plain"`, "plain_count"},
+		},
+		{
+			"gauge beside a plain observed histogram's _count", plain(observed), gauge("plain_seconds_count"),
+			[]string{`"plain_seconds_count"`, `"plain_seconds"`},
+		},
+		{
+			"gauge beside a plain counter's _total", plain(prometheus.NewCounter(prometheus.CounterOpts{Name: "plain_jobs", Help: "Plain."})), gauge("plain_jobs_total"),
+			[]string{`"plain_jobs_total"`, `"plain_jobs"`},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,4 +168,20 @@ func TestNamesWithSuffixesThatCollideWithNothing(t *testing.T) {
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	assert.Equal(t, map[string]uint64{`method="GET",path="/",status="200"`: 2},
 		samples(t, reg, "gin_http_request_duration_seconds"))
+}
+
+// TestClaimsOnAPedanticRegistry: the claims that keep series names taken
+// describe a name each and collect nothing, which even a pedantic registry,
+// checking every collected metric against the descriptions, accepts.
+func TestClaimsOnAPedanticRegistry(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	r := gin.New()
+	m := ginprom.New(r, ginprom.WithRegistry(reg), ginprom.WithResponseSize())
+	r.GET("/", m.Histogram("lat", "Latency.", nil), m.Counter("hits", "Hits.", nil), ok)
+	require.Equal(t, http.StatusOK, serve(r, http.MethodGet, "/").Code)
+	w := serve(r, http.MethodGet, "/metrics")
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Equal(t, map[string]uint64{`method="GET",path="/",status="200"`: 1},
+		samples(t, reg, "gin_http_request_duration_seconds"))
+	assert.NotContains(t, w.Body.String(), "Reserved by ginprom")
 }
