@@ -384,14 +384,19 @@ func TestClose(t *testing.T) {
 	goleak.VerifyNone(t, before)
 }
 
-// TestWatchDependencyUnderPrefix: the metric takes the defaults prefix.
+// TestWatchDependencyUnderPrefix: the metric takes the defaults prefix, and
+// works without the default metrics too.
 func TestWatchDependencyUnderPrefix(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	for _, tc := range []struct{ prefix, name string }{
-		{"shop", "shop_dependency_up"},
-		{ginprom.NoPrefix, "dependency_up"},
+	for _, tc := range []struct {
+		opt  ginprom.Option
+		name string
+	}{
+		{ginprom.WithDefaultsPrefix("shop"), "shop_dependency_up"},
+		{ginprom.WithDefaultsPrefix(ginprom.NoPrefix), "dependency_up"},
+		{ginprom.WithoutDefaults(), depUp},
 	} {
-		m, reg := depMetrics(t, ginprom.WithDefaultsPrefix(tc.prefix))
+		m, reg := depMetrics(t, tc.opt)
 		stop := m.WatchDependency("db", succeed, ginprom.WatchTicks(make(chan time.Time), nil))
 		assert.Equal(t, map[string]float64{"db": 1}, upValues(t, reg, tc.name))
 		stop()
