@@ -8,6 +8,7 @@ package ginprom_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
@@ -30,6 +31,10 @@ func requestAllocs(r *gin.Engine, method, target string) float64 {
 // and writer), under every group-by and for unmatched requests.
 func TestMiddlewareAllocs(t *testing.T) {
 	constant := func(*gin.Context) string { return "v" }
+	// A value of exactly MaxValueLen bytes is kept as it is, so it costs
+	// nothing either.
+	atLimit := strings.Repeat("v", ginprom.MaxValueLen)
+	longest := func(*gin.Context) string { return atLimit }
 	cases := []struct {
 		name   string
 		opts   []ginprom.Option
@@ -43,8 +48,20 @@ func TestMiddlewareAllocs(t *testing.T) {
 		{"summary", []ginprom.Option{ginprom.WithLatencySummary()}, http.MethodGet, "/users/42"},
 		{"static default labels", []ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{"env": "prod", "shard": 3})}, http.MethodGet, "/users/42"},
 		{"default label function", []ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{"tenant": constant})}, http.MethodGet, "/users/42"},
+		{"label values at the length limit", []ginprom.Option{
+			ginprom.WithGroupBy(ginprom.GroupByFunc("endpoint", longest)),
+			ginprom.WithDefaultLabels(ginprom.Labels{"tenant": longest}),
+		}, http.MethodGet, "/users/42"},
 		{"excluded paths", []ginprom.Option{ginprom.WithExcludedPaths("/health", "/static/.*\\.css")}, http.MethodGet, "/users/42"},
 		{"unmatched", nil, http.MethodGet, "/no/such/page"},
+		{"sizes and in-flight", []ginprom.Option{ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight()}, http.MethodGet, "/users/42"},
+		{"sizes and in-flight, unmatched", []ginprom.Option{ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight()}, http.MethodGet, "/no/such/page"},
+		{"sizes and in-flight, group by path", []ginprom.Option{ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight(), ginprom.WithGroupBy(ginprom.GroupByPath)}, http.MethodGet, "/users/42"},
+		{"totals by group", []ginprom.Option{ginprom.WithTotalsByGroup()}, http.MethodGet, "/users/42"},
+		{"exemplar function returning nil", []ginprom.Option{ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil })}, http.MethodGet, "/users/42"},
+		{"native histograms", []ginprom.Option{ginprom.WithNativeHistograms(1.1), ginprom.WithRequestSize(), ginprom.WithResponseSize()}, http.MethodGet, "/users/42"},
+		{"every signal", []ginprom.Option{ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight(), ginprom.WithTotalsByGroup(),
+			ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil }), ginprom.WithNativeHistograms(1.1)}, http.MethodGet, "/users/42"},
 		{"other method", nil, "PROPFIND", "/users/42"},
 	}
 	for _, tc := range cases {

@@ -15,11 +15,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// requestCollector stores the series of the default duration metric and
+// requestCollector stores the series of the default request metrics (the
+// duration, and the request and response sizes when they are on) and
 // exposes them, together with the request counter, which it derives: the
 // count of <prefix>_http_request_total{method, status, ...} is the sum of the
 // duration counts over the group-by label. A request thus costs one bucket
-// increment and one addition to a sum, and nothing more.
+// increment and one addition to a sum per histogram, and nothing more.
 //
 // Every series is split into shards of whole cache lines, and a request
 // writes to the shard of its gin.Context. Gin keeps a pool of contexts per
@@ -28,13 +29,15 @@ import (
 // observe), and then do not fight over one cache line as they would over a
 // client_golang histogram. The shards are summed at scrape time.
 type requestCollector struct {
-	duration *prometheus.Desc
-	total    *prometheus.Desc
-	bytes    *prometheus.Desc // counter of response body bytes; nil for none
-	summary  bool
-	bounds   []float64 // bucket upper bounds without +Inf; none for a summary
-	stride   int       // words per shard: the sum, a count per bucket, the bytes (if any), padding
-	shards   int
+	descs collectorDescs
+	kind  collectorKind
+	// Word offsets in a shard: the duration's sum at 0 and its counts
+	// after it; each size histogram's sum, then its counts.
+	// bytesOff is the word of the response bytes counter, with kind.bytes.
+	reqOff, respOff, bytesOff int
+	stride                    int // words per shard, whole cache lines
+	shards                    int
+	native                    *nativeLayout // nil without WithNativeHistograms
 
 	seed  maphash.Seed
 	index sync.Map   // hash of label values -> *series, chained on collision
@@ -46,50 +49,68 @@ type requestCollector struct {
 	next  atomic.Uint32 // hands out shards in turn
 }
 
+// collectorDescs are the families a requestCollector exposes; the size
+// descriptions are nil when the sizes are off.
+type collectorDescs struct {
+	duration, total, reqSize, respSize *prometheus.Desc
+	// bytes is Big Brother's response_size_bytes, a counter of response
+	// body bytes with the duration's labels; nil under other schemas.
+	bytes *prometheus.Desc
+}
+
+// collectorKind is what a requestCollector stores. Two Metrics on one
+// registry share a collector only if they agree on it.
+type collectorKind struct {
+	summary       bool
+	bounds        []float64 // duration bucket bounds without +Inf; none for a summary
+	sizeBounds    []float64 // size bucket bounds without +Inf
+	reqSize       bool
+	respSize      bool
+	totalsByGroup bool    // the total keeps the group-by label
+	nativeFactor  float64 // 0: no native histograms
+	exemplars     bool
+	bytes         bool // a counter of response bytes (descs.bytes)
+}
+
+func (k collectorKind) equal(o collectorKind) bool {
+	return k.summary == o.summary && slices.Equal(k.bounds, o.bounds) &&
+		slices.Equal(k.sizeBounds, o.sizeBounds) && k.reqSize == o.reqSize &&
+		k.respSize == o.respSize && k.totalsByGroup == o.totalsByGroup &&
+		k.nativeFactor == o.nativeFactor && k.exemplars == o.exemplars && k.bytes == o.bytes
+}
+
 // maxShards bounds the shards of a series, and with them its memory: 8
 // shards of the default histogram take 1 KiB.
 const maxShards = 8
 
-// newRequestCollector returns a collector of the duration metric desc and
-// the derived request counter total. bytes, if not nil, is a counter of the
-// response body bytes, with the duration's labels (Big Brother's
-// response_size_bytes).
-func newRequestCollector(duration, total, bytes *prometheus.Desc, summary bool, buckets []float64) *requestCollector {
+func newRequestCollector(descs collectorDescs, kind collectorKind) *requestCollector {
 	rc := &requestCollector{
-		duration: duration,
-		total:    total,
-		bytes:    bytes,
-		summary:  summary,
-		shards:   min(runtime.GOMAXPROCS(0), maxShards),
-		seed:     maphash.MakeSeed(),
+		descs:  descs,
+		kind:   kind,
+		shards: min(runtime.GOMAXPROCS(0), maxShards),
+		seed:   maphash.MakeSeed(),
 	}
-	if !summary {
-		rc.bounds = upperBounds(buckets)
+	// The duration's sum, then len(bounds)+1 counts (the last is +Inf, or
+	// the only one for a summary); then, per size histogram, a sum and
+	// len(sizeBounds)+1 counts; rounded up to whole 64-byte cache lines.
+	words := 1 + len(kind.bounds) + 1
+	if kind.reqSize {
+		rc.reqOff = words
+		words += 1 + len(kind.sizeBounds) + 1
 	}
-	// The sum, then len(bounds)+1 counts (the last is +Inf, or the only
-	// one for a summary), then the bytes, rounded up to whole 64-byte cache
-	// lines.
-	rc.stride = (rc.bytesWord() + 1 + 7) &^ 7
+	if kind.respSize {
+		rc.respOff = words
+		words += 1 + len(kind.sizeBounds) + 1
+	}
+	if kind.bytes {
+		rc.bytesOff = words
+		words++
+	}
+	rc.stride = (words + 7) &^ 7
+	if kind.nativeFactor > 0 {
+		rc.native = newNativeLayout(kind)
+	}
 	return rc
-}
-
-// bytesWord is the index, in a shard, of the word that counts response
-// bytes, when rc.bytes is set.
-func (rc *requestCollector) bytesWord() int {
-	n := 1 + len(rc.bounds) + 1
-	if rc.bytes == nil {
-		n--
-	}
-	return n
-}
-
-// sameKind reports whether rc stores what a Metrics configured with summary
-// and buckets expects; a collector is reused only then.
-func (rc *requestCollector) sameKind(summary bool, buckets []float64) bool {
-	if rc.summary || summary {
-		return rc.summary == summary
-	}
-	return slices.Equal(rc.bounds, upperBounds(buckets))
 }
 
 // upperBounds returns the buckets without a final +Inf, which every
@@ -101,17 +122,20 @@ func upperBounds(buckets []float64) []float64 {
 	return buckets
 }
 
-// series is one combination of label values of the duration metric.
+// series is one combination of label values of the duration metric, and of
+// the size metrics, which share its labels.
 type series struct {
 	lvs      []string        // in the order of the duration's labels (see requestSchema)
-	counts   []string        // the request counter's: method, status, default labels
+	counts   []string        // the total's label values
 	countKey uint64          // hash of counts
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
-	next     *series         // another series whose label values hash alike
+	native   []atomic.Uint64 // native buckets, unsharded; nil without them
+	ex       []atomic.Pointer[exemplar]
+	next     *series // another series whose label values hash alike
 }
 
 // lookup returns the series of the label values lvs, making it on first
-// sight; counts are the label values of its request counter, which lvs
+// sight; counts are the label values of its request total, which lvs
 // determine. Neither is retained.
 func (rc *requestCollector) lookup(lvs, counts []string) *series {
 	h := rc.hash(lvs)
@@ -138,14 +162,20 @@ func (rc *requestCollector) add(h uint64, lvs, counts []string) *series {
 		}
 	}
 	s := &series{
-		lvs:    make([]string, len(lvs)),
-		counts: make([]string, len(counts)),
-		words:  make([]atomic.Uint64, rc.shards*rc.stride),
-		next:   head,
+		lvs:   make([]string, len(lvs)),
+		words: make([]atomic.Uint64, rc.shards*rc.stride),
+		next:  head,
 	}
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
+	if rc.native != nil {
+		s.native = make([]atomic.Uint64, rc.native.words)
+	}
+	if rc.kind.exemplars {
+		s.ex = make([]atomic.Pointer[exemplar], len(rc.kind.bounds)+1)
+	}
+	s.counts = make([]string, len(counts))
 	for i, v := range counts {
 		s.counts[i] = strings.Clone(v)
 	}
@@ -162,62 +192,106 @@ func (rc *requestCollector) hash(lvs []string) uint64 {
 	return h
 }
 
-// shard returns the shard that requests on c write to, and, when there is
-// more than one, the slot that remembers it and the slot's entry.
-func (rc *requestCollector) shard(c *gin.Context) (sh int, slot *atomic.Uint64, entry uint64) {
+// shardRef is the shard a request writes to, and, when there is more than
+// one, the slot that remembers it and the slot's entry.
+type shardRef struct {
+	sh    int
+	slot  *atomic.Uint64
+	entry uint64
+}
+
+// shard returns the shard that requests on c write to.
+func (rc *requestCollector) shard(c *gin.Context) shardRef {
 	if rc.shards == 1 {
-		return 0, nil, 0
+		return shardRef{}
 	}
 	// The address only identifies the context; it is never turned back
 	// into a pointer.
 	addr := uint64(uintptr(unsafe.Pointer(c)))
-	slot = &rc.slots[(addr*0x9e3779b97f4a7c15)>>58]
-	if entry = slot.Load(); entry>>8 == addr {
-		return int(entry & 0xff), slot, entry
+	slot := &rc.slots[(addr*0x9e3779b97f4a7c15)>>58]
+	if entry := slot.Load(); entry>>8 == addr {
+		return shardRef{int(entry & 0xff), slot, entry}
 	}
-	sh = int(rc.next.Add(1) % uint32(rc.shards))
-	entry = addr<<8 | uint64(sh)
+	sh := int(rc.next.Add(1) % uint32(rc.shards))
+	entry := addr<<8 | uint64(sh)
 	slot.Store(entry)
-	return sh, slot, entry
+	return shardRef{sh, slot, entry}
 }
 
-// observe records one request on c of v seconds in s, whose response body
-// was size bytes; the size is kept only if rc.bytes is set.
-func (rc *requestCollector) observe(c *gin.Context, s *series, v float64, size int) {
-	sh, slot, entry := rc.shard(c)
-	w := s.words[sh*rc.stride : (sh+1)*rc.stride]
-	i := len(rc.bounds)
-	for j, b := range rc.bounds {
+// observation is what one request records.
+type observation struct {
+	seconds           float64
+	reqSize, respSize uint64 // when the sizes are on
+}
+
+// observe records one request in s, on the shard of ref, and returns the
+// index of the duration bucket it fell in.
+func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int {
+	w := s.words[ref.sh*rc.stride : (ref.sh+1)*rc.stride]
+	bounds := rc.kind.bounds
+	i := len(bounds)
+	for j, b := range bounds {
+		if o.seconds <= b {
+			i = j
+			break
+		}
+	}
+	w[1+i].Add(1)
+	if rc.kind.reqSize {
+		rc.observeSize(w[rc.reqOff:], o.reqSize)
+	}
+	if rc.kind.respSize {
+		rc.observeSize(w[rc.respOff:], o.respSize)
+	}
+	if rc.kind.bytes {
+		w[rc.bytesOff].Add(o.respSize)
+	}
+	if rc.native != nil {
+		rc.native.observe(s.native, o)
+	}
+	for {
+		old := w[0].Load()
+		if w[0].CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+o.seconds)) {
+			return i
+		}
+		// Another request wrote to this shard at the same instant: two
+		// contexts running side by side share it, as happens when shards
+		// were handed to contexts that are gone. Move this context to the
+		// next shard for its later requests, so that they spread out.
+		if ref.slot != nil {
+			ref.slot.CompareAndSwap(ref.entry, ref.entry&^0xff|uint64((ref.sh+1)%rc.shards))
+		}
+	}
+}
+
+// observeSize adds n bytes to the size histogram whose words begin w: a
+// sum, which is a whole number and needs no compare-and-swap, then counts.
+func (rc *requestCollector) observeSize(w []atomic.Uint64, n uint64) {
+	bounds := rc.kind.sizeBounds
+	i := len(bounds)
+	v := float64(n)
+	for j, b := range bounds {
 		if v <= b {
 			i = j
 			break
 		}
 	}
 	w[1+i].Add(1)
-	if rc.bytes != nil && size > 0 {
-		w[rc.bytesWord()].Add(uint64(size))
-	}
-	for {
-		old := w[0].Load()
-		if w[0].CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
-			return
-		}
-		// Another request wrote to this shard at the same instant: two
-		// contexts running side by side share it, as happens when shards
-		// were handed to contexts that are gone. Move this context to the
-		// next shard for its later requests, so that they spread out.
-		if slot != nil {
-			slot.CompareAndSwap(entry, entry&^0xff|uint64((sh+1)%rc.shards))
-		}
-	}
+	w[0].Add(n)
 }
 
 // Describe implements prometheus.Collector.
 func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- rc.duration
-	ch <- rc.total
-	if rc.bytes != nil {
-		ch <- rc.bytes
+	ch <- rc.descs.duration
+	ch <- rc.descs.total
+	if rc.descs.reqSize != nil {
+		ch <- rc.descs.reqSize
+	}
+	if rc.descs.respSize != nil {
+		ch <- rc.descs.respSize
+	}
+	if rc.descs.bytes != nil {
+		ch <- rc.descs.bytes
 	}
 }
 
@@ -232,29 +306,23 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	totals := map[uint64]*total{}
 	var order []*total
-	cumulative := make([]uint64, len(rc.bounds)+1)
+	dur := make([]uint64, len(rc.kind.bounds)+1)
+	size := make([]uint64, len(rc.kind.sizeBounds)+1)
 	rc.index.Range(func(_, v any) bool {
 		for s := v.(*series); s != nil; s = s.next {
-			clear(cumulative)
-			var sum float64
-			var bytes uint64
-			for sh := 0; sh < rc.shards; sh++ {
-				w := s.words[sh*rc.stride : (sh+1)*rc.stride]
-				sum += math.Float64frombits(w[0].Load())
-				for i := range cumulative {
-					cumulative[i] += w[1+i].Load()
-				}
-				if rc.bytes != nil {
-					bytes += w[rc.bytesWord()].Load()
-				}
+			count, sum := rc.sumShards(s, 0, dur, true)
+			ch <- rc.durationMetric(s, count, sum, dur)
+			if rc.kind.reqSize {
+				n, sum := rc.sumShards(s, rc.reqOff, size, false)
+				ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, sum, size)
 			}
-			for i := 1; i < len(cumulative); i++ {
-				cumulative[i] += cumulative[i-1]
+			if rc.kind.respSize {
+				n, sum := rc.sumShards(s, rc.respOff, size, false)
+				ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, size)
 			}
-			count := cumulative[len(cumulative)-1]
-			ch <- rc.durationMetric(s.lvs, count, sum, cumulative)
-			if rc.bytes != nil {
-				ch <- constMetric(rc.bytes)(prometheus.NewConstMetric(rc.bytes, prometheus.CounterValue, float64(bytes), s.lvs...))
+
+			if rc.kind.bytes {
+				ch <- rc.bytesMetric(s)
 			}
 
 			countLVs := s.counts
@@ -272,19 +340,75 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 		return true
 	})
 	for _, t := range order {
-		ch <- constMetric(rc.total)(prometheus.NewConstMetric(rc.total, prometheus.CounterValue, float64(t.count), t.lvs...))
+		ch <- constMetric(rc.descs.total)(prometheus.NewConstMetric(rc.descs.total, prometheus.CounterValue, float64(t.count), t.lvs...))
 	}
 }
 
-func (rc *requestCollector) durationMetric(lvs []string, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
-	if rc.summary {
-		return constMetric(rc.duration)(prometheus.NewConstSummary(rc.duration, count, sum, nil, lvs...))
+// sumShards adds up, over the shards of s, the histogram whose words begin
+// at off, into cumulative bucket counts; it returns the count and the sum.
+// The duration's sum is a float, the sizes' a whole number.
+func (rc *requestCollector) sumShards(s *series, off int, cumulative []uint64, float bool) (uint64, float64) {
+	clear(cumulative)
+	var sum float64
+	var whole uint64
+	for sh := 0; sh < rc.shards; sh++ {
+		w := s.words[sh*rc.stride+off : (sh+1)*rc.stride]
+		if float {
+			sum += math.Float64frombits(w[0].Load())
+		} else {
+			whole += w[0].Load()
+		}
+		for i := range cumulative {
+			cumulative[i] += w[1+i].Load()
+		}
 	}
-	buckets := make(map[float64]uint64, len(rc.bounds))
-	for i, b := range rc.bounds {
+	for i := 1; i < len(cumulative); i++ {
+		cumulative[i] += cumulative[i-1]
+	}
+	if !float {
+		sum = float64(whole)
+	}
+	return cumulative[len(cumulative)-1], sum
+}
+
+// bytesMetric returns the response bytes counter of s.
+func (rc *requestCollector) bytesMetric(s *series) prometheus.Metric {
+	var n uint64
+	for sh := 0; sh < rc.shards; sh++ {
+		n += s.words[sh*rc.stride+rc.bytesOff].Load()
+	}
+	return constMetric(rc.descs.bytes)(prometheus.NewConstMetric(rc.descs.bytes, prometheus.CounterValue, float64(n), s.lvs...))
+}
+
+func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
+	desc := rc.descs.duration
+	if rc.kind.summary {
+		return constMetric(desc)(prometheus.NewConstSummary(desc, count, sum, nil, s.lvs...))
+	}
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.lvs...))
+	if rc.native != nil {
+		m = rc.native.attach(desc, m, s, nativeDuration)
+	}
+	if s.ex != nil {
+		m = withExemplars(desc, m, s.ex)
+	}
+	return m
+}
+
+func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which int, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.lvs...))
+	if rc.native != nil {
+		m = rc.native.attach(desc, m, s, which)
+	}
+	return m
+}
+
+func bucketMap(bounds []float64, cumulative []uint64) map[float64]uint64 {
+	buckets := make(map[float64]uint64, len(bounds))
+	for i, b := range bounds {
 		buckets[b] = cumulative[i]
 	}
-	return constMetric(rc.duration)(prometheus.NewConstHistogram(rc.duration, count, sum, buckets, lvs...))
+	return buckets
 }
 
 // constMetric turns a failure to build a metric of desc, which the checks

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
@@ -65,14 +66,48 @@ func fuzzParam(name string) func(*gin.Context) string {
 // fuzzProbe records, from the first handler of every chain, what Gin did
 // with the request.
 type fuzzProbe struct {
-	ran      bool   // the engine ran a chain (not a redirect)
-	fullPath string // the route template, "" if none matched
+	ran      bool       // the engine ran a chain (not a redirect)
+	fullPath string     // the route template, "" if none matched
+	params   gin.Params // the route's parameters
 }
 
 func (p *fuzzProbe) handle(c *gin.Context) {
 	p.ran = true
 	c.Next()
 	p.fullPath = c.FullPath()
+	p.params = append(p.params[:0], c.Params...)
+}
+
+// routed returns the path Gin routed the request by: its URL path if it
+// matched no route, else the route template with the parameters' values in
+// place.
+func (p *fuzzProbe) routed(req *http.Request) string {
+	if p.fullPath == "" {
+		return req.URL.Path
+	}
+	path := p.fullPath
+	for _, param := range p.params {
+		if strings.Contains(path, "/*"+param.Key) {
+			path = strings.Replace(path, "/*"+param.Key, param.Value, 1)
+		} else {
+			path = strings.Replace(path, ":"+param.Key, param.Value, 1)
+		}
+	}
+	return path
+}
+
+// fuzzBounded is what a label value from a request becomes: repaired, then
+// cut between runes to MaxValueLen bytes, CutMark included.
+func fuzzBounded(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= ginprom.MaxValueLen {
+		return s
+	}
+	n := ginprom.MaxValueLen - len(ginprom.CutMark)
+	for !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + ginprom.CutMark
 }
 
 // fuzzDecorators are the route handlers of one fuzz engine that come from
@@ -309,6 +344,12 @@ func FuzzRequest(f *testing.F) {
 		{"GET", "//users//1", "", fuzzRemoveSlash},
 		{"GET", "/conflict", "", 0},
 		{"GET", "/status/99", "", 0},
+		{"GET", "/status/204", "", 0}, // a matched route answering 404
+		{"GET", "//health", "", fuzzRemoveSlash},
+		{"GET", "/internal/../users/1", "", fuzzRemoveSlash},
+		{"GET", "/files/../internal/x", "", fuzzRemoveSlash},
+		{"GET", "/files/./a//b", "", 0},
+		{"GET", "/users/%2F%2e%2e", "", fuzzRawPath | fuzzRemoveSlash},
 		{"GET", "/nowhere", "", fuzzNoRoute},
 		{"DELETE", "/users/1", "", fuzzMethodNotAllowed},
 		{"XYZ123", "/users/1", "", fuzzMethodNotAllowed},
@@ -388,7 +429,7 @@ func fuzzScrape(p *fuzzProbe) bool {
 func fuzzCheckCounts(t *testing.T, e *fuzzEngine, req *http.Request, code int) {
 	t.Helper()
 	p := e.probe
-	excluded := fuzzExcludedRe.MatchString(req.URL.Path)
+	excluded := fuzzExcludedRe.MatchString(p.routed(req))
 	scrape := fuzzScrape(p)
 	hidden := p.fullPath == "/hidden/*rest"
 	counted := p.ran && !excluded && !scrape && !hidden && p.fullPath != "/untracked"
@@ -422,17 +463,17 @@ func fuzzCheckCounts(t *testing.T, e *fuzzEngine, req *http.Request, code int) {
 			"method": fuzzOtherMethod(req.Method),
 			"status": strconv.Itoa(code),
 			"env":    "fuzz",
-			"client": strings.ToValidUTF8(req.Header.Get(fuzzClient), "\uFFFD"),
+			"client": fuzzBounded(req.Header.Get(fuzzClient)),
 		}
 		switch {
-		case p.fullPath == "":
+		case p.fullPath == "", e.name == "path" && code == http.StatusNotFound:
 			want[e.label] = ginprom.Unmatched
 		case e.name == "route":
 			want[e.label] = p.fullPath
 		case e.name == "path":
-			want[e.label] = strings.ToValidUTF8(req.URL.Path, "\uFFFD")
+			want[e.label] = fuzzBounded(p.routed(req))
 		case e.name == "func":
-			want[e.label] = strings.ToValidUTF8(fuzzTenant(&gin.Context{Request: req}), "\uFFFD")
+			want[e.label] = fuzzBounded(fuzzTenant(&gin.Context{Request: req}))
 		default: // the handler's name
 			want[e.label] = recorded[0][e.label]
 			assert.NotEqual(t, ginprom.Unmatched, want[e.label], e.name)

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -165,58 +164,6 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 	return t.handle
 }
 
-// defaultMetrics are the collectors of the default metrics.
-type defaultMetrics struct {
-	schema     *requestSchema
-	groupBy    GroupBy
-	requests   *requestCollector // duration and total
-	exceptions *prometheus.CounterVec
-	// labels are those of WithDefaultLabels. When their values are fixed
-	// and the group-by is fixed per route, every label value is known per
-	// route, method and status, and the middleware caches the series
-	// (cached).
-	labels labelSet
-	cached bool
-	values []string // the labels' values, when cached
-}
-
-func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultMetrics {
-	d := &defaultMetrics{
-		schema:  schema,
-		groupBy: cfg.groupBy,
-		labels:  m.labels,
-		cached:  cfg.groupBy.perRoute() && m.labels.fixed(),
-	}
-	if d.cached {
-		d.values = m.labels.values()
-	}
-	// The schema orders the duration's labels; the exposition sorts them by
-	// name anyway.
-	countLabels := append([]string{"method", "status"}, m.labels.names()...)
-	durationLabels := schema.labelNames(cfg.groupBy.label, m.labels.names())
-
-	durationName := schema.durationName(cfg.prefix)
-	totalName := prefixed(cfg.prefix, "http_request_total")
-	var bytes *prometheus.Desc
-	if schema.kind == schemaBigBrother {
-		bytes = prometheus.NewDesc(bbResponseBytes, "Bytes of HTTP response bodies sent by Gin (Big Brother protocol).", durationLabels, nil)
-	}
-	rc := newRequestCollector(
-		prometheus.NewDesc(durationName, schema.durationHelp(), durationLabels, nil),
-		prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
-		bytes, cfg.summary, cfg.buckets)
-	names := durationName + " and " + totalName
-	d.requests = register(m.reg, names, rc)
-	if !d.requests.sameKind(cfg.summary, cfg.buckets) {
-		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type or other buckets; build every Metrics on one registry with the same WithLatencySummary and WithBuckets, or give them different prefixes", names))
-	}
-	name := prefixed(cfg.prefix, "http_request_exceptions_total")
-	d.exceptions = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
-	}, countLabels))
-	return d
-}
-
 func prefixed(prefix, name string) string {
 	if prefix == NoPrefix {
 		return name
@@ -296,140 +243,8 @@ func (m *Metrics) isMetricsRoute(c *gin.Context) bool {
 }
 
 // excluded reports whether WithExcludedPaths or WithSkipper leaves the
-// request out.
+// request out. The expressions match the path Gin routed (see routedPath).
 func (m *Metrics) excluded(c *gin.Context) bool {
-	return m.exclude.active() && m.exclude.match(c.Request.URL.Path) ||
+	return m.exclude.active() && m.exclude.match(routedPath(c)) ||
 		m.skipper != nil && m.skipper(c)
-}
-
-// epoch is the origin of the monotonic readings of now.
-var epoch = time.Now()
-
-// now reads the monotonic clock: one clock read, where time.Now makes two.
-func now() time.Duration { return time.Since(epoch) }
-
-// seconds converts d with one multiplication; time.Duration.Seconds splits
-// it into whole seconds and nanoseconds first, which costs more on the
-// request path than the difference in rounding is worth.
-func seconds(d time.Duration) float64 { return float64(d) * 1e-9 }
-
-// tracker is one default-metrics middleware: the collectors, and a cache of
-// their children per route, method and status.
-type tracker struct {
-	m      *Metrics
-	d      *defaultMetrics
-	routes atomic.Pointer[map[string]*routeEntry] // replaced, never modified
-	mu     sync.Mutex                             // serialises additions to routes
-}
-
-func (t *tracker) handle(c *gin.Context) {
-	m := t.m
-	// What identifies the route is read before the chain runs: a handler
-	// may hand the context to engine.HandleContext, which resets it for
-	// another route.
-	pc := funcPC(c.Handler())
-	if pc == m.metricsPC || m.excluded(c) {
-		c.Next()
-		return
-	}
-	he := t.route(c, c.FullPath(), methodIndex(c.Request.Method), pc)
-	// The schema's per-request variant: the url_scheme under WithSemconv,
-	// read now; the error message under WithBigBrother, which handlers set
-	// through the writer wrapped here.
-	var variant uint32
-	var mw *messageWriter
-	switch msgs := t.d.schema.messages; {
-	case msgs != nil:
-		mw = msgs.wrap(c)
-	case t.d.schema.kind == schemaSemconv:
-		variant = requestScheme(c)
-	}
-	start := now()
-	returned := false
-	defer func() {
-		if !returned {
-			// c.Next is unwinding from a panic. Record it and let it go
-			// on: recovering here and panicking again would cut the
-			// stack that gin.Recovery prints.
-			t.record(c, he, start, true, variant, mw)
-		}
-		if mw != nil {
-			mw.set.unwrap(c, mw)
-		}
-	}()
-	c.Next()
-	returned = true
-	t.record(c, he, start, false, variant, mw)
-}
-
-// maxInlineLabels bounds the label values the middleware gathers in an
-// array on the stack; more spill to the heap.
-const maxInlineLabels = 16
-
-// record records one request of the route, method and handler of he.
-// panicked says that the handler panicked; a panic of a label function is
-// then dropped in favour of the handler's.
-func (t *tracker) record(c *gin.Context, he *handlerEntry, start time.Duration, panicked bool, variant uint32, mw *messageWriter) {
-	elapsed := seconds(now() - start)
-	m, d := t.m, t.d
-	if m.marks(c) != 0 {
-		return
-	}
-	status := http.StatusInternalServerError
-	if !panicked {
-		status = clampStatus(c.Writer.Status())
-	}
-	if mw != nil {
-		variant = mw.id
-	}
-	size := 0
-	if d.requests.bytes != nil {
-		size = responseBytes(c, he, status)
-	}
-	method := he.method
-	if d.cached {
-		s := he.series(status, variant)
-		if s == nil {
-			s = t.addSeries(he, status, variant)
-		}
-		d.requests.observe(c, s, elapsed, size)
-		if panicked {
-			lvs := append([]string{methodNames[method], statusLabel(status)}, d.values...)
-			d.exceptions.WithLabelValues(lvs...).Inc()
-		}
-		return
-	}
-
-	// Some label values vary per request: gather them on the stack in the
-	// order of the duration's labels, whose prefix is the counters'.
-	if panicked {
-		defer showPanicStatus(c)()
-	}
-	var buf, cbuf, dbuf [maxInlineLabels]string
-	lvs, counts, defaults := buf[:0], cbuf[:0], dbuf[:0]
-	if n := maxSchemaLabels + len(d.labels); n > len(buf) {
-		lvs, counts, defaults = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
-	}
-	defaults, rec := appendValues(defaults, d.labels, c)
-	counts = appendCounts(counts, method, status, defaults)
-	group := he.label
-	if he.matched {
-		var r any
-		switch d.groupBy.kind {
-		case groupPath:
-			group = repairUTF8(c.Request.URL.Path)
-		case groupFunc:
-			group, r = callLabel(d.groupBy.fn, c)
-		}
-		if rec == nil {
-			rec = r
-		}
-	}
-	lvs = d.schema.appendSeries(lvs, method, status, group, he.matched, variant, defaults)
-	d.requests.observe(c, d.requests.lookup(lvs, counts), elapsed, size)
-	if panicked {
-		d.exceptions.WithLabelValues(counts...).Inc()
-	} else if rec != nil {
-		panic(rec)
-	}
 }

@@ -37,9 +37,16 @@ var (
 	// number of routes. This is the default.
 	GroupByRoute = GroupBy{kind: groupRoute, label: "path"}
 
-	// GroupByPath labels requests "path" with their URL path: "/users/42".
-	// Every distinct path of a matched route makes a series, so use it only
-	// where the paths are few; unmatched requests still get [Unmatched].
+	// GroupByPath labels requests "path" with the path Gin routed them by,
+	// as [WithExcludedPaths] describes it: "/users/42". The spellings of a
+	// path that Gin routes alike ("//users/42", "/users/./42" under
+	// RemoveExtraSlash) make one series. Every distinct path of a matched
+	// route makes a series, so use it only where the paths are few.
+	// Unmatched requests still get [Unmatched], and so do requests a
+	// matched route answers with 404 (a file r.Static does not have, a
+	// catch-all route's unknown page): a scan of a wildcard route adds one
+	// series, not one per URL. A path longer than [MaxValueLen] bytes is
+	// cut, ending in [CutMark].
 	GroupByPath = GroupBy{kind: groupPath, label: "path"}
 
 	// GroupByHandler labels requests "handler" with the name of the route's
@@ -51,7 +58,8 @@ var (
 // runs after the rest of the chain, once per request, and only for requests
 // that match a route; unmatched requests get [Unmatched]. Every distinct
 // value makes a series, so fn should map requests onto a small set; wrap it
-// in [LimitValues] to enforce a bound.
+// in [LimitValues] to enforce a bound. A value longer than [MaxValueLen]
+// bytes is cut, ending in [CutMark].
 //
 // GroupByFunc panics if label is not a valid label name or is one the
 // default metrics use themselves ("method", "status", and "le" and

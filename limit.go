@@ -21,7 +21,10 @@ const Overflow = "<overflow>"
 // without a bound, a client that varies that input creates a series per
 // value, and each series costs memory in this process and in Prometheus
 // until the process restarts. Which values pass is first come, first served;
-// a value that passed keeps passing.
+// a value that passed keeps passing. Values are repaired and cut to
+// [MaxValueLen] bytes before they are compared and remembered, so the set
+// holds at most max values of at most MaxValueLen bytes each, and two long
+// values that differ only past the cut are one value.
 //
 // The returned function keeps its own set of seen values: give each label
 // its own LimitValues. A value already seen costs one lock-free map lookup
@@ -34,7 +37,7 @@ func LimitValues(max int, fn func(c *gin.Context) string) func(c *gin.Context) s
 		panic("ginprom: LimitValues: the function is nil")
 	}
 	l := &limiter{max: max}
-	return func(c *gin.Context) string { return l.admit(fn(c)) }
+	return func(c *gin.Context) string { return l.admit(clientValue(fn(c))) }
 }
 
 // limiter remembers the values admitted so far.

@@ -62,6 +62,7 @@ type config struct {
 	defaultLabels     Labels
 	excluded          []string
 	skipper           func(*gin.Context) bool
+	signals           signalConfig
 
 	// The schema (see schema.go): which one, the application version of
 	// WithBigBrother, the schema options given (two is an error), whether
@@ -87,6 +88,7 @@ func newConfig(opts []Option) *config {
 		prefix:   DefaultPrefix,
 		buckets:  slices.Clone(DefaultBuckets),
 		groupBy:  GroupByRoute,
+		signals:  signalConfig{sizeBuckets: slices.Clone(DefaultSizeBuckets)},
 	}
 	for i, o := range opts {
 		if o == nil {
@@ -221,10 +223,20 @@ func WithDefaultLabels(labels Labels) Option {
 // WithExcludedPaths leaves the requests whose path matches one of the
 // regular expressions out of the default metrics and out of the decorator
 // metrics; the requests themselves run as usual. Each expression is matched
-// against the request's URL path and anchored at its start only, so "/exc"
+// against the path Gin routed and anchored at its start only, so "/exc"
 // also excludes "/excluded" and "/exc/1", while "/health$" excludes exactly
 // "/health". Expressions that are plain literals are matched as prefixes,
 // without the regular expression engine.
+//
+// The path Gin routed is the URL path as Gin cleaned it under the engine's
+// RemoveExtraSlash, or its raw form under UseRawPath: for a request that
+// matched a route, it is the route template with the parameters' values in
+// place (under UseRawPath with UnescapePathValues, the unescaped values).
+// So "//health" and "/static/../health", which Gin routes to /health under
+// RemoveExtraSlash, are excluded by "/health$", and "/static/../login",
+// which runs the login handler, is not excluded by "/static/": a client
+// cannot hide a request to a measured route by spelling its path another
+// way. A request that matches no route is matched by its URL path.
 //
 // Default: none. Repeated use appends. New panics on an expression that does
 // not compile, naming it.
@@ -265,6 +277,7 @@ func (c *config) check() {
 		panic(fmt.Sprintf("ginprom: WithDefaultsPrefix(%q): a prefix may hold only ASCII letters, digits, '_' and ':', and may not begin with a digit", c.prefix))
 	}
 	checkBuckets("WithBuckets", c.buckets)
+	checkBuckets("WithSizeBuckets", c.signals.sizeBuckets)
 	c.checkSchema()
 }
 

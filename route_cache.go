@@ -140,7 +140,11 @@ func (t *tracker) addSeries(he *handlerEntry, status int, variant uint32) *serie
 	}
 	d := t.d
 	lvs := d.schema.appendSeries(nil, he.method, status, he.label, he.matched, variant, d.values)
-	s := d.requests.lookup(lvs, appendCounts(nil, he.method, status, d.values))
+	counts := appendCounts(nil, he.method, status, d.values)
+	if d.byGroup {
+		counts = append(counts, he.label)
+	}
+	s := d.requests.lookup(lvs, counts)
 	old := *he.list.Load()
 	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status, variant, s})
 	he.list.Store(&list)

@@ -28,6 +28,7 @@ const (
 	bbResponseBytes = "response_size_bytes"
 	bbInfo          = "application_info"
 	semconvDuration = "http_server_request_duration_seconds"
+	semconvActive   = "http_server_active_requests"
 )
 
 // bigBrotherBuckets are the buckets of request_seconds, as every Big Brother
@@ -101,9 +102,10 @@ func WithBigBrother(version string) Option {
 // ginprom's other metrics (the request counters, gin_exporter_info, the
 // dependency metrics) keep their default names with the prefix gin.
 //
-// Options apply in order, as for [WithBigBrother]. New panics if another
+// Options apply in order, as for [WithBigBrother]: a [WithGroupBy] before
+// WithSemconv is overridden by the route template. New panics if another
 // schema option is given, if [WithDefaultsPrefix] is given in either order,
-// or if the group-by is [GroupByPath]: OpenTelemetry forbids paths in
+// or if WithGroupBy([GroupByPath]) follows: OpenTelemetry forbids paths in
 // http_route.
 func WithSemconv() Option {
 	return optionFunc(func(c *config) {
@@ -198,6 +200,20 @@ func (s *requestSchema) durationName(prefix string) string {
 		return semconvDuration
 	}
 	return prefixed(prefix, "http_request_duration_seconds")
+}
+
+// sizeName returns the name of the size histogram whose default name is
+// name: OpenTelemetry's body-size names under WithSemconv.
+func (s *requestSchema) sizeName(prefix, name string) string {
+	if s.kind == schemaSemconv {
+		switch name {
+		case "http_request_size_bytes":
+			return "http_server_request_body_size_bytes"
+		case "http_response_size_bytes":
+			return "http_server_response_body_size_bytes"
+		}
+	}
+	return prefixed(prefix, name)
 }
 
 // durationHelp returns the help text of the duration metric.
@@ -314,28 +330,3 @@ func registerSchemaInfo(reg prometheus.Registerer, cfg *config) {
 // maxSchemaLabels is the most labels a schema gives the duration besides
 // the default labels: Big Brother's six.
 const maxSchemaLabels = 6
-
-// Bodies Gin writes itself, after the middleware has returned, for
-// requests that match no route and whose handlers wrote nothing.
-const (
-	gin404Body = "404 page not found"
-	gin405Body = "405 method not allowed"
-)
-
-// responseBytes returns the bytes of the response body of c: 0 when nothing
-// was written, never Gin's -1, and the body Gin writes itself for an
-// unmatched request answered 404 or 405 when nothing else was written.
-func responseBytes(c *gin.Context, he *handlerEntry, status int) int {
-	if n := c.Writer.Size(); n > 0 {
-		return n
-	}
-	if !he.matched && !c.Writer.Written() {
-		switch status {
-		case http.StatusNotFound:
-			return len(gin404Body)
-		case http.StatusMethodNotAllowed:
-			return len(gin405Body)
-		}
-	}
-	return 0
-}
