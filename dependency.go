@@ -72,8 +72,9 @@ func realTicker(d time.Duration) (<-chan time.Time, func()) {
 // that no value outlives the checks behind it. Default labels are not
 // added: a check has no request to compute them from.
 //
-// The first check runs before WatchDependency returns, so the metric is
-// right from the first scrape; then one starts every interval (see
+// The first check runs before WatchDependency returns (which takes at most
+// the timeout), so the metric is right from the first scrape; then one
+// starts every interval (see
 // [WatchInterval], [WatchTimeout]). Checks of one name never overlap. Each
 // gets a context that ends at its timeout, or when the watcher stops. A
 // check that ignores its context counts as 0 from its timeout on, and goes
@@ -87,8 +88,9 @@ func realTicker(d time.Duration) (<-chan time.Time, func()) {
 // removes the series. After stop returns no check runs and no goroutine of
 // the watcher is left; a check that ignores its context delays stop until
 // it returns. stop may be called more than once and from several
-// goroutines; each call returns once the watcher has ended. After stop the
-// name may be watched again. [Metrics.Close] stops every watcher of m.
+// goroutines; each call returns once the watcher has ended. A check must not
+// call it, nor [Metrics.Close]: they would wait for the check itself. After
+// stop the name may be watched again. [Metrics.Close] stops every watcher of m.
 //
 // WatchDependency panics if name is empty or not valid UTF-8, check is
 // nil, an option is nil, an interval or a timeout is not positive, or name

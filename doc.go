@@ -44,6 +44,16 @@
 // own, with labels that may be computed from the request ([Labels]).
 // [Metrics.RegisterDefault] puts decorators on every route.
 //
+// # Dependencies
+//
+// [Metrics.WatchDependency] checks a dependency (a database, a queue,
+// another service) in the background, every [WatchInterval] with a
+// [WatchTimeout], and exposes the result in <prefix>_dependency_up{name}, 1
+// or 0. [Metrics.InstrumentClient] wraps an http.RoundTripper so that the
+// requests an application sends to a dependency are timed in
+// <prefix>_dependency_request_duration_seconds{name, method, status}.
+// [Metrics.Close] stops every watcher and waits for it.
+//
 // # Serving the metrics
 //
 // [Metrics.Instrument] adds GET /metrics to the engine ([WithPath]);
