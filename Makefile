@@ -45,7 +45,7 @@ lint:
 	@set -e; lint=$$(cd _tools/golangci-lint && GOTOOLCHAIN=$(GO126) $(GO) tool -n golangci-lint); \
 	status=0; for d in $(LINT_MODULES); do \
 		echo "== lint $$d"; \
-		(cd $$d && GOTOOLCHAIN=$(GO126) "$$lint" run --config "$(CURDIR)/.golangci.yml" ./...) || status=1; \
+		(cd $$d && GOTOOLCHAIN=$(GO126) "$$lint" run --allow-parallel-runners --config "$(CURDIR)/.golangci.yml" ./...) || status=1; \
 	done; exit $$status
 
 fmt:
