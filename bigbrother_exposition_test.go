@@ -49,7 +49,7 @@ func TestResponseSizeBytesText(t *testing.T) {
 	require.NotNil(t, mf)
 	assert.Equal(t, dto.MetricType_COUNTER, mf.GetType())
 	require.Len(t, mf.GetMetric(), 1)
-	assert.Equal(t, 2.0, mf.GetMetric()[0].GetCounter().GetValue())
+	assert.InDelta(t, 2.0, mf.GetMetric()[0].GetCounter().GetValue(), 0)
 	assert.Contains(t, body, "\nresponse_size_bytes"+bbOKLabels+" 2\n")
 	assert.NotContains(t, body, "response_size_bytes_total")
 }
@@ -94,7 +94,7 @@ func TestResponseSizeBytesProtobuf(t *testing.T) {
 		found = true
 		assert.Equal(t, dto.MetricType_COUNTER, mf.GetType())
 		require.Len(t, mf.GetMetric(), 1)
-		assert.Equal(t, 2.0, mf.GetMetric()[0].GetCounter().GetValue())
+		assert.InDelta(t, 2.0, mf.GetMetric()[0].GetCounter().GetValue(), 0)
 	}
 	assert.True(t, found, "no family response_size_bytes")
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -136,27 +137,41 @@ func TestBigBrotherErrorStatus(t *testing.T) {
 		opts []ginprom.Option
 		want map[int]string
 	}{
-		{"default 400 and up", []ginprom.Option{ginprom.WithBigBrother("1")},
-			map[int]string{200: "false", 399: "false", 400: "true", 404: "true", 499: "true", 500: "true", 503: "true"}},
-		{"WithErrorStatus after", []ginprom.Option{ginprom.WithBigBrother("1"), ginprom.WithErrorStatus(only5xx)},
-			map[int]string{200: "false", 399: "false", 400: "false", 404: "false", 499: "false", 500: "true", 503: "true"}},
-		{"WithErrorStatus before", []ginprom.Option{ginprom.WithErrorStatus(only5xx), ginprom.WithBigBrother("1")},
-			map[int]string{200: "false", 399: "false", 400: "false", 404: "false", 499: "false", 500: "true", 503: "true"}},
-		{"nil keeps the default", []ginprom.Option{ginprom.WithBigBrother("1"), ginprom.WithErrorStatus(nil)},
-			map[int]string{200: "false", 399: "false", 400: "true", 404: "true", 499: "true", 500: "true", 503: "true"}},
+		{
+			"default 400 and up",
+			[]ginprom.Option{ginprom.WithBigBrother("1")},
+			map[int]string{200: "false", 399: "false", 400: "true", 404: "true", 499: "true", 500: "true", 503: "true"},
+		},
+		{
+			"WithErrorStatus after",
+			[]ginprom.Option{ginprom.WithBigBrother("1"), ginprom.WithErrorStatus(only5xx)},
+			map[int]string{200: "false", 399: "false", 400: "false", 404: "false", 499: "false", 500: "true", 503: "true"},
+		},
+		{
+			"WithErrorStatus before",
+			[]ginprom.Option{ginprom.WithErrorStatus(only5xx), ginprom.WithBigBrother("1")},
+			map[int]string{200: "false", 399: "false", 400: "false", 404: "false", 499: "false", 500: "true", 503: "true"},
+		},
+		{
+			"nil keeps the default",
+			[]ginprom.Option{ginprom.WithBigBrother("1"), ginprom.WithErrorStatus(nil)},
+			map[int]string{200: "false", 399: "false", 400: "true", 404: "true", 499: "true", 500: "true", 503: "true"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newApp(t, tc.opts...)
 			a.r.GET("/status/:code", func(c *gin.Context) {
-				var code int
-				fmt.Sscan(c.Param("code"), &code)
+				code, err := strconv.Atoi(c.Param("code"))
+				if err != nil {
+					code = http.StatusBadRequest
+				}
 				c.Status(code)
 			})
 			want := map[string]uint64{}
 			for _, s := range statuses {
 				a.do(http.MethodGet, fmt.Sprintf("/status/%d", s))
-				want[bbSeries(fmt.Sprint(s), "GET", "/status/:code", tc.want[s], "")] = 1
+				want[bbSeries(strconv.Itoa(s), "GET", "/status/:code", tc.want[s], "")] = 1
 			}
 			assert.Equal(t, want, samples(t, a.reg, bbDuration))
 		})

@@ -117,7 +117,7 @@ func (s *messageSet) add(msg string) uint32 {
 	if len(old) >= MaxErrorMessages {
 		return messageOverflow
 	}
-	id := messageFirst + uint32(len(old))
+	id := messageFirst + uint32(len(old)) //nolint:gosec // G115: len(old) < MaxErrorMessages.
 	key := strings.Clone(msg)
 	// The name is written before the map that leads to it is published.
 	s.names[id] = repairUTF8(key)

@@ -451,7 +451,7 @@ func ExampleSetErrorMessage() {
 	})
 
 	w := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, "/payments", nil)
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/payments", nil)
 	req.Header.Set("errorMessage", "a client cannot set it")
 	r.ServeHTTP(w, req)
 

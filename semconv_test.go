@@ -1,6 +1,7 @@
 package ginprom_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -145,7 +146,7 @@ func TestSchemaSeriesPerVariant(t *testing.T) {
 		scSeries("GET", "https", "/", "200", ""): 3,
 	}, samples(t, a.reg, semconvDuration))
 
-	req := httptest.NewRequest(http.MethodGet, "https://example.com/", nil)
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "https://example.com/", nil)
 	assert.NotNil(t, req.TLS, "httptest gives https requests a TLS state, as net/http does")
 }
 

@@ -41,7 +41,7 @@ func TestSemconvExample(t *testing.T) {
 		defer close(done)
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/slow?ms=10000", nil)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 		}
 	}()
 	prom.WaitValue(t, `http_server_active_requests{job="semconv", http_request_method="GET", url_scheme="http"}`, 1)

@@ -89,7 +89,7 @@ func newRouter(version, upstream, health string, interval time.Duration) (*gin.E
 		if err != nil {
 			return err
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
 			return err
 		}
@@ -137,7 +137,7 @@ func newRouter(version, upstream, health string, interval time.Duration) (*gin.E
 			c.String(http.StatusBadGateway, "upstream: %v\n", err)
 			return
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		c.Status(resp.StatusCode)
 		if _, err := io.Copy(c.Writer, resp.Body); err != nil {
 			_ = c.Error(err)
