@@ -37,6 +37,17 @@
 // defaults; [WithExcludedPaths], [Metrics.DoNotTrack] and
 // [Metrics.ExcludeAllMetrics] leave requests out.
 //
+// # Schemas
+//
+// [WithBigBrother] exposes the request metrics under the Big Brother
+// protocol (request_seconds, response_size_bytes, application_info,
+// dependency_up), so that bb-promster's rules and the Big Brother
+// dashboards read them; [SetErrorMessage] sets its errorMessage label.
+// [WithSemconv] exposes them under OpenTelemetry's HTTP server names
+// (http_server_request_duration_seconds and its kin). Both are served from
+// the same series as the defaults, at the same cost; [WithErrorStatus] says
+// which statuses are errors.
+//
 // # Decorators
 //
 // [Metrics.Counter], [Metrics.Gauge], [Metrics.Summary] and
