@@ -392,3 +392,26 @@ func TestBigBrotherLint(t *testing.T) {
 		}
 	}
 }
+
+// TestBigBrotherHandleContext: a request a handler passes on with
+// engine.HandleContext is recorded once per dispatch; the inner dispatch's
+// message is its own, and the writers are put back in order.
+func TestBigBrotherHandleContext(t *testing.T) {
+	a := newApp(t, ginprom.WithBigBrother("1"))
+	a.r.GET("/old", func(c *gin.Context) {
+		c.Request.URL.Path = "/new"
+		a.r.HandleContext(c)
+	})
+	a.r.GET("/new", func(c *gin.Context) {
+		ginprom.SetErrorMessage(c, "moved")
+		c.String(http.StatusInternalServerError, "new")
+	})
+	w := a.do(http.MethodGet, "/old")
+	assert.Equal(t, "new", w.Body.String())
+	assert.Equal(t, map[string]uint64{
+		bbSeries("500", "GET", "/new", "true", "moved"): 1,
+		bbSeries("500", "GET", "/old", "true", ""):      1,
+	}, samples(t, a.reg, bbDuration))
+	a.do(http.MethodGet, "/old") // the pooled writers are reusable
+	assert.Equal(t, uint64(2), samples(t, a.reg, bbDuration)[bbSeries("500", "GET", "/new", "true", "moved")])
+}
