@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
@@ -414,4 +415,41 @@ func TestBigBrotherHandleContext(t *testing.T) {
 	}, samples(t, a.reg, bbDuration))
 	a.do(http.MethodGet, "/old") // the pooled writers are reusable
 	assert.Equal(t, uint64(2), samples(t, a.reg, bbDuration)[bbSeries("500", "GET", "/new", "true", "moved")])
+}
+
+// TestSetErrorMessageConcurrent: requests on many goroutines, each with its
+// message, are each recorded under their own message, exactly; the pooled
+// writers never carry one request's message into another's.
+func TestSetErrorMessageConcurrent(t *testing.T) {
+	a := newApp(t, ginprom.WithBigBrother("1"))
+	a.r.GET("/fail/:n", func(c *gin.Context) {
+		ginprom.SetErrorMessage(c, "kind "+c.Param("n"))
+		c.Status(http.StatusInternalServerError)
+	})
+	a.r.GET("/ok", ok)
+	const goroutines, each = 8, 150
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if i%3 == 0 {
+					a.do(http.MethodGet, "/ok")
+				} else {
+					a.do(http.MethodGet, fmt.Sprintf("/fail/%d", (g+i)%4))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	want := map[string]uint64{bbSeries("200", "GET", "/ok", "false", ""): goroutines * each / 3}
+	for g := range goroutines {
+		for i := range each {
+			if i%3 != 0 {
+				want[bbSeries("500", "GET", "/fail/:n", "true", fmt.Sprintf("kind %d", (g+i)%4))]++
+			}
+		}
+	}
+	assert.Equal(t, want, samples(t, a.reg, bbDuration))
 }
