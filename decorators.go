@@ -172,7 +172,11 @@ func (m *Metrics) Histogram(name, help string, labels Labels, opts ...MetricOpti
 
 // DoNotTrack returns route middleware that leaves the requests passing
 // through it out of the default metrics. Decorator metrics still count them.
-// It may stand anywhere in the route's chain.
+// It may stand anywhere in the route's chain. The mark holds for the
+// dispatch it is made in: a request forwarded with engine.HandleContext to a
+// route with DoNotTrack leaves the forwarding dispatch recorded. Marking a
+// request allocates, once for that request (see the README's Safety
+// section).
 func (m *Metrics) DoNotTrack() gin.HandlerFunc {
 	m.marksUsed.Store(true)
 	return func(c *gin.Context) { m.mark(c, currentDispatch(c), markNoDefaults) }
@@ -181,7 +185,8 @@ func (m *Metrics) DoNotTrack() gin.HandlerFunc {
 // ExcludeAllMetrics returns route middleware that leaves the requests
 // passing through it out of the default metrics and out of every decorator
 // metric of m, wherever it stands in the route's chain. A gauge that went up
-// before ExcludeAllMetrics ran goes down again as usual.
+// before ExcludeAllMetrics ran goes down again as usual. Like
+// [Metrics.DoNotTrack], its mark holds for the dispatch it is made in.
 func (m *Metrics) ExcludeAllMetrics() gin.HandlerFunc {
 	m.marksUsed.Store(true)
 	return func(c *gin.Context) { m.mark(c, currentDispatch(c), markNoMetrics) }

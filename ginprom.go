@@ -119,8 +119,11 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 // because Gin copies middleware into a route when the route is registered; in
 // Gin's debug mode Instrument prints a warning when it finds such routes.
 //
-// Instrument panics if engine is nil or m already instruments it, and Gin
-// panics if engine already has a route at the metrics path.
+// Instrument panics if engine is nil or m already instruments it; if m has
+// default metrics and engine already has a ginprom default middleware (from
+// another New or Instrument), which would count every request twice; and if
+// engine already has a GET route at the metrics path. Each message says
+// what to do instead.
 func (m *Metrics) Instrument(engine *gin.Engine) {
 	if engine == nil {
 		panic("ginprom: Instrument(nil): pass the *gin.Engine to instrument")
@@ -170,14 +173,25 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 //
 // The middleware measures the time spent in c.Next, and records the method
 // (clamped to the standard methods or OTHER), the group-by label and the
-// status the client got. A panic below it is recorded as status 500 and
-// counted in the exceptions metric, and goes on unchanged to whatever
-// recovers it, such as gin.Recovery placed before it. A gin.Recovery placed
-// after it turns the panic into an ordinary 500 response before the
-// middleware sees it; that request counts as a 500, not as an exception, and
-// in Gin's debug mode the middleware warns of such a route. A
-// request a handler passes on with engine.HandleContext is recorded once per
-// dispatch, each under its own route.
+// status the client got: the status the handlers wrote, except that a panic
+// is recorded as 500, what gin.Recovery answers (a recovery of your own may
+// answer otherwise; with none, the client gets no response), and an
+// informational 1xx status other than 101 as the 200 that net/http sends
+// after it. A panic below the middleware is counted in the exceptions
+// metric, and goes on unchanged to whatever recovers it, such as
+// gin.Recovery placed before it. A gin.Recovery placed after it turns the
+// panic into an ordinary 500 response before the middleware sees it; that
+// request counts as a 500, not as an exception, and in Gin's debug mode the
+// middleware warns of such a route. Only panics of the handlers are
+// exceptions: runtime.Goexit, and the panic of a label function raised
+// again after the handler answered, leave the request recorded as usual.
+//
+// A request passes the default metrics of m once, however many of m's
+// default middlewares its chain holds (one on the engine, one on a group).
+// A request a handler passes on with engine.HandleContext is recorded once
+// per dispatch, each under its own route and with its own marks (see
+// [Metrics.DoNotTrack]); a panic that unwinds through several dispatches is
+// one exception.
 func (m *Metrics) Middleware() gin.HandlerFunc {
 	if m.defaults == nil {
 		return func(c *gin.Context) { c.Next() }

@@ -33,7 +33,9 @@ import (
 //
 // If a label function panics, the request is still recorded, with
 // [PanicValue] as that label's value, and the panic is then raised again
-// from the point of recording.
+// from the point of recording; it is not counted as the handler's
+// exception. A label function of the default metrics that calls
+// runtime.Goexit leaves the request recorded the same way.
 type Labels map[string]any
 
 // PanicValue is the value a label gets when its label function panics.

@@ -251,9 +251,14 @@ func WithExcludedPaths(patterns ...string) Option {
 // WithSkipper leaves out of every metric of the instance, default and
 // decorator alike, the requests for which fn returns true, as
 // [WithExcludedPaths] does for paths: they run as usual, and are not
-// recorded. fn runs before the rest of the chain, so it cannot see the
-// status; use it for a rule on the request, such as a header, the client's
-// network or a synthetic probe (see the probe package's Skip).
+// recorded, nor counted in flight. fn runs once per request (once per
+// dispatch of engine.HandleContext), before the rest of the chain, so it
+// cannot see the status; use it for a rule on the request, such as a
+// header, the client's network or a synthetic probe (see the probe
+// package's Skip). The default middleware asks fn and marks the requests it
+// skips, and the decorators follow that mark; without default metrics
+// ([WithoutDefaults]) the first decorator of a request asks. A skipped
+// request allocates its mark; the others allocate nothing.
 //
 // Default: none. A nil fn keeps the current one; the last WithSkipper wins.
 func WithSkipper(fn func(c *gin.Context) bool) Option {

@@ -264,3 +264,23 @@ func TestNativeHistogramsFactorPanics(t *testing.T) {
 		ginprom.WithNativeHistograms(1)
 	})
 }
+
+// TestExemplarFunctionRunsOncePerRecordedRequest: fn runs once per recorded
+// request, after the chain (it sees the status), and never for requests
+// left out of the metrics.
+func TestExemplarFunctionRunsOncePerRecordedRequest(t *testing.T) {
+	var statuses []int
+	a := newApp(t, ginprom.WithExcludedPaths("/health"), ginprom.WithExemplars(func(c *gin.Context) prometheus.Labels {
+		statuses = append(statuses, c.Writer.Status())
+		return nil
+	}))
+	a.r.GET("/made", func(c *gin.Context) { c.Status(http.StatusCreated) })
+	a.r.GET("/health", ok)
+	a.r.GET("/quiet", a.m.DoNotTrack(), ok)
+	a.do(http.MethodGet, "/made")
+	a.do(http.MethodGet, "/health")
+	a.do(http.MethodGet, "/quiet")
+	a.do(http.MethodGet, "/metrics")
+	a.do(http.MethodGet, "/nope")
+	assert.Equal(t, []int{http.StatusCreated, http.StatusNotFound}, statuses)
+}

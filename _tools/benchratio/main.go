@@ -5,7 +5,9 @@
 //   - for a benchmark X/name with siblings X/bare and X/handrolled, its
 //     time as a ratio of bare's, the overhead over bare, and that overhead
 //     as a ratio of the hand-rolled overhead, (name - bare) / (handrolled -
-//     bare);
+//     bare); with a sibling X/handrolled-full too, the overhead as a ratio
+//     of that one's, the hand-rolled middleware recording the full set of
+//     signals;
 //   - for a benchmark X/name with a sibling X/promhttp-same-registry, the
 //     time as a ratio of that sibling's;
 //   - any extra unit a benchmark reports (B/series), as is.
@@ -63,13 +65,13 @@ func main() {
 		os.Exit(1)
 	}
 
-	fmt.Println("| benchmark | runs | ns/op (median) | allocs/op | × bare | overhead over bare | overhead ÷ hand-rolled overhead | other |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| benchmark | runs | ns/op (median) | allocs/op | × bare | overhead over bare | overhead ÷ hand-rolled overhead | overhead ÷ full hand-rolled overhead | other |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, name := range order {
 		ns := median(runs[name], "ns/op")
 		extra := others(runs[name])
 		dir := path.Dir(name)
-		times, over, ratio := "", "", ""
+		times, over, ratio, full := "", "", "", ""
 		bare, hasBare := runs[dir+"/bare"]
 		hand, hasHand := runs[dir+"/handrolled"]
 		if hasBare && hasHand && extra == "" {
@@ -79,12 +81,17 @@ func main() {
 			if h > b {
 				ratio = fmt.Sprintf("%.2f", (ns-b)/(h-b))
 			}
+			if hf, ok := runs[dir+"/handrolled-full"]; ok {
+				if f := median(hf, "ns/op"); f > b {
+					full = fmt.Sprintf("%.2f", (ns-b)/(f-b))
+				}
+			}
 		}
 		if ref, ok := runs[dir+"/promhttp-same-registry"]; ok {
 			ratio = fmt.Sprintf("%.2f × promhttp", ns/median(ref, "ns/op"))
 		}
-		fmt.Printf("| %s | %d | %.1f | %s | %s | %s | %s | %s |\n",
-			name, len(runs[name]), ns, allocs(runs[name]), times, over, ratio, extra)
+		fmt.Printf("| %s | %d | %.1f | %s | %s | %s | %s | %s | %s |\n",
+			name, len(runs[name]), ns, allocs(runs[name]), times, over, ratio, full, extra)
 	}
 }
 

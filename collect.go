@@ -1,0 +1,204 @@
+package ginprom
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Collecting the request series: the shards of each series are summed at
+// scrape time, and the totals and the in-flight gauge derived from them.
+
+// Describe implements prometheus.Collector.
+func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- rc.descs.duration
+	ch <- rc.descs.total
+	if rc.descs.reqSize != nil {
+		ch <- rc.descs.reqSize
+	}
+	if rc.descs.respSize != nil {
+		ch <- rc.descs.respSize
+	}
+	if rc.descs.inflight != nil {
+		ch <- rc.descs.inflight
+	}
+	if rc.descs.bytes != nil {
+		ch <- rc.descs.bytes
+	}
+}
+
+// Collect implements prometheus.Collector. A series' count is the sum of
+// its bucket counts, read once each, so count and buckets always agree; the
+// sum may miss the requests being recorded at that instant.
+func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
+	type total struct {
+		lvs   []string
+		count uint64
+		next  *total // another total whose label values hash alike
+	}
+	totals := map[uint64]*total{}
+	var order []*total
+	finished := map[*inflightGroup]*[inflightKeys]uint64{}
+	dur := make([]uint64, len(rc.kind.bounds)+1)
+	ns := len(rc.kind.sizeBounds) + 1
+	req, resp := make([]uint64, ns), make([]uint64, ns)
+	rc.index.Range(func(_, v any) bool {
+		for s := v.(*series); s != nil; s = s.next {
+			count, sum := rc.sumShards(s, 0, dur, true)
+			ch <- rc.durationMetric(s, count, sum, dur)
+			switch {
+			case rc.joint:
+				n, reqSum, respSum := rc.sumJoint(s, req, resp)
+				ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, reqSum, req)
+				ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, respSum, resp)
+			default:
+				if rc.kind.reqSize {
+					n, sum := rc.sumShards(s, rc.reqOff, req, false)
+					ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, sum, req)
+				}
+				if rc.kind.respSize {
+					n, sum := rc.sumShards(s, rc.respOff, resp, false)
+					ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, resp)
+				}
+			}
+			if rc.kind.bytes {
+				ch <- rc.bytesMetric(s)
+			}
+			if s.group != nil {
+				f := finished[s.group]
+				if f == nil {
+					f = new([inflightKeys]uint64)
+					finished[s.group] = f
+				}
+				f[s.group.key(s.method, s.variant)] += count
+			}
+
+			countLVs := rc.countLVs(s.lvs)
+			t := totals[s.countKey]
+			for t != nil && !slices.Equal(t.lvs, countLVs) {
+				t = t.next
+			}
+			if t == nil {
+				t = &total{lvs: countLVs, next: totals[s.countKey]}
+				totals[s.countKey] = t
+				order = append(order, t)
+			}
+			t.count += count
+		}
+		return true
+	})
+	for _, t := range order {
+		ch <- constMetric(rc.descs.total)(prometheus.NewConstMetric(rc.descs.total, prometheus.CounterValue, float64(t.count), t.lvs...))
+	}
+	if rc.kind.inflight {
+		rc.collectInflight(ch, finished)
+	}
+}
+
+// sumJoint adds up, over the shards of s, the joint size histogram into
+// the cumulative counts of each size; it returns the count and both sums.
+func (rc *requestCollector) sumJoint(s *series, req, resp []uint64) (count uint64, reqSum, respSum float64) {
+	clear(req)
+	clear(resp)
+	ns := len(req)
+	var rs, ps uint64
+	for sh := 0; sh < rc.shards; sh++ {
+		w := s.words[sh*rc.stride+rc.jointOff : (sh+1)*rc.stride]
+		// The sums first: a request adds to them after its count, so
+		// a sum never runs ahead of the count.
+		rs += w[ns*ns].Load()
+		ps += w[ns*ns+1].Load()
+		for i := range ns {
+			for j := range ns {
+				n := w[i*ns+j].Load()
+				req[i] += n
+				resp[j] += n
+			}
+		}
+	}
+	for i := 1; i < ns; i++ {
+		req[i] += req[i-1]
+		resp[i] += resp[i-1]
+	}
+	return req[ns-1], float64(rs), float64(ps)
+}
+
+// sumShards adds up, over the shards of s, the histogram whose words begin
+// at off, into cumulative bucket counts; it returns the count and the sum.
+// The duration's sum is a float, the sizes' a whole number.
+func (rc *requestCollector) sumShards(s *series, off int, cumulative []uint64, float bool) (uint64, float64) {
+	clear(cumulative)
+	var sum float64
+	var whole uint64
+	for sh := 0; sh < rc.shards; sh++ {
+		w := s.words[sh*rc.stride+off : (sh+1)*rc.stride]
+		if float {
+			sum += math.Float64frombits(w[0].Load())
+		} else {
+			whole += w[0].Load()
+		}
+		for i := range cumulative {
+			cumulative[i] += w[1+i].Load()
+		}
+	}
+	for i := 1; i < len(cumulative); i++ {
+		cumulative[i] += cumulative[i-1]
+	}
+	if !float {
+		sum = float64(whole)
+	}
+	return cumulative[len(cumulative)-1], sum
+}
+
+func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
+	desc := rc.descs.duration
+	if rc.kind.summary {
+		return constMetric(desc)(prometheus.NewConstSummary(desc, count, sum, nil, s.display...))
+	}
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.display...))
+	if rc.native != nil {
+		m = rc.native.attach(desc, m, s, nativeDuration)
+	}
+	if s.ex != nil {
+		m = withExemplars(desc, m, s.ex)
+	}
+	return m
+}
+
+func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which int, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.display...))
+	if rc.native != nil {
+		m = rc.native.attach(desc, m, s, which)
+	}
+	return m
+}
+
+// bytesMetric returns Big Brother's response bytes counter of s.
+func (rc *requestCollector) bytesMetric(s *series) prometheus.Metric {
+	var n uint64
+	for sh := 0; sh < rc.shards; sh++ {
+		n += s.words[sh*rc.stride+rc.bytesOff].Load()
+	}
+	return constMetric(rc.descs.bytes)(prometheus.NewConstMetric(rc.descs.bytes, prometheus.CounterValue, float64(n), s.display...))
+}
+
+func bucketMap(bounds []float64, cumulative []uint64) map[float64]uint64 {
+	buckets := make(map[float64]uint64, len(bounds))
+	for i, b := range bounds {
+		buckets[b] = cumulative[i]
+	}
+	return buckets
+}
+
+// constMetric turns a failure to build a metric of desc, which the checks
+// at setup rule out, into an error of the scrape rather than a panic.
+func constMetric(desc *prometheus.Desc) func(prometheus.Metric, error) prometheus.Metric {
+	return func(m prometheus.Metric, err error) prometheus.Metric {
+		if err != nil {
+			return prometheus.NewInvalidMetric(desc, fmt.Errorf("ginprom: %w", err))
+		}
+		return m
+	}
+}

@@ -1,0 +1,202 @@
+package ginprom
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Recording a request whose group-by value or default label values vary
+// per request (GroupByPath, GroupByFunc, label functions).
+
+// recordPath records a request under GroupByPath with fixed default
+// labels.
+func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
+	d := t.d
+	var s *series
+	if p.group != nil {
+		s = p.group.series(status, p.variant)
+	}
+	if s == nil {
+		group := clientValue(p.path)
+		if p.group != nil {
+			group = p.group.value
+		}
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s = d.requests.lookupGroup(pfx, group, p.variant)
+		if group == p.raw {
+			he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
+		}
+	}
+	i := d.requests.observe(p.ref, s, o)
+	var rec any
+	if d.exemplars != nil {
+		rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
+	}
+	if panicked {
+		if t.firstException(c) {
+			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
+		}
+	} else if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// recordFunc records a request that returned under GroupByFunc with fixed
+// default labels. If the function calls runtime.Goexit, the request is
+// recorded with PanicValue as its group-by value.
+func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, status int, o *observation) {
+	d := t.d
+	finished := false
+	defer func() {
+		if !finished && goexiting() {
+			t.observeVarying(c, he, p, status, false, o, true)
+		}
+	}()
+	group, rec := callLabel(d.groupBy.fn, c)
+	finished = true
+	var s *series
+	if ge := he.groups.lookup(group); ge != nil {
+		s = ge.series(status, p.variant)
+	}
+	if s == nil {
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s = d.requests.lookupGroup(pfx, group, p.variant)
+		if rec == nil {
+			he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
+		}
+	}
+	i := d.requests.observe(p.ref, s, o)
+	if d.exemplars != nil {
+		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
+			rec = r
+		}
+	}
+	if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// exceptionLVs returns the exceptions' label values for series s.
+func exceptionLVs(d *defaultMetrics, s *series) []string {
+	if d.byGroup {
+		return s.lvs
+	}
+	return s.lvs[:len(s.lvs)-1]
+}
+
+// recordVarying records a request some of whose label values vary per
+// request. If a label function calls runtime.Goexit, the request is still
+// recorded, with PanicValue for the values of every label function.
+func (t *tracker) recordVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
+	if panicked {
+		defer showPanicStatus(c)()
+	}
+	finished := false
+	defer func() {
+		if !finished && goexiting() {
+			t.observeVarying(c, he, p, status, panicked, o, true)
+		}
+	}()
+	rec := t.observeVarying(c, he, p, status, panicked, o, false)
+	finished = true
+	if rec != nil && !panicked {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// observeVarying records a request whose group-by value or default label
+// values vary per request. With fixed default labels, the values before the
+// group-by value are cached per route, method and status; otherwise they
+// are gathered on the stack, in the order of the duration's labels, whose
+// prefix is the counters'. With fallback, no label function runs: their
+// values are PanicValue. It returns the panic of a label function, if any.
+func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation, fallback bool) (rec any) {
+	d := t.d
+	var buf [maxInlineLabels]string
+	var lvs []string // all label values, when gathered
+	var pfx *labelPrefix
+	if d.fixedLabels {
+		if pfx = he.prefix(status); pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+	} else {
+		lvs = buf[:0]
+		if n := 3 + len(d.labels); n > len(buf) {
+			lvs = make([]string, 0, n)
+		}
+		lvs = append(lvs, methodNames[he.method], statusLabel(status))
+		if fallback {
+			for _, l := range d.labels {
+				v := l.value
+				if l.fn != nil {
+					v = PanicValue
+				}
+				lvs = append(lvs, v)
+			}
+		} else {
+			lvs, rec = appendValues(lvs, d.labels, c)
+		}
+	}
+	group := he.label
+	if he.matched {
+		var r any
+		switch d.groupBy.kind {
+		case groupPath:
+			// A 404 found no resource, whatever route took it (a
+			// wildcard, r.Static): its path is the client's choice.
+			if status != http.StatusNotFound {
+				group = clientValue(p.path)
+			}
+		case groupFunc:
+			if fallback {
+				group = PanicValue
+			} else {
+				group, r = callLabel(d.groupBy.fn, c)
+			}
+		}
+		if rec == nil {
+			rec = r
+		}
+	}
+	var s *series
+	if pfx != nil {
+		var ge *groupEntry
+		if he.groups != nil {
+			if ge = he.groups.lookup(group); ge != nil {
+				s = ge.series(status, p.variant)
+			}
+		}
+		if s == nil {
+			s = d.requests.lookupGroup(pfx, group, p.variant)
+			if he.groups != nil && d.groupBy.kind == groupFunc && !fallback {
+				he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
+			}
+		}
+	} else {
+		lvs = append(lvs, group)
+		s = d.requests.lookup(lvs, p.variant)
+	}
+	i := d.requests.observe(p.ref, s, o)
+	if d.exemplars != nil && !fallback {
+		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
+			rec = r
+		}
+	}
+	if panicked && t.firstException(c) {
+		if pfx != nil {
+			lvs = append(append(buf[:0], pfx.lvs...), group)
+		}
+		if !d.byGroup {
+			lvs = lvs[:len(lvs)-1]
+		}
+		d.exceptions.WithLabelValues(lvs...).Inc()
+	}
+	return rec
+}
