@@ -453,3 +453,42 @@ func TestSetErrorMessageConcurrent(t *testing.T) {
 	}
 	assert.Equal(t, want, samples(t, a.reg, bbDuration))
 }
+
+// TestSchemaSharedRegistry: two apps on one registry share the schema's
+// collector, and its error messages, when their options agree; another
+// error rule on the same names panics at setup.
+func TestSchemaSharedRegistry(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	apps := make([]*gin.Engine, 2)
+	for i := range apps {
+		apps[i] = gin.New()
+		ginprom.New(apps[i], ginprom.WithRegistry(reg), ginprom.WithBigBrother("1"))
+		apps[i].GET("/fail", func(c *gin.Context) {
+			ginprom.SetErrorMessage(c, "kind "+strconv.Itoa(i))
+			c.Status(http.StatusInternalServerError)
+		})
+	}
+	serve(apps[0], http.MethodGet, "/fail")
+	serve(apps[1], http.MethodGet, "/fail")
+	serve(apps[1], http.MethodGet, "/fail")
+	assert.Equal(t, map[string]uint64{
+		bbSeries("500", "GET", "/fail", "true", "kind 0"): 1,
+		bbSeries("500", "GET", "/fail", "true", "kind 1"): 2,
+	}, samples(t, reg, bbDuration))
+
+	coreRequireSetupPanic(t, "error rule", func() {
+		ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1"),
+			ginprom.WithErrorStatus(func(s int) bool { return s >= 500 }))
+	})
+}
+
+// TestBigBrotherTotalsByGroup: WithTotalsByGroup puts the group-by label
+// on the request counters, which keep their default names.
+func TestBigBrotherTotalsByGroup(t *testing.T) {
+	a := newApp(t, ginprom.WithBigBrother("1"), ginprom.WithTotalsByGroup())
+	a.r.GET("/users/:id", ok)
+	a.do(http.MethodGet, "/users/1")
+	requireExposition(t, a.reg, coreTotalHead+`gin_http_request_total{method="GET",path="/users/:id",status="200"} 1
+`, coreTotal)
+	assert.Equal(t, map[string]uint64{bbSeries("200", "GET", "/users/:id", "false", ""): 1}, samples(t, a.reg, bbDuration))
+}
