@@ -81,3 +81,21 @@ func TestMiddlewareAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestMarksInUseAllocs: once DoNotTrack and ExcludeAllMetrics exist, a
+// request they do not mark still allocates nothing; only a marked request
+// pays for its mark.
+func TestMarksInUseAllocs(t *testing.T) {
+	r := gin.New()
+	m := ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithInFlight(),
+		ginprom.WithSkipper(func(c *gin.Context) bool { return c.GetHeader("X-Probe") != "" }))
+	r.GET("/quiet", m.DoNotTrack(), func(c *gin.Context) { c.Status(http.StatusOK) })
+	r.GET("/hidden", m.ExcludeAllMetrics(), func(c *gin.Context) { c.Status(http.StatusOK) })
+	userRoute(r, m.Counter("users", "Users.", nil))
+	marked := requestAllocs(r, http.MethodGet, "/quiet")
+	assert.Positive(t, marked, "a marked request allocates its mark")
+	probe := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/users/42", nil)
+	probe.Header.Set("X-Probe", "1")
+	r.ServeHTTP(newDiscard(), probe) // a skipped request: decorators now look for marks
+	assert.Zero(t, requestAllocs(r, http.MethodGet, "/users/42"), "allocations per unmarked request")
+}

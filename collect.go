@@ -66,13 +66,13 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 			if rc.kind.bytes {
 				ch <- rc.bytesMetric(s)
 			}
-			if s.group != nil {
-				f := finished[s.group]
+			if x := s.extra; x != nil && x.group != nil {
+				f := finished[x.group]
 				if f == nil {
 					f = new([inflightKeys]uint64)
-					finished[s.group] = f
+					finished[x.group] = f
 				}
-				f[s.group.key(s.method, s.variant)] += count
+				f[x.group.key(x.method, s.variant)] += count
 			}
 
 			countLVs := rc.countLVs(s.lvs)
@@ -161,8 +161,8 @@ func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64,
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, s, nativeDuration)
 	}
-	if s.ex != nil {
-		m = withExemplars(desc, m, s.ex)
+	if s.extra != nil && s.extra.ex != nil {
+		m = withExemplars(desc, m, s.extra.ex)
 	}
 	return m
 }

@@ -165,13 +165,19 @@ type series struct {
 	lvs      []string        // method, status, default labels, group-by value
 	variant  uint32          // the schema's variant (see seriesEntry)
 	display  []string        // the label values exposed: lvs, or the schema's
-	method   int             // index of lvs[0]
-	group    *inflightGroup  // with the in-flight gauge
 	countKey uint64          // hash of the total's label values
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
-	native   []atomic.Uint64 // native buckets, unsharded; nil without them
-	ex       []atomic.Pointer[exemplar]
-	next     *series // another series whose label values hash alike
+	extra    *seriesExtra    // nil unless the in-flight gauge, native histograms or exemplars are on
+	next     *series         // another series whose label values hash alike
+}
+
+// seriesExtra is what a series keeps for the signals that need more than
+// its words; apart, so that a series without them stays small.
+type seriesExtra struct {
+	method int                        // index of lvs[0]
+	group  *inflightGroup             // with the in-flight gauge
+	native []atomic.Uint64            // native buckets, unsharded
+	ex     []atomic.Pointer[exemplar] // the latest exemplar of each duration bucket
 }
 
 // lookup returns the series of the label values and variant, making it on
@@ -227,16 +233,19 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
-	s.method = methodIndex(s.lvs[0])
-	s.display = rc.schema.display(s.lvs, s.method, variant)
-	if rc.kind.inflight {
-		s.group = rc.groupOf(s.lvs)
-	}
-	if rc.native != nil {
-		s.native = make([]atomic.Uint64, rc.native.words)
-	}
-	if rc.kind.exemplars {
-		s.ex = make([]atomic.Pointer[exemplar], len(rc.kind.bounds)+1)
+	s.display = rc.schema.display(s.lvs, methodIndex(s.lvs[0]), variant)
+	if rc.kind.inflight || rc.native != nil || rc.kind.exemplars {
+		x := &seriesExtra{method: methodIndex(s.lvs[0])}
+		if rc.kind.inflight {
+			x.group = rc.groupOf(s.lvs)
+		}
+		if rc.native != nil {
+			x.native = make([]atomic.Uint64, rc.native.words)
+		}
+		if rc.kind.exemplars {
+			x.ex = make([]atomic.Pointer[exemplar], len(rc.kind.bounds)+1)
+		}
+		s.extra = x
 	}
 	s.countKey = rc.hash(rc.countLVs(s.lvs))
 	rc.index.Store(h, s)
@@ -320,7 +329,7 @@ func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int
 		w[rc.bytesOff].Add(o.respSize)
 	}
 	if rc.native != nil {
-		rc.native.observe(s.native, o)
+		rc.native.observe(s.extra.native, o)
 	}
 	for {
 		old := w[0].Load()

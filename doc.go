@@ -48,6 +48,17 @@
 // the same series as the defaults, at the same cost; [WithErrorStatus] says
 // which statuses are errors.
 //
+// # More request signals
+//
+// Off by default, each at a few atomic additions per request and no
+// allocation: [WithRequestSize] and [WithResponseSize] (true body sizes, in
+// the buckets of [WithSizeBuckets]), [WithInFlight] (the requests being
+// served, by method), [WithTotalsByGroup] (the group-by label on the
+// counters), [WithExemplars] (a trace id on the duration bucket a request
+// fell in, for OpenMetrics and protobuf scrapes), [WithNativeHistograms]
+// (native buckets beside the classic ones) and [WithSkipper] (leave requests
+// out by a rule of yours).
+//
 // # Decorators
 //
 // [Metrics.Counter], [Metrics.Gauge], [Metrics.Summary] and

@@ -52,7 +52,7 @@ func recordExemplar(fn func(*gin.Context) prometheus.Labels, c *gin.Context, s *
 		return nil
 	}
 	if e := newExemplar(labels, v); e != nil {
-		s.ex[i].Store(e)
+		s.extra.ex[i].Store(e)
 	}
 	return nil
 }

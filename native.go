@@ -141,7 +141,7 @@ func (l *nativeLayout) add(words []atomic.Uint64, h *nativeHist, v float64) {
 // shows the classic buckets, the protobuf format both.
 func (l *nativeLayout) attach(desc *prometheus.Desc, m prometheus.Metric, s *series, which int) prometheus.Metric {
 	h := &l.hists[which]
-	w := s.native[h.off : h.off+1+h.n]
+	w := s.extra.native[h.off : h.off+1+h.n]
 	zero := w[0].Load()
 	count := zero
 	positive := map[int]int64{}
