@@ -72,7 +72,7 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 					f = new([inflightKeys]uint64)
 					finished[x.group] = f
 				}
-				f[x.group.key(x.method, s.variant)] += count
+				f[x.group.key(x.method, x.variant)] += count
 			}
 
 			countLVs := rc.countLVs(s.lvs)
@@ -155,9 +155,9 @@ func (rc *requestCollector) sumShards(s *series, off int, cumulative []uint64, f
 func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
 	desc := rc.descs.duration
 	if rc.kind.summary {
-		return constMetric(desc)(prometheus.NewConstSummary(desc, count, sum, nil, s.display...))
+		return constMetric(desc)(prometheus.NewConstSummary(desc, count, sum, nil, s.labels()...))
 	}
-	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.display...))
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.labels()...))
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, s, nativeDuration)
 	}
@@ -168,7 +168,7 @@ func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64,
 }
 
 func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which int, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
-	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.display...))
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.labels()...))
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, s, which)
 	}
@@ -181,7 +181,7 @@ func (rc *requestCollector) bytesMetric(s *series) prometheus.Metric {
 	for sh := 0; sh < rc.shards; sh++ {
 		n += s.words[sh*rc.stride+rc.bytesOff].Load()
 	}
-	return constMetric(rc.descs.bytes)(prometheus.NewConstMetric(rc.descs.bytes, prometheus.CounterValue, float64(n), s.display...))
+	return constMetric(rc.descs.bytes)(prometheus.NewConstMetric(rc.descs.bytes, prometheus.CounterValue, float64(n), s.labels()...))
 }
 
 func bucketMap(bounds []float64, cumulative []uint64) map[float64]uint64 {

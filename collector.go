@@ -163,21 +163,37 @@ func upperBounds(buckets []float64) []float64 {
 // the size metrics, which share its labels.
 type series struct {
 	lvs      []string        // method, status, default labels, group-by value
-	variant  uint32          // the schema's variant (see seriesEntry)
-	display  []string        // the label values exposed: lvs, or the schema's
 	countKey uint64          // hash of the total's label values
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
-	extra    *seriesExtra    // nil unless the in-flight gauge, native histograms or exemplars are on
+	extra    *seriesExtra    // nil unless a schema, the in-flight gauge, native histograms or exemplars are on
 	next     *series         // another series whose label values hash alike
 }
 
 // seriesExtra is what a series keeps for the signals that need more than
 // its words; apart, so that a series without them stays small.
 type seriesExtra struct {
-	method int                        // index of lvs[0]
-	group  *inflightGroup             // with the in-flight gauge
-	native []atomic.Uint64            // native buckets, unsharded
-	ex     []atomic.Pointer[exemplar] // the latest exemplar of each duration bucket
+	variant uint32                     // the schema's variant (see seriesEntry)
+	display []string                   // the label values a schema exposes; nil for lvs
+	method  int                        // index of lvs[0]
+	group   *inflightGroup             // with the in-flight gauge
+	native  []atomic.Uint64            // native buckets, unsharded
+	ex      []atomic.Pointer[exemplar] // the latest exemplar of each duration bucket
+}
+
+// variant returns the schema's variant of s.
+func (s *series) variant() uint32 {
+	if s.extra == nil {
+		return 0
+	}
+	return s.extra.variant
+}
+
+// labels returns the label values s is exposed with.
+func (s *series) labels() []string {
+	if s.extra == nil || s.extra.display == nil {
+		return s.lvs
+	}
+	return s.extra.display
 }
 
 // lookup returns the series of the label values and variant, making it on
@@ -186,7 +202,7 @@ func (rc *requestCollector) lookup(lvs []string, variant uint32) *series {
 	h := rc.hash(lvs) ^ variantHash(variant)
 	if v, ok := rc.index.Load(h); ok {
 		for s := v.(*series); s != nil; s = s.next {
-			if s.variant == variant && slices.Equal(s.lvs, lvs) {
+			if s.variant() == variant && slices.Equal(s.lvs, lvs) {
 				return s
 			}
 		}
@@ -200,7 +216,7 @@ func (rc *requestCollector) lookupGroup(p *labelPrefix, group string, variant ui
 	h := (p.hash*0x100000001b3 ^ maphash.String(rc.seed, group)) ^ variantHash(variant)
 	if v, ok := rc.index.Load(h); ok {
 		for s := v.(*series); s != nil; s = s.next {
-			if n := len(s.lvs) - 1; s.variant == variant && s.lvs[n] == group && slices.Equal(s.lvs[:n], p.lvs) {
+			if n := len(s.lvs) - 1; s.variant() == variant && s.lvs[n] == group && slices.Equal(s.lvs[:n], p.lvs) {
 				return s
 			}
 		}
@@ -219,23 +235,24 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 	if v, ok := rc.index.Load(h); ok {
 		head = v.(*series)
 		for s := head; s != nil; s = s.next {
-			if s.variant == variant && slices.Equal(s.lvs, lvs) {
+			if s.variant() == variant && slices.Equal(s.lvs, lvs) {
 				return s
 			}
 		}
 	}
 	s := &series{
-		lvs:     make([]string, len(lvs)),
-		variant: variant,
-		words:   make([]atomic.Uint64, rc.shards*rc.stride),
-		next:    head,
+		lvs:   make([]string, len(lvs)),
+		words: make([]atomic.Uint64, rc.shards*rc.stride),
+		next:  head,
 	}
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
-	s.display = rc.schema.display(s.lvs, methodIndex(s.lvs[0]), variant)
-	if rc.kind.inflight || rc.native != nil || rc.kind.exemplars {
-		x := &seriesExtra{method: methodIndex(s.lvs[0])}
+	if rc.kind.schema != schemaDefault || rc.kind.inflight || rc.native != nil || rc.kind.exemplars {
+		x := &seriesExtra{variant: variant, method: methodIndex(s.lvs[0])}
+		if rc.kind.schema != schemaDefault {
+			x.display = rc.schema.display(s.lvs, x.method, variant)
+		}
 		if rc.kind.inflight {
 			x.group = rc.groupOf(s.lvs)
 		}
