@@ -164,3 +164,24 @@ a_hits_total 2
 gin_http_request_total{method="GET",status="200"} 2
 `, "a_hits_total", "gin_http_request_total")
 }
+
+// TestWithSkipperRepeated: a second WithSkipper adds to the first, so that
+// a skipper in shared options is not lost by a later one; nil is ignored.
+func TestWithSkipperRepeated(t *testing.T) {
+	t.Parallel()
+	header := func(name string) func(*gin.Context) bool {
+		return func(c *gin.Context) bool { return c.GetHeader(name) == "yes" }
+	}
+	a := newApp(t, ginprom.WithSkipper(header("X-Health")), ginprom.WithSkipper(nil), ginprom.WithSkipper(header("X-Probe")))
+	a.r.GET("/a", ok)
+
+	serve(a.r, http.MethodGet, "/a", "X-Health", "yes")
+	serve(a.r, http.MethodGet, "/a", "X-Probe", "yes")
+	serve(a.r, http.MethodGet, "/a", "X-Other", "yes")
+
+	requireExposition(t, a.reg, `
+# HELP gin_http_request_total Total number of HTTP requests served by Gin.
+# TYPE gin_http_request_total counter
+gin_http_request_total{method="GET",status="200"} 1
+`, "gin_http_request_total")
+}

@@ -254,17 +254,25 @@ func WithExcludedPaths(patterns ...string) Option {
 // recorded, nor counted in flight. fn runs once per request (once per
 // dispatch of engine.HandleContext), before the rest of the chain, so it
 // cannot see the status; use it for a rule on the request, such as a
-// header, the client's network or a synthetic probe (see the probe
-// package's Skip). The default middleware asks fn and marks the requests it
-// skips, and the decorators follow that mark; without default metrics
-// ([WithoutDefaults]) the first decorator of a request asks. A skipped
-// request allocates its mark; the others allocate nothing.
+// header, the client's network or a synthetic probe
+// ([github.com/gin-contrib/ginprom/probe.Skip], which matches only requests
+// that carry the prober's secret). The default middleware asks fn and marks
+// the requests it skips, and the decorators follow that mark; without
+// default metrics ([WithoutDefaults]) the first decorator of a request asks.
+// A skipped request allocates its mark; the others allocate nothing.
 //
-// Default: none. A nil fn keeps the current one; the last WithSkipper wins.
+// Default: none. A nil fn is ignored. Repeated use adds skippers: a request
+// is skipped when any of them returns true, and they run in order until one
+// does, so that a skipper given with shared options is not lost by a later
+// one, such as [github.com/gin-contrib/ginprom/probe.Skip] for the prober.
 func WithSkipper(fn func(c *gin.Context) bool) Option {
 	return optionFunc(func(c *config) {
-		if fn != nil {
+		switch prev := c.skipper; {
+		case fn == nil:
+		case prev == nil:
 			c.skipper = fn
+		default:
+			c.skipper = func(c *gin.Context) bool { return prev(c) || fn(c) }
 		}
 	})
 }

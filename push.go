@@ -19,10 +19,13 @@ import (
 // the processes that push under one job: see [WithPushInstance].
 const instanceLabel = "instance"
 
-// PushTimeout is the least time a periodic push of [Metrics.StartPushing]
-// is given before it is cancelled; a push may take up to its interval when
-// that is longer.
+// PushTimeout is the least time a push of [Metrics.StartPushing], periodic
+// or the last one of stop, is given before it is cancelled; a push may take
+// up to its interval when that is longer.
 const PushTimeout = 10 * time.Second
+
+// pushTimeout is PushTimeout; tests shorten it.
+var pushTimeout = PushTimeout
 
 // pushConfig is what the push options set.
 type pushConfig struct {
@@ -76,7 +79,7 @@ func WithPusher(fn func(p *push.Pusher)) Option {
 // Prometheus cannot scrape, above all batch jobs: do the work, record it,
 // Push, exit. url is the gateway's base address, such as
 // "http://pushgateway:9091" (http:// is assumed when the scheme is
-// missing), without the /metrics/job/... part.
+// missing), without /metrics or the /metrics/job/... part.
 //
 // Push replaces the whole group (an HTTP PUT, push.Pusher.Push): after it,
 // the group holds exactly what this process gathered, and a metric that the
@@ -91,7 +94,7 @@ func WithPusher(fn func(p *push.Pusher)) Option {
 // grouping label (instance), if the host name cannot be read for the
 // default instance, or if the gateway cannot be reached or refuses the push;
 // ctx bounds the request. It panics if url or job is empty, or url
-// is not an http(s) address of a gateway.
+// is not an http(s) address of a gateway or ends in /metrics.
 func (m *Metrics) Push(ctx context.Context, url, job string) error {
 	checkPushTarget("Push", url, job)
 	// WithEnabled(false) goes here: a disabled Metrics returns an error
@@ -110,8 +113,11 @@ func (m *Metrics) Push(ctx context.Context, url, job string) error {
 // hangs cannot stop the pushes for good.
 //
 // stop ends the periodic pushes (cancelling one in flight), waits for the
-// goroutine to end, then pushes a last time, bounded by ctx, so that the
-// gateway holds the process's final values, and returns that push's error.
+// goroutine to end, then pushes a last time, so that the gateway holds the
+// process's final values, and returns that push's error. That push is
+// bounded by ctx and, like every push of StartPushing, by every or
+// [PushTimeout], whichever is longer, so that stop(context.Background())
+// cannot hang on a gateway that never answers.
 // No goroutine of StartPushing outlives stop. Calling stop again does
 // nothing more and returns the same error.
 //
@@ -131,6 +137,7 @@ func (m *Metrics) StartPushing(url, job string, every time.Duration) (stop func(
 	transport := newPushTransport()
 	client := &http.Client{Transport: transport}
 
+	timeout := max(every, pushTimeout)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -138,7 +145,7 @@ func (m *Metrics) StartPushing(url, job string, every time.Duration) (stop func(
 		ticker := time.NewTicker(every)
 		defer ticker.Stop()
 		for {
-			pushCtx, cancelPush := context.WithTimeout(ctx, max(every, PushTimeout))
+			pushCtx, cancelPush := context.WithTimeout(ctx, timeout)
 			err := m.push(pushCtx, client, url, job)
 			cancelPush()
 			if err != nil && ctx.Err() == nil {
@@ -158,7 +165,9 @@ func (m *Metrics) StartPushing(url, job string, every time.Duration) (stop func(
 		once.Do(func() {
 			cancel()
 			<-done
-			lastErr = m.push(ctx, client, url, job)
+			lastCtx, cancelLast := context.WithTimeout(ctx, timeout)
+			defer cancelLast()
+			lastErr = m.push(lastCtx, client, url, job)
 			transport.CloseIdleConnections()
 		})
 		return lastErr
@@ -222,7 +231,10 @@ func checkPushTarget(method, rawURL, job string) {
 	if err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" {
 		panic(fmt.Sprintf("ginprom: %s(%q, %q): the Pushgateway URL must be an http or https address, such as \"http://pushgateway:9091\"", method, rawURL, job))
 	}
-	if strings.Contains(u.Path, "/metrics/job") {
-		panic(fmt.Sprintf("ginprom: %s(%q, %q): give the Pushgateway's base address, without /metrics/job/...; the job and instance are added by ginprom", method, rawURL, job))
+	// The gateway's own page of metrics is at /metrics, so that is the
+	// address a user has seen; the push package would push under
+	// /metrics/metrics/job/..., and the gateway answer 404.
+	if strings.Contains(u.Path, "/metrics/job") || strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/metrics") {
+		panic(fmt.Sprintf("ginprom: %s(%q, %q): give the Pushgateway's base address, without /metrics or /metrics/job/...; the job and instance are added by ginprom", method, rawURL, job))
 	}
 }

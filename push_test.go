@@ -264,7 +264,10 @@ func TestPushSetupPanics(t *testing.T) {
 		{"empty job", "http://gw:9091", "", `ginprom: Push("http://gw:9091", ""): the job is empty; name the job, such as "nightly_import"`},
 		{"not http", "ftp://gw:9091", "j", `ginprom: Push("ftp://gw:9091", "j"): the Pushgateway URL must be an http or https address, such as "http://pushgateway:9091"`},
 		{"no host", "http://", "j", `ginprom: Push("http://", "j"): the Pushgateway URL must be an http or https address, such as "http://pushgateway:9091"`},
-		{"job in the URL", "http://gw:9091/metrics/job/j", "j", `ginprom: Push("http://gw:9091/metrics/job/j", "j"): give the Pushgateway's base address, without /metrics/job/...; the job and instance are added by ginprom`},
+		{"job in the URL", "http://gw:9091/metrics/job/j", "j", `ginprom: Push("http://gw:9091/metrics/job/j", "j"): give the Pushgateway's base address, without /metrics or /metrics/job/...; the job and instance are added by ginprom`},
+		// The gateway's metrics page: the push would go to /metrics/metrics/job/j and get a 404.
+		{"the gateway's metrics page", "http://gw:9091/metrics", "j", `ginprom: Push("http://gw:9091/metrics", "j"): give the Pushgateway's base address, without /metrics or /metrics/job/...; the job and instance are added by ginprom`},
+		{"the metrics page with a slash", "gw:9091/metrics/", "j", `ginprom: Push("gw:9091/metrics/", "j"): give the Pushgateway's base address, without /metrics or /metrics/job/...; the job and instance are added by ginprom`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.PanicsWithValue(t, tc.msg, func() { _ = a.m.Push(ctx, tc.url, tc.job) })
@@ -278,6 +281,7 @@ func TestPushSetupPanics(t *testing.T) {
 			func() { a.m.StartPushing("gw:9091", "j", every) })
 	}
 	assert.NotPanics(t, func() { _ = a.m.Push(ctx, "127.0.0.1:1", "j") }, "a host:port without scheme is http")
+	assert.NotPanics(t, func() { _ = a.m.Push(ctx, "http://127.0.0.1:1/pushgateway/", "j") }, "a gateway under a route prefix")
 }
 
 // The StartPushing tests do not run in parallel: they check that no
@@ -373,5 +377,53 @@ func TestStartPushingStopBoundedByItsContext(t *testing.T) {
 	assert.Len(t, g.received(), 1)
 
 	g.Close()
+	goleak.VerifyNone(t, before)
+}
+
+// hangingGateway returns the URL of a gateway that accepts pushes and never
+// answers them, and the function that shuts it down (called at the end of
+// the test at the latest).
+func hangingGateway(t *testing.T) (url string, shutdown func()) {
+	t.Helper()
+	release := make(chan struct{})
+	g := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	var once sync.Once
+	shutdown = func() {
+		once.Do(func() {
+			close(release)
+			g.Close()
+		})
+	}
+	t.Cleanup(shutdown)
+	return g.URL, shutdown
+}
+
+func TestStartPushingStopWithoutDeadlineDoesNotHangOnAHungGateway(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	ginprom.SetPushTimeout(t, 50*time.Millisecond)
+	logs := captureErrorLog(t)
+	a := newApp(t, ginprom.WithPushInstance("w"))
+	url, shutdown := hangingGateway(t)
+
+	stop := a.m.StartPushing(url, "worker", time.Millisecond)
+	select {
+	case line := <-logs:
+		assert.Contains(t, line, "context deadline exceeded", "a periodic push that hangs is cancelled and logged")
+	case <-time.After(time.Minute):
+		t.Fatal("no failed push logged")
+	}
+
+	// A background context has no deadline: the last push is bounded by
+	// the push timeout all the same, so a process can always stop.
+	err := stop(context.Background())
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), `ginprom: push to `+url+` (job "worker", instance "w")`)
+
+	shutdown()
 	goleak.VerifyNone(t, before)
 }

@@ -53,10 +53,12 @@
 // # What panics
 //
 // [New] and [Skip] panic on a configuration that cannot work (no registry,
-// no targets, a URL that is not absolute http or https, an invalid method,
-// a non-positive interval or a negative timeout, an empty secret), with a
-// message that begins with "probe:" and says what to fix; so does a second
-// [Prober.Run] of a Prober that is running. Nothing else panics once the
-// probes run: a failing target, or a Success function that panics, is a
-// failed probe.
+// no targets, a URL that is not absolute http or https, an invalid or
+// lower-case method, a non-positive interval or a negative timeout, an
+// empty secret, a secret or header value that a header cannot carry as it
+// is, such as one with a line break), with a message that begins with
+// "probe:" and says what to fix; so do a second [Prober.Run] of a Prober
+// that is running, and Run or [Prober.ProbeOnce] of a Prober not made by
+// New. Nothing else panics once the probes run: a failing target, or a
+// Success function that panics, is a failed probe.
 package probe

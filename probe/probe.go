@@ -26,7 +26,9 @@ const DefaultTimeout = 10 * time.Second
 // URL become the method and url labels of its series; two targets of one
 // Prober may not share both.
 type Target struct {
-	// Method is the request method. Default: GET.
+	// Method is the request method, such as http.MethodPost. Default: GET.
+	// Methods are case-sensitive: New panics on a lower-case spelling of
+	// a standard one ("post"), which a server would not route.
 	Method string
 	// URL is the absolute http or https URL to request. It is the url
 	// label, as written (with its password masked, if it has one), so keep
@@ -35,7 +37,9 @@ type Target struct {
 	// Body is sent with every request. nil sends none.
 	Body []byte
 	// Header is added to every request. nil adds none. A Host entry is
-	// ignored, as net/http ignores it.
+	// ignored, as net/http ignores it. New panics on a name that is not a
+	// token or a value with a control character, which net/http would
+	// refuse to send.
 	Header http.Header
 	// Timeout bounds a probe from the start of the request to the end of
 	// its body; a probe that runs out of it is a failure. It may be
@@ -49,7 +53,10 @@ type Target struct {
 	Success func(*http.Response) bool
 	// Secret, when not empty, is sent in the [SecretHeader] header, so that
 	// the probed service can leave the probe out of its own metrics with
-	// [Skip]. Default: none.
+	// [Skip]. Default: none. New panics on a secret with a control
+	// character (such as the line break at the end of a secret read from a
+	// file) or with white space at either end, which a header does not
+	// carry as it is.
 	Secret string
 }
 
@@ -89,9 +96,10 @@ type target struct {
 // New panics, with a message that begins with "probe:" and says what to fix,
 // if reg is nil, interval is not positive, there are no targets, or a target
 // is invalid: a URL that is not an absolute http or https URL, a Method that
-// is not an HTTP token, a negative Timeout, or the same Method and URL as
-// another target. It also panics if a metric of the same name and other
-// labels is already registered in reg.
+// is not an HTTP token or is a standard method in lower case, a Header or
+// Secret that a header cannot carry, a negative Timeout, or the same Method
+// and URL as another target. It also panics if
+// a metric of the same name and other labels is already registered in reg.
 func New(reg prometheus.Registerer, interval time.Duration, targets ...Target) *Prober {
 	if reg == nil {
 		panic("probe: New: the registerer is nil; pass prometheus.DefaultRegisterer or a registry of your own")
@@ -141,12 +149,31 @@ func newTarget(i int, tg Target) *target {
 	if !validMethod(method) {
 		panic(fmt.Sprintf("probe: New: targets[%d]: Method %q is not an HTTP method; use one such as \"GET\" or \"POST\"", i, tg.Method))
 	}
+	// Methods are case-sensitive: net/http sends "post" as it is, and a
+	// server routes it as an unknown method, so every probe would fail.
+	if upper := strings.ToUpper(method); upper != method && standardMethod(upper) {
+		panic(fmt.Sprintf("probe: New: targets[%d]: Method %q: methods are case-sensitive, and a server does not route %q as %s; write %q (http.Method%s)", i, method, method, upper, upper, upper[:1]+strings.ToLower(upper[1:])))
+	}
 	u, err := url.Parse(tg.URL)
 	if err != nil {
 		panic(fmt.Sprintf("probe: New: targets[%d]: URL %q does not parse: %v", i, tg.URL, err))
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		panic(fmt.Sprintf("probe: New: targets[%d]: URL %q is not an absolute http or https URL; write it as \"http://host:port/path\"", i, tg.URL))
+	}
+	for name, values := range tg.Header {
+		if !validToken(name) {
+			panic(fmt.Sprintf("probe: New: targets[%d]: Header name %q is not a valid header name; net/http would refuse to send it, and every probe would fail", i, name))
+		}
+		for _, v := range values {
+			if !validHeaderValue(v) {
+				panic(fmt.Sprintf("probe: New: targets[%d]: Header %q has a value with a control character, such as a line break; net/http would refuse to send it, and every probe would fail", i, name))
+			}
+		}
+	}
+	if tg.Secret != "" && !validSecret(tg.Secret) {
+		// The secret itself stays out of the message, which may be logged.
+		panic(fmt.Sprintf("probe: New: targets[%d]: the Secret has a control character (such as a line break at its end, as read from a file) or white space at either end, which a header cannot carry as it is; trim it, as strings.TrimSpace does, for the prober and the service alike", i))
 	}
 	if tg.Timeout < 0 {
 		panic(fmt.Sprintf("probe: New: targets[%d]: Timeout is %v; it must be positive, or 0 for the default of %v", i, tg.Timeout, DefaultTimeout))
@@ -179,23 +206,6 @@ func newTarget(i int, tg Target) *target {
 // statusOK is the default Success: status 200, as the article's monitor has it.
 func statusOK(r *http.Response) bool { return r.StatusCode == http.StatusOK }
 
-// validMethod reports whether m is an HTTP token (RFC 9110, section 5.6.2).
-func validMethod(m string) bool {
-	if m == "" {
-		return false
-	}
-	for i := 0; i < len(m); i++ {
-		c := m[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // Run probes every target at once, then again every interval, until ctx
 // ends, and returns ctx.Err() once every probe it started has returned. A
 // probe that ctx cuts short is not recorded.
@@ -207,8 +217,10 @@ func validMethod(m string) bool {
 // rather than made up, and the schedule goes on: a target is probed at most
 // once per interval, and a hung one once per Timeout.
 //
-// Run panics if another Run of p is still running: run each Prober once.
+// Run panics if another Run of p is still running (run each Prober once),
+// or if p is nil or was not made by [New].
 func (p *Prober) Run(ctx context.Context) error {
+	p.check("Run")
 	if !p.running.CompareAndSwap(false, true) {
 		panic("probe: Run: this Prober is already running; call Run once, and ProbeOnce for an extra round")
 	}
@@ -226,6 +238,14 @@ func (p *Prober) Run(ctx context.Context) error {
 	}
 	wg.Wait()
 	return ctx.Err()
+}
+
+// check panics, saying what to fix, unless p was made by New: a nil or
+// zero Prober has no targets, and would return at once instead of probing.
+func (p *Prober) check(method string) {
+	if p == nil || len(p.targets) == 0 {
+		panic("probe: " + method + ": the Prober is nil or was not made by New; make it with probe.New(reg, interval, targets...)")
+	}
 }
 
 // loop probes t now and at every tick until ctx ends.
@@ -246,12 +266,14 @@ func (p *Prober) loop(ctx context.Context, t *target) {
 }
 
 // ProbeOnce probes every target once, all at the same time, records the
-// results and returns when every probe has ended. A target whose probe is
+// results and returns when every probe has ended. It panics if p is nil or
+// was not made by [New]. A target whose probe is
 // still running (from Run or another ProbeOnce) is probed after that probe
 // ends, never twice at once. ctx bounds the round: a probe it cuts short,
 // or never starts, is not recorded; only a target's own Timeout makes a
 // timeout a failure.
 func (p *Prober) ProbeOnce(ctx context.Context) {
+	p.check("ProbeOnce")
 	if len(p.targets) == 1 {
 		p.probe(ctx, p.targets[0])
 		return

@@ -281,6 +281,13 @@ func TestNewPanics(t *testing.T) {
 		{"no host", prometheus.NewRegistry(), time.Minute, []probe.Target{{URL: "http:///x"}}, []string{"absolute"}},
 		{"URL does not parse", prometheus.NewRegistry(), time.Minute, []probe.Target{{URL: "http://svc/%zz"}}, []string{"does not parse"}},
 		{"bad method", prometheus.NewRegistry(), time.Minute, []probe.Target{{Method: "GET /", URL: "http://svc/"}}, []string{`Method "GET /"`}},
+		{"lower-case method", prometheus.NewRegistry(), time.Minute, []probe.Target{{Method: "post", URL: "http://svc/"}}, []string{`Method "post"`, "case-sensitive", `write "POST" (http.MethodPost)`}},
+		{"mixed-case method", prometheus.NewRegistry(), time.Minute, []probe.Target{{Method: "Get", URL: "http://svc/"}}, []string{`Method "Get"`, `write "GET" (http.MethodGet)`}},
+		{"secret read from a file", prometheus.NewRegistry(), time.Minute, []probe.Target{{URL: "http://svc/", Secret: "s3cret\n"}}, []string{"targets[0]", "the Secret has a control character", "strings.TrimSpace"}},
+		{"secret with a space at its end", prometheus.NewRegistry(), time.Minute, []probe.Target{{URL: "http://svc/", Secret: "s3cret "}}, []string{"white space at either end"}},
+		{"secret with a tab at its start", prometheus.NewRegistry(), time.Minute, []probe.Target{{URL: "http://svc/", Secret: "\ts3cret"}}, []string{"white space at either end"}},
+		{"header value with a line break", prometheus.NewRegistry(), time.Minute, []probe.Target{{URL: "http://svc/", Header: http.Header{"Authorization": {"Bearer t\n"}}}}, []string{`Header "Authorization"`, "control character"}},
+		{"header name with a space", prometheus.NewRegistry(), time.Minute, []probe.Target{{URL: "http://svc/", Header: http.Header{"X Team": {"a"}}}}, []string{`Header name "X Team"`}},
 		{"negative timeout", prometheus.NewRegistry(), time.Minute, []probe.Target{{URL: "http://svc/", Timeout: -time.Second}}, []string{"Timeout is -1s"}},
 		{"same target twice", prometheus.NewRegistry(), time.Minute, []probe.Target{ok, {Method: http.MethodGet, URL: "http://svc/"}}, []string{"targets[1]", "series would mix"}},
 	}

@@ -205,3 +205,17 @@ func TestRunTwicePanics(t *testing.T) {
 	cancel2()
 	require.ErrorIs(t, <-done, context.Canceled)
 }
+
+// TestZeroProberPanics: a Prober not made by New has no targets; Run would
+// return at once instead of probing until its context ends, so both
+// methods say how to make one.
+func TestZeroProberPanics(t *testing.T) {
+	ctx := context.Background()
+	var nilProber *probe.Prober
+	for name, p := range map[string]*probe.Prober{"zero": {}, "nil": nilProber} {
+		t.Run(name, func(t *testing.T) {
+			requirePanic(t, func() { _ = p.Run(ctx) }, "probe: Run: the Prober is nil or was not made by New", "probe.New(")
+			requirePanic(t, func() { p.ProbeOnce(ctx) }, "probe: ProbeOnce: the Prober is nil or was not made by New")
+		})
+	}
+}

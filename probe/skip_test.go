@@ -128,4 +128,10 @@ func TestSkipProbeTraffic(t *testing.T) {
 // header, so Skip refuses it.
 func TestSkipPanics(t *testing.T) {
 	requirePanic(t, func() { probe.Skip("") }, "secret is empty")
+	// A header never carries these as they are, so the skipper would
+	// match no request, and every probe would be counted as a user.
+	for _, s := range []string{secret + "\n", secret + "\r\n", " " + secret, secret + "\t", "a\x00b"} {
+		requirePanic(t, func() { probe.Skip(s) }, "the secret has a control character", "strings.TrimSpace")
+	}
+	assert.NotPanics(t, func() { probe.Skip(secret) }, "spaces inside arrive as they are, as TestSkipProbeTraffic shows")
 }

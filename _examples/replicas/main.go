@@ -7,7 +7,7 @@
 //
 //	go run . -n 3 -base-port 8081      # replicas on :8081, :8082 and :8083
 //	go run . -addr 127.0.0.1:8084      # one replica, started by hand
-//	prometheus --config.file=prometheus.yml
+//	prometheus --config.file=prometheus.yml --storage.tsdb.path="$(mktemp -d)"
 //
 // Each process counts only the requests it served. That is exact: in Go
 // one process has one registry, so unlike a pre-forking Python server no

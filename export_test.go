@@ -1,0 +1,16 @@
+package ginprom
+
+import (
+	"testing"
+	"time"
+)
+
+// SetPushTimeout shortens the least timeout of the pushes of StartPushing
+// (PushTimeout) until the test ends, so that a test of a gateway that never
+// answers does not wait 10s. Tests that call it must not run in parallel.
+func SetPushTimeout(t *testing.T, d time.Duration) {
+	t.Helper()
+	old := pushTimeout
+	pushTimeout = d
+	t.Cleanup(func() { pushTimeout = old })
+}
