@@ -634,14 +634,9 @@ func startApp(t testing.TB, name, bin, addr, readyPath string, env []string, arg
 }
 
 // scrapeConfig returns a scrape_configs entry for job over targets,
-// scraped every second, with extra indented YAML lines appended.
-func scrapeConfig(job string, targets []string, extra ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "  - job_name: %s\n    scrape_interval: 1s\n    static_configs:\n      - targets: [%s]\n", job, strings.Join(quoteAll(targets), ", "))
-	for _, e := range extra {
-		fmt.Fprintf(&b, "    %s\n", e)
-	}
-	return b.String()
+// scraped every second.
+func scrapeConfig(job string, targets []string) string {
+	return fmt.Sprintf("  - job_name: %s\n    scrape_interval: 1s\n    static_configs:\n      - targets: [%s]\n", job, strings.Join(quoteAll(targets), ", "))
 }
 
 func quoteAll(s []string) []string {
