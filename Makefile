@@ -7,6 +7,8 @@
 # make tools  installs what the end-to-end tests run: Debian's prometheus
 #             (with promtool) and prometheus-pushgateway
 # make e2e    the end-to-end tests alone (e2e/)
+# make load   sends the monitoring example (_examples/monitoring, started
+#             with `go run .` there) a realistic mix of traffic
 # make lint   golangci-lint (pinned in _tools/golangci-lint) over every module
 # make bench  measures the request path against bare Gin and a hand-rolled
 #             client_golang middleware, and prints benchstat and ratio tables
@@ -28,7 +30,7 @@ FUZZTIME  ?= 10m
 EXAMPLES := $(patsubst %/go.mod,%,$(wildcard _examples/*/go.mod))
 TOOLS    := $(patsubst %/go.mod,%,$(wildcard _tools/*/go.mod))
 
-.PHONY: run test lint fmt vet test-go126 test-go125 test-allocs test-newest examples e2e tools bench fuzz
+.PHONY: run test lint fmt vet test-go126 test-go125 test-allocs test-newest examples e2e tools load bench fuzz
 
 run:
 	cd _examples/basic && $(GO) run .
@@ -94,6 +96,9 @@ tools:
 	else \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(E2E_PACKAGES); \
 	fi
+
+load:
+	cd _examples/monitoring && $(GO) run ./load
 
 bench:
 	@mkdir -p bench

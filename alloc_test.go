@@ -82,6 +82,34 @@ func TestMiddlewareAllocs(t *testing.T) {
 	}
 }
 
+// TestDisabledAllocs: a disabled Metrics costs a request nothing.
+func TestDisabledAllocs(t *testing.T) {
+	r := gin.New()
+	ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithEnabled(false))
+	assert.InDelta(t, requestAllocs(userRoute(gin.New()), http.MethodGet, "/users/42"),
+		requestAllocs(userRoute(r), http.MethodGet, "/users/42"), 0)
+}
+
+// TestSessionCheckAllocs: telling sessions from requests costs an ordinary
+// request nothing, with the headers browsers send, an Accept that asks for
+// a stream, or a response that checks out as no stream.
+func TestSessionCheckAllocs(t *testing.T) {
+	r := gin.New()
+	ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))
+	userRoute(r)
+	for _, accept := range []string{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", ""} {
+		req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/users/42", http.NoBody)
+		req.Header.Set("Connection", "Keep-Alive")
+		req.Header.Set("Upgrade", "h2c")
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		w := newDiscard()
+		r.ServeHTTP(w, req)
+		assert.Zero(t, testing.AllocsPerRun(500, func() { r.ServeHTTP(w, req) }), "Accept %q", accept)
+	}
+}
+
 // TestMarksInUseAllocs: once DoNotTrack and ExcludeAllMetrics exist, a
 // request they do not mark still allocates nothing; only a marked request
 // pays for its mark.

@@ -131,6 +131,8 @@ var benchEngines = []benchEngine{
 		return userRoute(r)
 	}},
 	{"ginprom", withGinprom()},
+	// WithEnabled(false) attaches nothing: this row is bare Gin.
+	{"ginprom-disabled", withGinprom(ginprom.WithEnabled(false))},
 	{"ginprom-sizes-inflight", withGinprom(ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight())},
 	{"ginprom-every-signal", withGinprom(ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight(),
 		ginprom.WithTotalsByGroup(), ginprom.WithNativeHistograms(1.1),

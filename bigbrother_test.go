@@ -492,3 +492,19 @@ func TestBigBrotherTotalsByGroup(t *testing.T) {
 `, coreTotal)
 	assert.Equal(t, map[string]uint64{bbSeries("200", "GET", "/users/:id", "false", ""): 1}, samples(t, a.reg, bbDuration))
 }
+
+// TestBigBrotherDisabled: switched off, a Big Brother instance registers
+// nothing, not even application_info, and SetErrorMessage is harmless;
+// its options are still checked.
+func TestBigBrotherDisabled(t *testing.T) {
+	a := newApp(t, ginprom.WithBigBrother("1"), ginprom.WithEnabled(false))
+	a.r.GET("/fail", func(c *gin.Context) {
+		ginprom.SetErrorMessage(c, "x")
+		c.Status(http.StatusInternalServerError)
+	})
+	assert.Equal(t, http.StatusInternalServerError, a.do(http.MethodGet, "/fail").Code)
+	assert.Empty(t, families(t, a.reg))
+	coreRequireSetupPanic(t, "WithDefaultsPrefix", func() {
+		newApp(t, ginprom.WithBigBrother("1"), ginprom.WithDefaultsPrefix("x"), ginprom.WithEnabled(false))
+	})
+}

@@ -135,7 +135,10 @@ type decorator struct {
 // Metrics on the registry, and for collectors that ginprom did not make
 // once they have a series.
 func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
-	return m.newDecorator(kindCounter, name, help, labels, opts).afterChain
+	if d := m.newDecorator(kindCounter, name, help, labels, opts); d != nil {
+		return d.afterChain
+	}
+	return passThrough
 }
 
 // Gauge returns route middleware that tracks the requests in progress
@@ -146,7 +149,10 @@ func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption
 // Creation, sharing, labels and panics are as for [Metrics.Counter], except
 // that nothing is appended to name.
 func (m *Metrics) Gauge(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
-	return m.newDecorator(kindGauge, name, help, labels, opts).inProgress
+	if d := m.newDecorator(kindGauge, name, help, labels, opts); d != nil {
+		return d.inProgress
+	}
+	return passThrough
 }
 
 // Summary returns route middleware that observes the seconds spent in the
@@ -157,7 +163,10 @@ func (m *Metrics) Gauge(name, help string, labels Labels, opts ...MetricOption) 
 // that nothing is appended to name and the label name "quantile" is
 // reserved.
 func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
-	return m.newDecorator(kindSummary, name, help, labels, opts).afterChain
+	if d := m.newDecorator(kindSummary, name, help, labels, opts); d != nil {
+		return d.afterChain
+	}
+	return passThrough
 }
 
 // Histogram returns route middleware that observes the seconds spent in the
@@ -167,7 +176,10 @@ func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption
 // Creation, sharing, labels and panics are as for [Metrics.Counter], except
 // that nothing is appended to name and the label name "le" is reserved.
 func (m *Metrics) Histogram(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
-	return m.newDecorator(kindHistogram, name, help, labels, opts).afterChain
+	if d := m.newDecorator(kindHistogram, name, help, labels, opts); d != nil {
+		return d.afterChain
+	}
+	return passThrough
 }
 
 // DoNotTrack returns route middleware that leaves the requests passing
@@ -178,6 +190,9 @@ func (m *Metrics) Histogram(name, help string, labels Labels, opts ...MetricOpti
 // request allocates, once for that request (see the README's Safety
 // section).
 func (m *Metrics) DoNotTrack() gin.HandlerFunc {
+	if m.disabled() {
+		return passThrough
+	}
 	m.marksUsed.Store(true)
 	return func(c *gin.Context) { m.mark(c, currentDispatch(c), markNoDefaults) }
 }
@@ -188,6 +203,9 @@ func (m *Metrics) DoNotTrack() gin.HandlerFunc {
 // before ExcludeAllMetrics ran goes down again as usual. Like
 // [Metrics.DoNotTrack], its mark holds for the dispatch it is made in.
 func (m *Metrics) ExcludeAllMetrics() gin.HandlerFunc {
+	if m.disabled() {
+		return passThrough
+	}
 	m.marksUsed.Store(true)
 	return func(c *gin.Context) { m.mark(c, currentDispatch(c), markNoMetrics) }
 }
@@ -211,6 +229,9 @@ func (m *Metrics) RegisterDefault(decorators ...gin.HandlerFunc) {
 			}
 			d(c)
 		}
+	}
+	if m.disabled() {
+		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -257,6 +278,10 @@ func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels
 		reserved = []string{"quantile"}
 	}
 	set := parseLabels(where, labels, reserved...).merge(where, m.labels)
+	if m.disabled() {
+		// Checked as when on; nothing is registered.
+		return nil
+	}
 
 	d := &decorator{m: m, kind: kind, labels: set, fixed: set.fixed()}
 	if d.fixed {

@@ -96,6 +96,18 @@
 // ([WithPushInstance]; the host name by default). [WithPusher] configures
 // the pushes (authentication, client, more grouping labels).
 //
+// # Sessions and messages
+//
+// A request whose handler upgrades it to a WebSocket, or that streams
+// Server-Sent Events, is a session, not a request: the default middleware
+// leaves it out of the request metrics, so that sessions of minutes do not
+// drag the request percentiles, and counts it in
+// <prefix>_http_sessions_open{kind, path} and
+// <prefix>_http_session_duration_seconds{kind, path}.
+// [Metrics.ObserveMessage] records the messages of a session by event.
+// [WithEnabled](false) turns an instance into one that does nothing and
+// costs nothing.
+//
 // # What panics, and what never fails
 //
 // Configuration errors panic at setup, in New or in the decorator

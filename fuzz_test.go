@@ -189,6 +189,12 @@ func fuzzNewEngines(opt byte) []*fuzzEngine {
 			ginprom.WithExcludedPaths(fuzzExcluded...),
 			ginprom.WithDefaultLabels(ginprom.Labels{"env": "fuzz", "client": fuzzHeader}),
 			ginprom.WithMetricsMiddleware(gin.BasicAuth(fuzzAccounts)),
+			// Every signal, with exemplars made of client input.
+			ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight(),
+			ginprom.WithNativeHistograms(1.1),
+			ginprom.WithExemplars(func(c *gin.Context) prometheus.Labels {
+				return prometheus.Labels{"client": c.GetHeader(fuzzClient)}
+			}),
 		}
 		if opt&fuzzSummary != 0 {
 			opts = append(opts, ginprom.WithLatencySummary())

@@ -31,6 +31,7 @@ type Metrics struct {
 	skipper    func(*gin.Context) bool // from WithSkipper; nil for none
 	labels     labelSet                // from WithDefaultLabels
 	defaults   *defaultMetrics
+	messages   *messageMetrics // nil when disabled
 	exposition http.Handler
 	pushCfg    pushConfig // for Push and StartPushing
 
@@ -51,6 +52,10 @@ type Metrics struct {
 	// metrics, the last handler of every metrics route. Requests whose
 	// route ends in it are left alone, whatever the route's path.
 	metricsPC uintptr
+
+	// off is set by WithEnabled(false): nothing is registered, attached
+	// or served.
+	off bool
 
 	mu                sync.Mutex // guards engines and defaultDecorators
 	engines           []*gin.Engine
@@ -90,6 +95,13 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 	}
 	schema := newRequestSchema(cfg)
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, schema.reserved(cfg.groupBy.label)...)
+	if cfg.disabled {
+		m.off = true
+		if engine != nil {
+			m.Instrument(engine)
+		}
+		return m
+	}
 	registerSchemaInfo(m.reg, cfg)
 	m.deps = newDependencies(m.reg, cfg, schema)
 	if !cfg.noDefaults {
@@ -101,6 +113,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		}))
 		info.Set(1)
 	}
+	m.messages = newMessageMetrics(m, cfg.prefix)
 	m.exposition = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		ErrorLog:          log.New(gin.DefaultErrorWriter, "ginprom: ", log.LstdFlags),
 		EnableOpenMetrics: true,
@@ -123,10 +136,14 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 // default metrics and engine already has a ginprom default middleware (from
 // another New or Instrument), which would count every request twice; and if
 // engine already has a GET route at the metrics path. Each message says
-// what to do instead.
+// what to do instead. With WithEnabled(false) it adds nothing (see
+// [WithEnabled]).
 func (m *Metrics) Instrument(engine *gin.Engine) {
 	if engine == nil {
 		panic("ginprom: Instrument(nil): pass the *gin.Engine to instrument")
+	}
+	if m.disabled() {
+		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -168,8 +185,8 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // Middleware returns the default-metrics middleware alone, for placing by
 // hand: on a group, on single routes, or on an engine that [Metrics.Instrument]
 // does not manage. Each call returns a new middleware with its own route
-// cache; the metrics are shared. With [WithoutDefaults] it only calls
-// c.Next.
+// cache; the metrics are shared. With [WithoutDefaults] or
+// WithEnabled(false) it only calls c.Next.
 //
 // The middleware measures the time spent in c.Next, and records the method
 // (clamped to the standard methods or OTHER), the group-by label and the
@@ -192,9 +209,14 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // per dispatch, each under its own route and with its own marks (see
 // [Metrics.DoNotTrack]); a panic that unwinds through several dispatches is
 // one exception.
+//
+// A request that becomes a WebSocket or Server-Sent Events session is not
+// recorded as a request: it is a session, counted in the session metrics
+// (see [DefaultSessionBuckets]) and left out of the request duration, total,
+// sizes, exceptions and in-flight gauge.
 func (m *Metrics) Middleware() gin.HandlerFunc {
 	if m.defaults == nil {
-		return func(c *gin.Context) { c.Next() }
+		return passThrough
 	}
 	t := &tracker{m: m, d: m.defaults}
 	t.routes.Store(&map[string]*routeEntry{})

@@ -14,6 +14,9 @@ import (
 // defaults prefix apply. Label values that are not valid UTF-8 are repaired.
 // An identical info metric already in the registry is reused and set to 1.
 //
+// With WithEnabled(false), Info registers nothing and returns a gauge that
+// no registry exposes; it can still be Set.
+//
 // Info panics on an invalid metric or label name, an empty help text, a
 // metric of that name already registered with another type, other labels or
 // another help text, or a name that is a series of another family, as
@@ -28,6 +31,9 @@ func (m *Metrics) Info(name, help string, labels prometheus.Labels) prometheus.G
 			clean = make(prometheus.Labels, len(labels))
 		}
 		clean[k] = repairUTF8(v)
+	}
+	if m.disabled() {
+		return unregisteredGauge(name, help, clean)
 	}
 	g := register(m.reg, name, prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        name,

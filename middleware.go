@@ -20,6 +20,7 @@ type defaultMetrics struct {
 	requests   *requestCollector // duration, sizes and total
 	exceptions *prometheus.CounterVec
 	inflight   *inflightGroup // nil without WithInFlight
+	sessions   *sessionMetrics
 	exemplars  func(*gin.Context) prometheus.Labels
 	reqSize    bool
 	respSize   bool // the response size is taken: WithResponseSize, or Big Brother's bytes
@@ -147,6 +148,7 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 	d.exceptions = registerOr(m.reg, name, fix, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
 	}, countLabels))
+	d.sessions = newSessionMetrics(m, cfg.prefix)
 	return d
 }
 
@@ -235,6 +237,12 @@ func (t *tracker) handle(c *gin.Context) {
 		d.inflight.start(p.ref.sh, p.inflight)
 	}
 	p.start = now()
+	// A request that may become a session (see session.go) is watched;
+	// any other is checked for an event stream once it returns.
+	var sw *sessionWriter
+	if ws := he.method == methodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
+		sw = t.watchSession(c, he, &p, ws)
+	}
 	returned := false
 	defer func() {
 		if !returned {
@@ -243,6 +251,9 @@ func (t *tracker) handle(c *gin.Context) {
 			// again would cut the stack that gin.Recovery prints. A
 			// label function's panic, raised again by ginprom after the
 			// handler answered, is not the handler's.
+			if sw != nil && sw.end(true) {
+				return
+			}
 			t.record(c, he, &p, !goexiting() && !labelPanicking(c))
 		}
 		if p.mw != nil {
@@ -251,6 +262,13 @@ func (t *tracker) handle(c *gin.Context) {
 	}()
 	c.Next()
 	returned = true
+	if sw != nil {
+		if sw.end(false) {
+			return
+		}
+	} else if t.lateSession(c, he, &p) {
+		return
+	}
 	t.record(c, he, &p, false)
 }
 

@@ -63,6 +63,7 @@ type config struct {
 	defaultLabels     Labels
 	excluded          []string
 	skipper           func(*gin.Context) bool
+	disabled          bool // WithEnabled(false)
 	signals           signalConfig
 	push              pushConfig // WithPushInstance, WithPusher
 

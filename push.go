@@ -94,11 +94,13 @@ func WithPusher(fn func(p *push.Pusher)) Option {
 // grouping label (instance), if the host name cannot be read for the
 // default instance, or if the gateway cannot be reached or refuses the push;
 // ctx bounds the request. It panics if url or job is empty, or url
-// is not an http(s) address of a gateway or ends in /metrics.
+// is not an http(s) address of a gateway or ends in /metrics. With
+// WithEnabled(false) it pushes nothing and returns [ErrDisabled].
 func (m *Metrics) Push(ctx context.Context, url, job string) error {
 	checkPushTarget("Push", url, job)
-	// WithEnabled(false) goes here: a disabled Metrics returns an error
-	// that says so, and pushes nothing.
+	if m.disabled() {
+		return ErrDisabled
+	}
 	return m.push(ctx, nil, url, job)
 }
 
@@ -125,14 +127,17 @@ func (m *Metrics) Push(ctx context.Context, url, job string) error {
 // scrape each replica instead (see the README, "Several processes").
 //
 // StartPushing panics if url or job is empty, url is not an http(s)
-// address of a gateway, or every is not positive.
+// address of a gateway, or every is not positive. With WithEnabled(false)
+// it starts nothing, and stop returns [ErrDisabled].
 func (m *Metrics) StartPushing(url, job string, every time.Duration) (stop func(ctx context.Context) error) {
 	checkPushTarget("StartPushing", url, job)
 	if every <= 0 {
 		panic(fmt.Sprintf("ginprom: StartPushing(%q, %q, %v): the interval must be positive, such as 15*time.Second", url, job, every))
 	}
-	// WithEnabled(false) goes here: no goroutine starts, and stop returns
-	// the error that Push returns.
+	if m.disabled() {
+		// No goroutine starts; stop reports what Push would.
+		return func(context.Context) error { return ErrDisabled }
+	}
 	errorLog := gin.DefaultErrorWriter
 	transport := newPushTransport()
 	client := &http.Client{Transport: transport}

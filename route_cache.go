@@ -41,6 +41,11 @@ type handlerEntry struct {
 	fullPath string
 	matched  bool
 	label    string
+	// route is the route template, or Unmatched: the path label of
+	// sessions. streams turns true once a request of the route has
+	// streamed events, so that later ones are watched from the start.
+	route   string
+	streams atomic.Bool
 	// groups indexes the series by group-by value, under a group-by
 	// computed per request with fixed default labels; nil otherwise.
 	groups *groupIndex
@@ -133,8 +138,9 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 			return he
 		}
 	}
-	he := &handlerEntry{pc: pc, method: method, fullPath: fullPath, matched: fullPath != "", label: Unmatched}
+	he := &handlerEntry{pc: pc, method: method, fullPath: fullPath, matched: fullPath != "", label: Unmatched, route: Unmatched}
 	if he.matched {
+		he.route = repairUTF8(fullPath)
 		switch t.d.groupBy.kind {
 		case groupRoute:
 			he.label = repairUTF8(fullPath)

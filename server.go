@@ -34,7 +34,12 @@ const (
 // A route whose last handler is Handler's, whatever its path, is a metrics
 // route: the default middleware and the decorators of
 // [Metrics.RegisterDefault] leave its requests alone.
+//
+// With WithEnabled(false), Handler answers 404.
 func (m *Metrics) Handler() gin.HandlerFunc {
+	if m.disabled() {
+		return notFound
+	}
 	return m.serveMetrics
 }
 
@@ -49,12 +54,16 @@ func (m *Metrics) serveMetrics(c *gin.Context) {
 // group; the path is relative to it.
 //
 // RegisterEndpoint panics if router is nil or path does not begin with "/".
+// With WithEnabled(false) it adds no route.
 func (m *Metrics) RegisterEndpoint(path string, router gin.IRoutes) {
 	if isNil(router) {
 		panic("ginprom: RegisterEndpoint: the router is nil")
 	}
 	if path == "" || path[0] != '/' {
 		panic(fmt.Sprintf("ginprom: RegisterEndpoint(%q): the path must begin with \"/\"", path))
+	}
+	if m.disabled() {
+		return
 	}
 	router.GET(path, m.metricsChain()...)
 }
@@ -71,7 +80,13 @@ func (m *Metrics) RegisterEndpoint(path string, router gin.IRoutes) {
 // [ServerReadHeaderTimeout] and an idle timeout of [ServerIdleTimeout]; for
 // other settings, serve [Metrics.Handler] from a server of your own. Errors
 // after the start are logged to gin.DefaultErrorWriter.
+//
+// With WithEnabled(false), StartHTTPServer binds nothing and returns a nil
+// server and [ErrDisabled].
 func (m *Metrics) StartHTTPServer(addr string) (*http.Server, error) {
+	if m.disabled() {
+		return nil, ErrDisabled
+	}
 	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("ginprom: metrics server: %w", err)

@@ -5,6 +5,7 @@ go 1.25.0
 require (
 	github.com/gin-contrib/ginprom v0.0.0
 	github.com/gin-gonic/gin v1.9.1
+	github.com/gorilla/websocket v1.5.3
 	github.com/prometheus/client_golang v1.24.0
 	gopkg.in/yaml.v3 v3.0.1
 )

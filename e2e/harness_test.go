@@ -393,9 +393,24 @@ func (p *Prometheus) api(path string, params url.Values) (json.RawMessage, error
 		return nil, fmt.Errorf("prometheus %s: %w: %.300s", path, err, body)
 	}
 	if r.Status != "success" {
-		return nil, fmt.Errorf("prometheus %s %v: %s: %s", path, params, r.ErrorType, r.Error)
+		return nil, &apiError{fmt.Sprintf("prometheus %s %v: %s: %s", path, params, r.ErrorType, r.Error), r.ErrorType}
 	}
 	return r.Data, nil
+}
+
+// apiError is an error answer of Prometheus's API.
+type apiError struct {
+	msg  string
+	kind string // errorType, such as "bad_data" for a query that does not parse
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+// permanent reports whether err will not go away by asking again: a query
+// Prometheus cannot parse or evaluate.
+func permanent(err error) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && (ae.kind == "bad_data" || ae.kind == "execution")
 }
 
 // Sample is one element of an instant vector.
@@ -473,7 +488,7 @@ func (p *Prometheus) WaitQuery(t testing.TB, q string, cond func([]Sample) bool)
 	var qerr error
 	ok := poll(queryTimeout, func() bool {
 		last, qerr = p.query(q)
-		return qerr == nil && cond(last)
+		return permanent(qerr) || qerr == nil && cond(last)
 	})
 	if qerr != nil {
 		t.Fatalf("e2e: %v", qerr)
