@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -127,7 +126,7 @@ func TestBigBrotherExample(t *testing.T) {
 	// $addr and $dependency as Grafana sends "All": their allValue.
 	vars := map[string]string{"job": "bigbrother", "type": "http", "addr": ".*", "dependency": ".*"}
 	for _, q := range dashboardQueries(t, dir+"/dashboard.json") {
-		expr := promQL(expandGrafana(t, q.Expr, vars))
+		expr := expandGrafana(t, q.Expr, vars)
 		if got := prom.WaitQuery(t, expr, NonEmpty); len(got) == 0 {
 			t.Errorf("panel %q: %s returned no data", q.Panel, expr)
 		}
@@ -174,17 +173,4 @@ func bbPaths(dir string) []string {
 		out[i] = dir + "/" + f
 	}
 	return out
-}
-
-var labelValues = regexp.MustCompile(`^label_values\((.*),\s*([A-Za-z_][A-Za-z0-9_]*)\)$`)
-
-// promQL turns a Grafana variable query label_values(expr, label) into the
-// PromQL that has the same values, count by (label) (expr); any other query
-// is PromQL already.
-func promQL(q string) string {
-	q = strings.TrimSpace(q)
-	if m := labelValues.FindStringSubmatch(q); m != nil {
-		return "count by (" + m[2] + ") (" + m[1] + ")"
-	}
-	return q
 }

@@ -75,7 +75,7 @@ func TestSemconvExample(t *testing.T) {
 
 	vars := map[string]string{"job": "semconv", "route": ".*"}
 	for _, q := range dashboardQueries(t, repoPath("_examples", "semconv", "dashboard.json")) {
-		expr := promQL(expandGrafana(t, q.Expr, vars))
+		expr := expandGrafana(t, q.Expr, vars)
 		if got := prom.WaitQuery(t, expr, NonEmpty); len(got) == 0 {
 			t.Errorf("panel %q: %s returned no data", q.Panel, expr)
 		}
