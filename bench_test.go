@@ -142,6 +142,9 @@ var benchEngines = []benchEngine{
 	{"ginprom-func", withGinprom(ginprom.WithGroupBy(ginprom.GroupByFunc("endpoint",
 		func(c *gin.Context) string { return "users" })))},
 	{"ginprom-summary", withGinprom(ginprom.WithLatencySummary())},
+	// The schemas: the same series under other names and label values.
+	{"ginprom-bigbrother", withGinprom(ginprom.WithBigBrother("1.0.0"))},
+	{"ginprom-semconv", withGinprom(ginprom.WithSemconv())},
 	{"decorators", func() *gin.Engine {
 		r := gin.New()
 		m := ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))

@@ -24,6 +24,9 @@ func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
 	if rc.descs.inflight != nil {
 		ch <- rc.descs.inflight
 	}
+	if rc.descs.bytes != nil {
+		ch <- rc.descs.bytes
+	}
 }
 
 // Collect implements prometheus.Collector. A series' count is the sum of
@@ -37,7 +40,7 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	totals := map[uint64]*total{}
 	var order []*total
-	finished := map[*inflightGroup]*[numMethods]uint64{}
+	finished := map[*inflightGroup]*[inflightKeys]uint64{}
 	dur := make([]uint64, len(rc.kind.bounds)+1)
 	ns := len(rc.kind.sizeBounds) + 1
 	req, resp := make([]uint64, ns), make([]uint64, ns)
@@ -60,13 +63,16 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 					ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, resp)
 				}
 			}
+			if rc.kind.bytes {
+				ch <- rc.bytesMetric(s)
+			}
 			if x := s.extra; x != nil && x.group != nil {
 				f := finished[x.group]
 				if f == nil {
-					f = new([numMethods]uint64)
+					f = new([inflightKeys]uint64)
 					finished[x.group] = f
 				}
-				f[x.method] += count
+				f[x.group.key(x.method, x.variant)] += count
 			}
 
 			countLVs := rc.countLVs(s.lvs)
@@ -149,9 +155,9 @@ func (rc *requestCollector) sumShards(s *series, off int, cumulative []uint64, f
 func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
 	desc := rc.descs.duration
 	if rc.kind.summary {
-		return constMetric(desc)(prometheus.NewConstSummary(desc, count, sum, nil, s.lvs...))
+		return constMetric(desc)(prometheus.NewConstSummary(desc, count, sum, nil, s.labels()...))
 	}
-	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.lvs...))
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.labels()...))
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, s, nativeDuration)
 	}
@@ -162,11 +168,20 @@ func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64,
 }
 
 func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which int, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
-	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.lvs...))
+	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.labels()...))
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, s, which)
 	}
 	return m
+}
+
+// bytesMetric returns Big Brother's response bytes counter of s.
+func (rc *requestCollector) bytesMetric(s *series) prometheus.Metric {
+	var n uint64
+	for sh := 0; sh < rc.shards; sh++ {
+		n += s.words[sh*rc.stride+rc.bytesOff].Load()
+	}
+	return constMetric(rc.descs.bytes)(prometheus.NewConstMetric(rc.descs.bytes, prometheus.CounterValue, float64(n), s.labels()...))
 }
 
 func bucketMap(bounds []float64, cumulative []uint64) map[float64]uint64 {

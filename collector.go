@@ -42,6 +42,12 @@ type requestCollector struct {
 	stride          int // words per shard, whole cache lines
 	shards          int
 	native          *nativeLayout // nil without WithNativeHistograms
+	bytesOff        int           // the word of Big Brother's response bytes, with kind.bytes
+
+	// schema turns a series' label values into those it is exposed with
+	// (see requestSchema.display); it holds Big Brother's error messages,
+	// shared by every Metrics that shares the collector.
+	schema *requestSchema
 
 	// The in-flight gauge (inflight.go): one group of started counters
 	// per set of static default label values, at staticPos in a series'
@@ -63,6 +69,9 @@ type requestCollector struct {
 // descriptions are nil when the sizes are off.
 type collectorDescs struct {
 	duration, total, reqSize, respSize, inflight *prometheus.Desc
+	// bytes is Big Brother's response_size_bytes, a counter of response
+	// body bytes with the duration's labels; nil under other schemas.
+	bytes *prometheus.Desc
 }
 
 // collectorKind is what a requestCollector stores. Two Metrics on one
@@ -77,6 +86,9 @@ type collectorKind struct {
 	nativeFactor  float64 // 0: no native histograms
 	exemplars     bool
 	inflight      bool
+	schema        schemaKind
+	isError       [900]bool // the schema's errors, by status code - 100
+	bytes         bool      // Big Brother's response bytes counter
 }
 
 func (k collectorKind) equal(o collectorKind) bool {
@@ -84,7 +96,8 @@ func (k collectorKind) equal(o collectorKind) bool {
 		slices.Equal(k.sizeBounds, o.sizeBounds) && k.reqSize == o.reqSize &&
 		k.respSize == o.respSize && k.totalsByGroup == o.totalsByGroup &&
 		k.nativeFactor == o.nativeFactor && k.exemplars == o.exemplars &&
-		k.inflight == o.inflight
+		k.inflight == o.inflight && k.schema == o.schema && k.isError == o.isError &&
+		k.bytes == o.bytes
 }
 
 // maxJoint bounds the words of a joint size histogram, so that few size
@@ -98,13 +111,14 @@ const maxShards = 8
 
 // staticPos are the positions of the static default labels in a series'
 // label values, for the in-flight gauge.
-func newRequestCollector(descs collectorDescs, kind collectorKind, staticPos []int) *requestCollector {
+func newRequestCollector(descs collectorDescs, kind collectorKind, staticPos []int, schema *requestSchema) *requestCollector {
 	rc := &requestCollector{
 		descs:     descs,
 		kind:      kind,
 		shards:    min(runtime.GOMAXPROCS(0), maxShards),
 		seed:      maphash.MakeSeed(),
 		staticPos: staticPos,
+		schema:    schema,
 	}
 	rc.groups.Store(&[]*inflightGroup{})
 	// The duration's sum, then len(bounds)+1 counts (the last is +Inf, or
@@ -124,6 +138,10 @@ func newRequestCollector(descs collectorDescs, kind collectorKind, staticPos []i
 			rc.respOff = words
 			words += 1 + ns
 		}
+	}
+	if kind.bytes {
+		rc.bytesOff = words
+		words++
 	}
 	rc.stride = (words + 7) &^ 7
 	if kind.nativeFactor > 0 {
@@ -147,55 +165,77 @@ type series struct {
 	lvs      []string        // method, status, default labels, group-by value
 	countKey uint64          // hash of the total's label values
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
-	extra    *seriesExtra    // nil unless the in-flight gauge, native histograms or exemplars are on
+	extra    *seriesExtra    // nil unless a schema, the in-flight gauge, native histograms or exemplars are on
 	next     *series         // another series whose label values hash alike
 }
 
 // seriesExtra is what a series keeps for the signals that need more than
 // its words; apart, so that a series without them stays small.
 type seriesExtra struct {
-	method int                        // index of lvs[0]
-	group  *inflightGroup             // with the in-flight gauge
-	native []atomic.Uint64            // native buckets, unsharded
-	ex     []atomic.Pointer[exemplar] // the latest exemplar of each duration bucket
+	variant uint32                     // the schema's variant (see seriesEntry)
+	display []string                   // the label values a schema exposes; nil for lvs
+	method  int                        // index of lvs[0]
+	group   *inflightGroup             // with the in-flight gauge
+	native  []atomic.Uint64            // native buckets, unsharded
+	ex      []atomic.Pointer[exemplar] // the latest exemplar of each duration bucket
 }
 
-// lookup returns the series of the label values, making it on first sight.
-// lvs is not retained.
-func (rc *requestCollector) lookup(lvs []string) *series {
-	h := rc.hash(lvs)
+// variant returns the schema's variant of s.
+func (s *series) variant() uint32 {
+	if s.extra == nil {
+		return 0
+	}
+	return s.extra.variant
+}
+
+// labels returns the label values s is exposed with.
+func (s *series) labels() []string {
+	if s.extra == nil || s.extra.display == nil {
+		return s.lvs
+	}
+	return s.extra.display
+}
+
+// lookup returns the series of the label values and variant, making it on
+// first sight. lvs is not retained.
+func (rc *requestCollector) lookup(lvs []string, variant uint32) *series {
+	h := rc.hash(lvs) ^ variantHash(variant)
 	if v, ok := rc.index.Load(h); ok {
 		for s := v.(*series); s != nil; s = s.next {
-			if slices.Equal(s.lvs, lvs) {
+			if s.variant() == variant && slices.Equal(s.lvs, lvs) {
 				return s
 			}
 		}
 	}
-	return rc.add(h, lvs)
+	return rc.add(h, lvs, variant)
 }
 
 // lookupGroup returns the series of the label values p.lvs followed by
-// group, hashing only group.
-func (rc *requestCollector) lookupGroup(p *labelPrefix, group string) *series {
-	h := p.hash*0x100000001b3 ^ maphash.String(rc.seed, group)
+// group, and variant, hashing only group.
+func (rc *requestCollector) lookupGroup(p *labelPrefix, group string, variant uint32) *series {
+	h := (p.hash*0x100000001b3 ^ maphash.String(rc.seed, group)) ^ variantHash(variant)
 	if v, ok := rc.index.Load(h); ok {
 		for s := v.(*series); s != nil; s = s.next {
-			if n := len(s.lvs) - 1; s.lvs[n] == group && slices.Equal(s.lvs[:n], p.lvs) {
+			if n := len(s.lvs) - 1; s.variant() == variant && s.lvs[n] == group && slices.Equal(s.lvs[:n], p.lvs) {
 				return s
 			}
 		}
 	}
-	return rc.add(h, append(slices.Clip(p.lvs), group))
+	return rc.add(h, append(slices.Clip(p.lvs), group), variant)
 }
 
-func (rc *requestCollector) add(h uint64, lvs []string) *series {
+// variantHash mixes a variant into a series' hash; the variant 0 of the
+// default names leaves it as it is.
+func variantHash(variant uint32) uint64 { return uint64(variant) * 0x9e3779b97f4a7c15 }
+
+func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	var head *series
 	if v, ok := rc.index.Load(h); ok {
 		head = v.(*series)
 		for s := head; s != nil; s = s.next {
-			if slices.Equal(s.lvs, lvs) {
+			if s.variant() == variant && slices.Equal(s.lvs, lvs) {
 				return s
 			}
 		}
@@ -208,8 +248,11 @@ func (rc *requestCollector) add(h uint64, lvs []string) *series {
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
-	if rc.kind.inflight || rc.native != nil || rc.kind.exemplars {
-		x := &seriesExtra{method: methodIndex(s.lvs[0])}
+	if rc.kind.schema != schemaDefault || rc.kind.inflight || rc.native != nil || rc.kind.exemplars {
+		x := &seriesExtra{variant: variant, method: methodIndex(s.lvs[0])}
+		if rc.kind.schema != schemaDefault {
+			x.display = rc.schema.display(s.lvs, x.method, variant)
+		}
 		if rc.kind.inflight {
 			x.group = rc.groupOf(s.lvs)
 		}
@@ -298,6 +341,9 @@ func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int
 		if rc.kind.respSize {
 			rc.observeSize(w[rc.respOff:], o.respSize)
 		}
+	}
+	if rc.kind.bytes && o.respSize != 0 {
+		w[rc.bytesOff].Add(o.respSize)
 	}
 	if rc.native != nil {
 		rc.native.observe(s.extra.native, o)

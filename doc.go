@@ -37,6 +37,17 @@
 // defaults; [WithExcludedPaths], [Metrics.DoNotTrack] and
 // [Metrics.ExcludeAllMetrics] leave requests out.
 //
+// # Schemas
+//
+// [WithBigBrother] exposes the request metrics under the Big Brother
+// protocol (request_seconds, response_size_bytes, application_info,
+// dependency_up), so that bb-promster's rules and the Big Brother
+// dashboards read them; [SetErrorMessage] sets its errorMessage label.
+// [WithSemconv] exposes them under OpenTelemetry's HTTP server names
+// (http_server_request_duration_seconds and its kin). Both are served from
+// the same series as the defaults, at the same cost; [WithErrorStatus] says
+// which statuses are errors.
+//
 // # More request signals
 //
 // Off by default, each at a few atomic additions per request and no
@@ -54,6 +65,16 @@
 // [Metrics.Histogram] return route middleware that records a metric of your
 // own, with labels that may be computed from the request ([Labels]).
 // [Metrics.RegisterDefault] puts decorators on every route.
+//
+// # Dependencies
+//
+// [Metrics.WatchDependency] checks a dependency (a database, a queue,
+// another service) in the background, every [WatchInterval] with a
+// [WatchTimeout], and exposes the result in <prefix>_dependency_up{name}, 1
+// or 0. [Metrics.InstrumentClient] wraps an http.RoundTripper so that the
+// requests an application sends to a dependency are timed in
+// <prefix>_dependency_request_duration_seconds{name, method, status}.
+// [Metrics.Close] stops every watcher and waits for it.
 //
 // # Serving the metrics
 //

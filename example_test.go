@@ -3,7 +3,9 @@ package ginprom_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -352,6 +354,132 @@ func ExampleMetrics_StartHTTPServer() {
 	}
 	// Output:
 	// app_info{version="1.0.3"} 1
+}
+
+// Dependencies watched in the background, each checked every 30 seconds
+// with a 2-second timeout: 1 while the check returns nil, 0 after an error,
+// a panic or a timeout. The first check has run when WatchDependency
+// returns; Close stops every watcher and waits for them.
+func ExampleMetrics_WatchDependency() {
+	r := gin.New()
+	m := ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))
+	defer m.Close()
+
+	ping := func(ctx context.Context) error { return nil } // say, db.PingContext
+	m.WatchDependency("postgres", ping,
+		ginprom.WatchInterval(30*time.Second), ginprom.WatchTimeout(2*time.Second))
+	stop := m.WatchDependency("redis", func(ctx context.Context) error {
+		return errors.New("dial tcp 10.0.0.7:6379: connect: connection refused")
+	})
+
+	printMetrics(r, "gin_dependency_up")
+	stop() // the redis watcher ends, and its series goes away
+	printMetrics(r, "gin_dependency_up")
+	// Output:
+	// gin_dependency_up{name="postgres"} 1
+	// gin_dependency_up{name="redis"} 0
+	// gin_dependency_up{name="postgres"} 1
+}
+
+// Outgoing requests to a dependency, timed by name, method and status; the
+// URLs never become labels.
+func ExampleMetrics_InstrumentClient() {
+	billing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/invoices/missing" {
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	defer billing.Close()
+
+	r := gin.New()
+	m := ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))
+	client := &http.Client{Transport: m.InstrumentClient("billing", nil)} // nil: http.DefaultTransport
+	defer client.CloseIdleConnections()
+
+	for _, path := range []string{"/invoices/1", "/invoices/2", "/invoices/missing"} {
+		resp, err := client.Get(billing.URL + path)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	printMetrics(r, "gin_dependency_request_duration_seconds_count")
+	// Output:
+	// gin_dependency_request_duration_seconds_count{method="GET",name="billing",status="200"} 2
+	// gin_dependency_request_duration_seconds_count{method="GET",name="billing",status="404"} 1
+}
+
+// The Big Brother protocol: request_seconds, response_size_bytes and
+// application_info, unprefixed, with isError by status and errorMessage set
+// by the handler.
+func ExampleWithBigBrother() {
+	r := gin.New()
+	ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithBigBrother("1.4.2"))
+
+	r.GET("/orders/:id", func(c *gin.Context) {
+		if c.Param("id") == "0" {
+			ginprom.SetErrorMessage(c, "no such order")
+			c.String(http.StatusNotFound, "not found")
+			return
+		}
+		c.String(http.StatusOK, "order %s", c.Param("id"))
+	})
+
+	get(r, "/orders/7")
+	get(r, "/orders/0")
+
+	printMetrics(r, "request_seconds_count", "response_size_bytes", "application_info")
+	// Output:
+	// application_info{version="1.4.2"} 1
+	// request_seconds_count{addr="/orders/:id",errorMessage="",isError="false",method="GET",status="200",type="http"} 1
+	// request_seconds_count{addr="/orders/:id",errorMessage="no such order",isError="true",method="GET",status="404",type="http"} 1
+	// response_size_bytes{addr="/orders/:id",errorMessage="",isError="false",method="GET",status="200",type="http"} 7
+	// response_size_bytes{addr="/orders/:id",errorMessage="no such order",isError="true",method="GET",status="404",type="http"} 9
+}
+
+// SetErrorMessage is the only source of errorMessage; a fixed message per
+// kind of error keeps the series few. Messages are cut to 256 bytes, and
+// past 100 distinct ones new messages are recorded as Overflow.
+func ExampleSetErrorMessage() {
+	r := gin.New()
+	ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithBigBrother("1.0.0"))
+	r.POST("/payments", func(c *gin.Context) {
+		ginprom.SetErrorMessage(c, "card declined") // not err.Error(), which may hold request data
+		c.Status(http.StatusPaymentRequired)
+	})
+
+	w := httptest.NewRecorder()
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/payments", nil)
+	req.Header.Set("errorMessage", "a client cannot set it")
+	r.ServeHTTP(w, req)
+
+	printMetrics(r, "request_seconds_count")
+	// Output:
+	// request_seconds_count{addr="/payments",errorMessage="card declined",isError="true",method="POST",status="402",type="http"} 1
+}
+
+// OpenTelemetry's HTTP server names, as its Prometheus exporter spells
+// them: unknown methods are _OTHER, error_type is set for server errors,
+// and unmatched requests get no http_route.
+func ExampleWithSemconv() {
+	r := gin.New()
+	ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithSemconv())
+	r.GET("/users/:id", func(c *gin.Context) { c.String(http.StatusOK, "user") })
+	r.GET("/fail", func(c *gin.Context) { c.Status(http.StatusBadGateway) })
+
+	get(r, "/users/1")
+	get(r, "https://example.com/users/2")
+	get(r, "/fail")
+	get(r, "/no/such/page")
+
+	printMetrics(r, "http_server_request_duration_seconds_count")
+	// Output:
+	// http_server_request_duration_seconds_count{error_type="",http_request_method="GET",http_response_status_code="200",http_route="/users/:id",url_scheme="http"} 1
+	// http_server_request_duration_seconds_count{error_type="",http_request_method="GET",http_response_status_code="200",http_route="/users/:id",url_scheme="https"} 1
+	// http_server_request_duration_seconds_count{error_type="",http_request_method="GET",http_response_status_code="404",http_route="",url_scheme="http"} 1
+	// http_server_request_duration_seconds_count{error_type="502",http_request_method="GET",http_response_status_code="502",http_route="/fail",url_scheme="http"} 1
 }
 
 // A batch job: it does its work, records it on the instance's registry,

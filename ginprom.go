@@ -35,6 +35,11 @@ type Metrics struct {
 	exposition http.Handler
 	pushCfg    pushConfig // for Push and StartPushing
 
+	// deps are the metrics and watchers of WatchDependency and
+	// InstrumentClient; nil when New makes no metrics, and then they do
+	// nothing.
+	deps *dependencies
+
 	// marksUsed turns true when the first handler that marks requests
 	// (DoNotTrack, ExcludeAllMetrics) is made, or a request is marked;
 	// until then no request looks for marks (see marks.go).
@@ -88,8 +93,8 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 	if _, ok := cfg.defaultLabels[cfg.groupBy.label]; ok {
 		panic(fmt.Sprintf("ginprom: WithDefaultLabels: label %q is also the label of %s, which the default metrics carry; rename one of them", cfg.groupBy.label, cfg.groupBy.name()))
 	}
-	reserved := []string{"method", "status", cfg.groupBy.label, "le", "quantile"}
-	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, reserved...)
+	schema := newRequestSchema(cfg)
+	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, schema.reserved(cfg.groupBy.label)...)
 	if cfg.disabled {
 		m.off = true
 		if engine != nil {
@@ -97,8 +102,10 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		}
 		return m
 	}
+	registerSchemaInfo(m.reg, cfg)
+	m.deps = newDependencies(m.reg, cfg, schema)
 	if !cfg.noDefaults {
-		m.defaults = newDefaultMetrics(m, cfg)
+		m.defaults = newDefaultMetrics(m, cfg, schema)
 		info := registerOr(m.reg, prefixed(cfg.prefix, "exporter_info"), defaultsFix(m.reg), prometheus.NewGauge(prometheus.GaugeOpts{
 			Name:        prefixed(cfg.prefix, "exporter_info"),
 			Help:        "Information about the ginprom exporter; always 1.",

@@ -27,11 +27,11 @@ type groupEntry struct {
 	list  atomic.Pointer[[]seriesEntry] // replaced, never modified
 }
 
-// series returns the series for status, or nil.
-func (g *groupEntry) series(status int) *series {
+// series returns the series for status and variant, or nil.
+func (g *groupEntry) series(status int, variant uint32) *series {
 	if list := g.list.Load(); list != nil {
 		for _, e := range *list {
-			if e.status == status {
+			if e.status == status && e.variant == variant {
 				return e.series
 			}
 		}
@@ -77,7 +77,7 @@ func (gi *groupIndex) lookup(value string) *groupEntry {
 // add records s as the series of value and status, making the value's
 // entry if there is none. value is retained: it is a series' own label
 // value.
-func (gi *groupIndex) add(value string, status int, s *series) {
+func (gi *groupIndex) add(value string, status int, variant uint32, s *series) {
 	gi.mu.Lock()
 	defer gi.mu.Unlock()
 	e := gi.lookup(value)
@@ -90,14 +90,14 @@ func (gi *groupIndex) add(value string, status int, s *series) {
 		t.insert(e)
 		t.used++
 	}
-	if e.series(status) != nil {
+	if e.series(status, variant) != nil {
 		return
 	}
 	var old []seriesEntry
 	if list := e.list.Load(); list != nil {
 		old = *list
 	}
-	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status: status, series: s})
+	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status: status, variant: variant, series: s})
 	e.list.Store(&list)
 }
 

@@ -20,24 +20,46 @@ import (
 // default labels have one set of values: one gauge series per method.
 // Like the request series, each counter is split into shards of a cache
 // line each, written by the contexts of that shard.
+//
+// Under WithSemconv the gauge is by method and url_scheme: a group's
+// counters are then keyed by method*2+scheme (see key).
 type inflightGroup struct {
 	static  []string        // values of the static default labels
 	shards  int             // as the collector's
-	started []atomic.Uint64 // numMethods*shards lines of 8 words; the first word counts
-	// used says which methods have been seen, once per route and method:
-	// the others are not exposed.
-	used [numMethods]atomic.Bool
+	schemes int             // 2 under WithSemconv (by url_scheme), else 1
+	started []atomic.Uint64 // keys*shards lines of 8 words; the first word counts
+	// used says which keys have been seen, once per route and method
+	// (markOnStart false), or by their first request (markOnStart true,
+	// as a route does not know its schemes): the others are not exposed.
+	used        [inflightKeys]atomic.Bool
+	markOnStart bool
 }
 
-func (g *inflightGroup) word(sh, method int) *atomic.Uint64 {
-	return &g.started[(method*g.shards+sh)*8]
+// inflightKeys bounds the keys of a group: every method, by two schemes.
+const inflightKeys = numMethods * 2
+
+// key returns the key of a request of method and the schema's variant.
+func (g *inflightGroup) key(method int, variant uint32) int {
+	if g.schemes == 1 {
+		return method
+	}
+	return method*2 + int(variant&1)
 }
 
-// start counts a request of method starting, on shard sh.
-func (g *inflightGroup) start(sh, method int) { g.word(sh, method).Add(1) }
+func (g *inflightGroup) word(sh, key int) *atomic.Uint64 {
+	return &g.started[(key*g.shards+sh)*8]
+}
+
+// start counts a request of key starting, on shard sh.
+func (g *inflightGroup) start(sh, key int) {
+	if g.markOnStart && !g.used[key].Load() {
+		g.used[key].Store(true)
+	}
+	g.word(sh, key).Add(1)
+}
 
 // abandon takes back the start of a request that is not recorded.
-func (g *inflightGroup) abandon(sh, method int) { g.word(sh, method).Add(^uint64(0)) }
+func (g *inflightGroup) abandon(sh, key int) { g.word(sh, key).Add(^uint64(0)) }
 
 // inflightGroup returns the group of the static label values, making it on
 // first sight.
@@ -54,8 +76,11 @@ func (rc *requestCollector) groupLocked(static []string) *inflightGroup {
 			return g
 		}
 	}
-	g := &inflightGroup{static: slices.Clone(static), shards: rc.shards}
-	g.started = make([]atomic.Uint64, numMethods*g.shards*8)
+	g := &inflightGroup{static: slices.Clone(static), shards: rc.shards, schemes: 1}
+	if rc.kind.schema == schemaSemconv {
+		g.schemes, g.markOnStart = 2, true
+	}
+	g.started = make([]atomic.Uint64, numMethods*g.schemes*g.shards*8)
 	groups := append(slices.Clip(old), g)
 	rc.groups.Store(&groups)
 	return g
@@ -73,23 +98,27 @@ func (rc *requestCollector) groupOf(lvs []string) *inflightGroup {
 
 // collectInflight sends the gauges, given the requests recorded per group
 // and method, which were read before.
-func (rc *requestCollector) collectInflight(ch chan<- prometheus.Metric, finished map[*inflightGroup]*[numMethods]uint64) {
+func (rc *requestCollector) collectInflight(ch chan<- prometheus.Metric, finished map[*inflightGroup]*[inflightKeys]uint64) {
 	desc := rc.descs.inflight
 	for _, g := range *rc.groups.Load() {
-		lvs := append([]string{""}, g.static...)
+		lvs := append(make([]string, g.schemes), g.static...)
 		done := finished[g]
-		for method := range numMethods {
-			if !g.used[method].Load() {
+		for key := range numMethods * g.schemes {
+			if !g.used[key].Load() {
 				continue
 			}
 			var n uint64
 			for sh := range g.shards {
-				n += g.word(sh, method).Load()
+				n += g.word(sh, key).Load()
 			}
 			if done != nil {
-				n -= done[method]
+				n -= done[key]
 			}
-			lvs[0] = methodNames[method]
+			if g.schemes == 2 {
+				lvs[0], lvs[1] = semconvMethods[key/2], schemeNames[key%2]
+			} else {
+				lvs[0] = methodNames[key]
+			}
 			ch <- constMetric(desc)(prometheus.NewConstMetric(desc, prometheus.GaugeValue, float64(int64(n)), lvs...))
 		}
 	}

@@ -14,6 +14,8 @@ import (
 
 // defaultMetrics are the collectors of the default metrics.
 type defaultMetrics struct {
+	schema     *requestSchema
+	messages   *messageSet // Big Brother's error messages, the collector's; nil under other schemas
 	groupBy    GroupBy
 	requests   *requestCollector // duration, sizes and total
 	exceptions *prometheus.CounterVec
@@ -21,7 +23,7 @@ type defaultMetrics struct {
 	sessions   *sessionMetrics
 	exemplars  func(*gin.Context) prometheus.Labels
 	reqSize    bool
-	respSize   bool
+	respSize   bool // the response size is taken: WithResponseSize, or Big Brother's bytes
 	// byGroup says that the exceptions carry the group-by label
 	// (WithTotalsByGroup).
 	byGroup bool
@@ -35,14 +37,16 @@ type defaultMetrics struct {
 	values      []string // the labels' values, when fixed
 }
 
-func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
+func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultMetrics {
 	sig := cfg.signals
+	bytes := schema.kind == schemaBigBrother
 	d := &defaultMetrics{
+		schema:   schema,
 		groupBy:  cfg.groupBy,
 		labels:   m.labels,
 		cached:   cfg.groupBy.perRoute() && m.labels.fixed(),
 		reqSize:  sig.reqSize,
-		respSize: sig.respSize,
+		respSize: sig.respSize || bytes,
 		byGroup:  sig.totalsByGroup,
 	}
 	if !cfg.summary {
@@ -51,12 +55,14 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	if d.fixedLabels = m.labels.fixed(); d.fixedLabels {
 		d.values = m.labels.values()
 	}
-	// The counters' labels are a prefix of the duration's, which the
-	// middleware relies on; the exposition sorts labels by name anyway.
+	// The middleware keeps a series' label values in the order of the
+	// default duration's labels, the counters' being a prefix of them; the
+	// schema names and orders the labels the duration is exposed with
+	// (requestSchema.display). The exposition sorts labels by name anyway.
 	countLabels := append([]string{"method", "status"}, m.labels.names()...)
-	durationLabels := slices.Concat(countLabels, []string{cfg.groupBy.label})
+	durationLabels := schema.labelNames(cfg.groupBy.label, m.labels.names())
 	if sig.totalsByGroup {
-		countLabels = durationLabels
+		countLabels = slices.Concat(countLabels, []string{cfg.groupBy.label})
 	}
 
 	kind := collectorKind{
@@ -66,6 +72,9 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 		totalsByGroup: sig.totalsByGroup,
 		nativeFactor:  sig.nativeFactor,
 		exemplars:     d.exemplars != nil,
+		schema:        schema.kind,
+		isError:       schema.isError,
+		bytes:         bytes,
 	}
 	if !cfg.summary {
 		kind.bounds = upperBounds(cfg.buckets)
@@ -76,10 +85,10 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	if cfg.summary && !sig.reqSize && !sig.respSize {
 		kind.nativeFactor = 0 // nothing to make native
 	}
-	durationName := prefixed(cfg.prefix, "http_request_duration_seconds")
+	durationName := schema.durationName(cfg.prefix)
 	totalName := prefixed(cfg.prefix, "http_request_total")
 	descs := collectorDescs{
-		duration: prometheus.NewDesc(durationName, "Duration of HTTP requests served by Gin, in seconds.", durationLabels, nil),
+		duration: prometheus.NewDesc(durationName, schema.durationHelp(), durationLabels, nil),
 		total:    prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
 	}
 	names := durationName + " and " + totalName
@@ -90,22 +99,31 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 	}
 	families := []family{{durationName, durationType}, {totalName, typeCounter}}
 	if sig.reqSize {
-		name := prefixed(cfg.prefix, "http_request_size_bytes")
+		name := schema.sizeName(cfg.prefix, "http_request_size_bytes")
 		descs.reqSize = prometheus.NewDesc(name, "Size of HTTP request bodies served by Gin, in bytes.", durationLabels, nil)
 		names += ", " + name
 		families = append(families, family{name, typeHistogram})
 	}
 	if sig.respSize {
-		name := prefixed(cfg.prefix, "http_response_size_bytes")
+		name := schema.sizeName(cfg.prefix, "http_response_size_bytes")
 		descs.respSize = prometheus.NewDesc(name, "Size of HTTP response bodies sent by Gin, in bytes.", durationLabels, nil)
 		names += ", " + name
 		families = append(families, family{name, typeHistogram})
+	}
+	if bytes {
+		descs.bytes = prometheus.NewDesc(bbResponseBytes, "Bytes of HTTP response bodies sent by Gin (Big Brother protocol).", durationLabels, nil)
+		names += ", " + bbResponseBytes
+		families = append(families, family{bbResponseBytes, typeCounter})
 	}
 	var static, staticValues []string
 	var staticPos []int
 	if sig.inflight {
 		kind.inflight = true
 		name := prefixed(cfg.prefix, "http_requests_in_flight")
+		inflightLabels := []string{"method"}
+		if schema.kind == schemaSemconv {
+			name, inflightLabels = semconvActive, []string{"http_request_method", "url_scheme"}
+		}
 		for i, l := range m.labels {
 			if l.fn == nil {
 				static = append(static, l.name)
@@ -113,15 +131,16 @@ func newDefaultMetrics(m *Metrics, cfg *config) *defaultMetrics {
 				staticPos = append(staticPos, 2+i)
 			}
 		}
-		descs.inflight = prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append([]string{"method"}, static...), nil)
+		descs.inflight = prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append(inflightLabels, static...), nil)
 		names += ", " + name
 		families = append(families, family{name, typeGauge})
 	}
 	fix := defaultsFix(m.reg)
-	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos), families...)
+	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos, schema), families...)
 	if !d.requests.kind.equal(kind) {
-		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets or other signals: %s", names, fix))
+		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets, other signals or another error rule: %s", names, fix))
 	}
+	d.messages = d.requests.schema.messages
 	if sig.inflight {
 		d.inflight = d.requests.inflightGroup(staticValues)
 	}
@@ -204,8 +223,18 @@ func (t *tracker) handle(c *gin.Context) {
 		p.contentLength = c.Request.ContentLength
 		p.body = countBody(c.Request)
 	}
+	// The schema's per-request variant: the url_scheme under WithSemconv,
+	// read now; the error message under WithBigBrother, which handlers set
+	// through the writer wrapped here (see SetErrorMessage).
+	switch {
+	case d.messages != nil:
+		p.mw = d.messages.wrap(c)
+	case d.schema.kind == schemaSemconv:
+		p.variant = requestScheme(c)
+	}
 	if d.inflight != nil {
-		d.inflight.start(p.ref.sh, he.method)
+		p.inflight = d.inflight.key(he.method, p.variant)
+		d.inflight.start(p.ref.sh, p.inflight)
 	}
 	p.start = now()
 	// A request that may become a session (see session.go) is watched;
@@ -226,6 +255,9 @@ func (t *tracker) handle(c *gin.Context) {
 				return
 			}
 			t.record(c, he, &p, !goexiting() && !labelPanicking(c))
+		}
+		if p.mw != nil {
+			d.messages.unwrap(c, p.mw)
 		}
 	}()
 	c.Next()
@@ -253,6 +285,11 @@ type pending struct {
 	raw   string
 	group *groupEntry
 	path  string
+	// The schema's variant (see seriesEntry), the writer that carries
+	// Big Brother's error message, and the in-flight gauge's key.
+	variant  uint32
+	mw       *messageWriter
+	inflight int
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an
@@ -278,9 +315,12 @@ func finalStatus(code int) int {
 func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked bool) {
 	o := observation{seconds: seconds(now() - p.start)}
 	m, d := t.m, t.d
+	if p.mw != nil {
+		p.variant = p.mw.id
+	}
 	if m.marksUsed.Load() && m.marks(c, p.id)&(markNoDefaults|markNoMetrics) != 0 {
 		if d.inflight != nil {
-			d.inflight.abandon(p.ref.sh, he.method)
+			d.inflight.abandon(p.ref.sh, p.inflight)
 		}
 		return
 	}
@@ -313,9 +353,9 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		t.recordVarying(c, he, p, status, panicked, &o)
 		return
 	}
-	s := he.series(status)
+	s := he.series(status, p.variant)
 	if s == nil {
-		s = t.addSeries(he, status)
+		s = t.addSeries(he, status, p.variant)
 	}
 	i := d.requests.observe(p.ref, s, &o)
 	var rec any

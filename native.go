@@ -151,7 +151,7 @@ func (l *nativeLayout) attach(desc *prometheus.Desc, m prometheus.Metric, s *ser
 			count += n
 		}
 	}
-	native, err := prometheus.NewConstNativeHistogram(desc, count, 0, positive, nil, zero, l.schema, h.zeroThreshold, time.Time{}, s.lvs...)
+	native, err := prometheus.NewConstNativeHistogram(desc, count, 0, positive, nil, zero, l.schema, h.zeroThreshold, time.Time{}, s.labels()...)
 	if err != nil {
 		return constMetric(desc)(nil, err)
 	}

@@ -66,6 +66,15 @@ type config struct {
 	disabled          bool // WithEnabled(false)
 	signals           signalConfig
 	push              pushConfig // WithPushInstance, WithPusher
+
+	// The schema (see schema.go): which one, the application version of
+	// WithBigBrother, the schema options given (two is an error), whether
+	// WithDefaultsPrefix was given, and WithErrorStatus's rule.
+	schema      schemaKind
+	version     string
+	schemas     []string
+	prefixGiven bool
+	errorStatus func(int) bool
 }
 
 // defaultRegistry pairs the process-wide registerer and gatherer of
@@ -140,7 +149,7 @@ func WithMetricsMiddleware(handlers ...gin.HandlerFunc) Option {
 // Default: [DefaultPrefix] ("gin"). The last WithDefaultsPrefix wins. New
 // panics if the prefix does not make valid metric names.
 func WithDefaultsPrefix(prefix string) Option {
-	return optionFunc(func(c *config) { c.prefix = prefix })
+	return optionFunc(func(c *config) { c.prefix, c.prefixGiven = prefix, true })
 }
 
 // WithoutDefaults turns the default metrics off: no duration, total,
@@ -285,6 +294,7 @@ func (c *config) check() {
 	}
 	checkBuckets("WithBuckets", c.buckets)
 	checkBuckets("WithSizeBuckets", c.signals.sizeBuckets)
+	c.checkSchema()
 }
 
 // isNil reports whether v is nil, or an interface holding a nil pointer,

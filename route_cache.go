@@ -57,15 +57,19 @@ type handlerEntry struct {
 	list   atomic.Pointer[[]seriesEntry] // replaced, never modified
 }
 
-// seriesEntry is the series of one route, method, handler and status.
-// Under a group-by computed per request (GroupByPath, GroupByFunc) with
+// seriesEntry is the series of one route, method, handler, status and
+// variant. The variant is the schema's per-request part (see
+// requestSchema): the error message's index under WithBigBrother, the
+// url_scheme under WithSemconv, 0 otherwise; both come from small fixed
+// sets. Under a group-by computed per request (GroupByPath, GroupByFunc) with
 // fixed default labels, it holds instead the label values that precede
 // the group-by value, and their hash, so that finding a request's series
 // hashes only that value.
 type seriesEntry struct {
-	status int
-	series *series
-	prefix *labelPrefix
+	status  int
+	variant uint32
+	series  *series
+	prefix  *labelPrefix // the same for every variant of a status
 }
 
 // labelPrefix is the label values of a series but the last, and their
@@ -152,7 +156,7 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 	if he.matched && !t.d.cached && t.d.fixedLabels {
 		he.groups = newGroupIndex()
 	}
-	if t.d.inflight != nil {
+	if t.d.inflight != nil && !t.d.inflight.markOnStart {
 		t.d.inflight.used[method].Store(true)
 	}
 	if he.matched && gin.IsDebugging() {
@@ -163,11 +167,12 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 	return he
 }
 
-// series returns the series for status, or nil if it is not cached yet. A
-// route sees few statuses; a linear scan beats hashing.
-func (he *handlerEntry) series(status int) *series {
+// series returns the series for status and variant, or nil if it is not
+// cached yet. A route sees few statuses and variants; a linear scan beats
+// hashing.
+func (he *handlerEntry) series(status int, variant uint32) *series {
 	for _, e := range *he.list.Load() {
-		if e.status == status {
+		if e.status == status && e.variant == variant {
 			return e.series
 		}
 	}
@@ -185,27 +190,27 @@ func (he *handlerEntry) prefix(status int) *labelPrefix {
 	return nil
 }
 
-func (t *tracker) addSeries(he *handlerEntry, status int) *series {
-	return t.addEntry(he, status).series
+func (t *tracker) addSeries(he *handlerEntry, status int, variant uint32) *series {
+	return t.addEntry(he, status, variant).series
 }
 
 func (t *tracker) addPrefix(he *handlerEntry, status int) *labelPrefix {
-	return t.addEntry(he, status).prefix
+	return t.addEntry(he, status, 0).prefix
 }
 
-func (t *tracker) addEntry(he *handlerEntry, status int) seriesEntry {
+func (t *tracker) addEntry(he *handlerEntry, status int, variant uint32) seriesEntry {
 	he.mu.Lock()
 	defer he.mu.Unlock()
 	old := *he.list.Load()
 	for _, e := range old {
-		if e.status == status {
+		if e.status == status && e.variant == variant {
 			return e
 		}
 	}
 	lvs := append([]string{methodNames[he.method], statusLabel(status)}, t.d.values...)
-	e := seriesEntry{status: status}
+	e := seriesEntry{status: status, variant: variant}
 	if t.d.cached {
-		e.series = t.d.requests.lookup(append(lvs, he.label))
+		e.series = t.d.requests.lookup(append(lvs, he.label), variant)
 	} else {
 		e.prefix = &labelPrefix{lvs: lvs, hash: t.d.requests.hash(lvs)}
 	}

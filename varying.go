@@ -15,7 +15,7 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 	d := t.d
 	var s *series
 	if p.group != nil {
-		s = p.group.series(status)
+		s = p.group.series(status, p.variant)
 	}
 	if s == nil {
 		group := clientValue(p.path)
@@ -26,9 +26,9 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 		if pfx == nil {
 			pfx = t.addPrefix(he, status)
 		}
-		s = d.requests.lookupGroup(pfx, group)
+		s = d.requests.lookupGroup(pfx, group, p.variant)
 		if group == p.raw {
-			he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+			he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
 		}
 	}
 	i := d.requests.observe(p.ref, s, o)
@@ -60,16 +60,16 @@ func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, statu
 	finished = true
 	var s *series
 	if ge := he.groups.lookup(group); ge != nil {
-		s = ge.series(status)
+		s = ge.series(status, p.variant)
 	}
 	if s == nil {
 		pfx := he.prefix(status)
 		if pfx == nil {
 			pfx = t.addPrefix(he, status)
 		}
-		s = d.requests.lookupGroup(pfx, group)
+		s = d.requests.lookupGroup(pfx, group, p.variant)
 		if rec == nil {
-			he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+			he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
 		}
 	}
 	i := d.requests.observe(p.ref, s, o)
@@ -170,18 +170,18 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		var ge *groupEntry
 		if he.groups != nil {
 			if ge = he.groups.lookup(group); ge != nil {
-				s = ge.series(status)
+				s = ge.series(status, p.variant)
 			}
 		}
 		if s == nil {
-			s = d.requests.lookupGroup(pfx, group)
+			s = d.requests.lookupGroup(pfx, group, p.variant)
 			if he.groups != nil && d.groupBy.kind == groupFunc && !fallback {
-				he.groups.add(s.lvs[len(s.lvs)-1], status, s)
+				he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
 			}
 		}
 	} else {
 		lvs = append(lvs, group)
-		s = d.requests.lookup(lvs)
+		s = d.requests.lookup(lvs, p.variant)
 	}
 	i := d.requests.observe(p.ref, s, o)
 	if d.exemplars != nil && !fallback {

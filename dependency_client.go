@@ -1,0 +1,190 @@
+package ginprom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// InstrumentClient returns a RoundTripper that sends requests through next
+// and times them in <prefix>_dependency_request_duration_seconds{name,
+// method, status}, a histogram with the buckets of the default duration
+// histogram (see [WithBuckets]). Use it as the Transport of the
+// http.Client that calls the dependency:
+//
+//	client := &http.Client{Transport: m.InstrumentClient("billing", nil)}
+//
+// The time runs from the call of RoundTrip until next returns, that is
+// until the response's headers have arrived; reading the body is not
+// included. method is clamped as the middleware does (a standard method or
+// OTHER; an empty method is GET, as net/http sends it), status is the
+// response's status code. A transport error is recorded with status
+// "error" and returned unchanged, with the response next returned. The URL
+// never becomes a label: name stands for the dependency, whatever the
+// requests' hosts and paths.
+//
+// Under [WithBigBrother] the histogram is the protocol's
+// dependency_request_seconds{name, type, status, method, addr, isError,
+// errorMessage}: type is "http", addr is name, isError is "true" or "false"
+// by [WithErrorStatus] (a transport error is always one), and status is
+// "0" for a transport error. errorMessage is "" for a response; for a
+// transport error it is "timeout", "canceled" or "transport error", never
+// the error's text, which holds the URL.
+//
+// A nil next means http.DefaultTransport, read per request as http.Client
+// does. The series of a method and status are resolved once; after that a
+// request costs no allocation beyond what next makes. The returned
+// RoundTripper passes CloseIdleConnections on to next. InstrumentClient
+// panics if name is empty or not valid UTF-8.
+func (m *Metrics) InstrumentClient(name string, next http.RoundTripper) http.RoundTripper {
+	checkDependencyName(fmt.Sprintf("InstrumentClient(%q)", name), name)
+	if isNil(next) {
+		next = nil
+	}
+	if m.deps == nil {
+		// New made no metrics: the requests go through untimed.
+		if next == nil {
+			return http.DefaultTransport
+		}
+		return next
+	}
+	return &clientTransport{next: next, name: name, names: &m.deps.names, vec: m.deps.requestVec()}
+}
+
+// Outcomes of a request that got no response, kept where a status code
+// would be.
+const (
+	outcomeError    = -1 - iota // any other transport error
+	outcomeTimeout              // a deadline passed
+	outcomeCanceled             // the request's context was cancelled
+)
+
+// clientTransport is one InstrumentClient: next, and a cache of the series
+// of its name per method and outcome.
+type clientTransport struct {
+	next  http.RoundTripper // nil: http.DefaultTransport
+	name  string
+	names *dependencyNames
+	vec   *prometheus.HistogramVec
+
+	mu     sync.Mutex                                 // serialises additions to series
+	series [numMethods]atomic.Pointer[[]clientSeries] // replaced, never modified
+}
+
+// clientSeries is the series of one method and outcome: a status code, or
+// one of the outcome constants.
+type clientSeries struct {
+	outcome int
+	obs     prometheus.Observer
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *clientTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	next := t.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	start := now()
+	resp, err := next.RoundTrip(req)
+	elapsed := seconds(now() - start)
+
+	method := methodGet
+	if req.Method != "" {
+		method = methodIndex(req.Method)
+	}
+	var outcome int
+	switch {
+	case err != nil:
+		outcome = transportOutcome(req.Context(), err)
+	case resp == nil:
+		outcome = outcomeError // a RoundTripper that breaks its contract
+	default:
+		outcome = clampStatus(resp.StatusCode)
+	}
+	t.observer(method, outcome).Observe(elapsed)
+	return resp, err
+}
+
+// CloseIdleConnections closes the idle connections of next, if it has a
+// CloseIdleConnections method, as http.Client.CloseIdleConnections expects.
+func (t *clientTransport) CloseIdleConnections() {
+	next := t.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	if c, ok := next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// transportOutcome classifies a transport error without formatting it.
+func transportOutcome(ctx context.Context, err error) int {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return outcomeTimeout
+	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+		return outcomeCanceled
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if te, ok := e.(interface{ Timeout() bool }); ok && te.Timeout() {
+			return outcomeTimeout
+		}
+	}
+	return outcomeError
+}
+
+// observer returns the series of method and outcome, making it on first
+// sight. A client sees few statuses; a linear scan beats hashing.
+func (t *clientTransport) observer(method, outcome int) prometheus.Observer {
+	if list := t.series[method].Load(); list != nil {
+		for _, s := range *list {
+			if s.outcome == outcome {
+				return s.obs
+			}
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var old []clientSeries
+	if list := t.series[method].Load(); list != nil {
+		old = *list
+	}
+	for _, s := range old {
+		if s.outcome == outcome {
+			return s.obs
+		}
+	}
+	obs := t.vec.WithLabelValues(t.labelValues(method, outcome)...)
+	list := append(append(make([]clientSeries, 0, len(old)+1), old...), clientSeries{outcome, obs})
+	t.series[method].Store(&list)
+	return obs
+}
+
+// labelValues are the label values of a series, in the order of the
+// histogram's labels.
+func (t *clientTransport) labelValues(method, outcome int) []string {
+	status, failed, message := "error", true, ""
+	if outcome >= 0 {
+		status, failed = statusLabel(outcome), false
+	}
+	if !t.names.protocol {
+		return []string{t.name, methodNames[method], status}
+	}
+	switch outcome {
+	case outcomeError:
+		status, message = "0", "transport error"
+	case outcomeTimeout:
+		status, message = "0", "timeout"
+	case outcomeCanceled:
+		status, message = "0", "canceled"
+	default:
+		failed = t.names.isError(outcome)
+	}
+	return []string{t.name, "http", status, methodNames[method], t.name, strconv.FormatBool(failed), message}
+}
