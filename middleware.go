@@ -222,7 +222,11 @@ func (t *tracker) handle(c *gin.Context) {
 			// again would cut the stack that gin.Recovery prints. A
 			// label function's panic, raised again by ginprom after the
 			// handler answered, is not the handler's.
-			if sw != nil && sw.end(true) {
+			if sw != nil {
+				if sw.end(true) {
+					return
+				}
+			} else if t.lateSession(c, he, &p, true) {
 				return
 			}
 			t.record(c, he, &p, !goexiting() && !labelPanicking(c))
@@ -234,7 +238,7 @@ func (t *tracker) handle(c *gin.Context) {
 		if sw.end(false) {
 			return
 		}
-	} else if t.lateSession(c, he, &p) {
+	} else if t.lateSession(c, he, &p, false) {
 		return
 	}
 	t.record(c, he, &p, false)

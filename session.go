@@ -327,10 +327,10 @@ func (cc *countingConn) Write(b []byte) (int, error) {
 }
 
 // lateSession records a request that turned out, when its handler
-// returned, to have streamed events without the middleware watching: the
-// session is recorded as ended, and the route is watched from now on. It
-// reports whether the request was such a session.
-func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending) bool {
+// returned, or panicked, to have streamed events without the middleware
+// watching: the session is recorded as ended, and the route is watched from
+// now on. It reports whether the request was such a session.
+func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending, panicked bool) bool {
 	if !c.Writer.Written() || !isEventStream(c.Writer.Header()) {
 		return false
 	}
@@ -343,7 +343,7 @@ func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending) bool
 		s.out.Add(float64(n))
 	}
 	s.finish(p.start)
-	if s.rec != nil {
+	if s.rec != nil && !panicked {
 		raiseLabelPanic(c, s.rec)
 	}
 	return true

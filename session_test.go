@@ -293,3 +293,24 @@ func TestSessionOwnLabels(t *testing.T) {
 	require.True(t, ok)
 	assert.InDelta(t, float64(len("event:tick\ndata:1\n\n")), v, 0)
 }
+
+// TestSSEUnannouncedPanic: a stream that the client did not announce, on a
+// route that has not streamed before, whose handler panics after the
+// event-stream header went out, is a session all the same: never a
+// request, nor an exception, nor in flight.
+func TestSSEUnannouncedPanic(t *testing.T) {
+	a := newRecoveringApp(t, ginprom.WithInFlight(), ginprom.WithResponseSize())
+	a.r.GET("/events", func(c *gin.Context) {
+		c.Header("Content-Type", "text/event-stream")
+		c.String(http.StatusOK, "data: x\n\n")
+		panic("stream broke")
+	})
+	serve(a.r, http.MethodGet, "/events")
+	assert.Equal(t, map[string]uint64{`kind="sse",path="/events"`: 1}, samples(t, a.reg, sessionDuration))
+	assert.InDelta(t, 0.0, open(t, a.reg, "sse", "/events"), 0)
+	assert.InDelta(t, float64(len("data: x\n\n")), sessionBytesOf(t, a.reg, "sse", "/events", "out"), 0)
+	assert.Empty(t, samples(t, a.reg, coreDuration))
+	assert.Empty(t, samples(t, a.reg, "gin_http_response_size_bytes"))
+	assert.Empty(t, samples(t, a.reg, "gin_http_request_exceptions_total"))
+	assert.Equal(t, map[string]float64{`method="GET"`: 0}, inflight(t, a.reg))
+}
