@@ -330,3 +330,21 @@ func TestNativeHistogramsCountCoversBuckets(t *testing.T) {
 		}
 	}
 }
+
+// TestNativeHistogramsWithSummary: with WithLatencySummary the duration is
+// a summary, and only the size histograms carry native buckets.
+func TestNativeHistogramsWithSummary(t *testing.T) {
+	a := newApp(t, ginprom.WithLatencySummary(), ginprom.WithNativeHistograms(2), ginprom.WithResponseSize())
+	a.r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "hello") })
+	a.do(http.MethodGet, "/")
+	resp := durationSeries(t, a.reg, responseSizeName)
+	assert.Equal(t, map[int]int64{3: 1}, nativeBuckets(resp), "5 bytes in (4, 8]")
+	mfs, err := a.reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() == "gin_http_request_duration_seconds" {
+			assert.Equal(t, dto.MetricType_SUMMARY, mf.GetType())
+			assert.Equal(t, uint64(1), mf.GetMetric()[0].GetSummary().GetSampleCount())
+		}
+	}
+}
