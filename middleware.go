@@ -257,6 +257,10 @@ type pending struct {
 	raw   string
 	group *groupEntry
 	path  string
+	// observed says that the request is in its series: a runtime.Goexit
+	// after that point (in the exemplar function) must not record it
+	// again.
+	observed bool
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an
