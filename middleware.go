@@ -222,11 +222,7 @@ func (t *tracker) handle(c *gin.Context) {
 			// again would cut the stack that gin.Recovery prints. A
 			// label function's panic, raised again by ginprom after the
 			// handler answered, is not the handler's.
-			if sw != nil {
-				if sw.end(true) {
-					return
-				}
-			} else if t.lateSession(c, he, &p, true) {
+			if sw != nil && sw.end(true) || t.lateSession(c, he, &p, sw != nil && sw.websocket, true) {
 				return
 			}
 			t.record(c, he, &p, !goexiting() && !labelPanicking(c))
@@ -234,11 +230,7 @@ func (t *tracker) handle(c *gin.Context) {
 	}()
 	c.Next()
 	returned = true
-	if sw != nil {
-		if sw.end(false) {
-			return
-		}
-	} else if t.lateSession(c, he, &p, false) {
+	if sw != nil && sw.end(false) || t.lateSession(c, he, &p, sw != nil && sw.websocket, false) {
 		return
 	}
 	t.record(c, he, &p, false)
