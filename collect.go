@@ -31,7 +31,8 @@ func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector. A series' count is the sum of
 // its bucket counts, read once each, so count and buckets always agree; the
-// sum may miss the requests being recorded at that instant.
+// sum, and the native buckets (read first), may miss the requests being
+// recorded at that instant, never count one the count does not.
 func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	type total struct {
 		lvs   []string
@@ -44,23 +45,27 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	dur := make([]uint64, len(rc.kind.bounds)+1)
 	ns := len(rc.kind.sizeBounds) + 1
 	req, resp := make([]uint64, ns), make([]uint64, ns)
+	var native []uint64 // a series' native buckets, read before its counts
 	rc.index.Range(func(_, v any) bool {
 		for s := v.(*series); s != nil; s = s.next {
+			if rc.native != nil {
+				native = rc.native.read(s, native)
+			}
 			count, sum := rc.sumShards(s, 0, dur, true)
-			ch <- rc.durationMetric(s, count, sum, dur)
+			ch <- rc.durationMetric(s, count, sum, dur, native)
 			switch {
 			case rc.joint:
 				n, reqSum, respSum := rc.sumJoint(s, req, resp)
-				ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, reqSum, req)
-				ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, respSum, resp)
+				ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, reqSum, req, native)
+				ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, respSum, resp, native)
 			default:
 				if rc.kind.reqSize {
 					n, sum := rc.sumShards(s, rc.reqOff, req, false)
-					ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, sum, req)
+					ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, sum, req, native)
 				}
 				if rc.kind.respSize {
 					n, sum := rc.sumShards(s, rc.respOff, resp, false)
-					ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, resp)
+					ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, resp, native)
 				}
 			}
 			if rc.kind.bytes {
@@ -152,14 +157,14 @@ func (rc *requestCollector) sumShards(s *series, off int, cumulative []uint64, f
 	return cumulative[len(cumulative)-1], sum
 }
 
-func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
+func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64, cumulative, native []uint64) prometheus.Metric {
 	desc := rc.descs.duration
 	if rc.kind.summary {
 		return constMetric(desc)(prometheus.NewConstSummary(desc, count, sum, nil, s.labels()...))
 	}
 	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.labels()...))
 	if rc.native != nil {
-		m = rc.native.attach(desc, m, s, nativeDuration)
+		m = rc.native.attach(desc, m, native, s.labels(), nativeDuration)
 	}
 	if s.extra != nil && s.extra.ex != nil {
 		m = withExemplars(desc, m, s.extra.ex)
@@ -167,10 +172,10 @@ func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64,
 	return m
 }
 
-func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which int, count uint64, sum float64, cumulative []uint64) prometheus.Metric {
+func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which int, count uint64, sum float64, cumulative, native []uint64) prometheus.Metric {
 	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.labels()...))
 	if rc.native != nil {
-		m = rc.native.attach(desc, m, s, which)
+		m = rc.native.attach(desc, m, native, s.labels(), which)
 	}
 	return m
 }

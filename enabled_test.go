@@ -106,6 +106,9 @@ func TestDisabledStillChecks(t *testing.T) {
 	assert.Panics(t, func() { m.Info("i", "Info.", prometheus.Labels{"bad-label": "x"}) })
 	assert.Panics(t, func() { m.RegisterDefault(nil) })
 	assert.Panics(t, func() { m.Instrument(nil) })
+	r := gin.New()
+	m.Instrument(r)
+	assert.Panics(t, func() { m.Instrument(r) }, "an engine instrumented twice, as when on")
 	assert.Panics(t, func() { m.RegisterEndpoint("x", gin.New()) })
 }
 

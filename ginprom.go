@@ -142,15 +142,18 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 	if engine == nil {
 		panic("ginprom: Instrument(nil): pass the *gin.Engine to instrument")
 	}
-	if m.disabled() {
-		return
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, e := range m.engines {
 		if e == engine {
 			panic("ginprom: Instrument: this engine is already instrumented by this Metrics; instrument it once, or pass it to New or to Instrument, not both")
 		}
+	}
+	if m.disabled() {
+		// Remembered all the same, so that instrumenting it twice
+		// panics when off as it does when on.
+		m.engines = append(m.engines, engine)
+		return
 	}
 	if n := len(engine.Routes()); n > 0 && gin.IsDebugging() {
 		_, _ = fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %d route(s) were registered before Instrument and are not measured; "+

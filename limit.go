@@ -8,7 +8,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Overflow is the value [LimitValues] gives once its bound is reached.
+// Overflow is the value [LimitValues] gives once its bound is reached, and
+// the event under which [Metrics.ObserveMessage] records events past
+// [MaxEvents].
 const Overflow = "<overflow>"
 
 // LimitValues bounds the values of a label function. The first n distinct

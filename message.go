@@ -2,6 +2,7 @@ package ginprom
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,7 +34,8 @@ const MaxEvents = 100
 // with.
 //
 // ObserveMessage is safe for concurrent use and cheap: the series of an
-// event are resolved once, and a call for a known event allocates nothing.
+// event are resolved once, and a call for a known event allocates nothing
+// (but for an event longer than MaxValueLen, which is cut again each time).
 // The metrics are registered by [New], with [WithoutDefaults] too; with
 // WithEnabled(false) ObserveMessage does nothing.
 func (m *Metrics) ObserveMessage(event string, elapsed time.Duration, inBytes, outBytes int, err error) {
@@ -132,11 +134,15 @@ func (mm *messageMetrics) event(event string) *eventSeries {
 	for k, v := range old {
 		events[k] = v
 	}
-	// Both the value and the spelling that led to it, so that a repaired
-	// or cut event is found without repairing it again. At most two keys
-	// per admitted event.
-	events[value] = e
-	events[event] = e
+	// The value, and the spelling that led to it if that is no longer
+	// than a value may be, so that a repaired event is found without
+	// repairing it again: at most two keys per admitted event, each of at
+	// most MaxValueLen bytes or so, copied so that they keep no larger
+	// string alive. A cut event is cut again at each call.
+	events[strings.Clone(value)] = e
+	if event != value && len(event) <= MaxValueLen {
+		events[strings.Clone(event)] = e
+	}
 	mm.events.Store(&events)
 	return e
 }

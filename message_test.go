@@ -3,6 +3,7 @@ package ginprom_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -152,4 +153,37 @@ func TestObserveMessageConcurrent(t *testing.T) {
 		total += n
 	}
 	assert.Equal(t, uint64(goroutines*calls), total)
+}
+
+// TestObserveMessageKeepsNoLongEvent: events longer than a label value may
+// be are recorded cut, and the Metrics keeps no copy of what was sent, so
+// that 16 events of 1 MiB hold on to kilobytes, not 16 MiB.
+func TestObserveMessageKeepsNoLongEvent(t *testing.T) {
+	a := newApp(t)
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	const events, size = 16, 1 << 20
+	for i := range events {
+		event := fmt.Sprintf("%02d", i) + strings.Repeat("x", size)
+		a.m.ObserveMessage(event, time.Millisecond, 1, 1, nil)
+		a.m.ObserveMessage(event, time.Millisecond, 1, 1, nil)
+	}
+	after := heap()
+	runtime.KeepAlive(a.m)
+	kept := uint64(0)
+	if after > before {
+		kept = after - before
+	}
+	assert.Less(t, kept, uint64(events*size/4), "bytes kept for %d events of %d bytes", events, size)
+	counts := samples(t, a.reg, "gin_websocket_message_duration_seconds")
+	assert.Len(t, counts, events)
+	for k, n := range counts {
+		assert.Equal(t, uint64(2), n, k)
+		assert.Contains(t, k, ginprom.CutMark)
+	}
 }

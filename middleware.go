@@ -251,7 +251,7 @@ func (t *tracker) handle(c *gin.Context) {
 			// again would cut the stack that gin.Recovery prints. A
 			// label function's panic, raised again by ginprom after the
 			// handler answered, is not the handler's.
-			if sw != nil && sw.end(true) {
+			if sw != nil && sw.end(true) || t.lateSession(c, he, &p, sw != nil && sw.websocket, true) {
 				return
 			}
 			t.record(c, he, &p, !goexiting() && !labelPanicking(c))
@@ -262,11 +262,7 @@ func (t *tracker) handle(c *gin.Context) {
 	}()
 	c.Next()
 	returned = true
-	if sw != nil {
-		if sw.end(false) {
-			return
-		}
-	} else if t.lateSession(c, he, &p) {
+	if sw != nil && sw.end(false) || t.lateSession(c, he, &p, sw != nil && sw.websocket, false) {
 		return
 	}
 	t.record(c, he, &p, false)
@@ -290,6 +286,10 @@ type pending struct {
 	variant  uint32
 	mw       *messageWriter
 	inflight int
+	// observed says that the request is in its series: a runtime.Goexit
+	// after that point (in the exemplar function) must not record it
+	// again.
+	observed bool
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an

@@ -136,22 +136,35 @@ func (l *nativeLayout) add(words []atomic.Uint64, h *nativeHist, v float64) {
 	words[h.off+1+i].Add(1)
 }
 
-// attach returns the classic histogram m with the native buckets of s for
-// histogram which added, so that one series carries both: the text format
-// shows the classic buckets, the protobuf format both.
-func (l *nativeLayout) attach(desc *prometheus.Desc, m prometheus.Metric, s *series, which int) prometheus.Metric {
+// read copies the native buckets of s into buf, which it returns. A
+// request adds to its classic bucket before its native ones, so native
+// buckets read before the classic counts never hold more observations than
+// the count, which Prometheus would refuse.
+func (l *nativeLayout) read(s *series, buf []uint64) []uint64 {
+	buf = buf[:0]
+	for i := range s.extra.native {
+		buf = append(buf, s.extra.native[i].Load())
+	}
+	return buf
+}
+
+// attach returns the classic histogram m with the native buckets of
+// histogram which added, from the words that read copied, so that one
+// series carries both: the text format shows the classic buckets, the
+// protobuf format both.
+func (l *nativeLayout) attach(desc *prometheus.Desc, m prometheus.Metric, words []uint64, lvs []string, which int) prometheus.Metric {
 	h := &l.hists[which]
-	w := s.extra.native[h.off : h.off+1+h.n]
-	zero := w[0].Load()
+	w := words[h.off : h.off+1+h.n]
+	zero := w[0]
 	count := zero
 	positive := map[int]int64{}
 	for i := 1; i < len(w); i++ {
-		if n := w[i].Load(); n > 0 {
+		if n := w[i]; n > 0 {
 			positive[h.minKey+i-1] = int64(n) //nolint:gosec // G115: a count of requests is far below 2^63.
 			count += n
 		}
 	}
-	native, err := prometheus.NewConstNativeHistogram(desc, count, 0, positive, nil, zero, l.schema, h.zeroThreshold, time.Time{}, s.labels()...)
+	native, err := prometheus.NewConstNativeHistogram(desc, count, 0, positive, nil, zero, l.schema, h.zeroThreshold, time.Time{}, lvs...)
 	if err != nil {
 		return constMetric(desc)(nil, err)
 	}

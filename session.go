@@ -3,6 +3,7 @@ package ginprom
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -263,6 +264,9 @@ func (sw *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	sw.headerOut = true
 	sw.begin(sessionWebSocket)
+	// An outer dispatch of engine.HandleContext, whose writer the inner
+	// one replaced, cannot see the hijack: it learns it from the request.
+	sw.c.Request = sw.c.Request.WithContext(context.WithValue(sw.c.Request.Context(), hijackedKey{}, true))
 	if sw.s == nil {
 		return conn, brw, err
 	}
@@ -326,24 +330,35 @@ func (cc *countingConn) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// hijackedKey marks a request whose connection a dispatch took over as a
+// WebSocket session.
+type hijackedKey struct{}
+
 // lateSession records a request that turned out, when its handler
-// returned, to have streamed events without the middleware watching: the
-// session is recorded as ended, and the route is watched from now on. It
-// reports whether the request was such a session.
-func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending) bool {
-	if !c.Writer.Written() || !isEventStream(c.Writer.Header()) {
+// returned, or panicked, to have been a session without the middleware
+// watching: it streamed events, or (for an upgrade request, ws) an inner
+// dispatch of engine.HandleContext hijacked its connection. The session
+// is recorded as ended, and a route that streamed is watched from now on.
+// It reports whether the request was such a session.
+func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending, ws, panicked bool) bool {
+	kind := sessionSSE
+	switch {
+	case ws && c.Request.Context().Value(hijackedKey{}) != nil:
+		kind = sessionWebSocket
+	case !c.Writer.Written() || !isEventStream(c.Writer.Header()):
 		return false
+	default:
+		he.streams.Store(true)
 	}
-	he.streams.Store(true)
-	s := t.beginSession(c, he, p.id, p.ref.sh, sessionSSE)
+	s := t.beginSession(c, he, p.id, p.ref.sh, kind)
 	if s == nil {
 		return true
 	}
-	if n := c.Writer.Size(); n > 0 {
+	if n := c.Writer.Size(); n > 0 && kind == sessionSSE {
 		s.out.Add(float64(n))
 	}
 	s.finish(p.start)
-	if s.rec != nil {
+	if s.rec != nil && !panicked {
 		raiseLabelPanic(c, s.rec)
 	}
 	return true

@@ -2,6 +2,7 @@ package ginprom_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -292,4 +293,72 @@ func TestSessionOwnLabels(t *testing.T) {
 	v, ok := decoValue(t, a.reg, sessionBytes, `direction="out",env="prod",kind="sse",path="/events"`)
 	require.True(t, ok)
 	assert.InDelta(t, float64(len("event:tick\ndata:1\n\n")), v, 0)
+}
+
+// TestSSEUnannouncedPanic: a stream that the client did not announce, on a
+// route that has not streamed before, whose handler panics after the
+// event-stream header went out, is a session all the same: never a
+// request, nor an exception, nor in flight.
+func TestSSEUnannouncedPanic(t *testing.T) {
+	a := newRecoveringApp(t, ginprom.WithInFlight(), ginprom.WithResponseSize())
+	a.r.GET("/events", func(c *gin.Context) {
+		c.Header("Content-Type", "text/event-stream")
+		c.String(http.StatusOK, "data: x\n\n")
+		panic("stream broke")
+	})
+	serve(a.r, http.MethodGet, "/events")
+	assert.Equal(t, map[string]uint64{`kind="sse",path="/events"`: 1}, samples(t, a.reg, sessionDuration))
+	assert.InDelta(t, 0.0, open(t, a.reg, "sse", "/events"), 0)
+	assert.InDelta(t, float64(len("data: x\n\n")), sessionBytesOf(t, a.reg, "sse", "/events", "out"), 0)
+	assert.Empty(t, samples(t, a.reg, coreDuration))
+	assert.Empty(t, samples(t, a.reg, "gin_http_response_size_bytes"))
+	assert.Empty(t, samples(t, a.reg, "gin_http_request_exceptions_total"))
+	assert.Equal(t, map[string]float64{`method="GET"`: 0}, inflight(t, a.reg))
+}
+
+// TestSessionThroughHandleContext: a handler that forwards to a WebSocket
+// or stream route with engine.HandleContext makes a session of both
+// dispatches, each under its own route, and no request of either.
+func TestSessionThroughHandleContext(t *testing.T) {
+	sa := newSessionApp(t, ginprom.WithInFlight())
+	forward := func(to string) gin.HandlerFunc {
+		return func(c *gin.Context) {
+			c.Request.URL.Path = to
+			sa.r.HandleContext(c)
+		}
+	}
+	sa.r.GET("/fwd-ws", forward("/ws"))
+	sa.r.GET("/fwd-events", forward("/events"))
+
+	ws := sa.dialWebSocket(t, "/fwd-ws")
+	ws.echo(t, "ping")
+	require.NoError(t, ws.conn.Close())
+	sa.waitEnded(t, "/ws")
+	sa.waitEnded(t, "/ws") // HandleContext leaves the inner route in the context
+
+	for _, announce := range []bool{true, false} {
+		ctx, cancel := context.WithCancel(t.Context())
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, sa.srv.URL+"/fwd-events", http.NoBody)
+		require.NoError(t, err)
+		if announce {
+			req.Header.Set("Accept", "text/event-stream")
+		}
+		sa.next <- "first"
+		resp, err := sa.srv.Client().Do(req)
+		require.NoError(t, err)
+		require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+		cancel()
+		_ = resp.Body.Close()
+		sa.waitEnded(t, "/events")
+		sa.waitEnded(t, "/events")
+	}
+
+	assert.Equal(t, map[string]uint64{
+		`kind="websocket",path="/ws"`:     1,
+		`kind="websocket",path="/fwd-ws"`: 1,
+		`kind="sse",path="/events"`:       2,
+		`kind="sse",path="/fwd-events"`:   2,
+	}, samples(t, sa.reg, sessionDuration))
+	assert.Empty(t, samples(t, sa.reg, coreDuration), "sessions in the request duration")
+	assert.Equal(t, map[string]float64{`method="GET"`: 0}, inflight(t, sa.reg))
 }

@@ -119,10 +119,12 @@ func WithExemplars(fn func(c *gin.Context) prometheus.Labels) Option {
 // are resolved from 2^-20 s (about 1 µs, below which they count in the
 // zero bucket) to 4096 s, sizes from 1 byte to 2 GiB, larger values
 // counting in the top bucket, at a factor no finer than 2^(1/8) (see
-// [MaxNativeSchema]): at most 256 buckets per histogram.
+// [MaxNativeSchema]): at most 256 buckets per histogram. With
+// [WithLatencySummary] the duration is a summary, and only the size
+// histograms become native.
 //
 // Default: off. The last WithNativeHistograms wins. It panics unless
-// bucketFactor > 1.
+// bucketFactor is a finite number greater than 1.
 func WithNativeHistograms(bucketFactor float64) Option {
 	if !(bucketFactor > 1) || math.IsInf(bucketFactor, 0) {
 		panic(fmt.Sprintf("ginprom: WithNativeHistograms(%g): the bucket factor must be a number greater than 1, such as 1.1", bucketFactor))

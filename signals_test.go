@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
@@ -283,4 +284,67 @@ func TestExemplarFunctionRunsOncePerRecordedRequest(t *testing.T) {
 	a.do(http.MethodGet, "/metrics")
 	a.do(http.MethodGet, "/nope")
 	assert.Equal(t, []int{http.StatusCreated, http.StatusNotFound}, statuses)
+}
+
+// TestNativeHistogramsCountCoversBuckets: a scrape taken while requests
+// are being recorded never shows more native observations (zero bucket
+// and buckets) than the histogram's count, which Prometheus refuses.
+func TestNativeHistogramsCountCoversBuckets(t *testing.T) {
+	a := newApp(t, ginprom.WithNativeHistograms(1.1), ginprom.WithResponseSize())
+	a.r.GET("/", ok)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					a.do(http.MethodGet, "/")
+				}
+			}
+		}()
+	}
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	for range 300 {
+		mfs, err := a.reg.Gather()
+		require.NoError(t, err)
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				h := m.GetHistogram()
+				if h == nil || h.GetSchema() == 0 && len(h.GetPositiveSpan()) == 0 {
+					continue
+				}
+				var n int64
+				for _, c := range nativeBuckets(h) {
+					n += c
+				}
+				require.LessOrEqual(t, uint64(n)+h.GetZeroCount(), h.GetSampleCount(), "%s: native observations beyond the count", mf.GetName())
+			}
+		}
+	}
+}
+
+// TestNativeHistogramsWithSummary: with WithLatencySummary the duration is
+// a summary, and only the size histograms carry native buckets.
+func TestNativeHistogramsWithSummary(t *testing.T) {
+	a := newApp(t, ginprom.WithLatencySummary(), ginprom.WithNativeHistograms(2), ginprom.WithResponseSize())
+	a.r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "hello") })
+	a.do(http.MethodGet, "/")
+	resp := durationSeries(t, a.reg, responseSizeName)
+	assert.Equal(t, map[int]int64{3: 1}, nativeBuckets(resp), "5 bytes in (4, 8]")
+	mfs, err := a.reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() == "gin_http_request_duration_seconds" {
+			assert.Equal(t, dto.MetricType_SUMMARY, mf.GetType())
+			assert.Equal(t, uint64(1), mf.GetMetric()[0].GetSummary().GetSampleCount())
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -121,6 +122,36 @@ func TestGoexitInLabelFunctionStillRecords(t *testing.T) {
 			goexitServe(t, a.r, "/")
 			assert.Equal(t, map[string]uint64{tc.key: 2}, samples(t, a.reg, coreDuration))
 			assert.NotContains(t, families(t, a.reg), exceptionsName)
+		})
+	}
+}
+
+// runtime.Goexit in the exemplar function, after the request was recorded,
+// records it once, whichever way the middleware resolved its series.
+func TestGoexitInExemplarFunctionCountsOnce(t *testing.T) {
+	exit := func(*gin.Context) prometheus.Labels {
+		runtime.Goexit()
+		return nil
+	}
+	tenant := func(c *gin.Context) string { return "t1" }
+	cases := []struct {
+		name string
+		opts []ginprom.Option
+		key  string
+	}{
+		{"route", nil, `method="GET",path="/",status="200"`},
+		{"default label", []ginprom.Option{ginprom.WithDefaultLabels(ginprom.Labels{"tenant": tenant})}, `method="GET",path="/",status="200",tenant="t1"`},
+		{"group by func", []ginprom.Option{ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", tenant))}, `method="GET",status="200",tenant="t1"`},
+		{"group by path", []ginprom.Option{ginprom.WithGroupBy(ginprom.GroupByPath)}, `method="GET",path="/",status="200"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newApp(t, append(tc.opts, ginprom.WithExemplars(exit), ginprom.WithInFlight())...)
+			a.r.GET("/", ok)
+			goexitServe(t, a.r, "/")
+			goexitServe(t, a.r, "/")
+			assert.Equal(t, map[string]uint64{tc.key: 2}, samples(t, a.reg, coreDuration))
+			assert.Equal(t, map[string]float64{`method="GET"`: 0}, inflight(t, a.reg))
 		})
 	}
 }

@@ -93,14 +93,15 @@ func exceptionLVs(d *defaultMetrics, s *series) []string {
 
 // recordVarying records a request some of whose label values vary per
 // request. If a label function calls runtime.Goexit, the request is still
-// recorded, with PanicValue for the values of every label function.
+// recorded, with PanicValue for the values of every label function; if the
+// exemplar function does, the request is already recorded.
 func (t *tracker) recordVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
 	if panicked {
 		defer showPanicStatus(c)()
 	}
 	finished := false
 	defer func() {
-		if !finished && goexiting() {
+		if !finished && !p.observed && goexiting() {
 			t.observeVarying(c, he, p, status, panicked, o, true)
 		}
 	}()
@@ -184,6 +185,7 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		s = d.requests.lookup(lvs, p.variant)
 	}
 	i := d.requests.observe(p.ref, s, o)
+	p.observed = true
 	if d.exemplars != nil && !fallback {
 		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
 			rec = r
