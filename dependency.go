@@ -251,7 +251,8 @@ func (w *watch) round(ticks <-chan time.Time, first chan struct{}) {
 			signal()
 			for {
 				select {
-				case <-result:
+				case late := <-result:
+					_ = late // too late: the timeout has counted, or the watcher stopped
 					return
 				case <-ticks:
 				}
@@ -272,7 +273,7 @@ func (w *watch) round(ticks <-chan time.Time, first chan struct{}) {
 func (w *watch) call(ctx context.Context) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(w.log, "ginprom: WatchDependency(%q): the check panicked: %v\n", w.name, r)
+			_, _ = fmt.Fprintf(w.log, "ginprom: WatchDependency(%q): the check panicked: %v\n", w.name, r)
 			err = fmt.Errorf("the check panicked: %v", r)
 		}
 	}()

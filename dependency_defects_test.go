@@ -50,11 +50,11 @@ func TestDependencyDefectCrashSetsZero(t *testing.T) {
 	s := newScript()
 	s.steps <- succeed
 	stop := m.WatchDependency("crashing", s.check, ginprom.WatchTicks(ticks, nil))
-	require.Equal(t, 1.0, upValues(t, reg, "dependency_up")["crashing"])
+	require.Equal(t, map[string]float64{"crashing": 1}, upValues(t, reg, "dependency_up"))
 	s.steps <- crash
 	ticks <- time.Time{}
 	ticks <- time.Time{} // taken once the crash is recorded
-	assert.Equal(t, 0.0, upValues(t, reg, "dependency_up")["crashing"], "after a crash")
+	assert.Equal(t, map[string]float64{"crashing": 0}, upValues(t, reg, "dependency_up"), "after a crash")
 	stop()
 
 	// A hang after a success: 0 at the timeout, while the check still hangs.
@@ -68,10 +68,10 @@ func TestDependencyDefectCrashSetsZero(t *testing.T) {
 		}
 		return nil
 	}, ginprom.WatchTimeout(20*time.Millisecond), ginprom.WatchTicks(hangTicks, nil))
-	require.Equal(t, 1.0, upValues(t, reg, "dependency_up")["hanging"])
+	require.Equal(t, map[string]float64{"hanging": 1}, upValues(t, reg, "dependency_up"))
 	hangTicks <- time.Time{}
 	hangTicks <- time.Time{} // taken, and dropped, once the hanging check has timed out
-	assert.Equal(t, 0.0, upValues(t, reg, "dependency_up")["hanging"], "after a timeout")
+	assert.Equal(t, map[string]float64{"hanging": 0}, upValues(t, reg, "dependency_up"), "after a timeout")
 	close(hang)
 	stop()
 	assert.Equal(t, 2, calls)
@@ -82,8 +82,8 @@ func TestDependencyDefectCrashSetsZero(t *testing.T) {
 // its ticker for exactly that duration.
 func TestDependencyDefectIntervalIsDuration(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	var interval func(time.Duration) ginprom.WatchOption = ginprom.WatchInterval
-	var timeout func(time.Duration) ginprom.WatchOption = ginprom.WatchTimeout
+	// This compiles only while both take a time.Duration.
+	_ = []func(time.Duration) ginprom.WatchOption{ginprom.WatchInterval, ginprom.WatchTimeout}
 	m, _ := depMetrics(t, ginprom.WithBigBrother("1"))
 	asked := make(chan time.Duration, 1)
 	var deadline, began time.Time
@@ -92,7 +92,7 @@ func TestDependencyDefectIntervalIsDuration(t *testing.T) {
 		deadline, _ = ctx.Deadline()
 		began = time.Now()
 		return nil
-	}, interval(2*time.Second), timeout(1500*time.Millisecond), ginprom.WatchTicks(make(chan time.Time), asked))
+	}, ginprom.WatchInterval(2*time.Second), ginprom.WatchTimeout(1500*time.Millisecond), ginprom.WatchTicks(make(chan time.Time), asked))
 	stop()
 	assert.Equal(t, 2*time.Second, <-asked)
 	assert.False(t, deadline.After(began.Add(1500*time.Millisecond)), "deadline %v is more than 1.5s after the check began at %v", deadline, began)
@@ -117,7 +117,7 @@ func TestDependencyDefectCheckersStopAndTimeOut(t *testing.T) {
 		}, ginprom.WatchInterval(5*time.Millisecond), ginprom.WatchTimeout(time.Millisecond))
 	}
 	for range 3 {
-		assert.ErrorIs(t, <-timedOut, context.DeadlineExceeded)
+		require.ErrorIs(t, <-timedOut, context.DeadlineExceeded)
 	}
 	assert.Equal(t, map[string]float64{"a": 0, "b": 0, "c": 0}, upValues(t, reg, "dependency_up"))
 	m.Close()

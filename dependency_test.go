@@ -328,7 +328,7 @@ func TestWatchDependencyStopCancelsCheck(t *testing.T) {
 	}
 	assert.EqualValues(t, 3, returned.Load())
 	assert.EqualValues(t, 2, calls.Load())
-	assert.ErrorIs(t, got, context.Canceled, "the check's context")
+	require.ErrorIs(t, got, context.Canceled, "the check's context")
 	assert.Equal(t, map[string]float64{}, upValues(t, reg, depUp))
 }
 

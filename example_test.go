@@ -397,13 +397,24 @@ func ExampleMetrics_InstrumentClient() {
 	defer client.CloseIdleConnections()
 
 	for _, path := range []string{"/invoices/1", "/invoices/2", "/invoices/missing"} {
-		resp, err := client.Get(billing.URL + path)
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, billing.URL+path, nil)
 		if err != nil {
 			fmt.Println(err)
 			return
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		resp, err := client.Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		if cerr := resp.Body.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
 	printMetrics(r, "gin_dependency_request_duration_seconds_count")
 	// Output:

@@ -78,7 +78,7 @@ func newRouter(upstream, health string, interval time.Duration) (*gin.Engine, *g
 		if err != nil {
 			return err
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func newRouter(upstream, health string, interval time.Duration) (*gin.Engine, *g
 			c.String(http.StatusBadGateway, "upstream: %v\n", err)
 			return
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		c.Status(resp.StatusCode)
 		if _, err := io.Copy(c.Writer, resp.Body); err != nil {
 			_ = c.Error(err)
