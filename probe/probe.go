@@ -228,15 +228,7 @@ func (p *Prober) Run(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var wg sync.WaitGroup
-	for _, t := range p.targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p.loop(ctx, t)
-		}()
-	}
-	wg.Wait()
+	p.eachTarget(func(t *target) { p.loop(ctx, t) })
 	return ctx.Err()
 }
 
@@ -278,12 +270,18 @@ func (p *Prober) ProbeOnce(ctx context.Context) {
 		p.probe(ctx, p.targets[0])
 		return
 	}
+	p.eachTarget(func(t *target) { p.probe(ctx, t) })
+}
+
+// eachTarget runs f for every target, each in a goroutine of its own, and
+// waits for them all.
+func (p *Prober) eachTarget(f func(t *target)) {
 	var wg sync.WaitGroup
 	for _, t := range p.targets {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.probe(ctx, t)
+			f(t)
 		}()
 	}
 	wg.Wait()
