@@ -56,6 +56,9 @@ type Metrics struct {
 	// off is set by WithEnabled(false): nothing is registered, attached
 	// or served.
 	off bool
+	// offWatches are the names a disabled m is watching: no check runs,
+	// but a name watched twice panics as it does when on.
+	offWatches offWatches
 
 	mu                sync.Mutex // guards engines and defaultDecorators
 	engines           []*gin.Engine
