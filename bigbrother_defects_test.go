@@ -3,6 +3,7 @@ package ginprom_test
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
@@ -123,4 +124,20 @@ func TestBigBrotherDefectIsErrorLowercase(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[string]bool{"true": true, "false": true}, values)
+}
+
+// TestSchemaConflictAdvice: a schema Metrics that conflicts with another
+// Metrics on its registry is not told to take WithDefaultsPrefix, which a
+// schema refuses; a default Metrics that conflicts with a schema one is.
+func TestSchemaConflictAdvice(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	ginprom.New(gin.New(), ginprom.WithRegistry(reg))
+	msg := corePanic(t, func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1")) })
+	assert.True(t, strings.HasPrefix(msg, "ginprom:"), msg)
+	assert.Contains(t, msg, "Give this Metrics another registry with WithRegistry (a schema's names take no WithDefaultsPrefix), or build both with the same options")
+
+	reg = prometheus.NewRegistry()
+	ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithSemconv())
+	msg = corePanic(t, func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
+	assert.Contains(t, msg, "Give this Metrics another registry with WithRegistry, or other names with WithDefaultsPrefix, or build both with the same options")
 }

@@ -135,7 +135,7 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 		names += ", " + name
 		families = append(families, family{name, typeGauge})
 	}
-	fix := defaultsFix(m.reg)
+	fix := defaultsFix(m.reg, schema.kind)
 	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos, schema), families...)
 	if !d.requests.kind.equal(kind) {
 		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets, other signals or another error rule: %s", names, fix))
