@@ -119,7 +119,7 @@ func TestDisabledStillChecks(t *testing.T) {
 func TestDisabledWatchDependencyTwice(t *testing.T) {
 	m := ginprom.New(nil, ginprom.WithEnabled(false), ginprom.WithRegistry(prometheus.NewRegistry()))
 	var checks atomic.Int64
-	check := func(context.Context) error { checks.Add(1); return nil }
+	check := func(ctx context.Context) error { checks.Add(1); return ctx.Err() }
 	stop := m.WatchDependency("db", check)
 	assert.PanicsWithValue(t, `ginprom: WatchDependency("db"): this dependency is watched already; call the stop function of the first watcher, or give this one another name`,
 		func() { m.WatchDependency("db", check) })
