@@ -141,3 +141,21 @@ func TestSchemaConflictAdvice(t *testing.T) {
 	msg = corePanic(t, func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
 	assert.Contains(t, msg, "Give this Metrics another registry with WithRegistry, or other names with WithDefaultsPrefix, or build both with the same options")
 }
+
+// TestErrorStatusPanics: a WithErrorStatus function that panics makes New
+// panic with a ginprom: message naming the status, on or off.
+func TestErrorStatusPanics(t *testing.T) {
+	rule := ginprom.WithErrorStatus(func(s int) bool {
+		if s == http.StatusTeapot {
+			panic("no teapots")
+		}
+		return s >= 500
+	})
+	for _, opts := range [][]ginprom.Option{
+		{ginprom.WithBigBrother("1"), rule},
+		{rule, ginprom.WithSemconv(), ginprom.WithEnabled(false)},
+	} {
+		msg := corePanic(t, func() { ginprom.New(gin.New(), append(opts, ginprom.WithRegistry(prometheus.NewRegistry()))...) })
+		assert.Equal(t, "ginprom: WithErrorStatus: the function panicked for status 418: no teapots; it must answer for every code from 100 to 999", msg)
+	}
+}
