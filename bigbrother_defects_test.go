@@ -127,13 +127,14 @@ func TestBigBrotherDefectIsErrorLowercase(t *testing.T) {
 }
 
 // TestSchemaConflictAdvice: a schema Metrics that conflicts with another
-// Metrics on its registry is not told to take WithDefaultsPrefix, which a
-// schema refuses; a default Metrics that conflicts with a schema one is.
+// Metrics on its registry is told which metrics, in a list that reads, and
+// not told to take WithDefaultsPrefix, which a schema refuses; a default
+// Metrics that conflicts with a schema one is.
 func TestSchemaConflictAdvice(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	ginprom.New(gin.New(), ginprom.WithRegistry(reg))
 	msg := corePanic(t, func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1")) })
-	assert.True(t, strings.HasPrefix(msg, "ginprom:"), msg)
+	assert.True(t, strings.HasPrefix(msg, `ginprom: cannot register metric "request_seconds, gin_http_request_total and response_size_bytes": `), msg)
 	assert.Contains(t, msg, "Give this Metrics another registry with WithRegistry (a schema's names take no WithDefaultsPrefix), or build both with the same options")
 
 	reg = prometheus.NewRegistry()
