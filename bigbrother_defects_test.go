@@ -3,6 +3,7 @@ package ginprom_test
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
@@ -123,4 +124,39 @@ func TestBigBrotherDefectIsErrorLowercase(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[string]bool{"true": true, "false": true}, values)
+}
+
+// TestSchemaConflictAdvice: a schema Metrics that conflicts with another
+// Metrics on its registry is told which metrics, in a list that reads, and
+// not told to take WithDefaultsPrefix, which a schema refuses; a default
+// Metrics that conflicts with a schema one is.
+func TestSchemaConflictAdvice(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	ginprom.New(gin.New(), ginprom.WithRegistry(reg))
+	msg := corePanic(t, func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1")) })
+	assert.True(t, strings.HasPrefix(msg, `ginprom: cannot register metric "request_seconds, gin_http_request_total and response_size_bytes": `), msg)
+	assert.Contains(t, msg, "Give this Metrics another registry with WithRegistry (a schema's names take no WithDefaultsPrefix), or build both with the same options")
+
+	reg = prometheus.NewRegistry()
+	ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithSemconv())
+	msg = corePanic(t, func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
+	assert.Contains(t, msg, "Give this Metrics another registry with WithRegistry, or other names with WithDefaultsPrefix, or build both with the same options")
+}
+
+// TestErrorStatusPanics: a WithErrorStatus function that panics makes New
+// panic with a ginprom: message naming the status, on or off.
+func TestErrorStatusPanics(t *testing.T) {
+	rule := ginprom.WithErrorStatus(func(s int) bool {
+		if s == http.StatusTeapot {
+			panic("no teapots")
+		}
+		return s >= 500
+	})
+	for _, opts := range [][]ginprom.Option{
+		{ginprom.WithBigBrother("1"), rule},
+		{rule, ginprom.WithSemconv(), ginprom.WithEnabled(false)},
+	} {
+		msg := corePanic(t, func() { ginprom.New(gin.New(), append(opts, ginprom.WithRegistry(prometheus.NewRegistry()))...) })
+		assert.Equal(t, "ginprom: WithErrorStatus: the function panicked for status 418: no teapots; it must answer for every code from 100 to 999", msg)
+	}
 }

@@ -116,7 +116,7 @@ func (m *Metrics) WatchDependency(name string, check func(ctx context.Context) e
 	}
 	cfg.timeout = min(cfg.timeout, cfg.interval)
 	if m.deps == nil {
-		return func() {} // New made no metrics: nothing to watch
+		return m.offWatches.claim(where, name) // disabled: no check runs
 	}
 
 	w := &watch{
@@ -144,6 +144,7 @@ func (m *Metrics) WatchDependency(name string, check func(ctx context.Context) e
 // Close. Calling Close more than once is safe.
 func (m *Metrics) Close() {
 	if m.deps == nil {
+		m.offWatches.releaseAll()
 		return
 	}
 	m.deps.mu.Lock()

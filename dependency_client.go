@@ -24,7 +24,8 @@ import (
 // until the response's headers have arrived; reading the body is not
 // included. method is clamped as the middleware does (a standard method or
 // OTHER; an empty method is GET, as net/http sends it), status is the
-// response's status code. A transport error is recorded with status
+// response's status code (500 for a code outside 100 to 999, as the
+// middleware records it). A transport error is recorded with status
 // "error" and returned unchanged, with the response next returned. The URL
 // never becomes a label: name stands for the dependency, whatever the
 // requests' hosts and paths.

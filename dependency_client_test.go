@@ -329,3 +329,25 @@ func TestInstrumentClientSetupPanics(t *testing.T) {
 	coreRequireSetupPanic(t, `InstrumentClient(""): the dependency name is empty`, func() { m.InstrumentClient("", nil) })
 	coreRequireSetupPanic(t, "not valid UTF-8", func() { m.InstrumentClient("a\xc3", nil) })
 }
+
+// TestInstrumentClientOddResponses: a code outside 100 to 999 is recorded
+// as 500, as the middleware records it, and a next that returns neither a
+// response nor an error as a transport error; neither panics.
+func TestInstrumentClientOddResponses(t *testing.T) {
+	m, reg := depMetrics(t)
+	codes := map[string]int{"/zero": 0, "/low": 42, "/high": 1000, "/negative": -1, "/ok": 200}
+	rt := m.InstrumentClient("odd", roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/nothing" {
+			return nil, nil //nolint:nilnil // a RoundTripper that breaks its contract, on purpose
+		}
+		return &http.Response{StatusCode: codes[r.URL.Path], Body: http.NoBody}, nil
+	}))
+	for _, path := range []string{"/zero", "/low", "/high", "/negative", "/ok", "/nothing"} {
+		_ = roundTrip(t, rt, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "http://odd.internal"+path, nil))
+	}
+	assert.Equal(t, map[string]uint64{
+		`method="GET",name="odd",status="500"`:   4,
+		`method="GET",name="odd",status="200"`:   1,
+		`method="GET",name="odd",status="error"`: 1,
+	}, samples(t, reg, depRequests))
+}

@@ -2,7 +2,9 @@ package ginprom
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,9 +23,11 @@ var ErrDisabled = errors.New("ginprom: metrics are disabled (WithEnabled(false))
 // handlers that only call c.Next, [Metrics.Info] returns a gauge that is
 // registered nowhere, [Metrics.Handler] answers 404,
 // [Metrics.RegisterEndpoint] adds no route, [Metrics.StartHTTPServer]
-// returns [ErrDisabled], and [Metrics.ObserveMessage] records nothing.
-// Options and the arguments of the decorators are still checked, so a
-// configuration that would panic when on panics when off too.
+// returns [ErrDisabled], [Metrics.WatchDependency] runs no check, and
+// [Metrics.ObserveMessage] records nothing. Options and the arguments of
+// the decorators and of WatchDependency are still checked, and a
+// dependency name watched twice at once still panics, so a configuration
+// that would panic when on panics when off too.
 //
 // ginprom reads no environment variable: read the switch from your own
 // configuration and pass it here.
@@ -53,4 +57,44 @@ func notFound(c *gin.Context) {
 // working gauge that no registry exposes.
 func unregisteredGauge(name, help string, labels prometheus.Labels) prometheus.Gauge {
 	return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels})
+}
+
+// offWatches are the dependency names that WatchDependency watches on a
+// disabled Metrics. No check runs and nothing is registered, but a name
+// watched twice at once panics, as it does when on, so that turning metrics
+// on finds no new setup error. The zero value is ready to use.
+type offWatches struct {
+	mu    sync.Mutex
+	last  uint64            // the number of the last claim
+	names map[string]uint64 // the claim holding each name, which only its stop (or Close) releases
+}
+
+// claim takes name, panicking if it is taken, and returns the stop that
+// gives it back; that stop may be called more than once.
+func (o *offWatches) claim(where, name string) (stop func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, ok := o.names[name]; ok {
+		panic(fmt.Sprintf("ginprom: %s: this dependency is watched already; call the stop function of the first watcher, or give this one another name", where))
+	}
+	if o.names == nil {
+		o.names = map[string]uint64{}
+	}
+	o.last++
+	claim := o.last
+	o.names[name] = claim
+	return func() {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if o.names[name] == claim {
+			delete(o.names, name)
+		}
+	}
+}
+
+// releaseAll gives every name back, as Close does when on.
+func (o *offWatches) releaseAll() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	clear(o.names)
 }

@@ -1,6 +1,7 @@
 package ginprom_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -110,6 +111,29 @@ func TestDisabledStillChecks(t *testing.T) {
 	m.Instrument(r)
 	assert.Panics(t, func() { m.Instrument(r) }, "an engine instrumented twice, as when on")
 	assert.Panics(t, func() { m.RegisterEndpoint("x", gin.New()) })
+}
+
+// TestDisabledWatchDependencyTwice: off, a name watched twice at once panics
+// as it does when on, and is free again after its stop or Close; no check
+// runs.
+func TestDisabledWatchDependencyTwice(t *testing.T) {
+	m := ginprom.New(nil, ginprom.WithEnabled(false), ginprom.WithRegistry(prometheus.NewRegistry()))
+	var checks atomic.Int64
+	check := func(ctx context.Context) error { checks.Add(1); return ctx.Err() }
+	stop := m.WatchDependency("db", check)
+	assert.PanicsWithValue(t, `ginprom: WatchDependency("db"): this dependency is watched already; call the stop function of the first watcher, or give this one another name`,
+		func() { m.WatchDependency("db", check) })
+	other := m.WatchDependency("queue", check)
+	stop()
+	again := m.WatchDependency("db", check)
+	stop() // a second call of the first stop leaves the new watcher's claim alone
+	assert.Panics(t, func() { m.WatchDependency("db", check) })
+	m.Close()
+	m.WatchDependency("db", check)
+	m.WatchDependency("queue", check)
+	again()
+	other()
+	assert.Zero(t, checks.Load())
 }
 
 // TestEnabledLastWins: the last WithEnabled decides.

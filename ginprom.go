@@ -56,6 +56,9 @@ type Metrics struct {
 	// off is set by WithEnabled(false): nothing is registered, attached
 	// or served.
 	off bool
+	// offWatches are the names a disabled m is watching: no check runs,
+	// but a name watched twice panics as it does when on.
+	offWatches offWatches
 
 	mu                sync.Mutex // guards engines and defaultDecorators
 	engines           []*gin.Engine
@@ -106,7 +109,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 	m.deps = newDependencies(m.reg, cfg, schema)
 	if !cfg.noDefaults {
 		m.defaults = newDefaultMetrics(m, cfg, schema)
-		info := registerOr(m.reg, prefixed(cfg.prefix, "exporter_info"), defaultsFix(m.reg), prometheus.NewGauge(prometheus.GaugeOpts{
+		info := registerOr(m.reg, prefixed(cfg.prefix, "exporter_info"), defaultsFix(m.reg, cfg.schema), prometheus.NewGauge(prometheus.GaugeOpts{
 			Name:        prefixed(cfg.prefix, "exporter_info"),
 			Help:        "Information about the ginprom exporter; always 1.",
 			ConstLabels: prometheus.Labels{"version": Version},
@@ -272,12 +275,17 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 }
 
 // defaultsFix says what to do when the default metrics conflict with those
-// of another Metrics on the same registry, made with other options.
-func defaultsFix(reg Registry) string {
-	if _, ok := reg.(defaultRegistry); ok {
-		return "another Metrics on client_golang's default registry made them with other options. Give this Metrics a registry of its own with WithRegistry(prometheus.NewRegistry()), or other names with WithDefaultsPrefix, or build both with the same options"
+// of another Metrics on the same registry, made with other options. A
+// schema's names take no prefix, so under one the fix is another registry.
+func defaultsFix(reg Registry, schema schemaKind) string {
+	prefix := ", or other names with WithDefaultsPrefix"
+	if schema != schemaDefault {
+		prefix = " (a schema's names take no WithDefaultsPrefix)"
 	}
-	return "another Metrics on this registry made them with other options. Give this Metrics another registry with WithRegistry, or other names with WithDefaultsPrefix, or build both with the same options"
+	if _, ok := reg.(defaultRegistry); ok {
+		return "another Metrics on client_golang's default registry made them with other options. Give this Metrics a registry of its own with WithRegistry(prometheus.NewRegistry())" + prefix + ", or build both with the same options"
+	}
+	return "another Metrics on this registry made them with other options. Give this Metrics another registry with WithRegistry" + prefix + ", or build both with the same options"
 }
 
 // describe returns the descriptions of what c describes, in order.

@@ -91,7 +91,6 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 		duration: prometheus.NewDesc(durationName, schema.durationHelp(), durationLabels, nil),
 		total:    prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
 	}
-	names := durationName + " and " + totalName
 	// The families whose series names are claimed (see claimNames).
 	durationType := typeHistogram
 	if cfg.summary {
@@ -101,18 +100,15 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 	if sig.reqSize {
 		name := schema.sizeName(cfg.prefix, "http_request_size_bytes")
 		descs.reqSize = prometheus.NewDesc(name, "Size of HTTP request bodies served by Gin, in bytes.", durationLabels, nil)
-		names += ", " + name
 		families = append(families, family{name, typeHistogram})
 	}
 	if sig.respSize {
 		name := schema.sizeName(cfg.prefix, "http_response_size_bytes")
 		descs.respSize = prometheus.NewDesc(name, "Size of HTTP response bodies sent by Gin, in bytes.", durationLabels, nil)
-		names += ", " + name
 		families = append(families, family{name, typeHistogram})
 	}
 	if bytes {
 		descs.bytes = prometheus.NewDesc(bbResponseBytes, "Bytes of HTTP response bodies sent by Gin (Big Brother protocol).", durationLabels, nil)
-		names += ", " + bbResponseBytes
 		families = append(families, family{bbResponseBytes, typeCounter})
 	}
 	var static, staticValues []string
@@ -132,10 +128,10 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 			}
 		}
 		descs.inflight = prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append(inflightLabels, static...), nil)
-		names += ", " + name
 		families = append(families, family{name, typeGauge})
 	}
-	fix := defaultsFix(m.reg)
+	names := listNames(families)
+	fix := defaultsFix(m.reg, schema.kind)
 	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos, schema), families...)
 	if !d.requests.kind.equal(kind) {
 		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets, other signals or another error rule: %s", names, fix))

@@ -52,6 +52,23 @@ type family struct {
 	typ  familyType
 }
 
+// listNames joins the names of fs as a sentence: "a", "a and b", "a, b
+// and c".
+func listNames(fs []family) string {
+	var b strings.Builder
+	for i, f := range fs {
+		switch {
+		case i == 0:
+		case i == len(fs)-1:
+			b.WriteString(" and ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(f.name)
+	}
+	return b.String()
+}
+
 // series returns the names of the series f exposes besides its own name,
 // in the text format or in OpenMetrics.
 func (f family) series() []string {

@@ -135,7 +135,7 @@ func (c *config) setSchemaDefaults(buckets []float64) {
 // Default: a status of 400 or more under WithBigBrother (the protocol's
 // rule), 500 or more under WithSemconv (OpenTelemetry's rule for servers),
 // whatever the order of the options. A nil fn keeps the default; the last
-// WithErrorStatus wins.
+// WithErrorStatus wins. If fn panics, New panics, naming the status.
 func WithErrorStatus(fn func(status int) bool) Option {
 	return optionFunc(func(c *config) {
 		if fn != nil {
@@ -188,12 +188,23 @@ func newRequestSchema(cfg *config) *requestSchema {
 		rule = func(status int) bool { return status >= threshold }
 	}
 	for code := 100; code < 1000; code++ {
-		s.isError[code-100] = rule(code)
+		s.isError[code-100] = askErrorRule(rule, code)
 	}
 	if s.kind == schemaBigBrother {
 		s.messages = newMessageSet()
 	}
 	return s
+}
+
+// askErrorRule returns rule(code), turning a panic of a WithErrorStatus
+// function into a setup panic that says so.
+func askErrorRule(rule func(status int) bool, code int) bool {
+	defer func() {
+		if r := recover(); r != nil {
+			panic(fmt.Sprintf("ginprom: WithErrorStatus: the function panicked for status %d: %v; it must answer for every code from 100 to 999", code, r))
+		}
+	}()
+	return rule(code)
 }
 
 // durationName returns the name of the duration metric.
