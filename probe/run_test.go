@@ -73,19 +73,9 @@ func TestRunReturnsCtxErr(t *testing.T) {
 // next ticks come is not probed again until that probe ends, and then at
 // once; another target keeps its own schedule meanwhile.
 func TestRunNeverOverlaps(t *testing.T) {
-	var inFlight, most atomic.Int32
 	gate := make(chan struct{})
-	slow := newServer(t, func(s *server, w http.ResponseWriter, _ *http.Request) {
-		n := inFlight.Add(1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		defer inFlight.Add(-1)
-		select {
-		case <-gate:
-		case <-s.release:
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+	var most atomic.Int32
+	slow := newServer(t, gated(gate, &most))
 	fast := newServer(t, status(http.StatusOK))
 	reg := prometheus.NewRegistry()
 	p := probe.New(reg, time.Millisecond,
@@ -115,19 +105,9 @@ func TestRunNeverOverlaps(t *testing.T) {
 // TestProbeOnceWaitsForARunningProbe: ProbeOnce during a probe of the same
 // target (here, Run's) probes it after that probe ends, never alongside.
 func TestProbeOnceWaitsForARunningProbe(t *testing.T) {
-	var inFlight, most atomic.Int32
 	gate := make(chan struct{})
-	srv := newServer(t, func(s *server, w http.ResponseWriter, _ *http.Request) {
-		n := inFlight.Add(1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		defer inFlight.Add(-1)
-		select {
-		case <-gate:
-		case <-s.release:
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+	var most atomic.Int32
+	srv := newServer(t, gated(gate, &most))
 	reg := prometheus.NewRegistry()
 	p := probe.New(reg, time.Hour, probe.Target{URL: srv.URL, Timeout: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -217,5 +197,23 @@ func TestZeroProberPanics(t *testing.T) {
 			requirePanic(t, func() { _ = p.Run(ctx) }, "probe: Run: the Prober is nil or was not made by New", "probe.New(")
 			requirePanic(t, func() { p.ProbeOnce(ctx) }, "probe: ProbeOnce: the Prober is nil or was not made by New")
 		})
+	}
+}
+
+// gated returns a handler that answers 200 once gate passes it a value (or
+// the test ends), and keeps in most the largest number of requests it held
+// at once.
+func gated(gate <-chan struct{}, most *atomic.Int32) func(*server, http.ResponseWriter, *http.Request) {
+	var inFlight atomic.Int32
+	return func(s *server, w http.ResponseWriter, _ *http.Request) {
+		n := inFlight.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		defer inFlight.Add(-1)
+		select {
+		case <-gate:
+		case <-s.release:
+		}
+		w.WriteHeader(http.StatusOK)
 	}
 }
