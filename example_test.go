@@ -381,6 +381,22 @@ func ExampleMetrics_WatchDependency() {
 	// gin_dependency_up{name="postgres"} 1
 }
 
+// An HTTP dependency watched through its health URL.
+func ExampleHTTPCheck() {
+	search := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable) // still starting
+	}))
+	defer search.Close()
+	r := gin.New()
+	m := ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))
+	defer m.Close()
+
+	m.WatchDependency("search", ginprom.HTTPCheck(search.URL+"/healthz", nil))
+	printMetrics(r, "gin_dependency_up")
+	// Output:
+	// gin_dependency_up{name="search"} 0
+}
+
 // Outgoing requests to a dependency, timed by name, method and status; the
 // URLs never become labels.
 func ExampleMetrics_InstrumentClient() {

@@ -25,7 +25,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -79,25 +78,8 @@ func newRouter(version, upstream, health string, interval time.Duration) (*gin.E
 
 	// dependency_up{name="upstream"} is 1 while the check passes. The check
 	// has a client of its own, so that it is not counted as a call.
-	checker := &http.Client{}
-	m.WatchDependency("upstream", func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, upstream+health, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := checker.Do(req)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = resp.Body.Close() }()
-		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-			return err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s answered %d", health, resp.StatusCode)
-		}
-		return nil
-	}, ginprom.WatchInterval(interval), ginprom.WatchTimeout(2*time.Second))
+	m.WatchDependency("upstream", ginprom.HTTPCheck(upstream+health, &http.Client{}),
+		ginprom.WatchInterval(interval), ginprom.WatchTimeout(2*time.Second))
 
 	r.GET("/health", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	r.GET("/users/:id", func(c *gin.Context) {
