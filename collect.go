@@ -48,6 +48,9 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	var native []uint64 // a series' native buckets, read before its counts
 	rc.index.Range(func(_, v any) bool {
 		for s := v.(*series); s != nil; s = s.next {
+			if s.extra != nil && s.extra.alias {
+				continue // collected as the series it aliases
+			}
 			if rc.native != nil {
 				native = rc.native.read(s, native)
 			}

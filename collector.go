@@ -58,6 +58,10 @@ type requestCollector struct {
 	seed  maphash.Seed
 	index sync.Map   // hash of label values -> *series, chained on collision
 	mu    sync.Mutex // serialises the creation of series
+	// exposed finds, under a schema, the series by the label values they
+	// are exposed with (hash of labels() -> series), so that two series
+	// never expose alike; guarded by mu.
+	exposed map[uint64][]*series
 
 	// slots remember which shard a gin.Context writes to: an entry packs
 	// the context's address (shifted left by 8) and the shard number.
@@ -178,6 +182,10 @@ type seriesExtra struct {
 	group   *inflightGroup             // with the in-flight gauge
 	native  []atomic.Uint64            // native buckets, unsharded
 	ex      []atomic.Pointer[exemplar] // the latest exemplar of each duration bucket
+	// alias says that the series is another key of a series made before
+	// it that is exposed with the same label values: it shares that
+	// series' words and signals, and is not collected itself.
+	alias bool
 }
 
 // variant returns the schema's variant of s.
@@ -240,11 +248,7 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 			}
 		}
 	}
-	s := &series{
-		lvs:   make([]string, len(lvs)),
-		words: make([]atomic.Uint64, rc.shards*rc.stride),
-		next:  head,
-	}
+	s := &series{lvs: make([]string, len(lvs)), next: head}
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
@@ -252,6 +256,9 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 		x := &seriesExtra{variant: variant, method: methodIndex(s.lvs[0])}
 		if rc.kind.schema != schemaDefault {
 			x.display = rc.schema.display(s.lvs, x.method, variant)
+			if to := rc.exposedAs(x.display); to != nil {
+				return rc.addAlias(h, s, to, variant)
+			}
 		}
 		if rc.kind.inflight {
 			x.group = rc.groupOf(s.lvs)
@@ -264,7 +271,40 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 		}
 		s.extra = x
 	}
+	s.words = make([]atomic.Uint64, rc.shards*rc.stride)
 	s.countKey = rc.hash(rc.countLVs(s.lvs))
+	if s.extra != nil && s.extra.display != nil {
+		if rc.exposed == nil {
+			rc.exposed = map[uint64][]*series{}
+		}
+		k := rc.hash(s.extra.display)
+		rc.exposed[k] = append(rc.exposed[k], s)
+	}
+	rc.index.Store(h, s)
+	return s
+}
+
+// exposedAs returns the series exposed with the label values display, if
+// there is one. Under a schema, two keys can expose alike: the semconv
+// http_route of an unmatched request and of a GroupByFunc value "" are both
+// "". Called with mu held, once per series made.
+func (rc *requestCollector) exposedAs(display []string) *series {
+	for _, s := range rc.exposed[rc.hash(display)] {
+		if slices.Equal(s.extra.display, display) {
+			return s
+		}
+	}
+	return nil
+}
+
+// addAlias stores s, whose key's label values expose as those of the
+// series to, as an alias of to: s keeps its key, so that lookups find it,
+// and shares to's words and signals, so that its requests land in the one
+// exposed series and every total stays exact. Called with mu held.
+func (rc *requestCollector) addAlias(h uint64, s, to *series, variant uint32) *series {
+	x := *to.extra
+	x.variant, x.alias = variant, true
+	s.words, s.extra, s.countKey = to.words, &x, to.countKey
 	rc.index.Store(h, s)
 	return s
 }
