@@ -40,6 +40,13 @@ type requestCollector struct {
 	joint           bool
 	jointOff        int
 	stride          int // words per shard, whole cache lines
+	// With native histograms, each shard is a block of a control word
+	// and two halves of stride words, hot and cold (see hotcold.go); the
+	// completions of a half are at doneOff in it.
+	hotCold   bool
+	block     int // words per shard: stride, or the hot/cold block
+	doneOff   int
+	collectMu sync.Mutex // serialises the flips of Collect, with hotCold
 	shards          int
 	native          *nativeLayout // nil without WithNativeHistograms
 	bytesOff        int           // the word of Big Brother's response bytes, with kind.bytes
@@ -147,9 +154,15 @@ func newRequestCollector(descs collectorDescs, kind collectorKind, staticPos []i
 		rc.bytesOff = words
 		words++
 	}
-	rc.stride = (words + 7) &^ 7
+	rc.block = (words + 7) &^ 7
 	if kind.nativeFactor > 0 {
 		rc.native = newNativeLayout(kind)
+		rc.hotCold, rc.doneOff = true, words
+		words++
+	}
+	rc.stride = (words + 7) &^ 7
+	if rc.hotCold {
+		rc.block = (1 + 2*rc.stride + 7) &^ 7
 	}
 	return rc
 }
@@ -180,7 +193,7 @@ type seriesExtra struct {
 	display []string                   // the label values a schema exposes; nil for lvs
 	method  int                        // index of lvs[0]
 	group   *inflightGroup             // with the in-flight gauge
-	native  []atomic.Uint64            // native buckets, unsharded
+	native  []atomic.Uint64            // native buckets, unsharded, in two halves (see hotcold.go)
 	ex      []atomic.Pointer[exemplar] // the latest exemplar of each duration bucket
 	// alias says that the series is another key of a series made before
 	// it that is exposed with the same label values: it shares that
@@ -264,14 +277,14 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 			x.group = rc.groupOf(s.lvs)
 		}
 		if rc.native != nil {
-			x.native = make([]atomic.Uint64, rc.native.words)
+			x.native = make([]atomic.Uint64, 2*rc.native.words) // hot and cold
 		}
 		if rc.kind.exemplars {
 			x.ex = make([]atomic.Pointer[exemplar], len(rc.kind.bounds)+1)
 		}
 		s.extra = x
 	}
-	s.words = make([]atomic.Uint64, rc.shards*rc.stride)
+	s.words = make([]atomic.Uint64, rc.shards*rc.block)
 	s.countKey = rc.hash(rc.countLVs(s.lvs))
 	if s.extra != nil && s.extra.display != nil {
 		if rc.exposed == nil {
@@ -362,7 +375,15 @@ type observation struct {
 // observe records one request in s, on the shard of ref, and returns the
 // index of the duration bucket it fell in.
 func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int {
-	w := s.words[ref.sh*rc.stride : (ref.sh+1)*rc.stride]
+	if rc.hotCold {
+		return rc.observeHot(ref, s, o)
+	}
+	return rc.observeWords(ref, s.words[ref.sh*rc.stride:(ref.sh+1)*rc.stride], nil, o)
+}
+
+// observeWords records one request in the words w of a shard, and in the
+// native buckets native (nil without native histograms).
+func (rc *requestCollector) observeWords(ref shardRef, w, native []atomic.Uint64, o *observation) int {
 	bounds := rc.kind.bounds
 	i := len(bounds)
 	for j, b := range bounds {
@@ -385,8 +406,8 @@ func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int
 	if rc.kind.bytes && o.respSize != 0 {
 		w[rc.bytesOff].Add(o.respSize)
 	}
-	if rc.native != nil {
-		rc.native.observe(s.extra.native, o)
+	if native != nil {
+		rc.native.observe(native, o)
 	}
 	for {
 		old := w[0].Load()
