@@ -47,9 +47,9 @@ type requestCollector struct {
 	block     int // words per shard: stride, or the hot/cold block
 	doneOff   int
 	collectMu sync.Mutex // serialises the flips of Collect, with hotCold
-	shards          int
-	native          *nativeLayout // nil without WithNativeHistograms
-	bytesOff        int           // the word of Big Brother's response bytes, with kind.bytes
+	shards    int
+	native    *nativeLayout // nil without WithNativeHistograms
+	bytesOff  int           // the word of Big Brother's response bytes, with kind.bytes
 
 	// schema turns a series' label values into those it is exposed with
 	// (see requestSchema.display); it holds Big Brother's error messages,
