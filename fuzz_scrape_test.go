@@ -18,7 +18,7 @@ import (
 // schema is mode%3, the group-by (mode/3)%4, and fuzzScrapeFill says that
 // MaxErrorMessages other messages are set first.
 var (
-	fuzzScrapeSchemas = [][]ginprom.Option{nil, {ginprom.WithBigBrother("1")}, {ginprom.WithSemconv()}}
+	fuzzScrapeSchemas  = [][]ginprom.Option{nil, {ginprom.WithBigBrother("1")}, {ginprom.WithSemconv()}}
 	fuzzScrapeGroupBys = []ginprom.GroupBy{
 		ginprom.GroupByRoute, ginprom.GroupByPath, ginprom.GroupByHandler,
 		ginprom.GroupByFunc("tenant", func(c *gin.Context) string { return c.GetHeader("X-Tenant") }),
@@ -44,8 +44,8 @@ func FuzzScrape(f *testing.F) {
 		{"/r/1", "", "bad\xff", "bad\xfe", "e", 500, 1},
 		{"/r/1", "", "<overflow>", "m", "e", 500, 1 | fuzzScrapeFill},
 		{"/r/1", "", ginprom.Overflow, ginprom.Overflow, ginprom.Overflow, 500, 1 + 9 | fuzzScrapeFill},
-		{"/r/1", "", "", "", "", 200, 2 + 9},       // semconv, GroupByFunc: an empty tenant
-		{"/nowhere", "", "", "", "", 200, 2 + 9},   // and an unknown path
+		{"/r/1", "", "", "", "", 200, 2 + 9},     // semconv, GroupByFunc: an empty tenant
+		{"/nowhere", "", "", "", "", 200, 2 + 9}, // and an unknown path
 		{"/r/1", "<unmatched>", "", "", "", 200, 2 + 9},
 		{"/r/%ff%fe", "\xff", "\xff\xfe", "\xfd", "\xff", 200, 3},
 		{"/r/x", "h", "m", "m", "e", -1, 4},
