@@ -12,7 +12,8 @@
 # make lint   golangci-lint (pinned in _tools/golangci-lint) over every module
 # make bench  measures the request path against bare Gin and a hand-rolled
 #             client_golang middleware, and prints benchstat and ratio tables
-# make fuzz   fuzzes the request path for FUZZTIME
+# make fuzz   fuzzes the request path and the scrape for FUZZTIME: FuzzScrape
+#             by default, FUZZ=FuzzRequest for the other target
 
 GO        ?= go
 # The two Go versions users are served on; GOTOOLCHAIN downloads a missing
@@ -26,6 +27,7 @@ NEWEST_CLIENT_GOLANG ?= v1.25.0
 BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCH_COUNT ?= 10
 FUZZTIME  ?= 10m
+FUZZ      ?= FuzzScrape
 
 EXAMPLES := $(patsubst %/go.mod,%,$(wildcard _examples/*/go.mod))
 TOOLS    := $(patsubst %/go.mod,%,$(wildcard _tools/*/go.mod))
@@ -109,4 +111,4 @@ bench:
 	cat bench/requests.txt bench/scrape.txt bench/memory.txt | (cd _tools/benchratio && $(GO) run .)
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzRequest -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^$(FUZZ)$$' -fuzztime $(FUZZTIME) .

@@ -31,9 +31,15 @@ func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector. A series' count is the sum of
 // its bucket counts, read once each, so count and buckets always agree; the
-// sum, and the native buckets (read first), may miss the requests being
-// recorded at that instant, never count one the count does not.
+// sum may miss the requests being recorded at that instant, never count one
+// the count does not. With native histograms, a series is read from its
+// cold halves (hotcold.go), whose classic and native buckets hold exactly
+// the same requests.
 func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
+	if rc.hotCold {
+		rc.collectMu.Lock()
+		defer rc.collectMu.Unlock()
+	}
 	type total struct {
 		lvs   []string
 		count uint64
@@ -48,28 +54,38 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	var native []uint64 // a series' native buckets, read before its counts
 	rc.index.Range(func(_, v any) bool {
 		for s := v.(*series); s != nil; s = s.next {
-			if rc.native != nil {
-				native = rc.native.read(s, native)
+			if s.extra != nil && s.extra.alias {
+				continue // collected as the series it aliases
 			}
-			count, sum := rc.sumShards(s, 0, dur, true)
+			half := 0
+			if rc.hotCold {
+				half = rc.flip(s)
+			}
+			if rc.native != nil {
+				native = rc.native.read(rc.nativeHalf(s, half), native)
+			}
+			count, sum := rc.sumShards(s, half, 0, dur, true)
 			ch <- rc.durationMetric(s, count, sum, dur, native)
 			switch {
 			case rc.joint:
-				n, reqSum, respSum := rc.sumJoint(s, req, resp)
+				n, reqSum, respSum := rc.sumJoint(s, half, req, resp)
 				ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, reqSum, req, native)
 				ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, respSum, resp, native)
 			default:
 				if rc.kind.reqSize {
-					n, sum := rc.sumShards(s, rc.reqOff, req, false)
+					n, sum := rc.sumShards(s, half, rc.reqOff, req, false)
 					ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, sum, req, native)
 				}
 				if rc.kind.respSize {
-					n, sum := rc.sumShards(s, rc.respOff, resp, false)
+					n, sum := rc.sumShards(s, half, rc.respOff, resp, false)
 					ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, resp, native)
 				}
 			}
 			if rc.kind.bytes {
-				ch <- rc.bytesMetric(s)
+				ch <- rc.bytesMetric(s, half)
+			}
+			if rc.hotCold {
+				rc.fold(s, half)
 			}
 			if x := s.extra; x != nil && x.group != nil {
 				f := finished[x.group]
@@ -104,13 +120,13 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 
 // sumJoint adds up, over the shards of s, the joint size histogram into
 // the cumulative counts of each size; it returns the count and both sums.
-func (rc *requestCollector) sumJoint(s *series, req, resp []uint64) (count uint64, reqSum, respSum float64) {
+func (rc *requestCollector) sumJoint(s *series, half int, req, resp []uint64) (count uint64, reqSum, respSum float64) {
 	clear(req)
 	clear(resp)
 	ns := len(req)
 	var rs, ps uint64
 	for sh := 0; sh < rc.shards; sh++ {
-		w := s.words[sh*rc.stride+rc.jointOff : (sh+1)*rc.stride]
+		w := rc.shardWords(s, sh, half)[rc.jointOff:]
 		// The sums first: a request adds to them after its count, so
 		// a sum never runs ahead of the count.
 		rs += w[ns*ns].Load()
@@ -133,12 +149,12 @@ func (rc *requestCollector) sumJoint(s *series, req, resp []uint64) (count uint6
 // sumShards adds up, over the shards of s, the histogram whose words begin
 // at off, into cumulative bucket counts; it returns the count and the sum.
 // The duration's sum is a float, the sizes' a whole number.
-func (rc *requestCollector) sumShards(s *series, off int, cumulative []uint64, float bool) (uint64, float64) {
+func (rc *requestCollector) sumShards(s *series, half, off int, cumulative []uint64, float bool) (uint64, float64) {
 	clear(cumulative)
 	var sum float64
 	var whole uint64
 	for sh := 0; sh < rc.shards; sh++ {
-		w := s.words[sh*rc.stride+off : (sh+1)*rc.stride]
+		w := rc.shardWords(s, sh, half)[off:]
 		if float {
 			sum += math.Float64frombits(w[0].Load())
 		} else {
@@ -181,10 +197,10 @@ func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which i
 }
 
 // bytesMetric returns Big Brother's response bytes counter of s.
-func (rc *requestCollector) bytesMetric(s *series) prometheus.Metric {
+func (rc *requestCollector) bytesMetric(s *series, half int) prometheus.Metric {
 	var n uint64
 	for sh := 0; sh < rc.shards; sh++ {
-		n += s.words[sh*rc.stride+rc.bytesOff].Load()
+		n += rc.shardWords(s, sh, half)[rc.bytesOff].Load()
 	}
 	return constMetric(rc.descs.bytes)(prometheus.NewConstMetric(rc.descs.bytes, prometheus.CounterValue, float64(n), s.labels()...))
 }

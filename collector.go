@@ -40,9 +40,16 @@ type requestCollector struct {
 	joint           bool
 	jointOff        int
 	stride          int // words per shard, whole cache lines
-	shards          int
-	native          *nativeLayout // nil without WithNativeHistograms
-	bytesOff        int           // the word of Big Brother's response bytes, with kind.bytes
+	// With native histograms, each shard is a block of a control word
+	// and two halves of stride words, hot and cold (see hotcold.go); the
+	// completions of a half are at doneOff in it.
+	hotCold   bool
+	block     int // words per shard: stride, or the hot/cold block
+	doneOff   int
+	collectMu sync.Mutex // serialises the flips of Collect, with hotCold
+	shards    int
+	native    *nativeLayout // nil without WithNativeHistograms
+	bytesOff  int           // the word of Big Brother's response bytes, with kind.bytes
 
 	// schema turns a series' label values into those it is exposed with
 	// (see requestSchema.display); it holds Big Brother's error messages,
@@ -58,6 +65,10 @@ type requestCollector struct {
 	seed  maphash.Seed
 	index sync.Map   // hash of label values -> *series, chained on collision
 	mu    sync.Mutex // serialises the creation of series
+	// exposed finds, under a schema, the series by the label values they
+	// are exposed with (hash of labels() -> series), so that two series
+	// never expose alike; guarded by mu.
+	exposed map[uint64][]*series
 
 	// slots remember which shard a gin.Context writes to: an entry packs
 	// the context's address (shifted left by 8) and the shard number.
@@ -143,9 +154,15 @@ func newRequestCollector(descs collectorDescs, kind collectorKind, staticPos []i
 		rc.bytesOff = words
 		words++
 	}
-	rc.stride = (words + 7) &^ 7
+	rc.block = (words + 7) &^ 7
 	if kind.nativeFactor > 0 {
 		rc.native = newNativeLayout(kind)
+		rc.hotCold, rc.doneOff = true, words
+		words++
+	}
+	rc.stride = (words + 7) &^ 7
+	if rc.hotCold {
+		rc.block = (1 + 2*rc.stride + 7) &^ 7
 	}
 	return rc
 }
@@ -176,8 +193,12 @@ type seriesExtra struct {
 	display []string                   // the label values a schema exposes; nil for lvs
 	method  int                        // index of lvs[0]
 	group   *inflightGroup             // with the in-flight gauge
-	native  []atomic.Uint64            // native buckets, unsharded
+	native  []atomic.Uint64            // native buckets, unsharded, in two halves (see hotcold.go)
 	ex      []atomic.Pointer[exemplar] // the latest exemplar of each duration bucket
+	// alias says that the series is another key of a series made before
+	// it that is exposed with the same label values: it shares that
+	// series' words and signals, and is not collected itself.
+	alias bool
 }
 
 // variant returns the schema's variant of s.
@@ -240,11 +261,7 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 			}
 		}
 	}
-	s := &series{
-		lvs:   make([]string, len(lvs)),
-		words: make([]atomic.Uint64, rc.shards*rc.stride),
-		next:  head,
-	}
+	s := &series{lvs: make([]string, len(lvs)), next: head}
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
@@ -252,19 +269,55 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 		x := &seriesExtra{variant: variant, method: methodIndex(s.lvs[0])}
 		if rc.kind.schema != schemaDefault {
 			x.display = rc.schema.display(s.lvs, x.method, variant)
+			if to := rc.exposedAs(x.display); to != nil {
+				return rc.addAlias(h, s, to, variant)
+			}
 		}
 		if rc.kind.inflight {
 			x.group = rc.groupOf(s.lvs)
 		}
 		if rc.native != nil {
-			x.native = make([]atomic.Uint64, rc.native.words)
+			x.native = make([]atomic.Uint64, 2*rc.native.words) // hot and cold
 		}
 		if rc.kind.exemplars {
 			x.ex = make([]atomic.Pointer[exemplar], len(rc.kind.bounds)+1)
 		}
 		s.extra = x
 	}
+	s.words = make([]atomic.Uint64, rc.shards*rc.block)
 	s.countKey = rc.hash(rc.countLVs(s.lvs))
+	if s.extra != nil && s.extra.display != nil {
+		if rc.exposed == nil {
+			rc.exposed = map[uint64][]*series{}
+		}
+		k := rc.hash(s.extra.display)
+		rc.exposed[k] = append(rc.exposed[k], s)
+	}
+	rc.index.Store(h, s)
+	return s
+}
+
+// exposedAs returns the series exposed with the label values display, if
+// there is one. Under a schema, two keys can expose alike: the semconv
+// http_route of an unmatched request and of a GroupByFunc value "" are both
+// "". Called with mu held, once per series made.
+func (rc *requestCollector) exposedAs(display []string) *series {
+	for _, s := range rc.exposed[rc.hash(display)] {
+		if slices.Equal(s.extra.display, display) {
+			return s
+		}
+	}
+	return nil
+}
+
+// addAlias stores s, whose key's label values expose as those of the
+// series to, as an alias of to: s keeps its key, so that lookups find it,
+// and shares to's words and signals, so that its requests land in the one
+// exposed series and every total stays exact. Called with mu held.
+func (rc *requestCollector) addAlias(h uint64, s, to *series, variant uint32) *series {
+	x := *to.extra
+	x.variant, x.alias = variant, true
+	s.words, s.extra, s.countKey = to.words, &x, to.countKey
 	rc.index.Store(h, s)
 	return s
 }
@@ -322,7 +375,15 @@ type observation struct {
 // observe records one request in s, on the shard of ref, and returns the
 // index of the duration bucket it fell in.
 func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int {
-	w := s.words[ref.sh*rc.stride : (ref.sh+1)*rc.stride]
+	if rc.hotCold {
+		return rc.observeHot(ref, s, o)
+	}
+	return rc.observeWords(ref, s.words[ref.sh*rc.stride:(ref.sh+1)*rc.stride], nil, o)
+}
+
+// observeWords records one request in the words w of a shard, and in the
+// native buckets native (nil without native histograms).
+func (rc *requestCollector) observeWords(ref shardRef, w, native []atomic.Uint64, o *observation) int {
 	bounds := rc.kind.bounds
 	i := len(bounds)
 	for j, b := range bounds {
@@ -345,8 +406,8 @@ func (rc *requestCollector) observe(ref shardRef, s *series, o *observation) int
 	if rc.kind.bytes && o.respSize != 0 {
 		w[rc.bytesOff].Add(o.respSize)
 	}
-	if rc.native != nil {
-		rc.native.observe(s.extra.native, o)
+	if native != nil {
+		rc.native.observe(native, o)
 	}
 	for {
 		old := w[0].Load()

@@ -5,17 +5,18 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
 
 // Bounds of Big Brother's errorMessage label.
 const (
 	// MaxErrorMessageBytes is the length, in bytes, to which
-	// [SetErrorMessage] cuts a message; the cut falls on a character
-	// boundary.
-	MaxErrorMessageBytes = 256
+	// [SetErrorMessage] cuts a message, after repairing its invalid UTF-8,
+	// so that the exposed message is at most this long; the cut falls on a
+	// character boundary.
+	MaxErrorMessageBytes = canon.MaxMessageBytes
 	// MaxErrorMessages is how many distinct messages one [Metrics] records
 	// under [WithBigBrother]; later new ones are recorded as [Overflow].
 	MaxErrorMessages = 100
@@ -29,8 +30,11 @@ const (
 // header, no parameter) ever becomes its value, unless a handler passes it
 // here.
 //
-// A message is cut to [MaxErrorMessageBytes] bytes, and invalid UTF-8 is
-// repaired. One Metrics records at most [MaxErrorMessages] distinct
+// A message takes the form it is exposed with before it is recorded: invalid
+// UTF-8 is repaired (each run of invalid bytes becomes U+FFFD), then the
+// message is cut to at most [MaxErrorMessageBytes] bytes, between two
+// characters. Messages that expose alike are one message, and a message
+// spelled [Overflow] is recorded as the overflow it reads as. One Metrics records at most [MaxErrorMessages] distinct
 // messages, first come first served; past that, a message not seen before
 // is recorded as [Overflow]. A message already seen costs one lock-free map
 // lookup and no allocation. Keep messages to a small fixed set, such as the
@@ -77,7 +81,7 @@ const (
 // messageSet interns the error messages of one Metrics. Readers take no
 // lock; a new message takes the mutex, once.
 type messageSet struct {
-	ids   atomic.Pointer[map[string]uint32] // message as cut -> index; replaced, never modified
+	ids   atomic.Pointer[map[string]uint32] // exposed message -> index; replaced, never modified
 	full  atomic.Bool                       // MaxErrorMessages are in ids
 	mu    sync.Mutex                        // serialises additions
 	names [messageFirst + MaxErrorMessages]string
@@ -92,12 +96,22 @@ func newMessageSet() *messageSet {
 	return s
 }
 
-// intern returns the index of msg, adding it if there is room.
+// intern returns the index of msg, adding it if there is room. A message
+// is interned by its exposed form (canon.Message: repaired, then cut), so
+// two messages that expose alike are one entry, and one that exposes as
+// Overflow is the overflow entry. A message already in its exposed form,
+// the usual case, is found with one lookup and no allocation.
 func (s *messageSet) intern(msg string) uint32 {
 	if msg == "" {
 		return messageNone
 	}
-	msg = cutMessage(msg)
+	if id, ok := (*s.ids.Load())[msg]; ok {
+		return id
+	}
+	msg = canon.Message(msg)
+	if msg == Overflow {
+		return messageOverflow
+	}
 	if id, ok := (*s.ids.Load())[msg]; ok {
 		return id
 	}
@@ -107,6 +121,7 @@ func (s *messageSet) intern(msg string) uint32 {
 	return s.add(msg)
 }
 
+// add adds msg, in its exposed form, if there is room.
 func (s *messageSet) add(msg string) uint32 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -120,7 +135,7 @@ func (s *messageSet) add(msg string) uint32 {
 	id := messageFirst + uint32(len(old)) //nolint:gosec // G115: len(old) < MaxErrorMessages.
 	key := strings.Clone(msg)
 	// The name is written before the map that leads to it is published.
-	s.names[id] = repairUTF8(key)
+	s.names[id] = key
 	ids := maps.Clone(old)
 	ids[key] = id
 	s.ids.Store(&ids)
@@ -134,22 +149,6 @@ func (s *messageSet) name(id uint32) string {
 		return ""
 	}
 	return s.names[id]
-}
-
-// cutMessage cuts msg to at most MaxErrorMessageBytes bytes, at the start of
-// a character.
-func cutMessage(msg string) string {
-	if len(msg) <= MaxErrorMessageBytes {
-		return msg
-	}
-	i := MaxErrorMessageBytes
-	for j := i; j > MaxErrorMessageBytes-utf8.UTFMax && j > 0; j-- {
-		if utf8.RuneStart(msg[j]) {
-			i = j
-			break
-		}
-	}
-	return msg[:i]
 }
 
 // wrap makes c.Writer a messageWriter for the request, and returns it.

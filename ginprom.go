@@ -205,9 +205,11 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // gin.Recovery placed before it. A gin.Recovery placed after it turns the
 // panic into an ordinary 500 response before the middleware sees it; that
 // request counts as a 500, not as an exception, and in Gin's debug mode the
-// middleware warns of such a route. Only panics of the handlers are
-// exceptions: runtime.Goexit, and the panic of a label function raised
-// again after the handler answered, leave the request recorded as usual.
+// middleware warns of such a route. A handler's runtime.Goexit, which leaves
+// the client without an answer, is recorded as a panic is: status 500 and
+// one exception; so is a skipper ([WithSkipper]) that panics or calls
+// runtime.Goexit. The panic of a label function raised again after the
+// handler answered leaves the request recorded as usual.
 //
 // A request passes the default metrics of m once, however many of m's
 // default middlewares its chain holds (one on the engine, one on a group).

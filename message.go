@@ -120,7 +120,8 @@ func (mm *messageMetrics) event(event string) *eventSeries {
 	value := clientValue(event)
 	e := old[value]
 	if e == nil {
-		if mm.admitted >= MaxEvents {
+		// An event spelled Overflow is the overflow it reads as.
+		if value == Overflow || mm.admitted >= MaxEvents {
 			// Not remembered: the keys stay bounded whatever is sent.
 			if mm.overflow == nil {
 				mm.overflow = mm.children(Overflow)

@@ -195,26 +195,14 @@ func (t *tracker) handle(c *gin.Context) {
 		}
 		m.mark(c, id, markCounted)
 	}
-	if m.skipper != nil && m.skipper(c) {
+	if m.skipper != nil && t.skip(c, he, id) {
 		// Marked, so that m's decorators leave it out too without
 		// asking again.
 		m.mark(c, id, markSkipped)
 		c.Next()
 		return
 	}
-	p := pending{id: id, ref: d.requests.shard(c)}
-	if d.groupBy.kind == groupPath && he.matched {
-		// The path Gin routed is the URL path, but for spellings
-		// (RemoveExtraSlash, UseRawPath); the index holds only routed
-		// paths, so a hit needs no work to find it.
-		p.raw = c.Request.URL.Path
-		if he.groups != nil {
-			p.group = he.groups.lookup(p.raw)
-		}
-		if p.group == nil {
-			p.path = routedPath(c)
-		}
-	}
+	p := t.pending(c, he, id)
 	if d.reqSize {
 		p.contentLength = c.Request.ContentLength
 		p.body = countBody(c.Request)
@@ -242,15 +230,17 @@ func (t *tracker) handle(c *gin.Context) {
 	returned := false
 	defer func() {
 		if !returned {
-			// c.Next is unwinding from a panic, or from runtime.Goexit.
-			// Record it and let it go on: recovering here and panicking
-			// again would cut the stack that gin.Recovery prints. A
-			// label function's panic, raised again by ginprom after the
-			// handler answered, is not the handler's.
+			// c.Next is unwinding from a panic, or from runtime.Goexit,
+			// which leaves the client without an answer: both are
+			// exceptions. Record it and let it go on: recovering here
+			// and panicking again would cut the stack that
+			// gin.Recovery prints. A label function's panic, raised
+			// again by ginprom after the handler answered, is not the
+			// handler's.
 			if sw != nil && sw.end(true) || t.lateSession(c, he, &p, sw != nil && sw.websocket, true) {
 				return
 			}
-			t.record(c, he, &p, !goexiting() && !labelPanicking(c))
+			t.record(c, he, &p, !labelPanicking(c))
 		}
 		if p.mw != nil {
 			d.messages.unwrap(c, p.mw)
@@ -262,6 +252,49 @@ func (t *tracker) handle(c *gin.Context) {
 		return
 	}
 	t.record(c, he, &p, false)
+}
+
+// pending returns what the middleware knows of a request of he before its
+// chain runs: its shard, and under GroupByPath its path.
+func (t *tracker) pending(c *gin.Context, he *handlerEntry, id dispatchID) pending {
+	p := pending{id: id, ref: t.d.requests.shard(c)}
+	if t.d.groupBy.kind == groupPath && he.matched {
+		// The path Gin routed is the URL path, but for spellings
+		// (RemoveExtraSlash, UseRawPath); the index holds only routed
+		// paths, so a hit needs no work to find it.
+		p.raw = c.Request.URL.Path
+		if he.groups != nil {
+			p.group = he.groups.lookup(p.raw)
+		}
+		if p.group == nil {
+			p.path = routedPath(c)
+		}
+	}
+	return p
+}
+
+// skip asks the skipper about the request. A skipper that panics or calls
+// runtime.Goexit is a panic in the chain: the request is recorded as an
+// exception with status 500, and the panic goes on.
+func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
+	returned := false
+	defer func() {
+		if !returned {
+			p := t.pending(c, he, id)
+			if t.d.schema.kind == schemaSemconv {
+				p.variant = requestScheme(c)
+			}
+			if in := t.d.inflight; in != nil {
+				p.inflight = in.key(he.method, p.variant)
+				in.start(p.ref.sh, p.inflight)
+			}
+			p.start = now()
+			t.record(c, he, &p, true)
+		}
+	}()
+	skip := t.m.skipper(c)
+	returned = true
+	return skip
 }
 
 // pending is what the middleware knows of a request before its chain

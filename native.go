@@ -14,7 +14,9 @@ import (
 // sharded classic buckets, one unsharded slice of native buckets per
 // histogram: a zero bucket, then a dense run of exponential buckets over a
 // fixed range, so that the bucket count is bounded whatever is observed.
-// Values above the range count in its top bucket.
+// Values above the range count in its top bucket. The slice has a hot and
+// a cold half, as the shards have (see hotcold.go), so that a scrape reads
+// native buckets that hold exactly the count of the classic ones.
 
 // Which native histogram of a series.
 const (
@@ -136,14 +138,11 @@ func (l *nativeLayout) add(words []atomic.Uint64, h *nativeHist, v float64) {
 	words[h.off+1+i].Add(1)
 }
 
-// read copies the native buckets of s into buf, which it returns. A
-// request adds to its classic bucket before its native ones, so native
-// buckets read before the classic counts never hold more observations than
-// the count, which Prometheus would refuse.
-func (l *nativeLayout) read(s *series, buf []uint64) []uint64 {
+// read copies the native buckets words into buf, which it returns.
+func (l *nativeLayout) read(words []atomic.Uint64, buf []uint64) []uint64 {
 	buf = buf[:0]
-	for i := range s.extra.native {
-		buf = append(buf, s.extra.native[i].Load())
+	for i := range words {
+		buf = append(buf, words[i].Load())
 	}
 	return buf
 }

@@ -287,8 +287,9 @@ func TestExemplarFunctionRunsOncePerRecordedRequest(t *testing.T) {
 }
 
 // TestNativeHistogramsCountCoversBuckets: a scrape taken while requests
-// are being recorded never shows more native observations (zero bucket
-// and buckets) than the histogram's count, which Prometheus refuses.
+// are being recorded shows exactly as many native observations (zero
+// bucket and buckets) as the histogram's count; Prometheus refuses any
+// other.
 func TestNativeHistogramsCountCoversBuckets(t *testing.T) {
 	a := newApp(t, ginprom.WithNativeHistograms(1.1), ginprom.WithResponseSize())
 	a.r.GET("/", ok)
@@ -325,7 +326,7 @@ func TestNativeHistogramsCountCoversBuckets(t *testing.T) {
 				for _, c := range nativeBuckets(h) {
 					n += c
 				}
-				require.LessOrEqual(t, uint64(n)+h.GetZeroCount(), h.GetSampleCount(), "%s: native observations beyond the count", mf.GetName())
+				require.Equal(t, h.GetSampleCount(), uint64(n)+h.GetZeroCount(), "%s: native observations other than the count", mf.GetName())
 			}
 		}
 	}

@@ -71,26 +71,6 @@ func goexitServe(t testing.TB, h http.Handler, target string) {
 	<-done
 }
 
-// Gap 9: runtime.Goexit in a handler (t.FailNow does it) is not a panic:
-// the request is recorded with the status written, and no exception.
-func TestGoexitInHandlerIsNotAnException(t *testing.T) {
-	a := newApp(t, ginprom.WithInFlight())
-	counted := a.m.Counter("calls", "Calls.", ginprom.Labels{"status": func(c *gin.Context) string { return http.StatusText(c.Writer.Status()) }})
-	a.r.GET("/exit", counted, func(c *gin.Context) {
-		c.Status(http.StatusAccepted)
-		runtime.Goexit()
-	})
-	goexitServe(t, a.r, "/exit")
-	assert.Equal(t, map[string]uint64{`method="GET",path="/exit",status="202"`: 1}, samples(t, a.reg, coreDuration))
-	assert.NotContains(t, families(t, a.reg), exceptionsName)
-	assert.Equal(t, map[string]float64{`method="GET"`: 0}, inflight(t, a.reg))
-	requireExposition(t, a.reg, `
-# HELP calls_total Calls.
-# TYPE calls_total counter
-calls_total{status="Accepted"} 1
-`, "calls_total")
-}
-
 // Gap 9: runtime.Goexit in a label function still leaves the request
 // recorded, with PanicValue for the label functions' values.
 func TestGoexitInLabelFunctionStillRecords(t *testing.T) {

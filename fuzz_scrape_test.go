@@ -1,0 +1,118 @@
+package ginprom_test
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gin-contrib/ginprom"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The schemas and group-bys of FuzzScrape, chosen by its mode byte: the
+// schema is mode%3, the group-by (mode/3)%4, and fuzzScrapeFill says that
+// MaxErrorMessages other messages are set first.
+var (
+	fuzzScrapeSchemas  = [][]ginprom.Option{nil, {ginprom.WithBigBrother("1")}, {ginprom.WithSemconv()}}
+	fuzzScrapeGroupBys = []ginprom.GroupBy{
+		ginprom.GroupByRoute, ginprom.GroupByPath, ginprom.GroupByHandler,
+		ginprom.GroupByFunc("tenant", func(c *gin.Context) string { return c.GetHeader("X-Tenant") }),
+	}
+)
+
+const fuzzScrapeFill = 0x80
+
+// FuzzScrape sends arbitrary bytes into every value a request feeds: the
+// path, the header that a GroupByFunc, a default label function and a
+// decorator label read, two error messages (SetErrorMessage), an
+// ObserveMessage event and the status a handler sets, in range or not;
+// under each schema and group-by. After each input the registry gathers
+// without error, the metrics route answers 200, and the request counter
+// holds exactly the requests sent.
+func FuzzScrape(f *testing.F) {
+	for _, seed := range []struct {
+		target, header, msg1, msg2, event string
+		status                            int
+		mode                              byte
+	}{
+		{"/r/1", "acme", "", "", "ok", 200, 0},
+		{"/r/1", "", "bad\xff", "bad\xfe", "e", 500, 1},
+		{"/r/1", "", "<overflow>", "m", "e", 500, 1 | fuzzScrapeFill},
+		{"/r/1", "", ginprom.Overflow, ginprom.Overflow, ginprom.Overflow, 500, 1 + 9 | fuzzScrapeFill},
+		{"/r/1", "", "", "", "", 200, 2 + 9},     // semconv, GroupByFunc: an empty tenant
+		{"/nowhere", "", "", "", "", 200, 2 + 9}, // and an unknown path
+		{"/r/1", "<unmatched>", "", "", "", 200, 2 + 9},
+		{"/r/%ff%fe", "\xff", "\xff\xfe", "\xfd", "\xff", 200, 3},
+		{"/r/x", "h", "m", "m", "e", -1, 4},
+		{"/r/x", "h", "m", "m", "e", 1000, 5},
+		{"/r/x", "h", "m", "m", "e", 99, 7},
+		{"/r/x", "", string(make([]byte, 300)), string(make([]byte, 301)), "e", 404, 10},
+		{"/r/1", "", "", "", "", 101, 6},
+	} {
+		f.Add(seed.target, seed.header, seed.msg1, seed.msg2, seed.event, seed.status, seed.mode)
+	}
+	f.Fuzz(func(t *testing.T, target, header, msg1, msg2, event string, status int, mode byte) {
+		if _, ok := fuzzNewRequest(http.MethodGet, target, header, ""); !ok {
+			t.Skip("net/http would answer 400")
+		}
+		schema, groupBy := int(mode%3), int(mode/3%4)
+		if schema == 2 && groupBy == 1 {
+			groupBy = 0 // WithSemconv refuses GroupByPath
+		}
+		reg := prometheus.NewRegistry()
+		r := gin.New()
+		r.RedirectTrailingSlash, r.RedirectFixedPath = false, false
+		m := ginprom.New(r, append(slices.Clone(fuzzScrapeSchemas[schema]), ginprom.WithRegistry(reg),
+			ginprom.WithGroupBy(fuzzScrapeGroupBys[groupBy]),
+			ginprom.WithDefaultLabels(ginprom.Labels{"client": fuzzHeader}),
+			ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithNativeHistograms(1.1))...)
+		r.GET("/r/:id", m.Counter("fuzz_by_client", "Requests by client.", ginprom.Labels{"who": fuzzHeader}), func(c *gin.Context) {
+			ginprom.SetErrorMessage(c, c.GetHeader("X-Message"))
+			m.ObserveMessage(event, time.Millisecond, len(target), len(header), nil)
+			c.Status(status)
+		})
+		sent := 0
+		send := func(target, msg string) {
+			req, ok := fuzzNewRequest(http.MethodGet, target, header, "")
+			require.True(t, ok)
+			req.Header.Set("X-Tenant", header)
+			req.Header.Set("X-Message", msg)
+			fuzzServe(r, req)
+			sent++
+		}
+		if mode&fuzzScrapeFill != 0 {
+			for i := range ginprom.MaxErrorMessages + 1 {
+				send("/r/fill", "m"+strconv.Itoa(i))
+			}
+		}
+		if !fuzzValidHeader(msg1) || !fuzzValidHeader(msg2) {
+			msg1, msg2 = "", ""
+		}
+		send(target, msg1)
+		send(target, msg2)
+		send("/nowhere", "")
+		if w := serve(r, http.MethodGet, "/metrics"); !assert.Equal(t, http.StatusOK, w.Code, "the metrics route") {
+			t.Log(w.Body.String())
+		}
+		mfs, err := reg.Gather()
+		require.NoError(t, err, "the scrape failed")
+		var total float64
+		for _, mf := range mfs {
+			if mf.GetName() == coreTotal {
+				for _, m := range mf.GetMetric() {
+					total += m.GetCounter().GetValue()
+				}
+			}
+		}
+		if req, _ := fuzzNewRequest(http.MethodGet, target, header, ""); req.URL.Path == "/metrics" {
+			sent -= 2 // scrapes, not counted
+		}
+		assert.InDelta(t, float64(sent), total, 0, "the request counter")
+		checkNativeConsistent(t, mfs)
+	})
+}
