@@ -76,7 +76,7 @@ type config struct {
 	prefixGiven bool
 	errorStatus func(int) bool
 
-	seriesLimit      int  // WithSeriesLimit, if given (see budget.go)
+	seriesLimit      int // WithSeriesLimit, if given (see budget.go)
 	seriesLimitGiven bool
 }
 
