@@ -27,9 +27,9 @@ import (
 // of stride words each, laid out by the aggregation.
 type Series struct {
 	lvs     []string
+	hash    uint64
 	created time.Time
 	words   []atomic.Uint64
-	next    *Series // another series whose label values hash alike
 }
 
 // Labels returns the label values of s. The caller must not change them.
@@ -46,21 +46,49 @@ type Index struct {
 	limit    *Limit
 	overflow string // the value that replaces the request's values in an overflow series
 	seed     maphash.Seed
-	index    sync.Map   // hash of label values -> *Series, chained on collision
-	mu       sync.Mutex // serialises the creation of series
+	table    atomic.Pointer[table] // read without locks
+	mu       sync.Mutex            // serialises the creation of series
+	count    int                   // series made, under mu
+}
+
+// table is a hash table of series that readers use without locks: a
+// power of two of buckets, each a chain of immutable nodes that a writer
+// replaces by a longer one, under the index's lock. Growing builds a new
+// table of new nodes, and readers of the old one still find every series
+// it had.
+type table struct {
+	mask    uint64
+	buckets []atomic.Pointer[node]
+}
+
+type node struct {
+	s    *Series
+	next *node
+}
+
+func newTable(size int) *table {
+	return &table{mask: uint64(size - 1), buckets: make([]atomic.Pointer[node], size)} //nolint:gosec // G115: size is a positive power of two.
+}
+
+// insert adds s to t; the caller holds the index's lock.
+func (t *table) insert(s *Series) {
+	b := &t.buckets[s.hash&t.mask]
+	b.Store(&node{s: s, next: b.Load()})
 }
 
 // newIndex returns an index of series of words words per shard, within
 // limit (nil: none), whose overflow series read overflow in place of the
 // values that came from the request.
 func newIndex(words int, limit *Limit, overflow string) *Index {
-	return &Index{
+	x := &Index{
 		stride:   (words + lineWords - 1) &^ (lineWords - 1),
 		shards:   newShards(),
 		limit:    limit,
 		overflow: overflow,
 		seed:     maphash.MakeSeed(),
 	}
+	x.table.Store(newTable(16))
+	return x
 }
 
 // Shard returns the shard that the caller named key writes to (see
@@ -106,11 +134,10 @@ func (x *Index) Lookup(lvs []string, fromRequest uint64) (s *Series, overflowed 
 
 // find returns the series of lvs, whose hash is h, or nil.
 func (x *Index) find(h uint64, lvs []string) *Series {
-	if v, ok := x.index.Load(h); ok {
-		for s := v.(*Series); s != nil; s = s.next {
-			if slices.Equal(s.lvs, lvs) {
-				return s
-			}
+	t := x.table.Load()
+	for n := t.buckets[h&t.mask].Load(); n != nil; n = n.next {
+		if n.s.hash == h && slices.Equal(n.s.lvs, lvs) {
+			return n.s
 		}
 	}
 	return nil
@@ -129,16 +156,21 @@ func (x *Index) add(h uint64, lvs []string, budget bool) (*Series, bool) {
 	}
 	s := &Series{
 		lvs:     make([]string, len(lvs)),
+		hash:    h,
 		created: time.Now(),
 		words:   make([]atomic.Uint64, x.shards.n*x.stride),
 	}
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
-	if v, ok := x.index.Load(h); ok {
-		s.next = v.(*Series)
+	t := x.table.Load()
+	if x.count++; x.count > len(t.buckets) {
+		// Grow to keep chains short: a new table, then publish it.
+		t = newTable(2 * len(t.buckets))
+		x.each(func(s *Series) { t.insert(s) })
 	}
-	x.index.Store(h, s)
+	t.insert(s)
+	x.table.Store(t)
 	return s, true
 }
 
@@ -152,12 +184,12 @@ func (x *Index) hash(lvs []string) uint64 {
 
 // each calls f for every series.
 func (x *Index) each(f func(*Series)) {
-	x.index.Range(func(_, v any) bool {
-		for s := v.(*Series); s != nil; s = s.next {
-			f(s)
+	t := x.table.Load()
+	for i := range t.buckets {
+		for n := t.buckets[i].Load(); n != nil; n = n.next {
+			f(n.s)
 		}
-		return true
-	})
+	}
 }
 
 // Len returns the number of series, overflow series included.
