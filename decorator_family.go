@@ -72,7 +72,7 @@ func (d *decorator) register(where, name, help string, buckets []float64, object
 		f := &summaryFamily{objectives: objectives}
 		if objectives == nil {
 			f.Histogram = aggregate.NewSummary(desc, limit, Overflow)
-			f.index = f.Histogram.Index
+			f.index = f.Index
 		} else {
 			f.vec = prometheus.NewSummaryVec(prometheus.SummaryOpts{Name: name, Help: help, Objectives: objectives}, names)
 			f.index = aggregate.NewIndex(limit, Overflow)

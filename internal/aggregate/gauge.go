@@ -28,7 +28,7 @@ func (a *Gauge) Value(s *Series) int64 {
 	for sh := 0; sh < a.shards.n; sh++ {
 		n += s.words[sh*a.stride].Load()
 	}
-	return int64(n) //nolint:gosec // G115: two's complement on purpose.
+	return int64(n)
 }
 
 // Describe implements prometheus.Collector.

@@ -48,7 +48,7 @@ func (s *shards) pick(key uintptr) Ref {
 		return Ref{int(entry & 0xff), slot, entry}
 	}
 	sh := int(s.next.Add(1) % uint32(s.n)) //nolint:gosec // G115: n is between 1 and maxShards.
-	entry := k<<8 | uint64(sh)             //nolint:gosec // G115: sh is between 0 and maxShards-1.
+	entry := k<<8 | uint64(sh)
 	slot.Store(entry)
 	return Ref{sh, slot, entry}
 }
