@@ -104,7 +104,7 @@ load:
 
 bench:
 	@mkdir -p bench
-	$(GO) test -run '^$$' -bench 'Request|NotFound' -benchmem -count $(BENCH_COUNT) . | tee bench/requests.txt
+	$(GO) test -run '^$$' -bench 'Request|NotFound|Decorators' -benchmem -count $(BENCH_COUNT) . | tee bench/requests.txt
 	$(GO) test -run '^$$' -bench 'Scrape' -benchmem -benchtime 20x -count $(BENCH_COUNT) . | tee bench/scrape.txt
 	$(GO) test -run '^$$' -bench 'MemoryPerSeries' -benchtime 1x -count 3 . | tee bench/memory.txt
 	$(BENCHSTAT) bench/requests.txt bench/scrape.txt

@@ -1,11 +1,11 @@
 package ginprom
 
 import (
-	"sync/atomic"
 	"time"
+	"unsafe"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // afterChain is the handler of counters, summaries and histograms: it
@@ -80,10 +80,27 @@ func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, p
 	}
 	var buf [maxInlineLabels]string
 	lvs, rec := d.labelValues(c, buf[:0])
-	if d.kind == kindCounter {
-		d.counterFor(lvs).Inc()
-	} else {
-		d.observerFor(lvs).Observe(elapsed)
+	switch {
+	case d.sum != nil:
+		f, r := d.find(lvs), d.index.Shard(contextKey(c))
+		d.sum.Add(r, f.s, 1)
+		d.overflowed(f, r)
+	case d.hist != nil:
+		f, r := d.find(lvs), d.index.Shard(contextKey(c))
+		d.hist.Observe(r, f.s, elapsed)
+		d.overflowed(f, r)
+	case d.counterVec != nil:
+		d.counterVec.WithLabelValues(lvs...).Inc()
+	case d.index != nil:
+		// A summary with objectives: its series are in the index, its
+		// values in client_golang's summary.
+		f := d.find(lvs)
+		d.summaryVec.WithLabelValues(f.s.Labels()...).Observe(elapsed)
+		d.overflowed(f, d.index.Shard(contextKey(c)))
+	case d.histogramVec != nil:
+		d.histogramVec.WithLabelValues(lvs...).Observe(elapsed)
+	default:
+		d.summaryVec.WithLabelValues(lvs...).Observe(elapsed)
 	}
 	if rec != nil && !panicked {
 		raiseLabelPanic(c, rec)
@@ -98,9 +115,16 @@ func (d *decorator) inProgress(c *gin.Context) {
 	}
 	var buf [maxInlineLabels]string
 	lvs, rec := d.labelValues(c, buf[:0])
-	g := d.gaugeFor(lvs)
-	g.Inc()
-	defer g.Dec()
+	if d.gauge != nil {
+		f, r := d.find(lvs), d.index.Shard(contextKey(c))
+		d.gauge.Add(r, f.s, 1)
+		d.overflowed(f, r)
+		defer d.gauge.Add(r, f.s, -1)
+	} else {
+		g := d.gaugeVec.WithLabelValues(lvs...)
+		g.Inc()
+		defer g.Dec()
+	}
 	if rec != nil {
 		raiseLabelPanic(c, rec)
 	}
@@ -119,38 +143,50 @@ func (d *decorator) labelValues(c *gin.Context, buf []string) ([]string, any) {
 	return appendValues(buf, d.labels, c)
 }
 
-func (d *decorator) counterFor(lvs []string) prometheus.Counter {
-	return child(&d.counterChild, d.fixed, func() prometheus.Counter {
-		return d.counter.WithLabelValues(lvs...)
-	})
-}
-
-func (d *decorator) gaugeFor(lvs []string) prometheus.Gauge {
-	return child(&d.gaugeChild, d.fixed, func() prometheus.Gauge {
-		return d.gauge.WithLabelValues(lvs...)
-	})
-}
-
-func (d *decorator) observerFor(lvs []string) prometheus.Observer {
-	return child(&d.observerChild, d.fixed, func() prometheus.Observer {
-		if d.histogram != nil {
-			return d.histogram.WithLabelValues(lvs...)
-		}
-		return d.summary.WithLabelValues(lvs...)
-	})
-}
-
-// child returns the child of a metric. With per-request labels (fixed
-// false) it resolves it each time; otherwise it resolves it once and keeps
-// it in cache.
-func child[T any](cache *atomic.Pointer[T], fixed bool, resolve func() T) T {
-	if !fixed {
-		return resolve()
+// find returns the series of the label values lvs in d's family: of lvs
+// themselves, or the overflow series once the family's budget is spent. A
+// fixed decorator finds its series once.
+func (d *decorator) find(lvs []string) found {
+	if !d.fixed {
+		s, over := d.index.Lookup(lvs, d.fromRequest)
+		return found{s, over}
 	}
-	if p := cache.Load(); p != nil {
-		return *p
+	if f := d.series.Load(); f != nil {
+		return *f
 	}
-	c := resolve()
-	cache.Store(&c)
-	return c
+	s, over := d.index.Lookup(lvs, d.fromRequest)
+	f := &found{s, over}
+	d.series.Store(f)
+	return *f
+}
+
+// overflowed counts the observation in the overflow counter if it went to
+// an overflow series.
+func (d *decorator) overflowed(f found, r aggregate.Ref) {
+	if f.overflowed {
+		d.limit.Overflowed(r, 1)
+	}
+}
+
+// initial makes the series of a fixed decorator, at 0.
+func (d *decorator) initial() {
+	switch {
+	case d.index != nil:
+		d.find(d.values)
+	case d.counterVec != nil:
+		d.counterVec.WithLabelValues(d.values...)
+	case d.gaugeVec != nil:
+		d.gaugeVec.WithLabelValues(d.values...)
+	case d.histogramVec != nil:
+		d.histogramVec.WithLabelValues(d.values...)
+	default:
+		d.summaryVec.WithLabelValues(d.values...)
+	}
+}
+
+// contextKey names the request's context to the engine, which picks the
+// shard the request writes to by it. The address only identifies the
+// context; it is never turned back into a pointer.
+func contextKey(c *gin.Context) uintptr {
+	return uintptr(unsafe.Pointer(c)) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
 }

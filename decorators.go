@@ -2,11 +2,11 @@ package ginprom
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync/atomic"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -29,20 +29,39 @@ type decorator struct {
 	kind   metricKind
 	labels labelSet // the decorator's and the default labels
 	// fixed says that every label value is known at setup; values are
-	// then those values, and the metric has one child, resolved once.
+	// then those values, and the metric has one series, found once.
 	fixed  bool
 	values []string
+	// fromRequest has bit i set if labels[i] is a label function: in an
+	// overflow series, its value reads Overflow.
+	fromRequest uint64
 
-	// One of these is set, by kind.
-	counter   *prometheus.CounterVec
-	gauge     *prometheus.GaugeVec
-	summary   *summaryVec
-	histogram *histogramVec
+	// The family in the engine, one set by kind: sum for counters,
+	// gauge, hist for histograms and summaries without objectives, and
+	// the family's series budget. A summary with objectives keeps its
+	// series, and its budget, in index, and observes into vec.
+	sum   *aggregate.Sum
+	gauge *aggregate.Gauge
+	hist  *aggregate.Histogram
+	index *aggregate.Index
+	limit *aggregate.Limit
+	// The series of a fixed decorator, once found.
+	series atomic.Pointer[found]
 
-	// The one child of a metric whose label values are fixed.
-	counterChild  atomic.Pointer[prometheus.Counter]
-	gaugeChild    atomic.Pointer[prometheus.Gauge]
-	observerChild atomic.Pointer[prometheus.Observer]
+	// A client_golang vec that other code registered under the same
+	// definition, which the decorator then records in, or the summary
+	// with objectives; outside the budget for other code's vec.
+	counterVec   *prometheus.CounterVec
+	gaugeVec     *prometheus.GaugeVec
+	histogramVec *prometheus.HistogramVec
+	summaryVec   *prometheus.SummaryVec
+}
+
+// found is a series of a decorator's family, and whether the request went
+// there because the family's budget was spent.
+type found struct {
+	s          *aggregate.Series
+	overflowed bool
 }
 
 // Counter returns route middleware that counts the requests passing through
@@ -228,60 +247,14 @@ func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels
 	if d.fixed {
 		d.values = set.values()
 	}
-	names := set.names()
-	switch kind {
-	case kindCounter:
-		d.counter = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: name, Help: help,
-		}, names))
-	case kindGauge:
-		d.gauge = register(m.reg, name, prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: name, Help: help,
-		}, names))
-	case kindSummary:
-		d.summary = register(m.reg, name, &summaryVec{
-			SummaryVec: prometheus.NewSummaryVec(prometheus.SummaryOpts{
-				Name: name, Help: help, Objectives: cfg.objectives,
-			}, names),
-			objectives: cfg.objectives,
-		})
-		if !maps.Equal(d.summary.objectives, cfg.objectives) {
-			panic(fmt.Sprintf("ginprom: %s: a summary of that name is already registered with other objectives; make them the same, or choose another name", where))
-		}
-	case kindHistogram:
-		d.histogram = register(m.reg, name, &histogramVec{
-			HistogramVec: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-				Name: name, Help: help, Buckets: buckets,
-			}, names),
-			buckets: buckets,
-		})
-		if !slices.Equal(d.histogram.buckets, buckets) {
-			panic(fmt.Sprintf("ginprom: %s: a histogram of that name is already registered with other buckets; make them the same, or choose another name", where))
+	for i, l := range set {
+		if l.fn != nil && i < 64 {
+			d.fromRequest |= 1 << i
 		}
 	}
+	d.register(where, name, help, buckets, cfg.objectives)
 	if d.fixed && !cfg.noInitial {
-		switch kind {
-		case kindCounter:
-			d.counterFor(d.values)
-		case kindGauge:
-			d.gaugeFor(d.values)
-		default:
-			d.observerFor(d.values)
-		}
+		d.initial()
 	}
 	return d
-}
-
-// histogramVec and summaryVec are the collectors of histogram and summary
-// decorators. They keep the buckets and objectives, which the registry does
-// not compare, so that a decorator made again under the same name can be
-// checked against them.
-type histogramVec struct {
-	*prometheus.HistogramVec
-	buckets []float64
-}
-
-type summaryVec struct {
-	*prometheus.SummaryVec
-	objectives map[float64]float64
 }

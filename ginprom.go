@@ -34,6 +34,7 @@ type Metrics struct {
 	messages   *messageMetrics // nil when disabled
 	exposition http.Handler
 	pushCfg    pushConfig // for Push and StartPushing
+	budget     *budget    // the series budget of each family
 
 	// deps are the metrics and watchers of WatchDependency and
 	// InstrumentClient; nil when New makes no metrics, and then they do
@@ -98,6 +99,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 	}
 	schema := newRequestSchema(cfg)
 	m.labels = parseLabels("WithDefaultLabels", cfg.defaultLabels, schema.reserved(cfg.groupBy.label)...)
+	m.budget = newBudget(m.reg, cfg)
 	if cfg.disabled {
 		m.off = true
 		if engine != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -273,13 +274,13 @@ func collision(f family, s string, other family) string {
 // the others, which their callers claim.
 func familiesOf(name string, c prometheus.Collector) []family {
 	switch c.(type) {
-	case *prometheus.CounterVec:
+	case *prometheus.CounterVec, *counterFamily, *aggregate.OverflowCounter:
 		return []family{{name, typeCounter}}
-	case *summaryVec:
+	case *summaryFamily:
 		return []family{{name, typeSummary}}
-	case *histogramVec:
+	case *histogramFamily:
 		return []family{{name, typeHistogram}}
-	case *prometheus.GaugeVec, prometheus.Gauge:
+	case *prometheus.GaugeVec, prometheus.Gauge, *gaugeFamily:
 		return []family{{name, typeGauge}}
 	}
 	return nil

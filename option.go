@@ -75,6 +75,9 @@ type config struct {
 	schemas     []string
 	prefixGiven bool
 	errorStatus func(int) bool
+
+	seriesLimit      int // WithSeriesLimit, if given (see budget.go)
+	seriesLimitGiven bool
 }
 
 // defaultRegistry pairs the process-wide registerer and gatherer of

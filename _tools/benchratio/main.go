@@ -7,7 +7,9 @@
 //     as a ratio of the hand-rolled overhead, (name - bare) / (handrolled -
 //     bare); with a sibling X/handrolled-full too, the overhead as a ratio
 //     of that one's, the hand-rolled middleware recording the full set of
-//     signals;
+//     signals. In BenchmarkDecorators, X/handrolled is a counter and a
+//     histogram written by hand with client_golang vecs, so the row
+//     X/decorators reads as the decorators' cost over the vecs';
 //   - for a benchmark X/name with a sibling X/promhttp-same-registry, the
 //     time as a ratio of that sibling's;
 //   - any extra unit a benchmark reports (B/series), as is.

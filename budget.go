@@ -1,0 +1,71 @@
+package ginprom
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/gin-contrib/ginprom/internal/aggregate"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DefaultSeriesLimit is the series budget of each metric family unless
+// [WithSeriesLimit] says otherwise. A large API's routes × methods ×
+// statuses fit well under it; a label that takes its values from clients
+// does not.
+const DefaultSeriesLimit = 10000
+
+// WithSeriesLimit sets the series budget of every metric family the
+// instance makes: at most n series each, 0 for no limit. Today the
+// decorators ([Metrics.Counter], [Metrics.Gauge], [Metrics.Summary],
+// [Metrics.Histogram]) have it.
+//
+// Once a family holds n series, a request that would make one more is
+// recorded in the family's overflow series instead, whose label values
+// that came from a label function (the decorator's, or a function-valued
+// label of [WithDefaultLabels]) read [Overflow]; static values keep
+// theirs. Counts stay exact: the series of a family add up to every
+// request. Series made before the budget was spent keep counting, and a
+// series that exists pays nothing for the budget. Each observation that
+// goes to an overflow series is also counted in
+// <prefix>_series_overflow_total{metric}, by family name, where prefix is
+// that of [WithDefaultsPrefix] ("gin" by default, under WithoutDefaults and
+// under every schema too). A family keeps the budget of the instance that
+// made it, also when another instance on the registry reuses it.
+//
+// Default: [DefaultSeriesLimit]. The last WithSeriesLimit wins. New panics
+// if n < 0.
+func WithSeriesLimit(n int) Option {
+	return optionFunc(func(c *config) { c.seriesLimit, c.seriesLimitGiven = n, true })
+}
+
+// budget gives each family of an instance its series budget, and the
+// shared counter of what overflowed, registered on first use.
+type budget struct {
+	limit int
+	reg   prometheus.Registerer
+	name  string
+
+	once    sync.Once
+	counter *aggregate.OverflowCounter
+}
+
+func newBudget(reg prometheus.Registerer, cfg *config) *budget {
+	b := &budget{limit: DefaultSeriesLimit, reg: reg, name: prefixed(cfg.prefix, "series_overflow_total")}
+	if cfg.seriesLimitGiven {
+		if cfg.seriesLimit < 0 {
+			panic(fmt.Sprintf("ginprom: WithSeriesLimit(%d): the limit must be 0 (no limit) or more", cfg.seriesLimit))
+		}
+		b.limit = cfg.seriesLimit
+	}
+	return b
+}
+
+// family returns the budget of the family named name, registering the
+// overflow counter with the first.
+func (b *budget) family(name string) *aggregate.Limit {
+	b.once.Do(func() {
+		desc := prometheus.NewDesc(b.name, "Observations recorded in a family's overflow series because the family had reached its series budget (WithSeriesLimit), by family.", []string{"metric"}, nil)
+		b.counter = register(b.reg, b.name, aggregate.NewOverflowCounter(desc))
+	})
+	return b.counter.Limit(name, b.limit)
+}

@@ -1,0 +1,98 @@
+package aggregate
+
+import (
+	"math"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Histogram is a histogram family, or, made by NewSummary, a summary with a
+// count and a sum and no quantiles. A shard of a series holds the sum of
+// its observations (float64 bits) and then one count per bucket, the last
+// for +Inf (for a summary, the only one). A scrape sums the shards.
+type Histogram struct {
+	*Index
+	desc    *prometheus.Desc
+	bounds  []float64 // upper bounds without +Inf; none for a summary
+	summary bool
+}
+
+// NewHistogram returns a histogram family described by desc, with the
+// upper bounds bounds (strictly increasing; a last +Inf is implied), within limit
+// (nil: none), whose overflow series read overflow where the request gave
+// a value.
+func NewHistogram(desc *prometheus.Desc, bounds []float64, limit *Limit, overflow string) *Histogram {
+	if n := len(bounds); n > 0 && math.IsInf(bounds[n-1], +1) {
+		bounds = bounds[:n-1]
+	}
+	return &Histogram{Index: newIndex(len(bounds)+2, limit, overflow), desc: desc, bounds: bounds}
+}
+
+// NewSummary returns a summary family, a count and a sum without
+// quantiles, as NewHistogram does a histogram.
+func NewSummary(desc *prometheus.Desc, limit *Limit, overflow string) *Histogram {
+	return &Histogram{Index: newIndex(2, limit, overflow), desc: desc, summary: true}
+}
+
+// Observe records v in s, in the shard of r.
+func (a *Histogram) Observe(r Ref, s *Series, v float64) {
+	w := a.shard(s, r)
+	i := len(a.bounds)
+	for j, b := range a.bounds {
+		if v <= b {
+			i = j
+			break
+		}
+	}
+	w[1+i].Add(1)
+	for {
+		old := w[0].Load()
+		if w[0].CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+			return
+		}
+		// Another writer used this shard at the same instant: move
+		// the caller to the next shard for its later writes.
+		r.moveOn(a.shards.n)
+	}
+}
+
+// read sums the shards of s into cumulative bucket counts, and returns the
+// count and the sum. The sum is read before the counts of each shard, and
+// a writer adds to it after its count, so the count is never behind the
+// sum; the count is the last cumulative count, so the buckets always hold
+// exactly the count.
+func (a *Histogram) read(s *Series, cumulative []uint64) (uint64, float64) {
+	clear(cumulative)
+	var sum float64
+	for sh := 0; sh < a.shards.n; sh++ {
+		w := s.words[sh*a.stride : (sh+1)*a.stride]
+		sum += math.Float64frombits(w[0].Load())
+		for i := range cumulative {
+			cumulative[i] += w[1+i].Load()
+		}
+	}
+	for i := 1; i < len(cumulative); i++ {
+		cumulative[i] += cumulative[i-1]
+	}
+	return cumulative[len(cumulative)-1], sum
+}
+
+// Describe implements prometheus.Collector.
+func (a *Histogram) Describe(ch chan<- *prometheus.Desc) { ch <- a.desc }
+
+// Collect implements prometheus.Collector.
+func (a *Histogram) Collect(ch chan<- prometheus.Metric) {
+	cumulative := make([]uint64, len(a.bounds)+1)
+	a.each(func(s *Series) {
+		count, sum := a.read(s, cumulative)
+		if a.summary {
+			ch <- constMetric(a.desc)(prometheus.NewConstSummaryWithCreatedTimestamp(a.desc, count, sum, nil, s.created, s.lvs...))
+			return
+		}
+		buckets := make(map[float64]uint64, len(a.bounds))
+		for i, b := range a.bounds {
+			buckets[b] = cumulative[i]
+		}
+		ch <- constMetric(a.desc)(prometheus.NewConstHistogramWithCreatedTimestamp(a.desc, count, sum, buckets, s.created, s.lvs...))
+	})
+}
