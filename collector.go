@@ -58,6 +58,9 @@ type requestCollector struct {
 	seed  maphash.Seed
 	index sync.Map   // hash of label values -> *series, chained on collision
 	mu    sync.Mutex // serialises the creation of series
+	// displayed are the series by their exposed label values, when the
+	// schema's differ from the internal ones; guarded by mu.
+	displayed map[string]*series
 
 	// slots remember which shard a gin.Context writes to: an entry packs
 	// the context's address (shifted left by 8) and the shard number.
@@ -86,7 +89,7 @@ type collectorKind struct {
 	nativeFactor  float64 // 0: no native histograms
 	exemplars     bool
 	inflight      bool
-	schema        schemaKind
+	schema        string    // the compiled schema's key (requestSchema.key)
 	isError       [900]bool // the schema's errors, by status code - 100
 	bytes         bool      // Big Brother's response bytes counter
 }
@@ -119,6 +122,7 @@ func newRequestCollector(descs collectorDescs, kind collectorKind, staticPos []i
 		seed:      maphash.MakeSeed(),
 		staticPos: staticPos,
 		schema:    schema,
+		displayed: map[string]*series{},
 	}
 	rc.groups.Store(&[]*inflightGroup{})
 	// The duration's sum, then len(bounds)+1 counts (the last is +Inf, or
@@ -167,6 +171,18 @@ type series struct {
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
 	extra    *seriesExtra    // nil unless a schema, the in-flight gauge, native histograms or exemplars are on
 	next     *series         // another series whose label values hash alike
+	// alias is the series that s stands for, when a schema exposes both
+	// with the same label values (one that omits the status, say): s then
+	// has no words of its own and is not collected.
+	alias *series
+}
+
+// canonical returns the series that records s's requests.
+func (s *series) canonical() *series {
+	if s.alias != nil {
+		return s.alias
+	}
+	return s
 }
 
 // seriesExtra is what a series keeps for the signals that need more than
@@ -174,6 +190,7 @@ type series struct {
 type seriesExtra struct {
 	variant uint32                     // the schema's variant (see seriesEntry)
 	display []string                   // the label values a schema exposes; nil for lvs
+	count   []string                   // the request counter's; nil for countLVs(lvs)
 	method  int                        // index of lvs[0]
 	group   *inflightGroup             // with the in-flight gauge
 	native  []atomic.Uint64            // native buckets, unsharded
@@ -203,7 +220,7 @@ func (rc *requestCollector) lookup(lvs []string, variant uint32) *series {
 	if v, ok := rc.index.Load(h); ok {
 		for s := v.(*series); s != nil; s = s.next {
 			if s.variant() == variant && slices.Equal(s.lvs, lvs) {
-				return s
+				return s.canonical()
 			}
 		}
 	}
@@ -217,7 +234,7 @@ func (rc *requestCollector) lookupGroup(p *labelPrefix, group string, variant ui
 	if v, ok := rc.index.Load(h); ok {
 		for s := v.(*series); s != nil; s = s.next {
 			if n := len(s.lvs) - 1; s.variant() == variant && s.lvs[n] == group && slices.Equal(s.lvs[:n], p.lvs) {
-				return s
+				return s.canonical()
 			}
 		}
 	}
@@ -236,8 +253,19 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 		head = v.(*series)
 		for s := head; s != nil; s = s.next {
 			if s.variant() == variant && slices.Equal(s.lvs, lvs) {
-				return s
+				return s.canonical()
 			}
+		}
+	}
+	var key string
+	if !rc.schema.identity {
+		// Two series that the schema exposes alike are one.
+		method := methodIndex(lvs[0])
+		key = strings.Join(rc.schema.display(lvs, method, variant), "\xff")
+		if same := rc.displayed[key]; same != nil {
+			s := &series{lvs: slices.Clone(lvs), extra: &seriesExtra{variant: variant, method: method}, next: head, alias: same}
+			rc.index.Store(h, s)
+			return same
 		}
 	}
 	s := &series{
@@ -248,11 +276,10 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
-	if rc.kind.schema != schemaDefault || rc.kind.inflight || rc.native != nil || rc.kind.exemplars {
+	if !rc.schema.identity || !rc.schema.countIdentity || variant != 0 || rc.kind.inflight || rc.native != nil || rc.kind.exemplars {
 		x := &seriesExtra{variant: variant, method: methodIndex(s.lvs[0])}
-		if rc.kind.schema != schemaDefault {
-			x.display = rc.schema.display(s.lvs, x.method, variant)
-		}
+		x.display = rc.schema.display(s.lvs, x.method, variant)
+		x.count = rc.schema.counted(s.lvs, x.method, variant)
 		if rc.kind.inflight {
 			x.group = rc.groupOf(s.lvs)
 		}
@@ -264,9 +291,20 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 		}
 		s.extra = x
 	}
-	s.countKey = rc.hash(rc.countLVs(s.lvs))
+	s.countKey = rc.hash(rc.countOf(s))
 	rc.index.Store(h, s)
+	if key != "" {
+		rc.displayed[key] = s
+	}
 	return s
+}
+
+// countOf returns the request counter's label values of s.
+func (rc *requestCollector) countOf(s *series) []string {
+	if s.extra != nil && s.extra.count != nil {
+		return s.extra.count
+	}
+	return rc.countLVs(s.lvs)
 }
 
 // countLVs returns the label values of the total that counts the series of

@@ -67,11 +67,10 @@ type config struct {
 	signals           signalConfig
 	push              pushConfig // WithPushInstance, WithPusher
 
-	// The schema (see schema.go): which one, the application version of
-	// WithBigBrother, the schema options given (two is an error), whether
+	// The schema (see schema.go): the one given (nil: the default names
+	// with prefix), the schema options given (two is an error), whether
 	// WithDefaultsPrefix was given, and WithErrorStatus's rule.
-	schema      schemaKind
-	version     string
+	schema      *Schema
 	schemas     []string
 	prefixGiven bool
 	errorStatus func(int) bool
