@@ -28,6 +28,16 @@ func lbl(pairs ...any) []ginprom.Label {
 	return out
 }
 
+// customSchema is a schema of one's own, with every request value that
+// varies per request: the benchmarks and allocation tests measure it.
+var customSchema = ginprom.Schema{
+	Duration: ginprom.Family{Name: "api_latency_seconds", Labels: lbl("service", ginprom.Const("api"), "route", ginprom.Route,
+		"method", ginprom.Method, "code", ginprom.Status, "scheme", ginprom.Scheme, "failed", ginprom.IsError, "reason", ginprom.ErrorMessage)},
+	Requests:      ginprom.Family{Name: "api_requests_total", Labels: lbl("code", ginprom.Status, "failed", ginprom.IsError)},
+	ResponseBytes: ginprom.Family{Name: "api_response_bytes_total"},
+	InFlight:      ginprom.Family{Name: "api_in_flight", Labels: lbl("method", ginprom.MethodOTel, "scheme", ginprom.Scheme)},
+}
+
 // pythonBuckets are prometheus_client's default histogram buckets.
 var pythonBuckets = []float64{.005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2.5, 5, 7.5, 10}
 
