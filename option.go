@@ -145,8 +145,12 @@ func WithMetricsMiddleware(handlers ...gin.HandlerFunc) Option {
 // "myapp" gives myapp_http_request_total. [NoPrefix] gives no prefix. The
 // prefix never applies to decorator or info metrics.
 //
-// Default: [DefaultPrefix] ("gin"). The last WithDefaultsPrefix wins. New
-// panics if the prefix does not make valid metric names.
+// WithDefaultsPrefix(p) names the metrics as WithSchema([DefaultSchema](p))
+// does, without the other effects of a schema option on the buckets and
+// group-by. Default: [DefaultPrefix] ("gin"). The last WithDefaultsPrefix
+// wins. New panics if the prefix does not make valid metric names, or with
+// a schema option ([WithSchema], [WithBigBrother], [WithSemconv]) in either
+// order.
 func WithDefaultsPrefix(prefix string) Option {
 	return optionFunc(func(c *config) { c.prefix, c.prefixGiven = prefix, true })
 }

@@ -35,10 +35,12 @@ import (
 //   - application_info{version} 1, with version the given version.
 //
 // The dependency metrics of [Metrics.WatchDependency] and
-// [Metrics.InstrumentClient] take the protocol's names too. The request
-// counters gin_http_request_total and gin_http_request_exceptions_total and
-// gin_exporter_info, which the protocol does not name, keep their default
-// names.
+// [Metrics.InstrumentClient] take the protocol's names too. Nothing else of
+// the request path is exposed: no request counters, sizes, in-flight gauge
+// or gin_exporter_info, which the protocol does not name. The sessions and
+// messages keep their default names with the prefix gin.
+//
+// WithBigBrother(version) is WithSchema(BigBrotherSchema(version)).
 //
 // Options apply in order: WithBigBrother sets the route template as the
 // group-by, the buckets and a histogram, overriding [WithGroupBy],
@@ -74,13 +76,14 @@ func WithBigBrother(version string) Option { return WithSchema(BigBrotherSchema(
 // request Gin serves is plain HTTP, which is what the label then says.
 //
 // ginprom's other metrics (the request counters, gin_exporter_info, the
-// dependency metrics) keep their default names with the prefix gin.
+// sessions, messages and dependency metrics) keep their default names with
+// the prefix gin. WithSemconv() is WithSchema(SemconvSchema()).
 //
 // Options apply in order, as for [WithBigBrother]: a [WithGroupBy] before
 // WithSemconv is overridden by the route template. New panics if another
 // schema option is given, if [WithDefaultsPrefix] is given in either order,
-// or if WithGroupBy([GroupByPath]) follows: OpenTelemetry forbids paths in
-// http_route.
+// or if a WithGroupBy other than [GroupByRoute] follows: http_route is the
+// matched route template, never a path, a handler name or another value.
 func WithSemconv() Option { return WithSchema(SemconvSchema()) }
 
 // WithErrorStatus sets which statuses count as errors: isError="true" under
