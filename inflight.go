@@ -123,7 +123,7 @@ func (rc *requestCollector) collectInflight(ch chan<- prometheus.Metric, finishe
 			}
 			method, scheme := key, uint32(0)
 			if g.schemes == 2 {
-				method, scheme = key/2, uint32(key%2) //nolint:gosec // G115: key%2 is 0 or 1.
+				method, scheme = key/2, uint32(key%2)
 			}
 			lvs := make([]string, 0, len(p.labels)+len(g.static))
 			for _, l := range p.labels {
@@ -135,7 +135,7 @@ func (rc *requestCollector) collectInflight(ch chan<- prometheus.Metric, finishe
 				i = len(gauges)
 				gauges = append(gauges, gauge{lvs: lvs})
 			}
-			gauges[i].n += int64(n) //nolint:gosec // G115: the difference of two counts, negative only while a request is being recorded.
+			gauges[i].n += int64(n)
 		}
 		for _, o := range gauges {
 			ch <- constMetric(desc)(prometheus.NewConstMetric(desc, prometheus.GaugeValue, float64(o.n), o.lvs...))

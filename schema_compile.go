@@ -71,8 +71,10 @@ var familyHelp = [numFamilies]string{
 
 // Which values each kind of family can have.
 var (
-	requestValues = []valueSource{srcConst, srcVersion, srcMethod, srcMethodOTel, srcStatus, srcRoute,
-		srcRouteTemplate, srcIsError, srcErrorType, srcErrorMessage, srcScheme}
+	requestValues = []valueSource{
+		srcConst, srcVersion, srcMethod, srcMethodOTel, srcStatus, srcRoute,
+		srcRouteTemplate, srcIsError, srcErrorType, srcErrorMessage, srcScheme,
+	}
 	exceptionValues  = []valueSource{srcConst, srcVersion, srcMethod, srcMethodOTel, srcStatus, srcRoute, srcRouteTemplate, srcIsError, srcErrorType}
 	inflightValues   = []valueSource{srcConst, srcVersion, srcMethod, srcMethodOTel, srcScheme}
 	constValues      = []valueSource{srcConst, srcVersion}

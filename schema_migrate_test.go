@@ -22,7 +22,7 @@ import (
 
 func lbl(pairs ...any) []ginprom.Label {
 	out := make([]ginprom.Label, 0, len(pairs)/2)
-	for i := 0; i < len(pairs); i += 2 {
+	for i := 0; i+1 < len(pairs); i += 2 {
 		out = append(out, ginprom.Label{Name: pairs[i].(string), Value: pairs[i+1].(ginprom.Value)})
 	}
 	return out
@@ -67,8 +67,10 @@ func slokSchema(service string) ginprom.Schema {
 	return ginprom.Schema{
 		Duration:     ginprom.Family{Name: "http_request_duration_seconds", Help: "The latency of the HTTP requests.", Labels: l},
 		ResponseSize: ginprom.Family{Name: "http_response_size_bytes", Help: "The size of the HTTP responses.", Labels: l},
-		InFlight: ginprom.Family{Name: "http_requests_inflight", Help: "The number of inflight requests being handled at the same time.",
-			Labels: lbl("service", ginprom.Const(service), "handler", ginprom.Const(""))},
+		InFlight: ginprom.Family{
+			Name: "http_requests_inflight", Help: "The number of inflight requests being handled at the same time.",
+			Labels: lbl("service", ginprom.Const(service), "handler", ginprom.Const("")),
+		},
 		Buckets: prometheus.DefBuckets,
 	}
 }
@@ -80,10 +82,14 @@ var slokSizeBuckets = prometheus.ExponentialBuckets(100, 10, 8)
 // subsystem gin.
 func zsaisSchema() ginprom.Schema {
 	return ginprom.Schema{
-		Duration: ginprom.Family{Name: "gin_request_duration_seconds", Help: "The HTTP request latencies in seconds.",
-			Labels: lbl("code", ginprom.Status, "method", ginprom.Method, "url", ginprom.Route)},
-		Requests: ginprom.Family{Name: "gin_requests_total", Help: "How many HTTP requests processed, partitioned by status code and HTTP method.",
-			Labels: lbl("code", ginprom.Status, "method", ginprom.Method, "handler", ginprom.Route, "host", ginprom.Const(""), "url", ginprom.Route)},
+		Duration: ginprom.Family{
+			Name: "gin_request_duration_seconds", Help: "The HTTP request latencies in seconds.",
+			Labels: lbl("code", ginprom.Status, "method", ginprom.Method, "url", ginprom.Route),
+		},
+		Requests: ginprom.Family{
+			Name: "gin_requests_total", Help: "How many HTTP requests processed, partitioned by status code and HTTP method.",
+			Labels: lbl("code", ginprom.Status, "method", ginprom.Method, "handler", ginprom.Route, "host", ginprom.Const(""), "url", ginprom.Route),
+		},
 		Buckets: prometheus.DefBuckets,
 	}
 }
@@ -92,8 +98,10 @@ func zsaisSchema() ginprom.Schema {
 func ginMetricsSchema() ginprom.Schema {
 	return ginprom.Schema{
 		Duration: ginprom.Family{Name: "gin_request_duration", Help: "the time server took to handle the request.", Labels: lbl("uri", ginprom.Route)},
-		Requests: ginprom.Family{Name: "gin_uri_request_total", Help: "all the server received request num with every uri.",
-			Labels: lbl("uri", ginprom.Route, "method", ginprom.Method, "code", ginprom.Status)},
+		Requests: ginprom.Family{
+			Name: "gin_uri_request_total", Help: "all the server received request num with every uri.",
+			Labels: lbl("uri", ginprom.Route, "method", ginprom.Method, "code", ginprom.Status),
+		},
 		Buckets: []float64{0.1, 0.3, 1.2, 5, 10},
 	}
 }
@@ -102,10 +110,14 @@ func ginMetricsSchema() ginprom.Schema {
 // multi-worker Flask setup, for app.
 func flaskSchema(app string) ginprom.Schema {
 	return ginprom.Schema{
-		Duration: ginprom.Family{Name: "request_latency_seconds", Help: "Request latency",
-			Labels: lbl("app_name", ginprom.Const(app), "endpoint", ginprom.Route)},
-		Requests: ginprom.Family{Name: "request_count_total", Help: "App Request Count",
-			Labels: lbl("app_name", ginprom.Const(app), "method", ginprom.Method, "endpoint", ginprom.Route, "http_status", ginprom.Status)},
+		Duration: ginprom.Family{
+			Name: "request_latency_seconds", Help: "Request latency",
+			Labels: lbl("app_name", ginprom.Const(app), "endpoint", ginprom.Route),
+		},
+		Requests: ginprom.Family{
+			Name: "request_count_total", Help: "App Request Count",
+			Labels: lbl("app_name", ginprom.Const(app), "method", ginprom.Method, "endpoint", ginprom.Route, "http_status", ginprom.Status),
+		},
 		Buckets: pythonBuckets,
 	}
 }

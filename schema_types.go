@@ -240,7 +240,7 @@ var familyFields = []string{
 // labels builds a label list from name and value pairs.
 func labels(pairs ...any) []Label {
 	out := make([]Label, 0, len(pairs)/2)
-	for i := 0; i < len(pairs); i += 2 {
+	for i := 0; i+1 < len(pairs); i += 2 {
 		out = append(out, Label{pairs[i].(string), pairs[i+1].(Value)})
 	}
 	return out
@@ -273,8 +273,10 @@ func DefaultSchema(prefix string) Schema {
 		errorFrom:    500,
 		groupLabel:   true,
 		DependencyUp: Family{Name: p("dependency_up"), Labels: labels("name", Dependency)},
-		DependencyDuration: Family{Name: p("dependency_request_duration_seconds"),
-			Labels: labels("name", Dependency, "method", Method, "status", Status)},
+		DependencyDuration: Family{
+			Name:   p("dependency_request_duration_seconds"),
+			Labels: labels("name", Dependency, "method", Method, "status", Status),
+		},
 	}
 	s.setSessions(prefix)
 	return s
@@ -312,10 +314,14 @@ func BigBrotherSchema(version string) Schema {
 		"isError", IsError, "errorMessage", ErrorMessage)
 	s := Schema{
 		Duration: Family{Name: "request_seconds", Help: "Duration of HTTP requests served by Gin, in seconds (Big Brother protocol).", Labels: bb},
-		ResponseBytes: Family{Name: "response_size_bytes", Help: "Bytes of HTTP response bodies sent by Gin (Big Brother protocol).",
-			Labels: bb},
-		Info: Family{Name: "application_info", Help: "Information about the application; always 1 (Big Brother protocol).",
-			Labels: labels("version", AppVersion)},
+		ResponseBytes: Family{
+			Name: "response_size_bytes", Help: "Bytes of HTTP response bodies sent by Gin (Big Brother protocol).",
+			Labels: bb,
+		},
+		Info: Family{
+			Name: "application_info", Help: "Information about the application; always 1 (Big Brother protocol).",
+			Labels: labels("version", AppVersion),
+		},
 		Buckets:      slices.Clone(bigBrotherBuckets),
 		DependencyUp: Family{Name: "dependency_up", Labels: labels("name", Dependency)},
 		DependencyDuration: Family{Name: "dependency_request_seconds", Labels: labels("name", Dependency,
@@ -342,14 +348,18 @@ func SemconvSchema() Schema {
 		"http_route", Value{src: srcRouteTemplate}, "http_response_status_code", Status, "error_type", ErrorType)
 	d := DefaultSchema(DefaultPrefix)
 	s := Schema{
-		Duration: Family{Name: "http_server_request_duration_seconds",
-			Help: "Duration of HTTP server requests, in seconds (OpenTelemetry semantic conventions).", Labels: otel},
+		Duration: Family{
+			Name: "http_server_request_duration_seconds",
+			Help: "Duration of HTTP server requests, in seconds (OpenTelemetry semantic conventions).", Labels: otel,
+		},
 		Requests:     d.Requests,
 		Exceptions:   d.Exceptions,
 		RequestSize:  Family{Name: "http_server_request_body_size_bytes", Labels: otel},
 		ResponseSize: Family{Name: "http_server_response_body_size_bytes", Labels: otel},
-		InFlight: Family{Name: "http_server_active_requests",
-			Labels: labels("http_request_method", MethodOTel, "url_scheme", Scheme)},
+		InFlight: Family{
+			Name:   "http_server_active_requests",
+			Labels: labels("http_request_method", MethodOTel, "url_scheme", Scheme),
+		},
 		Info:               d.Info,
 		DependencyUp:       d.DependencyUp,
 		DependencyDuration: d.DependencyDuration,
