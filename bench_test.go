@@ -145,6 +145,8 @@ var benchEngines = []benchEngine{
 	// The schemas: the same series under other names and label values.
 	{"ginprom-bigbrother", withGinprom(ginprom.WithBigBrother("1.0.0"))},
 	{"ginprom-semconv", withGinprom(ginprom.WithSemconv())},
+	{"ginprom-schema-default", withGinprom(ginprom.WithSchema(ginprom.DefaultSchema("gin")))},
+	{"ginprom-schema-custom", withGinprom(ginprom.WithSchema(customSchema))},
 	{"decorators", func() *gin.Engine {
 		r := gin.New()
 		m := ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))

@@ -83,18 +83,8 @@ response_size_bytes{addr="<unmatched>",errorMessage="",isError="true",method="GE
 `+bbInfoHead+`application_info{version="1.2.3"} 1
 `, bbBytes, bbInfo)
 
-	// The names a schema does not name keep their defaults; the duration
-	// has no prefixed twin.
-	names := families(t, a.reg)
-	assert.Subset(t, names, []string{bbDuration, bbBytes, bbInfo, coreTotal, coreInfo})
-	assert.NotContains(t, names, coreDuration)
-	requireExposition(t, a.reg, coreTotalHead+`gin_http_request_total{method="GET",status="200"} 2
-gin_http_request_total{method="POST",status="201"} 1
-gin_http_request_total{method="GET",status="400"} 1
-gin_http_request_total{method="GET",status="500"} 1
-gin_http_request_total{method="GET",status="409"} 1
-gin_http_request_total{method="GET",status="404"} 1
-`, coreTotal)
+	// The protocol alone: no request counters, no gin_exporter_info.
+	assert.Equal(t, []string{bbInfo, bbDuration, bbBytes}, families(t, a.reg))
 }
 
 // TestBigBrotherBuckets: request_seconds has the buckets 0.1 0.3 1.5 10.5,
@@ -332,8 +322,7 @@ func TestBigBrotherPanicRecorded(t *testing.T) {
 	w := serve(r, http.MethodGet, "/panic")
 	assert.Equal(t, "recovered", w.Body.String())
 	assert.Equal(t, map[string]uint64{bbSeries("500", "GET", "/panic", "true", "boom"): 1}, samples(t, reg, bbDuration))
-	requireExposition(t, reg, coreExceptionsHead+`gin_http_request_exceptions_total{method="GET",status="500"} 1
-`, coreExceptions)
+	assert.NotContains(t, families(t, reg), coreExceptions) // not in the protocol
 }
 
 // TestBigBrotherDefaultLabels: WithDefaultLabels adds labels to the
@@ -482,14 +471,13 @@ func TestSchemaSharedRegistry(t *testing.T) {
 	})
 }
 
-// TestBigBrotherTotalsByGroup: WithTotalsByGroup puts the group-by label
-// on the request counters, which keep their default names.
+// TestBigBrotherTotalsByGroup: WithTotalsByGroup changes nothing under
+// the protocol, which has no request counters.
 func TestBigBrotherTotalsByGroup(t *testing.T) {
 	a := newApp(t, ginprom.WithBigBrother("1"), ginprom.WithTotalsByGroup())
 	a.r.GET("/users/:id", ok)
 	a.do(http.MethodGet, "/users/1")
-	requireExposition(t, a.reg, coreTotalHead+`gin_http_request_total{method="GET",path="/users/:id",status="200"} 1
-`, coreTotal)
+	assert.NotContains(t, families(t, a.reg), coreTotal)
 	assert.Equal(t, map[string]uint64{bbSeries("200", "GET", "/users/:id", "false", ""): 1}, samples(t, a.reg, bbDuration))
 }
 

@@ -14,7 +14,9 @@ import (
 // Describe implements prometheus.Collector.
 func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- rc.descs.duration
-	ch <- rc.descs.total
+	if rc.descs.total != nil {
+		ch <- rc.descs.total
+	}
 	if rc.descs.reqSize != nil {
 		ch <- rc.descs.reqSize
 	}
@@ -54,8 +56,8 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	var native []uint64 // a series' native buckets, read before its counts
 	rc.index.Range(func(_, v any) bool {
 		for s := v.(*series); s != nil; s = s.next {
-			if s.extra != nil && s.extra.alias {
-				continue // collected as the series it aliases
+			if s.alias != nil {
+				continue // collected as the series it stands for
 			}
 			half := 0
 			if rc.hotCold {
@@ -96,7 +98,10 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 				f[x.group.key(x.method, x.variant)] += count
 			}
 
-			countLVs := rc.countLVs(s.lvs)
+			if rc.descs.total == nil {
+				continue
+			}
+			countLVs := rc.countOf(s)
 			t := totals[s.countKey]
 			for t != nil && !slices.Equal(t.lvs, countLVs) {
 				t = t.next

@@ -65,10 +65,9 @@ type requestCollector struct {
 	seed  maphash.Seed
 	index sync.Map   // hash of label values -> *series, chained on collision
 	mu    sync.Mutex // serialises the creation of series
-	// exposed finds, under a schema, the series by the label values they
-	// are exposed with (hash of labels() -> series), so that two series
-	// never expose alike; guarded by mu.
-	exposed map[uint64][]*series
+	// displayed are the series by their exposed label values, when the
+	// schema's differ from the internal ones; guarded by mu.
+	displayed map[string]*series
 
 	// slots remember which shard a gin.Context writes to: an entry packs
 	// the context's address (shifted left by 8) and the shard number.
@@ -97,7 +96,7 @@ type collectorKind struct {
 	nativeFactor  float64 // 0: no native histograms
 	exemplars     bool
 	inflight      bool
-	schema        schemaKind
+	schema        string    // the compiled schema's key (requestSchema.key)
 	isError       [900]bool // the schema's errors, by status code - 100
 	bytes         bool      // Big Brother's response bytes counter
 }
@@ -130,6 +129,7 @@ func newRequestCollector(descs collectorDescs, kind collectorKind, staticPos []i
 		seed:      maphash.MakeSeed(),
 		staticPos: staticPos,
 		schema:    schema,
+		displayed: map[string]*series{},
 	}
 	rc.groups.Store(&[]*inflightGroup{})
 	// The duration's sum, then len(bounds)+1 counts (the last is +Inf, or
@@ -184,6 +184,18 @@ type series struct {
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
 	extra    *seriesExtra    // nil unless a schema, the in-flight gauge, native histograms or exemplars are on
 	next     *series         // another series whose label values hash alike
+	// alias is the series that s stands for, when a schema exposes both
+	// with the same label values (one that omits the status, say): s then
+	// has no words of its own and is not collected.
+	alias *series
+}
+
+// canonical returns the series that records s's requests.
+func (s *series) canonical() *series {
+	if s.alias != nil {
+		return s.alias
+	}
+	return s
 }
 
 // seriesExtra is what a series keeps for the signals that need more than
@@ -191,14 +203,11 @@ type series struct {
 type seriesExtra struct {
 	variant uint32                     // the schema's variant (see seriesEntry)
 	display []string                   // the label values a schema exposes; nil for lvs
+	count   []string                   // the request counter's; nil for countLVs(lvs)
 	method  int                        // index of lvs[0]
 	group   *inflightGroup             // with the in-flight gauge
 	native  []atomic.Uint64            // native buckets, unsharded, in two halves (see hotcold.go)
 	ex      []atomic.Pointer[exemplar] // the latest exemplar of each duration bucket
-	// alias says that the series is another key of a series made before
-	// it that is exposed with the same label values: it shares that
-	// series' words and signals, and is not collected itself.
-	alias bool
 }
 
 // variant returns the schema's variant of s.
@@ -224,7 +233,7 @@ func (rc *requestCollector) lookup(lvs []string, variant uint32) *series {
 	if v, ok := rc.index.Load(h); ok {
 		for s := v.(*series); s != nil; s = s.next {
 			if s.variant() == variant && slices.Equal(s.lvs, lvs) {
-				return s
+				return s.canonical()
 			}
 		}
 	}
@@ -238,7 +247,7 @@ func (rc *requestCollector) lookupGroup(p *labelPrefix, group string, variant ui
 	if v, ok := rc.index.Load(h); ok {
 		for s := v.(*series); s != nil; s = s.next {
 			if n := len(s.lvs) - 1; s.variant() == variant && s.lvs[n] == group && slices.Equal(s.lvs[:n], p.lvs) {
-				return s
+				return s.canonical()
 			}
 		}
 	}
@@ -257,22 +266,33 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 		head = v.(*series)
 		for s := head; s != nil; s = s.next {
 			if s.variant() == variant && slices.Equal(s.lvs, lvs) {
-				return s
+				return s.canonical()
 			}
 		}
 	}
-	s := &series{lvs: make([]string, len(lvs)), next: head}
+	var key string
+	if !rc.schema.identity {
+		// Two series that the schema exposes alike are one.
+		method := methodIndex(lvs[0])
+		key = strings.Join(rc.schema.display(lvs, method, variant), "\xff")
+		if same := rc.displayed[key]; same != nil {
+			s := &series{lvs: slices.Clone(lvs), extra: &seriesExtra{variant: variant, method: method}, next: head, alias: same}
+			rc.index.Store(h, s)
+			return same
+		}
+	}
+	s := &series{
+		lvs:   make([]string, len(lvs)),
+		words: make([]atomic.Uint64, rc.shards*rc.block),
+		next:  head,
+	}
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
-	if rc.kind.schema != schemaDefault || rc.kind.inflight || rc.native != nil || rc.kind.exemplars {
+	if !rc.schema.identity || !rc.schema.countIdentity || variant != 0 || rc.kind.inflight || rc.native != nil || rc.kind.exemplars {
 		x := &seriesExtra{variant: variant, method: methodIndex(s.lvs[0])}
-		if rc.kind.schema != schemaDefault {
-			x.display = rc.schema.display(s.lvs, x.method, variant)
-			if to := rc.exposedAs(x.display); to != nil {
-				return rc.addAlias(h, s, to, variant)
-			}
-		}
+		x.display = rc.schema.display(s.lvs, x.method, variant)
+		x.count = rc.schema.counted(s.lvs, x.method, variant)
 		if rc.kind.inflight {
 			x.group = rc.groupOf(s.lvs)
 		}
@@ -284,42 +304,20 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 		}
 		s.extra = x
 	}
-	s.words = make([]atomic.Uint64, rc.shards*rc.block)
-	s.countKey = rc.hash(rc.countLVs(s.lvs))
-	if s.extra != nil && s.extra.display != nil {
-		if rc.exposed == nil {
-			rc.exposed = map[uint64][]*series{}
-		}
-		k := rc.hash(s.extra.display)
-		rc.exposed[k] = append(rc.exposed[k], s)
-	}
+	s.countKey = rc.hash(rc.countOf(s))
 	rc.index.Store(h, s)
+	if key != "" {
+		rc.displayed[key] = s
+	}
 	return s
 }
 
-// exposedAs returns the series exposed with the label values display, if
-// there is one. Under a schema, two keys can expose alike: the semconv
-// http_route of an unmatched request and of a GroupByFunc value "" are both
-// "". Called with mu held, once per series made.
-func (rc *requestCollector) exposedAs(display []string) *series {
-	for _, s := range rc.exposed[rc.hash(display)] {
-		if slices.Equal(s.extra.display, display) {
-			return s
-		}
+// countOf returns the request counter's label values of s.
+func (rc *requestCollector) countOf(s *series) []string {
+	if s.extra != nil && s.extra.count != nil {
+		return s.extra.count
 	}
-	return nil
-}
-
-// addAlias stores s, whose key's label values expose as those of the
-// series to, as an alias of to: s keeps its key, so that lookups find it,
-// and shares to's words and signals, so that its requests land in the one
-// exposed series and every total stays exact. Called with mu held.
-func (rc *requestCollector) addAlias(h uint64, s, to *series, variant uint32) *series {
-	x := *to.extra
-	x.variant, x.alias = variant, true
-	s.words, s.extra, s.countKey = to.words, &x, to.countKey
-	rc.index.Store(h, s)
-	return s
+	return rc.countLVs(s.lvs)
 }
 
 // countLVs returns the label values of the total that counts the series of

@@ -55,7 +55,7 @@ func (m *Metrics) InstrumentClient(name string, next http.RoundTripper) http.Rou
 		}
 		return next
 	}
-	return &clientTransport{next: next, name: name, names: &m.deps.names, vec: m.deps.requestVec()}
+	return &clientTransport{next: next, name: name, deps: m.deps, vec: m.deps.requestVec()}
 }
 
 // Outcomes of a request that got no response, kept where a status code
@@ -69,10 +69,10 @@ const (
 // clientTransport is one InstrumentClient: next, and a cache of the series
 // of its name per method and outcome.
 type clientTransport struct {
-	next  http.RoundTripper // nil: http.DefaultTransport
-	name  string
-	names *dependencyNames
-	vec   *prometheus.HistogramVec
+	next http.RoundTripper // nil: http.DefaultTransport
+	name string
+	deps *dependencies
+	vec  *prometheus.HistogramVec
 
 	mu     sync.Mutex                                 // serialises additions to series
 	series [numMethods]atomic.Pointer[[]clientSeries] // replaced, never modified
@@ -174,18 +174,20 @@ func (t *clientTransport) labelValues(method, outcome int) []string {
 	if outcome >= 0 {
 		status, failed = statusLabel(outcome), false
 	}
-	if !t.names.protocol {
-		return []string{t.name, methodNames[method], status}
+	if t.deps.protocol() {
+		switch outcome {
+		case outcomeError:
+			status, message = "0", "transport error"
+		case outcomeTimeout:
+			status, message = "0", "timeout"
+		case outcomeCanceled:
+			status, message = "0", "canceled"
+		default:
+			failed = t.deps.schema.isError[outcome-100]
+		}
 	}
-	switch outcome {
-	case outcomeError:
-		status, message = "0", "transport error"
-	case outcomeTimeout:
-		status, message = "0", "timeout"
-	case outcomeCanceled:
-		status, message = "0", "canceled"
-	default:
-		failed = t.names.isError(outcome)
-	}
-	return []string{t.name, "http", status, methodNames[method], t.name, strconv.FormatBool(failed), message}
+	return t.deps.schema.sideValues(famDependencyDuration, &sideInput{
+		dependency: t.name, method: methodNames[method], status: status,
+		isError: strconv.FormatBool(failed), message: message,
+	}, nil)
 }

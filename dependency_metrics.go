@@ -7,69 +7,28 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// dependencyNames are the names and labels of the dependency metrics. They
-// are decided once, in newDependencies, from the configuration: the default
-// names carry the defaults prefix (gin under WithSemconv, which forbids
-// another), and WithBigBrother gives the protocol's. Nothing else spells a
-// dependency metric's name.
-type dependencyNames struct {
-	up      string    // gauge, 1 or 0, label "name"
-	request string    // histogram of outgoing requests
-	buckets []float64 // of the request histogram
-	// protocol gives the request histogram the Big Brother protocol's
-	// labels (name, type, status, method, addr, isError, errorMessage)
-	// instead of name, method and status; isError then says which statuses
-	// are errors.
-	protocol bool
-	isError  func(status int) bool
-}
-
-// defaultDependencyNames are the names without a schema:
-// <prefix>_dependency_up and <prefix>_dependency_request_duration_seconds,
-// with the buckets of the default duration histogram.
-func defaultDependencyNames(prefix string, buckets []float64) dependencyNames {
-	return dependencyNames{
-		up:      prefixed(prefix, "dependency_up"),
-		request: prefixed(prefix, "dependency_request_duration_seconds"),
-		buckets: buckets,
-	}
-}
-
-// bigBrotherDependencyNames are the Big Brother protocol's names:
-// dependency_up and dependency_request_seconds with the protocol's labels.
-// isError says which statuses (100 to 999) are errors; nil means the
-// protocol's rule, 400 and up.
-func bigBrotherDependencyNames(buckets []float64, isError func(status int) bool) dependencyNames {
-	if isError == nil {
-		isError = func(status int) bool { return status >= 400 }
-	}
-	return dependencyNames{
-		up:       "dependency_up",
-		request:  "dependency_request_seconds",
-		buckets:  buckets,
-		protocol: true,
-		isError:  isError,
-	}
-}
-
 // dependencies are the dependency metrics of one Metrics, registered when
 // first used, and the watchers it runs.
 type dependencies struct {
-	names dependencyNames
-	reg   prometheus.Registerer
+	schema *requestSchema
+	reg    prometheus.Registerer
 
 	mu       sync.Mutex // guards what follows
+	buckets  []float64  // of the request histogram
 	up       *upCollector
 	requests *prometheus.HistogramVec
 	watches  map[*watch]struct{}
 }
 
-func newDependencies(reg prometheus.Registerer, cfg *config, schema *requestSchema) *dependencies {
-	names := defaultDependencyNames(cfg.prefix, cfg.buckets)
-	if cfg.schema == schemaBigBrother {
-		names = bigBrotherDependencyNames(cfg.buckets, func(status int) bool { return schema.isError[status-100] })
-	}
-	return &dependencies{names: names, reg: reg, watches: map[*watch]struct{}{}}
+func newDependencies(reg prometheus.Registerer, schema *requestSchema, buckets []float64) *dependencies {
+	return &dependencies{schema: schema, buckets: buckets, reg: reg, watches: map[*watch]struct{}{}}
+}
+
+// protocol says that the request histogram spells a transport error as
+// the Big Brother protocol does: status "0", with an error message.
+func (d *dependencies) protocol() bool {
+	p := &d.schema.plans[famDependencyDuration]
+	return p.uses(srcIsError) || p.uses(srcErrorMessage)
 }
 
 // start registers the dependency_up collector on first use, claims w's
@@ -79,12 +38,15 @@ func (d *dependencies) start(where string, w *watch, launch func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.up == nil {
-		d.up = register(d.reg, d.names.up, &upCollector{
-			desc: prometheus.NewDesc(d.names.up,
-				"Whether the dependency's last check succeeded: 1 if it returned no error, 0 if it failed, panicked or timed out.",
-				[]string{"name"}, nil),
+		p := &d.schema.plans[famDependencyUp]
+		d.up = &upCollector{
+			desc:    prometheus.NewDesc(p.name, p.help, p.names(), nil),
+			schema:  d.schema,
 			watches: map[string]*watch{},
-		})
+		}
+		if p.named() {
+			d.up = register(d.reg, p.name, d.up)
+		}
 	}
 	d.up.claim(where, w)
 	d.watches[w] = struct{}{}
@@ -105,6 +67,7 @@ func (d *dependencies) release(w *watch) {
 // set of names being watched.
 type upCollector struct {
 	desc    *prometheus.Desc
+	schema  *requestSchema
 	mu      sync.Mutex
 	watches map[string]*watch
 }
@@ -142,7 +105,8 @@ func (c *upCollector) Collect(ch chan<- prometheus.Metric) {
 		default:
 			continue // no result yet
 		}
-		ms = append(ms, constMetric(c.desc)(prometheus.NewConstMetric(c.desc, prometheus.GaugeValue, v, name)))
+		lvs := c.schema.sideValues(famDependencyUp, &sideInput{dependency: name}, nil)
+		ms = append(ms, constMetric(c.desc)(prometheus.NewConstMetric(c.desc, prometheus.GaugeValue, v, lvs...)))
 	}
 	c.mu.Unlock()
 	for _, m := range ms {
@@ -155,15 +119,7 @@ func (d *dependencies) requestVec() *prometheus.HistogramVec {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.requests == nil {
-		labels := []string{"name", "method", "status"}
-		if d.names.protocol {
-			labels = []string{"name", "type", "status", "method", "addr", "isError", "errorMessage"}
-		}
-		d.requests = register(d.reg, d.names.request, prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    d.names.request,
-			Help:    "Duration of outgoing HTTP requests to a dependency, in seconds, until the response's headers arrived.",
-			Buckets: d.names.buckets,
-		}, labels))
+		d.requests = d.schema.histogramVec(d.reg, famDependencyDuration, d.buckets, nil)
 	}
 	return d.requests
 }

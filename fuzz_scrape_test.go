@@ -18,22 +18,36 @@ import (
 // schema is mode%3, the group-by (mode/3)%4, and fuzzScrapeFill says that
 // MaxErrorMessages other messages are set first.
 var (
-	fuzzScrapeSchemas  = [][]ginprom.Option{nil, {ginprom.WithBigBrother("1")}, {ginprom.WithSemconv()}}
+	fuzzScrapeSchemas = [][]ginprom.Option{nil, {ginprom.WithBigBrother("1")}, {ginprom.WithSemconv()}, {ginprom.WithSchema(ginprom.Schema{
+		// Leaves the status out of the duration: the keys of a route's
+		// statuses expose alike and are one series.
+		Duration: ginprom.Family{Name: "merged_seconds", Labels: []ginprom.Label{
+			{Name: "method", Value: ginprom.Method}, {Name: "route", Value: ginprom.Route},
+		}},
+	})}}
 	fuzzScrapeGroupBys = []ginprom.GroupBy{
 		ginprom.GroupByRoute, ginprom.GroupByPath, ginprom.GroupByHandler,
 		ginprom.GroupByFunc("tenant", func(c *gin.Context) string { return c.GetHeader("X-Tenant") }),
 	}
 )
 
-const fuzzScrapeFill = 0x80
+// fuzzScrapeDurations are the duration histograms of fuzzScrapeSchemas.
+var fuzzScrapeDurations = []string{"gin_http_request_duration_seconds", "request_seconds", "http_server_request_duration_seconds", "merged_seconds"}
+
+// Bits of a mode besides the schema and group-by: fill the error messages
+// past their bound first; use the merging schema.
+const (
+	fuzzScrapeFill   = 0x80
+	fuzzScrapeMerged = 0x40
+)
 
 // FuzzScrape sends arbitrary bytes into every value a request feeds: the
 // path, the header that a GroupByFunc, a default label function and a
 // decorator label read, two error messages (SetErrorMessage), an
 // ObserveMessage event and the status a handler sets, in range or not;
 // under each schema and group-by. After each input the registry gathers
-// without error, the metrics route answers 200, and the request counter
-// holds exactly the requests sent.
+// without error, the metrics route answers 200, and the duration's counts
+// add up to exactly the requests sent.
 func FuzzScrape(f *testing.F) {
 	for _, seed := range []struct {
 		target, header, msg1, msg2, event string
@@ -44,7 +58,7 @@ func FuzzScrape(f *testing.F) {
 		{"/r/1", "", "bad\xff", "bad\xfe", "e", 500, 1},
 		{"/r/1", "", "<overflow>", "m", "e", 500, 1 | fuzzScrapeFill},
 		{"/r/1", "", ginprom.Overflow, ginprom.Overflow, ginprom.Overflow, 500, 1 + 9 | fuzzScrapeFill},
-		{"/r/1", "", "", "", "", 200, 2 + 9},     // semconv, GroupByFunc: an empty tenant
+		{"/r/1", "", "", "", "", 200, 2 + 9},     // semconv: an empty tenant header
 		{"/nowhere", "", "", "", "", 200, 2 + 9}, // and an unknown path
 		{"/r/1", "<unmatched>", "", "", "", 200, 2 + 9},
 		{"/r/%ff%fe", "\xff", "\xff\xfe", "\xfd", "\xff", 200, 3},
@@ -53,6 +67,8 @@ func FuzzScrape(f *testing.F) {
 		{"/r/x", "h", "m", "m", "e", 99, 7},
 		{"/r/x", "", string(make([]byte, 300)), string(make([]byte, 301)), "e", 404, 10},
 		{"/r/1", "", "", "", "", 101, 6},
+		{"/r/1", "t", "", "", "", 404, fuzzScrapeMerged + 9},
+		{"/r/1", "t", "", "", "", 200, fuzzScrapeMerged + 3},
 	} {
 		f.Add(seed.target, seed.header, seed.msg1, seed.msg2, seed.event, seed.status, seed.mode)
 	}
@@ -60,9 +76,12 @@ func FuzzScrape(f *testing.F) {
 		if _, ok := fuzzNewRequest(http.MethodGet, target, header, ""); !ok {
 			t.Skip("net/http would answer 400")
 		}
-		schema, groupBy := int(mode%3), int(mode/3%4)
-		if schema == 2 && groupBy == 1 {
-			groupBy = 0 // WithSemconv refuses GroupByPath
+		schema, groupBy := int(mode&^(fuzzScrapeFill|fuzzScrapeMerged)%3), int(mode&^(fuzzScrapeFill|fuzzScrapeMerged)/3%4)
+		if mode&fuzzScrapeMerged != 0 {
+			schema = 3
+		}
+		if schema == 2 {
+			groupBy = 0 // WithSemconv takes route templates only
 		}
 		reg := prometheus.NewRegistry()
 		r := gin.New()
@@ -101,18 +120,20 @@ func FuzzScrape(f *testing.F) {
 		}
 		mfs, err := reg.Gather()
 		require.NoError(t, err, "the scrape failed")
+		// Every schema has the duration; Big Brother has no request
+		// counter, so the durations' counts are what add up.
 		var total float64
 		for _, mf := range mfs {
-			if mf.GetName() == coreTotal {
+			if mf.GetName() == fuzzScrapeDurations[schema] {
 				for _, m := range mf.GetMetric() {
-					total += m.GetCounter().GetValue()
+					total += float64(m.GetHistogram().GetSampleCount())
 				}
 			}
 		}
 		if req, _ := fuzzNewRequest(http.MethodGet, target, header, ""); req.URL.Path == "/metrics" {
 			sent -= 2 // scrapes, not counted
 		}
-		assert.InDelta(t, float64(sent), total, 0, "the request counter")
+		assert.InDelta(t, float64(sent), total, 0, "the requests recorded")
 		checkNativeConsistent(t, mfs)
 	})
 }

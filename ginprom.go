@@ -107,18 +107,14 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		}
 		return m
 	}
-	registerSchemaInfo(m.reg, cfg)
-	m.deps = newDependencies(m.reg, cfg, schema)
+	m.deps = newDependencies(m.reg, schema, cfg.buckets)
 	if !cfg.noDefaults {
 		m.defaults = newDefaultMetrics(m, cfg, schema)
-		info := registerOr(m.reg, prefixed(cfg.prefix, "exporter_info"), defaultsFix(m.reg, cfg.schema), prometheus.NewGauge(prometheus.GaugeOpts{
-			Name:        prefixed(cfg.prefix, "exporter_info"),
-			Help:        "Information about the ginprom exporter; always 1.",
-			ConstLabels: prometheus.Labels{"version": Version},
-		}))
-		info.Set(1)
 	}
-	m.messages = newMessageMetrics(m, cfg.prefix)
+	if !cfg.noDefaults || schema.appInfo {
+		registerSchemaInfo(m.reg, schema, defaultsFix(m.reg, schema.prefixed))
+	}
+	m.messages = newMessageMetrics(m, schema)
 	m.exposition = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		ErrorLog:          log.New(gin.DefaultErrorWriter, "ginprom: ", log.LstdFlags),
 		EnableOpenMetrics: true,
@@ -281,9 +277,9 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 // defaultsFix says what to do when the default metrics conflict with those
 // of another Metrics on the same registry, made with other options. A
 // schema's names take no prefix, so under one the fix is another registry.
-func defaultsFix(reg Registry, schema schemaKind) string {
+func defaultsFix(reg Registry, prefixed bool) string {
 	prefix := ", or other names with WithDefaultsPrefix"
-	if schema != schemaDefault {
+	if !prefixed {
 		prefix = " (a schema's names take no WithDefaultsPrefix)"
 	}
 	if _, ok := reg.(defaultRegistry); ok {

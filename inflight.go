@@ -21,12 +21,13 @@ import (
 // Like the request series, each counter is split into shards of a cache
 // line each, written by the contexts of that shard.
 //
-// Under WithSemconv the gauge is by method and url_scheme: a group's
-// counters are then keyed by method*2+scheme (see key).
+// When the schema's in-flight gauge has the url scheme, it is by method
+// and scheme: a group's counters are then keyed by method*2+scheme (see
+// key).
 type inflightGroup struct {
 	static  []string        // values of the static default labels
 	shards  int             // as the collector's
-	schemes int             // 2 under WithSemconv (by url_scheme), else 1
+	schemes int             // 2 when the gauge has the url scheme, else 1
 	started []atomic.Uint64 // keys*shards lines of 8 words; the first word counts
 	// used says which keys have been seen, once per route and method
 	// (markOnStart false), or by their first request (markOnStart true,
@@ -77,7 +78,7 @@ func (rc *requestCollector) groupLocked(static []string) *inflightGroup {
 		}
 	}
 	g := &inflightGroup{static: slices.Clone(static), shards: rc.shards, schemes: 1}
-	if rc.kind.schema == schemaSemconv {
+	if rc.schema.plans[famInFlight].uses(srcScheme) {
 		g.schemes, g.markOnStart = 2, true
 	}
 	g.started = make([]atomic.Uint64, numMethods*g.schemes*g.shards*8)
@@ -97,12 +98,18 @@ func (rc *requestCollector) groupOf(lvs []string) *inflightGroup {
 }
 
 // collectInflight sends the gauges, given the requests recorded per group
-// and method, which were read before.
+// and method, which were read before. Keys that the schema exposes alike
+// (a gauge without the method) are added up.
 func (rc *requestCollector) collectInflight(ch chan<- prometheus.Metric, finished map[*inflightGroup]*[inflightKeys]uint64) {
 	desc := rc.descs.inflight
+	p := &rc.schema.plans[famInFlight]
 	for _, g := range *rc.groups.Load() {
-		lvs := append(make([]string, g.schemes), g.static...)
 		done := finished[g]
+		type gauge struct {
+			lvs []string
+			n   int64
+		}
+		var gauges []gauge
 		for key := range numMethods * g.schemes {
 			if !g.used[key].Load() {
 				continue
@@ -114,12 +121,24 @@ func (rc *requestCollector) collectInflight(ch chan<- prometheus.Metric, finishe
 			if done != nil {
 				n -= done[key]
 			}
+			method, scheme := key, uint32(0)
 			if g.schemes == 2 {
-				lvs[0], lvs[1] = semconvMethods[key/2], schemeNames[key%2]
-			} else {
-				lvs[0] = methodNames[key]
+				method, scheme = key/2, uint32(key%2)
 			}
-			ch <- constMetric(desc)(prometheus.NewConstMetric(desc, prometheus.GaugeValue, float64(int64(n)), lvs...))
+			lvs := make([]string, 0, len(p.labels)+len(g.static))
+			for _, l := range p.labels {
+				lvs = append(lvs, rc.schema.value(l.Value, method, 200, "", scheme))
+			}
+			lvs = append(lvs, g.static...)
+			i := slices.IndexFunc(gauges, func(o gauge) bool { return slices.Equal(o.lvs, lvs) })
+			if i < 0 {
+				i = len(gauges)
+				gauges = append(gauges, gauge{lvs: lvs})
+			}
+			gauges[i].n += int64(n)
+		}
+		for _, o := range gauges {
+			ch <- constMetric(desc)(prometheus.NewConstMetric(desc, prometheus.GaugeValue, float64(o.n), o.lvs...))
 		}
 	}
 }

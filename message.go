@@ -46,6 +46,7 @@ func (m *Metrics) ObserveMessage(event string, elapsed time.Duration, inBytes, o
 	e := mm.event(event)
 	if err != nil {
 		e.failed.Inc()
+		e.errors.Inc()
 	} else {
 		e.ok.Inc()
 	}
@@ -61,9 +62,11 @@ func (m *Metrics) ObserveMessage(event string, elapsed time.Duration, inBytes, o
 // messageMetrics are the collectors of ObserveMessage, and their children
 // per event.
 type messageMetrics struct {
+	schema   *requestSchema
 	total    *prometheus.CounterVec
+	errors   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	bytes    *prometheus.CounterVec
+	in, out  *prometheus.CounterVec
 	values   []string // the static default labels' values, after the metric's own
 
 	events   atomic.Pointer[map[string]*eventSeries] // replaced, never modified
@@ -74,33 +77,25 @@ type messageMetrics struct {
 
 // eventSeries are the children of one event.
 type eventSeries struct {
-	ok, failed prometheus.Counter
-	duration   prometheus.Observer
-	in, out    prometheus.Counter
+	ok, failed, errors prometheus.Counter
+	duration           prometheus.Observer
+	in, out            prometheus.Counter
 }
 
-func newMessageMetrics(m *Metrics, prefix string) *messageMetrics {
+func newMessageMetrics(m *Metrics, schema *requestSchema) *messageMetrics {
 	var names []string
-	mm := &messageMetrics{}
-	for _, l := range ownLabels(m.labels, "event", "result", "direction") {
+	mm := &messageMetrics{schema: schema}
+	for _, l := range ownLabels(m.labels, schema.sideNames(famMessages, famMessageErrors, famMessageDuration, famMessageBytesIn, famMessageBytesOut)...) {
 		if l.fn == nil {
 			names = append(names, l.name)
 			mm.values = append(mm.values, l.value)
 		}
 	}
-	with := func(own ...string) []string { return append(own, names...) }
-	name := prefixed(prefix, "websocket_messages_total")
-	mm.total = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: name, Help: "Total number of WebSocket messages handled, by event and result (ok or error).",
-	}, with("event", "result")))
-	name = prefixed(prefix, "websocket_message_duration_seconds")
-	mm.duration = register(m.reg, name, prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: name, Help: "Time taken to handle a WebSocket message, in seconds, by event.", Buckets: slices.Clone(DefaultBuckets),
-	}, with("event")))
-	name = prefixed(prefix, "websocket_message_bytes_total")
-	mm.bytes = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: name, Help: "Total bytes of WebSocket messages, by event and direction (in: received, out: sent).",
-	}, with("event", "direction")))
+	mm.total = schema.counterVec(m.reg, famMessages, names)
+	mm.errors = schema.counterVec(m.reg, famMessageErrors, names)
+	mm.duration = schema.histogramVec(m.reg, famMessageDuration, slices.Clone(DefaultBuckets), names)
+	mm.in = schema.counterVec(m.reg, famMessageBytesIn, names)
+	mm.out = schema.counterVec(m.reg, famMessageBytesOut, names)
 	mm.events.Store(&map[string]*eventSeries{})
 	return mm
 }
@@ -149,13 +144,16 @@ func (mm *messageMetrics) event(event string) *eventSeries {
 }
 
 func (mm *messageMetrics) children(event string) *eventSeries {
-	lvs := func(own ...string) []string { return append(own, mm.values...) }
+	lvs := func(fam int, result string) []string {
+		return mm.schema.sideValues(fam, &sideInput{event: event, result: result}, mm.values)
+	}
 	return &eventSeries{
-		ok:       mm.total.WithLabelValues(lvs(event, "ok")...),
-		failed:   mm.total.WithLabelValues(lvs(event, "error")...),
-		duration: mm.duration.WithLabelValues(lvs(event)...),
-		in:       mm.bytes.WithLabelValues(lvs(event, "in")...),
-		out:      mm.bytes.WithLabelValues(lvs(event, "out")...),
+		ok:       mm.total.WithLabelValues(lvs(famMessages, "ok")...),
+		failed:   mm.total.WithLabelValues(lvs(famMessages, "error")...),
+		errors:   mm.errors.WithLabelValues(lvs(famMessageErrors, "error")...),
+		duration: mm.duration.WithLabelValues(lvs(famMessageDuration, "")...),
+		in:       mm.in.WithLabelValues(lvs(famMessageBytesIn, "")...),
+		out:      mm.out.WithLabelValues(lvs(famMessageBytesOut, "")...),
 	}
 }
 

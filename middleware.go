@@ -3,7 +3,6 @@ package ginprom
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,7 +17,7 @@ type defaultMetrics struct {
 	messages   *messageSet // Big Brother's error messages, the collector's; nil under other schemas
 	groupBy    GroupBy
 	requests   *requestCollector // duration, sizes and total
-	exceptions *prometheus.CounterVec
+	exceptions *exceptions
 	inflight   *inflightGroup // nil without WithInFlight
 	sessions   *sessionMetrics
 	exemplars  func(*gin.Context) prometheus.Labels
@@ -39,15 +38,16 @@ type defaultMetrics struct {
 
 func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultMetrics {
 	sig := cfg.signals
-	bytes := schema.kind == schemaBigBrother
+	plans := &schema.plans
+	bytes := plans[famResponseBytes].named()
 	d := &defaultMetrics{
 		schema:   schema,
 		groupBy:  cfg.groupBy,
 		labels:   m.labels,
 		cached:   cfg.groupBy.perRoute() && m.labels.fixed(),
-		reqSize:  sig.reqSize,
-		respSize: sig.respSize || bytes,
-		byGroup:  sig.totalsByGroup,
+		reqSize:  sig.reqSize && plans[famRequestSize].named(),
+		respSize: sig.respSize && plans[famResponseSize].named() || bytes,
+		byGroup:  schema.byGroup,
 	}
 	if !cfg.summary {
 		d.exemplars = sig.exemplars
@@ -55,71 +55,62 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 	if d.fixedLabels = m.labels.fixed(); d.fixedLabels {
 		d.values = m.labels.values()
 	}
-	// The middleware keeps a series' label values in the order of the
-	// default duration's labels, the counters' being a prefix of them; the
-	// schema names and orders the labels the duration is exposed with
-	// (requestSchema.display). The exposition sorts labels by name anyway.
-	countLabels := append([]string{"method", "status"}, m.labels.names()...)
-	durationLabels := schema.labelNames(cfg.groupBy.label, m.labels.names())
-	if sig.totalsByGroup {
-		countLabels = slices.Concat(countLabels, []string{cfg.groupBy.label})
-	}
-
+	// The middleware keeps a series' label values as method, status,
+	// default labels and group-by value, the counters' being a prefix of
+	// them; the schema names and orders the labels each family is exposed
+	// with (requestSchema.display). The exposition sorts labels by name
+	// anyway.
+	defaults := m.labels.names()
 	kind := collectorKind{
 		summary:       cfg.summary,
-		reqSize:       sig.reqSize,
-		respSize:      sig.respSize,
-		totalsByGroup: sig.totalsByGroup,
+		reqSize:       d.reqSize,
+		respSize:      sig.respSize && plans[famResponseSize].named(),
+		totalsByGroup: schema.byGroup,
 		nativeFactor:  sig.nativeFactor,
 		exemplars:     d.exemplars != nil,
-		schema:        schema.kind,
+		schema:        schema.key,
 		isError:       schema.isError,
 		bytes:         bytes,
 	}
 	if !cfg.summary {
 		kind.bounds = upperBounds(cfg.buckets)
 	}
-	if sig.reqSize || sig.respSize {
+	if kind.reqSize || kind.respSize {
 		kind.sizeBounds = upperBounds(sig.sizeBuckets)
 	}
-	if cfg.summary && !sig.reqSize && !sig.respSize {
+	if cfg.summary && !kind.reqSize && !kind.respSize {
 		kind.nativeFactor = 0 // nothing to make native
 	}
-	durationName := schema.durationName(cfg.prefix)
-	totalName := prefixed(cfg.prefix, "http_request_total")
-	descs := collectorDescs{
-		duration: prometheus.NewDesc(durationName, schema.durationHelp(), durationLabels, nil),
-		total:    prometheus.NewDesc(totalName, "Total number of HTTP requests served by Gin.", countLabels, nil),
-	}
+	durationLabels := schema.durationLabels(defaults)
+	dur := &plans[famDuration]
+	var descs collectorDescs
+	descs.duration = prometheus.NewDesc(dur.name, dur.help, durationLabels, nil)
 	// The families whose series names are claimed (see claimNames).
 	durationType := typeHistogram
 	if cfg.summary {
 		durationType = typeSummary
 	}
-	families := []family{{durationName, durationType}, {totalName, typeCounter}}
-	if sig.reqSize {
-		name := schema.sizeName(cfg.prefix, "http_request_size_bytes")
-		descs.reqSize = prometheus.NewDesc(name, "Size of HTTP request bodies served by Gin, in bytes.", durationLabels, nil)
-		families = append(families, family{name, typeHistogram})
+	families := []family{{dur.name, durationType}}
+	if p := &plans[famRequests]; p.named() {
+		descs.total = prometheus.NewDesc(p.name, p.help, schema.countLabels(famRequests, defaults), nil)
+		families = append(families, family{p.name, typeCounter})
 	}
-	if sig.respSize {
-		name := schema.sizeName(cfg.prefix, "http_response_size_bytes")
-		descs.respSize = prometheus.NewDesc(name, "Size of HTTP response bodies sent by Gin, in bytes.", durationLabels, nil)
-		families = append(families, family{name, typeHistogram})
+	if p := &plans[famRequestSize]; kind.reqSize {
+		descs.reqSize = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
+		families = append(families, family{p.name, typeHistogram})
 	}
-	if bytes {
-		descs.bytes = prometheus.NewDesc(bbResponseBytes, "Bytes of HTTP response bodies sent by Gin (Big Brother protocol).", durationLabels, nil)
-		families = append(families, family{bbResponseBytes, typeCounter})
+	if p := &plans[famResponseSize]; kind.respSize {
+		descs.respSize = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
+		families = append(families, family{p.name, typeHistogram})
+	}
+	if p := &plans[famResponseBytes]; bytes {
+		descs.bytes = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
+		families = append(families, family{p.name, typeCounter})
 	}
 	var static, staticValues []string
 	var staticPos []int
-	if sig.inflight {
+	if p := &plans[famInFlight]; sig.inflight && p.named() {
 		kind.inflight = true
-		name := prefixed(cfg.prefix, "http_requests_in_flight")
-		inflightLabels := []string{"method"}
-		if schema.kind == schemaSemconv {
-			name, inflightLabels = semconvActive, []string{"http_request_method", "url_scheme"}
-		}
 		for i, l := range m.labels {
 			if l.fn == nil {
 				static = append(static, l.name)
@@ -127,25 +118,50 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 				staticPos = append(staticPos, 2+i)
 			}
 		}
-		descs.inflight = prometheus.NewDesc(name, "Number of HTTP requests being served by Gin now.", append(inflightLabels, static...), nil)
-		families = append(families, family{name, typeGauge})
+		descs.inflight = prometheus.NewDesc(p.name, p.help, p.names(static...), nil)
+		families = append(families, family{p.name, typeGauge})
 	}
 	names := listNames(families)
-	fix := defaultsFix(m.reg, schema.kind)
+	fix := defaultsFix(m.reg, schema.prefixed)
 	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos, schema), families...)
 	if !d.requests.kind.equal(kind) {
 		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets, other signals or another error rule: %s", names, fix))
 	}
-	d.messages = d.requests.schema.messages
-	if sig.inflight {
+	d.schema = d.requests.schema
+	d.messages = d.schema.messages
+	if kind.inflight {
 		d.inflight = d.requests.inflightGroup(staticValues)
 	}
-	name := prefixed(cfg.prefix, "http_request_exceptions_total")
-	d.exceptions = registerOr(m.reg, name, fix, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: name, Help: "Total number of HTTP requests whose handler panicked.",
-	}, countLabels))
-	d.sessions = newSessionMetrics(m, cfg.prefix)
+	d.exceptions = newExceptions(m.reg, schema, defaults, fix)
+	d.sessions = newSessionMetrics(m, schema)
 	return d
+}
+
+// exceptions are the exceptions counter, whose values are given as the
+// middleware keeps them (method, status, default labels, and the group-by
+// value with byGroup) and exposed as the schema says.
+type exceptions struct {
+	vec    *prometheus.CounterVec // nil when the schema does not name it
+	schema *requestSchema
+}
+
+func newExceptions(reg prometheus.Registerer, schema *requestSchema, defaults []string, fix string) *exceptions {
+	e := &exceptions{schema: schema}
+	if p := &schema.plans[famExceptions]; p.named() {
+		e.vec = registerOr(reg, p.name, fix, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: p.name, Help: p.help,
+		}, schema.countLabels(famExceptions, defaults)))
+	}
+	return e
+}
+
+// WithLabelValues returns the counter of the internal values lvs, or one
+// that no registry exposes when the schema has no exceptions.
+func (e *exceptions) WithLabelValues(lvs ...string) prometheus.Counter {
+	if e.vec == nil {
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: "unexposed"})
+	}
+	return e.vec.WithLabelValues(e.schema.exception(lvs)...)
 }
 
 // epoch is the origin of the monotonic readings of now.
@@ -207,14 +223,14 @@ func (t *tracker) handle(c *gin.Context) {
 		p.contentLength = c.Request.ContentLength
 		p.body = countBody(c.Request)
 	}
-	// The schema's per-request variant: the url_scheme under WithSemconv,
-	// read now; the error message under WithBigBrother, which handlers set
-	// through the writer wrapped here (see SetErrorMessage).
-	switch {
-	case d.messages != nil:
-		p.mw = d.messages.wrap(c)
-	case d.schema.kind == schemaSemconv:
+	// The schema's per-request variant: the url scheme, read now, and the
+	// error message, which handlers set through the writer wrapped here
+	// (see SetErrorMessage), when the schema has them.
+	if d.schema.scheme {
 		p.variant = requestScheme(c)
+	}
+	if d.messages != nil {
+		p.mw = d.messages.wrap(c)
 	}
 	if d.inflight != nil {
 		p.inflight = d.inflight.key(he.method, p.variant)
@@ -281,7 +297,7 @@ func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
 	defer func() {
 		if !returned {
 			p := t.pending(c, he, id)
-			if t.d.schema.kind == schemaSemconv {
+			if t.d.schema.scheme {
 				p.variant = requestScheme(c)
 			}
 			if in := t.d.inflight; in != nil {
@@ -345,7 +361,7 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	o := observation{seconds: seconds(now() - p.start)}
 	m, d := t.m, t.d
 	if p.mw != nil {
-		p.variant = p.mw.id
+		p.variant = d.schema.variantOf(p.variant, p.mw.id)
 	}
 	if m.marksUsed.Load() && m.marks(c, p.id)&(markNoDefaults|markNoMetrics) != 0 {
 		if d.inflight != nil {

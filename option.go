@@ -67,11 +67,10 @@ type config struct {
 	signals           signalConfig
 	push              pushConfig // WithPushInstance, WithPusher
 
-	// The schema (see schema.go): which one, the application version of
-	// WithBigBrother, the schema options given (two is an error), whether
+	// The schema (see schema.go): the one given (nil: the default names
+	// with prefix), the schema options given (two is an error), whether
 	// WithDefaultsPrefix was given, and WithErrorStatus's rule.
-	schema      schemaKind
-	version     string
+	schema      *Schema
 	schemas     []string
 	prefixGiven bool
 	errorStatus func(int) bool
@@ -149,8 +148,12 @@ func WithMetricsMiddleware(handlers ...gin.HandlerFunc) Option {
 // "myapp" gives myapp_http_request_total. [NoPrefix] gives no prefix. The
 // prefix never applies to decorator or info metrics.
 //
-// Default: [DefaultPrefix] ("gin"). The last WithDefaultsPrefix wins. New
-// panics if the prefix does not make valid metric names.
+// WithDefaultsPrefix(p) names the metrics as WithSchema([DefaultSchema](p))
+// does, without the other effects of a schema option on the buckets and
+// group-by. Default: [DefaultPrefix] ("gin"). The last WithDefaultsPrefix
+// wins. New panics if the prefix does not make valid metric names, or with
+// a schema option ([WithSchema], [WithBigBrother], [WithSemconv]) in either
+// order.
 func WithDefaultsPrefix(prefix string) Option {
 	return optionFunc(func(c *config) { c.prefix, c.prefixGiven = prefix, true })
 }

@@ -11,31 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// A schema chooses the names, the label names and the label values of the
-// request metrics. Every schema is served from the same sharded series (see
-// requestCollector): it only decides how a series' label values are made
-// when the series is resolved, once per route, method, status and variant.
-type schemaKind uint8
-
-const (
-	schemaDefault    schemaKind = iota // <prefix>_http_request_duration_seconds{method, status, path}
-	schemaBigBrother                   // request_seconds{type, status, method, addr, isError, errorMessage}
-	schemaSemconv                      // http_server_request_duration_seconds{http_request_method, ...}
-)
-
-// Names of the metrics of the schemas.
-const (
-	bbDuration      = "request_seconds"
-	bbResponseBytes = "response_size_bytes"
-	bbInfo          = "application_info"
-	semconvDuration = "http_server_request_duration_seconds"
-	semconvActive   = "http_server_active_requests"
-)
-
-// bigBrotherBuckets are the buckets of request_seconds, as every Big Brother
-// monitor library has them.
-var bigBrotherBuckets = []float64{0.1, 0.3, 1.5, 10.5}
-
 // WithBigBrother exposes the request metrics under the Big Brother protocol
 // (labbsr0x/bb-protocol), unprefixed, so that bb-promster's recording and
 // alert rules and the "Big Brother - Health Overview" Grafana dashboard work
@@ -60,10 +35,12 @@ var bigBrotherBuckets = []float64{0.1, 0.3, 1.5, 10.5}
 //   - application_info{version} 1, with version the given version.
 //
 // The dependency metrics of [Metrics.WatchDependency] and
-// [Metrics.InstrumentClient] take the protocol's names too. The request
-// counters gin_http_request_total and gin_http_request_exceptions_total and
-// gin_exporter_info, which the protocol does not name, keep their default
-// names.
+// [Metrics.InstrumentClient] take the protocol's names too. Nothing else of
+// the request path is exposed: no request counters, sizes, in-flight gauge
+// or gin_exporter_info, which the protocol does not name. The sessions and
+// messages keep their default names with the prefix gin.
+//
+// WithBigBrother(version) is WithSchema(BigBrotherSchema(version)).
 //
 // Options apply in order: WithBigBrother sets the route template as the
 // group-by, the buckets and a histogram, overriding [WithGroupBy],
@@ -72,13 +49,7 @@ var bigBrotherBuckets = []float64{0.1, 0.3, 1.5, 10.5}
 // if version is empty, if another schema option ([WithSemconv], or
 // WithBigBrother again) is given, or if [WithDefaultsPrefix] is given in
 // either order: the protocol's names have no prefix.
-func WithBigBrother(version string) Option {
-	return optionFunc(func(c *config) {
-		c.schemas = append(c.schemas, fmt.Sprintf("WithBigBrother(%q)", version))
-		c.schema, c.version = schemaBigBrother, version
-		c.setSchemaDefaults(bigBrotherBuckets)
-	})
-}
+func WithBigBrother(version string) Option { return WithSchema(BigBrotherSchema(version)) }
 
 // WithSemconv exposes the request metrics under OpenTelemetry's semantic
 // conventions for HTTP servers, as OpenTelemetry's Prometheus exporter names
@@ -105,26 +76,15 @@ func WithBigBrother(version string) Option {
 // request Gin serves is plain HTTP, which is what the label then says.
 //
 // ginprom's other metrics (the request counters, gin_exporter_info, the
-// dependency metrics) keep their default names with the prefix gin.
+// sessions, messages and dependency metrics) keep their default names with
+// the prefix gin. WithSemconv() is WithSchema(SemconvSchema()).
 //
 // Options apply in order, as for [WithBigBrother]: a [WithGroupBy] before
 // WithSemconv is overridden by the route template. New panics if another
 // schema option is given, if [WithDefaultsPrefix] is given in either order,
-// or if WithGroupBy([GroupByPath]) follows: OpenTelemetry forbids paths in
-// http_route.
-func WithSemconv() Option {
-	return optionFunc(func(c *config) {
-		c.schemas = append(c.schemas, "WithSemconv()")
-		c.schema = schemaSemconv
-		c.setSchemaDefaults(DefaultBuckets)
-	})
-}
-
-func (c *config) setSchemaDefaults(buckets []float64) {
-	c.buckets = slices.Clone(buckets)
-	c.summary = false
-	c.groupBy = GroupByRoute
-}
+// or if a WithGroupBy other than [GroupByRoute] follows: http_route is the
+// matched route template, never a path, a handler name or another value.
+func WithSemconv() Option { return WithSchema(SemconvSchema()) }
 
 // WithErrorStatus sets which statuses count as errors: isError="true" under
 // [WithBigBrother], a non-empty error_type under [WithSemconv]. fn is called
@@ -149,51 +109,127 @@ func (c *config) checkSchema() {
 	if len(c.schemas) > 1 {
 		panic(fmt.Sprintf("ginprom: %s: give at most one schema option; a schema fixes the names of the request metrics", strings.Join(c.schemas, " and ")))
 	}
-	if c.schema == schemaDefault {
+	s := c.schema
+	if s == nil {
 		return
 	}
 	if c.prefixGiven {
 		panic(fmt.Sprintf("ginprom: %s with WithDefaultsPrefix(%q): a schema fixes the metric names; remove WithDefaultsPrefix", c.schemas[0], c.prefix))
 	}
-	switch c.schema {
-	case schemaBigBrother:
-		if c.version == "" {
-			panic("ginprom: WithBigBrother(\"\"): give the application's version, which application_info{version} exposes")
-		}
-	case schemaSemconv:
-		if c.groupBy.kind == groupPath {
-			panic("ginprom: WithSemconv() with WithGroupBy(GroupByPath): OpenTelemetry forbids URL paths in http_route; use GroupByRoute")
-		}
+	if s.needsVersion && s.version == "" {
+		panic("ginprom: WithBigBrother(\"\"): give the application's version, which application_info{version} exposes")
+	}
+	if c.groupBy.kind != groupRoute && slices.ContainsFunc(s.families(), func(f *Family) bool {
+		return slices.ContainsFunc(f.Labels, func(l Label) bool { return l.Value.src == srcRouteTemplate })
+	}) {
+		panic(fmt.Sprintf("ginprom: %s with WithGroupBy(%s): OpenTelemetry's http_route holds the matched route template only, never a path, handler or other value; use GroupByRoute", c.schemas[0], c.groupBy.name()))
 	}
 }
 
-// requestSchema is what the default metrics need of the schema per series.
+// schemaOf returns the schema of cfg: the one given, or the default names
+// with cfg's prefix.
+func schemaOf(cfg *config) *Schema {
+	if cfg.schema != nil {
+		return cfg.schema
+	}
+	s := DefaultSchema(cfg.prefix)
+	return &s
+}
+
+// requestSchema is a Schema compiled for one Metrics: the plans of its
+// families, and what the request path needs of it, decided once.
 type requestSchema struct {
-	kind schemaKind
+	plans   [numFamilies]plan
+	version string // of Version
 	// isError answers WithErrorStatus's rule for codes 100 to 999, at index
 	// code-100.
 	isError [900]bool
-	// messages are Big Brother's error messages; nil under other schemas.
-	messages *messageSet
+	// The variant of a series: its url scheme in bit 0 when scheme, and
+	// the index of its error message above (shifted by messageShift) when
+	// messages is not nil.
+	scheme       bool
+	messages     *messageSet
+	messageShift uint32
+	// identity says that the duration's exposed values are the internal
+	// ones (method, status, default labels, group-by value): display then
+	// returns them as they are. countIdentity says the same of the request
+	// counter and the exceptions, whose internal values are the first two
+	// and the default labels, and the group-by value with byGroup.
+	identity, countIdentity bool
+	byGroup                 bool
+	// appInfo says that the info metric is the application's (the schema
+	// was given its version): WithoutDefaults keeps it.
+	appInfo bool
+	// prefixed says that the names are the default ones with a prefix,
+	// which WithDefaultsPrefix may change.
+	prefixed bool
+	// key identifies the compiled schema, for two Metrics sharing one
+	// collector.
+	key string
 }
 
 func newRequestSchema(cfg *config) *requestSchema {
-	s := &requestSchema{kind: cfg.schema}
+	src := schemaOf(cfg)
+	where := "WithSchema"
+	if len(cfg.schemas) > 0 {
+		where = cfg.schemas[0]
+	}
+	s := &requestSchema{
+		plans:    compileSchema(src, where, cfg.groupBy.label, cfg.signals.totalsByGroup),
+		version:  src.version,
+		prefixed: cfg.schema == nil,
+	}
+	if s.appInfo = s.version != ""; !s.appInfo {
+		s.version = Version
+	}
+	dur := &s.plans[famDuration]
+	s.scheme = dur.uses(srcScheme)
+	if dur.uses(srcErrorMessage) {
+		s.messages = newMessageSet()
+		if s.scheme {
+			s.messageShift = 1
+		}
+	}
+	s.identity = sources(dur) == sources(&plan{labels: labels("", Method, "", Status, "", Route)})
+	req, exc := &s.plans[famRequests], &s.plans[famExceptions]
+	s.byGroup = cfg.signals.totalsByGroup || exc.uses(srcRoute) || exc.uses(srcRouteTemplate)
+	counts := sources(&plan{labels: labels("", Method, "", Status)})
+	if s.byGroup {
+		counts = sources(&plan{labels: labels("", Method, "", Status, "", Route)})
+	}
+	s.countIdentity = (!req.named() || sources(req) == counts) && (!exc.named() || sources(exc) == counts)
+	threshold := src.errorFrom
+	if threshold == 0 {
+		threshold = http.StatusInternalServerError
+	}
 	rule := cfg.errorStatus
 	if rule == nil {
-		threshold := http.StatusBadRequest
-		if s.kind == schemaSemconv {
-			threshold = http.StatusInternalServerError
-		}
 		rule = func(status int) bool { return status >= threshold }
 	}
 	for code := 100; code < 1000; code++ {
 		s.isError[code-100] = askErrorRule(rule, code)
 	}
-	if s.kind == schemaBigBrother {
-		s.messages = newMessageSet()
+	var b strings.Builder
+	for i := range s.plans {
+		p := &s.plans[i]
+		fmt.Fprintf(&b, "%s|%s|", p.name, p.help)
+		for _, l := range p.labels {
+			fmt.Fprintf(&b, "%s=%s,", l.Name, l.Value)
+		}
+		b.WriteByte('\n')
 	}
+	fmt.Fprintf(&b, "%s", s.version)
+	s.key = b.String()
 	return s
+}
+
+// sources returns the sources of p's labels, as a comparable string.
+func sources(p *plan) string {
+	b := make([]byte, len(p.labels))
+	for i, l := range p.labels {
+		b[i] = byte(l.Value.src)
+	}
+	return string(b)
 }
 
 // askErrorRule returns rule(code), turning a panic of a WithErrorStatus
@@ -207,67 +243,40 @@ func askErrorRule(rule func(status int) bool, code int) bool {
 	return rule(code)
 }
 
-// durationName returns the name of the duration metric.
-func (s *requestSchema) durationName(prefix string) string {
-	switch s.kind {
-	case schemaBigBrother:
-		return bbDuration
-	case schemaSemconv:
-		return semconvDuration
-	}
-	return prefixed(prefix, "http_request_duration_seconds")
-}
-
-// sizeName returns the name of the size histogram whose default name is
-// name: OpenTelemetry's body-size names under WithSemconv.
-func (s *requestSchema) sizeName(prefix, name string) string {
-	if s.kind == schemaSemconv {
-		switch name {
-		case "http_request_size_bytes":
-			return "http_server_request_body_size_bytes"
-		case "http_response_size_bytes":
-			return "http_server_response_body_size_bytes"
-		}
-	}
-	return prefixed(prefix, name)
-}
-
-// durationHelp returns the help text of the duration metric.
-func (s *requestSchema) durationHelp() string {
-	switch s.kind {
-	case schemaBigBrother:
-		return "Duration of HTTP requests served by Gin, in seconds (Big Brother protocol)."
-	case schemaSemconv:
-		return "Duration of HTTP server requests, in seconds (OpenTelemetry semantic conventions)."
-	}
-	return "Duration of HTTP requests served by Gin, in seconds."
-}
-
-// labelNames returns the names of the duration's labels, in the order
-// appendSeries gives their values. group is the group-by label's name, and
+// durationLabels returns the names of the duration's labels, in the order
+// display gives their values. group is the group-by label's name, and
 // defaults are the names of WithDefaultLabels.
-func (s *requestSchema) labelNames(group string, defaults []string) []string {
-	var names []string
-	switch s.kind {
-	case schemaBigBrother:
-		names = []string{"type", "status", "method", "addr", "isError", "errorMessage"}
-	case schemaSemconv:
-		names = []string{"http_request_method", "url_scheme", "http_route", "http_response_status_code", "error_type"}
-	default:
-		return append(append([]string{"method", "status"}, defaults...), group)
+func (s *requestSchema) durationLabels(defaults []string) []string {
+	if s.identity {
+		p := &s.plans[famDuration]
+		return slices.Concat([]string{p.labels[0].Name, p.labels[1].Name}, defaults, []string{p.labels[2].Name})
 	}
-	return append(names, defaults...)
+	return s.plans[famDuration].names(defaults...)
+}
+
+// countLabels returns the names of the labels of the request counter or
+// the exceptions (fam), in the order their values are given.
+func (s *requestSchema) countLabels(fam int, defaults []string) []string {
+	p := &s.plans[fam]
+	if s.countIdentity {
+		names := slices.Concat([]string{p.labels[0].Name, p.labels[1].Name}, defaults)
+		if s.byGroup {
+			names = append(names, p.labels[2].Name)
+		}
+		return names
+	}
+	return p.names(defaults...)
 }
 
 // reserved returns the label names WithDefaultLabels may not use.
 func (s *requestSchema) reserved(group string) []string {
-	// method and status are those of the request counters, under every
-	// schema.
-	names := []string{"method", "status", "le", "quantile"}
-	if s.kind == schemaDefault {
-		return append(names, group)
+	// method and status are those of the default request counters, under
+	// every schema.
+	names := []string{"method", "status", "le", "quantile", group}
+	for i := famDuration; i <= famInFlight; i++ {
+		names = append(names, s.plans[i].names()...)
 	}
-	return append(names, s.labelNames(group, nil)...)
+	return names
 }
 
 // semconvMethods are OpenTelemetry's spellings of the method indexes: the
@@ -277,8 +286,7 @@ var semconvMethods = [numMethods]string{
 	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace, "_OTHER",
 }
 
-// The variants of a series under WithSemconv: its url_scheme. Under
-// WithBigBrother a series' variant is the index of its error message.
+// The url schemes, bit 0 of a series' variant when the schema has Scheme.
 const (
 	schemeHTTP uint32 = iota
 	schemeHTTPS
@@ -286,8 +294,8 @@ const (
 
 var schemeNames = [...]string{schemeHTTP: "http", schemeHTTPS: "https"}
 
-// requestScheme returns the url_scheme variant of a request: HTTPS when it
-// reached Gin over TLS.
+// requestScheme returns the url scheme of a request: HTTPS when it reached
+// Gin over TLS.
 func requestScheme(c *gin.Context) uint32 {
 	if c.Request.TLS != nil {
 		return schemeHTTPS
@@ -295,62 +303,117 @@ func requestScheme(c *gin.Context) uint32 {
 	return schemeHTTP
 }
 
-// appendSeries appends the label values of a series of the duration, in the
-// order of labelNames, to lvs. group is the group-by value (Unmatched when
-// the request matched no route), variant the message or scheme index and
-// defaults the values of WithDefaultLabels.
-func (s *requestSchema) appendSeries(lvs []string, method, status int, group string, matched bool, variant uint32, defaults []string) []string {
-	switch s.kind {
-	case schemaBigBrother:
-		isError := "false"
+// variantOf returns the variant of a request: its scheme, and its error
+// message's index (see messageWriter) when the schema has them.
+func (s *requestSchema) variantOf(scheme, message uint32) uint32 {
+	return scheme | message<<s.messageShift
+}
+
+// value returns the exposed value of a request label of source v.
+func (s *requestSchema) value(v Value, method, status int, group string, variant uint32) string {
+	switch v.src {
+	case srcConst:
+		return v.v
+	case srcVersion:
+		return s.version
+	case srcMethod:
+		return methodNames[method]
+	case srcMethodOTel:
+		return semconvMethods[method]
+	case srcStatus:
+		return statusLabel(status)
+	case srcRoute:
+		return group
+	case srcRouteTemplate:
+		if group == Unmatched {
+			return ""
+		}
+		return group
+	case srcIsError:
+		return strconv.FormatBool(s.isError[status-100])
+	case srcErrorType:
 		if s.isError[status-100] {
-			isError = "true"
+			return statusLabel(status)
 		}
-		lvs = append(lvs, "http", statusLabel(status), methodNames[method], group, isError, s.messages.name(variant))
-		return append(lvs, defaults...)
-	case schemaSemconv:
-		if !matched {
-			group = ""
-		}
-		errorType := ""
-		if s.isError[status-100] {
-			errorType = statusLabel(status)
-		}
-		lvs = append(lvs, semconvMethods[method], schemeNames[variant], group, statusLabel(status), errorType)
-		return append(lvs, defaults...)
+		return ""
+	case srcErrorMessage:
+		return s.messages.name(variant >> s.messageShift)
+	case srcScheme:
+		return schemeNames[variant&1]
 	}
-	lvs = append(append(lvs, methodNames[method], statusLabel(status)), defaults...)
-	return append(lvs, group)
+	return ""
+}
+
+// appendValues appends the values of the labels of fam for a series, then
+// defaults.
+func (s *requestSchema) appendValues(lvs []string, fam int, method, status int, group string, variant uint32, defaults []string) []string {
+	for _, l := range s.plans[fam].labels {
+		lvs = append(lvs, s.value(l.Value, method, status, group, variant))
+	}
+	return append(lvs, defaults...)
 }
 
 // display returns the label values a series is exposed with, given its
 // label values as the middleware keeps them under every schema (method,
-// status, default labels, group-by value; the request counters are derived
-// from them), the index of its method and its variant. It runs once per
-// series, when the series is made.
+// status, default labels, group-by value), the index of its method and its
+// variant. It runs once per series, when the series is made; nil means lvs
+// as they are.
 func (s *requestSchema) display(lvs []string, method int, variant uint32) []string {
-	if s == nil || s.kind == schemaDefault {
-		return lvs
-	}
-	status, err := strconv.Atoi(lvs[1])
-	if err != nil || status < 100 || status > 999 {
-		status = http.StatusInternalServerError // not reached: statuses are clamped
+	if s == nil || s.identity {
+		return nil
 	}
 	n := len(lvs)
-	group := lvs[n-1]
-	return s.appendSeries(make([]string, 0, n+4), method, status, group, group != Unmatched, variant, lvs[2:n-1])
+	return s.appendValues(make([]string, 0, len(s.plans[famDuration].labels)+n-3), famDuration,
+		method, parseStatus(lvs[1]), lvs[n-1], variant, lvs[2:n-1])
 }
 
-// registerSchemaInfo registers the info metric a schema names:
-// application_info{version} under WithBigBrother.
-func registerSchemaInfo(reg prometheus.Registerer, cfg *config) {
-	if cfg.schema != schemaBigBrother {
+// counted returns the request counter's exposed values of a series, as
+// display does; nil means the internal ones.
+func (s *requestSchema) counted(lvs []string, method int, variant uint32) []string {
+	if s == nil || s.countIdentity || !s.plans[famRequests].named() {
+		return nil
+	}
+	n := len(lvs)
+	return s.appendValues(make([]string, 0, len(s.plans[famRequests].labels)+n-3), famRequests,
+		method, parseStatus(lvs[1]), lvs[n-1], variant, lvs[2:n-1])
+}
+
+// exception returns the exceptions' exposed values, given the internal
+// ones: method, status, default labels, and the group-by value with
+// byGroup. It runs when a handler panicked.
+func (s *requestSchema) exception(lvs []string) []string {
+	if s.countIdentity {
+		return lvs
+	}
+	n := len(lvs)
+	group, defaults := Unmatched, lvs[2:]
+	if s.byGroup {
+		group, defaults = lvs[n-1], lvs[2:n-1]
+	}
+	return s.appendValues(nil, famExceptions, methodIndex(lvs[0]), parseStatus(lvs[1]), group, 0, defaults)
+}
+
+// parseStatus reads a status label back.
+func parseStatus(v string) int {
+	status, err := strconv.Atoi(v)
+	if err != nil || status < 100 || status > 999 {
+		return http.StatusInternalServerError // not reached: statuses are clamped
+	}
+	return status
+}
+
+// registerSchemaInfo registers the schema's info metric, always 1.
+func registerSchemaInfo(reg prometheus.Registerer, s *requestSchema, fix string) {
+	p := &s.plans[famInfo]
+	if !p.named() {
 		return
 	}
-	info := register(reg, bbInfo, prometheus.NewGauge(prometheus.GaugeOpts{
-		Name:        bbInfo,
-		Help:        "Information about the application; always 1 (Big Brother protocol).",
-		ConstLabels: prometheus.Labels{"version": repairUTF8(cfg.version)},
+	constLabels := prometheus.Labels{}
+	for _, l := range p.labels {
+		constLabels[l.Name] = repairUTF8(s.value(l.Value, 0, 200, "", 0))
+	}
+	info := registerOr(reg, p.name, fix, prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: p.name, Help: p.help, ConstLabels: constLabels,
 	}))
 	info.Set(1)
 }

@@ -59,29 +59,21 @@ var sessionKinds = [...]string{"", "websocket", "sse"}
 
 // sessionMetrics are the collectors of sessions.
 type sessionMetrics struct {
+	schema   *requestSchema
 	open     *prometheus.GaugeVec
 	duration *prometheus.HistogramVec
-	bytes    *prometheus.CounterVec
+	in, out  *prometheus.CounterVec
 	labels   labelSet // WithDefaultLabels
 }
 
-func newSessionMetrics(m *Metrics, prefix string) *sessionMetrics {
-	sm := &sessionMetrics{labels: ownLabels(m.labels, "kind", "path", "direction")}
+func newSessionMetrics(m *Metrics, schema *requestSchema) *sessionMetrics {
+	fams := []int{famSessionsOpen, famSessionDuration, famSessionBytesIn, famSessionBytesOut}
+	sm := &sessionMetrics{schema: schema, labels: ownLabels(m.labels, schema.sideNames(fams...)...)}
 	names := sm.labels.names()
-	with := func(own ...string) []string { return append(own, names...) }
-	name := prefixed(prefix, "http_sessions_open")
-	sm.open = register(m.reg, name, prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: name, Help: "Number of WebSocket and Server-Sent Events sessions open, by kind and route.",
-	}, with("kind", "path")))
-	name = prefixed(prefix, "http_session_duration_seconds")
-	sm.duration = register(m.reg, name, prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: name, Help: "Duration of WebSocket and Server-Sent Events sessions, from the request to the handler's return, in seconds.",
-		Buckets: slices.Clone(DefaultSessionBuckets),
-	}, with("kind", "path")))
-	name = prefixed(prefix, "http_session_bytes_total")
-	sm.bytes = register(m.reg, name, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: name, Help: "Total bytes of WebSocket and Server-Sent Events sessions, by direction (in: read from a WebSocket's client, out: written to the client).",
-	}, with("kind", "path", "direction")))
+	sm.open = schema.gaugeVec(m.reg, famSessionsOpen, names)
+	sm.duration = schema.histogramVec(m.reg, famSessionDuration, slices.Clone(DefaultSessionBuckets), names)
+	sm.in = schema.counterVec(m.reg, famSessionBytesIn, names)
+	sm.out = schema.counterVec(m.reg, famSessionBytesOut, names)
 	return sm
 }
 
@@ -96,23 +88,17 @@ type session struct {
 // begin counts a session of kind on the route of c as open.
 func (sm *sessionMetrics) begin(c *gin.Context, kind int, route string) *session {
 	var buf [maxInlineLabels]string
-	lvs := buf[:0]
-	if n := 3 + len(sm.labels); n > len(buf) {
-		lvs = make([]string, 0, n)
-	}
-	lvs = append(lvs, sessionKinds[kind], route)
-	lvs, rec := appendValues(lvs, sm.labels, c)
+	defaults, rec := appendValues(buf[:0], sm.labels, c)
+	in := &sideInput{kind: sessionKinds[kind], route: route}
 	s := &session{
-		open:     sm.open.WithLabelValues(lvs...),
-		duration: sm.duration.WithLabelValues(lvs...),
+		open:     sm.open.WithLabelValues(sm.schema.sideValues(famSessionsOpen, in, defaults)...),
+		duration: sm.duration.WithLabelValues(sm.schema.sideValues(famSessionDuration, in, defaults)...),
 		rec:      rec,
 	}
 	// An event stream reads nothing from its client: it has no "in".
-	bytesLVs := append(append(append(make([]string, 0, len(lvs)+1), lvs[:2]...), "out"), lvs[2:]...)
-	s.out = sm.bytes.WithLabelValues(bytesLVs...)
+	s.out = sm.out.WithLabelValues(sm.schema.sideValues(famSessionBytesOut, in, defaults)...)
 	if kind == sessionWebSocket {
-		bytesLVs[2] = "in"
-		s.in = sm.bytes.WithLabelValues(bytesLVs...)
+		s.in = sm.in.WithLabelValues(sm.schema.sideValues(famSessionBytesIn, in, defaults)...)
 	}
 	s.open.Inc()
 	return s
