@@ -51,7 +51,7 @@ func TestSchemaAllocs(t *testing.T) {
 		{"semconv with every signal", []ginprom.Option{sc, ginprom.WithInFlight(), ginprom.WithRequestSize(), ginprom.WithResponseSize()}, http.MethodGet, "https://example.com/users/42"},
 		{"custom schema", []ginprom.Option{ginprom.WithSchema(customSchema)}, http.MethodGet, "/users/42"},
 		{"custom schema with every signal", []ginprom.Option{ginprom.WithSchema(customSchema), ginprom.WithInFlight(), ginprom.WithResponseSize()}, http.MethodGet, "/fail/42"},
-		{"custom schema merging series", []ginprom.Option{ginprom.WithSchema(flaskSchema("shop"))}, http.MethodGet, "/fail/42"},
+		{"custom schema merging series", []ginprom.Option{ginprom.WithSchema(mergingSchema)}, http.MethodGet, "/fail/42"},
 		{"semconv label function", []ginprom.Option{sc, ginprom.WithDefaultLabels(ginprom.Labels{"tenant": constant})}, http.MethodGet, "/users/42"},
 	}
 	for _, tc := range cases {
