@@ -81,15 +81,18 @@ func TestSchemaValidation(t *testing.T) {
 		},
 		{
 			"request size not named", `WithSchema with WithRequestSize: the schema names no RequestSize family, so WithRequestSize would add nothing; remove WithRequestSize, or give RequestSize a Name`,
-			ginprom.Schema{Duration: dur("method", ginprom.Method)}, []ginprom.Option{ginprom.WithRequestSize()},
+			ginprom.Schema{Duration: dur("method", ginprom.Method)},
+			[]ginprom.Option{ginprom.WithRequestSize()},
 		},
 		{
 			"response size not named", `WithSchema with WithResponseSize: the schema names no ResponseSize family`,
-			ginprom.Schema{Duration: dur("method", ginprom.Method), ResponseBytes: ginprom.Family{Name: "b_total"}}, []ginprom.Option{ginprom.WithResponseSize()},
+			ginprom.Schema{Duration: dur("method", ginprom.Method), ResponseBytes: ginprom.Family{Name: "b_total"}},
+			[]ginprom.Option{ginprom.WithResponseSize()},
 		},
 		{
 			"in flight not named", `WithSchema with WithInFlight: the schema names no InFlight family`,
-			ginprom.Schema{Duration: dur("method", ginprom.Method)}, []ginprom.Option{ginprom.WithInFlight()},
+			ginprom.Schema{Duration: dur("method", ginprom.Method)},
+			[]ginprom.Option{ginprom.WithInFlight()},
 		},
 		{"with a prefix", `with WithDefaultsPrefix("x")`, ginprom.DefaultSchema("x"), []ginprom.Option{ginprom.WithDefaultsPrefix("x")}},
 		{"with another schema", `give at most one schema option`, ginprom.DefaultSchema("x"), []ginprom.Option{ginprom.WithSemconv()}},

@@ -29,7 +29,7 @@ func app(t *testing.T, opts ...ginprom.Option) *prometheus.Registry {
 	m := ginprom.New(r, append([]ginprom.Option{ginprom.WithRegistry(reg)}, opts...)...)
 	r.GET("/v3/read/:id", func(c *gin.Context) { c.String(http.StatusOK, "reading") })
 	for _, target := range []string{"/v3/read/1", "/v3/read/2", "/nowhere"} {
-		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, target, nil))
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, target, nil))
 	}
 	m.ObserveMessage("request/read", time.Millisecond, 10, 100, nil)
 	m.ObserveMessage("request/read", time.Millisecond, 10, 0, errors.New("no device"))
