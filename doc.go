@@ -39,14 +39,23 @@
 //
 // # Schemas
 //
+// A [Schema] names every metric ginprom exposes; [WithSchema] takes one.
 // [WithBigBrother] exposes the request metrics under the Big Brother
-// protocol (request_seconds, response_size_bytes, application_info,
-// dependency_up), so that bb-promster's rules and the Big Brother
-// dashboards read them; [SetErrorMessage] sets its errorMessage label.
-// [WithSemconv] exposes them under OpenTelemetry's HTTP server names
-// (http_server_request_duration_seconds and its kin). Both are served from
-// the same series as the defaults, at the same cost; [WithErrorStatus] says
-// which statuses are errors.
+// protocol and nothing else of the request path (request_seconds,
+// response_size_bytes, application_info, dependency_up and
+// dependency_request_seconds; no gin_http_request_total,
+// gin_http_request_exceptions_total or gin_exporter_info), so that
+// bb-promster's rules and the Big Brother dashboards read them;
+// [SetErrorMessage] sets its errorMessage label. [WithSemconv] exposes them
+// under OpenTelemetry's HTTP server names
+// (http_server_request_duration_seconds and its kin). Package schemas holds
+// the names of other systems a Gin application may replace (Synse Server,
+// slok/go-http-metrics, zsais/go-gin-prometheus, penglongli/gin-metrics, the
+// multi-worker Flask setup). Every schema is served from the same series as
+// the defaults, at the same cost; [WithErrorStatus] says which statuses are
+// errors. An option asking for a family the schema does not name
+// ([WithRequestSize], [WithResponseSize] or [WithInFlight] under
+// WithBigBrother) panics in New.
 //
 // # More request signals
 //

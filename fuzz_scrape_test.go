@@ -24,6 +24,8 @@ var (
 		Duration: ginprom.Family{Name: "merged_seconds", Labels: []ginprom.Label{
 			{Name: "method", Value: ginprom.Method}, {Name: "route", Value: ginprom.Route},
 		}},
+		RequestSize:  ginprom.Family{Name: "merged_request_bytes"},
+		ResponseSize: ginprom.Family{Name: "merged_response_bytes"},
 	})}}
 	fuzzScrapeGroupBys = []ginprom.GroupBy{
 		ginprom.GroupByRoute, ginprom.GroupByPath, ginprom.GroupByHandler,
@@ -86,10 +88,14 @@ func FuzzScrape(f *testing.F) {
 		reg := prometheus.NewRegistry()
 		r := gin.New()
 		r.RedirectTrailingSlash, r.RedirectFixedPath = false, false
-		m := ginprom.New(r, append(slices.Clone(fuzzScrapeSchemas[schema]), ginprom.WithRegistry(reg),
+		opts := append(slices.Clone(fuzzScrapeSchemas[schema]), ginprom.WithRegistry(reg),
 			ginprom.WithGroupBy(fuzzScrapeGroupBys[groupBy]),
 			ginprom.WithDefaultLabels(ginprom.Labels{"client": fuzzHeader}),
-			ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithNativeHistograms(1.1))...)
+			ginprom.WithNativeHistograms(1.1))
+		if schema != 1 { // the Big Brother protocol names no size histograms
+			opts = append(opts, ginprom.WithRequestSize(), ginprom.WithResponseSize())
+		}
+		m := ginprom.New(r, opts...)
 		r.GET("/r/:id", m.Counter("fuzz_by_client", "Requests by client.", ginprom.Labels{"who": fuzzHeader}), func(c *gin.Context) {
 			ginprom.SetErrorMessage(c, c.GetHeader("X-Message"))
 			m.ObserveMessage(event, time.Millisecond, len(target), len(header), nil)

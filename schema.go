@@ -37,8 +37,9 @@ import (
 // The dependency metrics of [Metrics.WatchDependency] and
 // [Metrics.InstrumentClient] take the protocol's names too. Nothing else of
 // the request path is exposed: no request counters, sizes, in-flight gauge
-// or gin_exporter_info, which the protocol does not name. The sessions and
-// messages keep their default names with the prefix gin.
+// or gin_exporter_info, which the protocol does not name; New panics if
+// [WithRequestSize], [WithResponseSize] or [WithInFlight] is given with it.
+// The sessions and messages keep their default names with the prefix gin.
 //
 // WithBigBrother(version) is WithSchema(BigBrotherSchema(version)).
 //
@@ -118,6 +119,19 @@ func (c *config) checkSchema() {
 	}
 	if s.needsVersion && s.version == "" {
 		panic("ginprom: WithBigBrother(\"\"): give the application's version, which application_info{version} exposes")
+	}
+	for _, o := range []struct {
+		on          bool
+		option, fam string
+		name        string
+	}{
+		{c.signals.reqSize, "WithRequestSize", "RequestSize", s.RequestSize.Name},
+		{c.signals.respSize, "WithResponseSize", "ResponseSize", s.ResponseSize.Name},
+		{c.signals.inflight, "WithInFlight", "InFlight", s.InFlight.Name},
+	} {
+		if o.on && o.name == "" {
+			panic(fmt.Sprintf("ginprom: %s with %s: the schema names no %s family, so %s would add nothing; remove %s, or give %s a Name in a Schema of your own with WithSchema", c.schemas[0], o.option, o.fam, o.option, o.option, o.fam))
+		}
 	}
 	if c.groupBy.kind != groupRoute && slices.ContainsFunc(s.families(), func(f *Family) bool {
 		return slices.ContainsFunc(f.Labels, func(l Label) bool { return l.Value.src == srcRouteTemplate })

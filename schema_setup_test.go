@@ -79,6 +79,21 @@ func TestSchemaValidation(t *testing.T) {
 			ginprom.Schema{Duration: dur(), InFlight: ginprom.Family{Name: "f"}},
 			nil,
 		},
+		{
+			"request size not named", `WithSchema with WithRequestSize: the schema names no RequestSize family, so WithRequestSize would add nothing; remove WithRequestSize, or give RequestSize a Name`,
+			ginprom.Schema{Duration: dur("method", ginprom.Method)},
+			[]ginprom.Option{ginprom.WithRequestSize()},
+		},
+		{
+			"response size not named", `WithSchema with WithResponseSize: the schema names no ResponseSize family`,
+			ginprom.Schema{Duration: dur("method", ginprom.Method), ResponseBytes: ginprom.Family{Name: "b_total"}},
+			[]ginprom.Option{ginprom.WithResponseSize()},
+		},
+		{
+			"in flight not named", `WithSchema with WithInFlight: the schema names no InFlight family`,
+			ginprom.Schema{Duration: dur("method", ginprom.Method)},
+			[]ginprom.Option{ginprom.WithInFlight()},
+		},
 		{"with a prefix", `with WithDefaultsPrefix("x")`, ginprom.DefaultSchema("x"), []ginprom.Option{ginprom.WithDefaultsPrefix("x")}},
 		{"with another schema", `give at most one schema option`, ginprom.DefaultSchema("x"), []ginprom.Option{ginprom.WithSemconv()}},
 	}
@@ -91,6 +106,30 @@ func TestSchemaValidation(t *testing.T) {
 	}
 }
 
+// TestSchemaUnnamedSignals: under WithBigBrother, whose protocol names no
+// size histogram and no in-flight gauge, each of WithRequestSize,
+// WithResponseSize and WithInFlight panics at setup, in either order,
+// instead of adding nothing; under WithSemconv, which names all three, they
+// work.
+func TestSchemaUnnamedSignals(t *testing.T) {
+	for _, tc := range []struct {
+		opt  ginprom.Option
+		name string
+	}{
+		{ginprom.WithRequestSize(), "RequestSize"},
+		{ginprom.WithResponseSize(), "ResponseSize"},
+		{ginprom.WithInFlight(), "InFlight"},
+	} {
+		want := `WithBigBrother("1") with With` + tc.name + `: the schema names no ` + tc.name + ` family`
+		for _, opts := range [][]ginprom.Option{{ginprom.WithBigBrother("1"), tc.opt}, {tc.opt, ginprom.WithBigBrother("1")}} {
+			coreRequireSetupPanic(t, want, func() {
+				ginprom.New(gin.New(), append([]ginprom.Option{ginprom.WithRegistry(prometheus.NewRegistry())}, opts...)...)
+			})
+		}
+		ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithSemconv(), tc.opt)
+	}
+}
+
 // TestSchemaPresetsAsOptions: the shorthands and WithSchema of their
 // presets expose the same families.
 func TestSchemaPresetsAsOptions(t *testing.T) {
@@ -99,8 +138,12 @@ func TestSchemaPresetsAsOptions(t *testing.T) {
 		{ginprom.WithBigBrother("1"), ginprom.WithSchema(ginprom.BigBrotherSchema("1"))},
 		{ginprom.WithSemconv(), ginprom.WithSchema(ginprom.SemconvSchema())},
 	}
-	for _, p := range pairs {
-		a, b := migrationApp(t, p[0], ginprom.WithInFlight()), migrationApp(t, p[1], ginprom.WithInFlight())
+	for i, p := range pairs {
+		var more []ginprom.Option
+		if i != 1 { // the protocol has no in-flight gauge
+			more = append(more, ginprom.WithInFlight())
+		}
+		a, b := migrationApp(t, append([]ginprom.Option{p[0]}, more...)...), migrationApp(t, append([]ginprom.Option{p[1]}, more...)...)
 		if sa, sb := shapes(t, a), shapes(t, b); len(sa) == 0 || len(sa) != len(sb) {
 			t.Fatalf("%v != %v", sa, sb)
 		} else {

@@ -189,9 +189,9 @@ http_server_active_requests{http_request_method="_OTHER",url_scheme="http"} 0
 	assert.NotContains(t, names, "gin_http_requests_in_flight")
 	assert.NotContains(t, names, "gin_http_response_size_bytes")
 
-	// Big Brother is the protocol alone: the signals it does not name are
-	// not exposed.
-	b := newApp(t, ginprom.WithBigBrother("1"), ginprom.WithResponseSize(), ginprom.WithInFlight())
+	// Big Brother is the protocol alone: its response bytes and nothing
+	// more (the signals it does not name panic, TestSchemaUnnamedSignals).
+	b := newApp(t, ginprom.WithBigBrother("1"))
 	b.r.GET("/", ok)
 	b.do(http.MethodGet, "/")
 	requireExposition(t, b.reg, bbBytesHead+`response_size_bytes{addr="/",errorMessage="",isError="false",method="GET",status="200",type="http"} 2

@@ -32,7 +32,9 @@ type signalConfig struct {
 // Only such a request costs an allocation: the counting wrapper around its
 // body.
 //
-// Default: off. Repeated use changes nothing more.
+// Default: off. Repeated use changes nothing more. Under a schema the
+// family is the schema's RequestSize; New panics if the schema names none
+// ([WithBigBrother] does not), as the option would add nothing.
 func WithRequestSize() Option {
 	return optionFunc(func(c *config) { c.signals.reqSize = true })
 }
@@ -45,7 +47,9 @@ func WithRequestSize() Option {
 // that Gin writes itself for 404 and 405 after the middleware returns are
 // counted.
 //
-// Default: off. Repeated use changes nothing more.
+// Default: off. Repeated use changes nothing more. Under a schema the
+// family is the schema's ResponseSize; New panics if the schema names none
+// ([WithBigBrother] does not), as the option would add nothing.
 func WithResponseSize() Option {
 	return optionFunc(func(c *config) { c.signals.respSize = true })
 }
@@ -72,7 +76,9 @@ func WithSizeBuckets(buckets ...float64) Option {
 // labels are method and the static default labels of [WithDefaultLabels];
 // label functions do not apply to it, as it rises before the chain runs.
 //
-// Default: off. Repeated use changes nothing more.
+// Default: off. Repeated use changes nothing more. Under a schema the
+// family is the schema's InFlight; New panics if the schema names none
+// ([WithBigBrother] does not), as the option would add nothing.
 func WithInFlight() Option {
 	return optionFunc(func(c *config) { c.signals.inflight = true })
 }

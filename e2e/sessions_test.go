@@ -16,7 +16,8 @@ import (
 // event-stream clients, some of which hang up mid-session. Prometheus sees
 // the sessions open while they last and back at 0 when they end; no
 // session shows in the request duration; and every query of the example's
-// dashboard returns data.
+// dashboard, Synse Server's own dashboard queries over its own metric names
+// (schemas.Synse), returns data.
 func TestSessionsSynse(t *testing.T) {
 	t.Parallel()
 	addr := freeAddr(t)
@@ -43,8 +44,8 @@ func TestSessionsSynse(t *testing.T) {
 	for range streams {
 		cancels = append(cancels, openSynseStream(t, base))
 	}
-	prom.WaitValue(t, `sum(synse_http_sessions_open{kind="websocket"})`, sockets)
-	prom.WaitValue(t, `sum(synse_http_sessions_open{kind="sse"})`, streams)
+	prom.WaitValue(t, `sum(synse_websocket_session_count{source="/v3/connect"})`, sockets)
+	prom.WaitValue(t, `sum(synse_websocket_session_count{source="/v3/stream"})`, streams)
 
 	// Requests of every class while the sessions are open.
 	for _, p := range []string{"/test", "/version", "/v3/scan", "/v3/read", "/v3/read/dev-1", "/v3/read/nope"} {
@@ -75,19 +76,20 @@ func TestSessionsSynse(t *testing.T) {
 		cancel()
 	}
 
-	prom.WaitValue(t, `sum(synse_http_sessions_open)`, 0)
+	prom.WaitValue(t, `sum(synse_websocket_session_count)`, 0)
 	prom.WaitValue(t, `sum(synse_http_session_duration_seconds_count{kind="websocket",path="/v3/connect"})`, sockets)
 	prom.WaitValue(t, `sum(synse_http_session_duration_seconds_count{kind="sse",path="/v3/stream"})`, streams)
-	prom.WaitValue(t, `sum(synse_websocket_messages_total)`, float64(sent))
-	prom.WaitValue(t, `sum(synse_websocket_messages_total{result="error"})`, float64(failed))
+	prom.WaitValue(t, `sum(synse_websocket_request_count_total)`, float64(sent))
+	prom.WaitValue(t, `sum(synse_websocket_error_response_count_total)`, float64(failed))
 	prom.WaitQuery(t, `synse_http_session_bytes_total{kind="websocket",direction="in"} > 0`, NonEmpty)
 	prom.WaitQuery(t, `synse_http_session_bytes_total{kind="sse",direction="out"} > 0`, NonEmpty)
-	prom.WaitValue(t, `sum(synse_http_request_duration_seconds_count{path=~"/v3/.+"})`, 7) // the requests to /v3 above
-	if got := prom.Query(t, `synse_http_request_duration_seconds_count{path=~"/v3/(connect|stream)"}`); len(got) != 0 {
+	prom.WaitValue(t, `sum(synse_http_request_latency_sec_count{template=~"/v3/.+"})`, 7) // the requests to /v3 above
+	prom.WaitValue(t, `sum(synse_http_request_count_total{template=~"/v3/.+"})`, 7)
+	if got := prom.Query(t, `synse_http_request_latency_sec_count{template=~"/v3/(connect|stream)"}`); len(got) != 0 {
 		t.Errorf("sessions in the request duration: %v", got)
 	}
-	if got := prom.Query(t, `synse_http_response_size_bytes_count{path=~"/v3/(connect|stream)"}`); len(got) != 0 {
-		t.Errorf("sessions in the response sizes: %v", got)
+	if got := prom.Query(t, `synse_http_response_bytes_total{template=~"/v3/(connect|stream)"}`); len(got) != 0 {
+		t.Errorf("sessions in the response bytes: %v", got)
 	}
 
 	for _, q := range dashboardQueries(t, repoPath("_examples", "synse", "dashboard.json")) {

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/gin-contrib/ginprom"
+	"github.com/gin-contrib/ginprom/schemas"
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -99,6 +100,21 @@ type registry struct {
 	prometheus.Gatherer
 }
 
+// synseSchema is Synse Server's own HTTP and WebSocket metrics
+// (schemas.Synse), so that a Synse dashboard reads this application
+// unchanged, with the duration and bytes of sessions, which Synse does not
+// measure, under ginprom's names.
+func synseSchema() ginprom.Schema {
+	s := schemas.Synse()
+	session := func(more ...ginprom.Label) []ginprom.Label {
+		return append([]ginprom.Label{{Name: "kind", Value: ginprom.SessionKind}, {Name: "path", Value: ginprom.Route}}, more...)
+	}
+	s.SessionDuration = ginprom.Family{Name: "synse_http_session_duration_seconds", Labels: session()}
+	s.SessionBytesIn = ginprom.Family{Name: "synse_http_session_bytes_total", Labels: session(ginprom.Label{Name: "direction", Value: ginprom.Const("in")})}
+	s.SessionBytesOut = ginprom.Family{Name: "synse_http_session_bytes_total", Labels: session(ginprom.Label{Name: "direction", Value: ginprom.Const("out")})}
+	return s
+}
+
 // newServer builds the application with metrics on or off.
 func newServer(enabled bool, reg prometheus.Registerer, g prometheus.Gatherer) *gin.Engine {
 	r := gin.New()
@@ -106,8 +122,7 @@ func newServer(enabled bool, reg prometheus.Registerer, g prometheus.Gatherer) *
 	m := ginprom.New(r,
 		ginprom.WithEnabled(enabled),
 		ginprom.WithRegistry(registry{reg, g}),
-		ginprom.WithDefaultsPrefix("synse"), // synse_http_..., synse_websocket_...
-		ginprom.WithResponseSize(),          // Synse's response bytes
+		ginprom.WithSchema(synseSchema()), // Synse Server's own names
 	)
 	api := &api{m: m, devices: exampleDevices()}
 

@@ -28,41 +28,43 @@ func TestDrive(t *testing.T) {
 	// for the gauges.
 	require.Eventually(t, func() bool {
 		v, err := testutil.GatherAndCount(reg, "synse_http_session_duration_seconds")
-		return err == nil && v == 2 && gauge(t, reg, "websocket") == 0 && gauge(t, reg, "sse") == 0 &&
+		return err == nil && v == 2 && open(t, reg) == 0 &&
 			sessions(t, reg, "websocket") == 2 && sessions(t, reg, "sse") == 2
 	}, testTimeout, testTick)
 
 	// 5 messages in the round that hangs up, 8 in the other; the made-up
 	// event is recorded as request/unknown.
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
-# HELP synse_websocket_messages_total Total number of WebSocket messages handled, by event and result (ok or error).
-# TYPE synse_websocket_messages_total counter
-synse_websocket_messages_total{event="request/read",result="error"} 0
-synse_websocket_messages_total{event="request/read",result="ok"} 2
-synse_websocket_messages_total{event="request/read_device",result="error"} 1
-synse_websocket_messages_total{event="request/read_device",result="ok"} 2
-synse_websocket_messages_total{event="request/scan",result="error"} 0
-synse_websocket_messages_total{event="request/scan",result="ok"} 2
-synse_websocket_messages_total{event="request/status",result="error"} 0
-synse_websocket_messages_total{event="request/status",result="ok"} 2
-synse_websocket_messages_total{event="request/unknown",result="error"} 1
-synse_websocket_messages_total{event="request/unknown",result="ok"} 0
-synse_websocket_messages_total{event="request/version",result="error"} 0
-synse_websocket_messages_total{event="request/version",result="ok"} 2
-synse_websocket_messages_total{event="request/write_async",result="error"} 1
-synse_websocket_messages_total{event="request/write_async",result="ok"} 0
-`), "synse_websocket_messages_total"))
+# HELP synse_websocket_request_count_total The total number of WebSocket requests processed
+# TYPE synse_websocket_request_count_total counter
+synse_websocket_request_count_total{event="request/read"} 2
+synse_websocket_request_count_total{event="request/read_device"} 3
+synse_websocket_request_count_total{event="request/scan"} 2
+synse_websocket_request_count_total{event="request/status"} 2
+synse_websocket_request_count_total{event="request/unknown"} 1
+synse_websocket_request_count_total{event="request/version"} 2
+synse_websocket_request_count_total{event="request/write_async"} 1
+# HELP synse_websocket_error_response_count_total The total number of error responses returned by the WebSocket API
+# TYPE synse_websocket_error_response_count_total counter
+synse_websocket_error_response_count_total{event="request/read"} 0
+synse_websocket_error_response_count_total{event="request/read_device"} 1
+synse_websocket_error_response_count_total{event="request/scan"} 0
+synse_websocket_error_response_count_total{event="request/status"} 0
+synse_websocket_error_response_count_total{event="request/unknown"} 1
+synse_websocket_error_response_count_total{event="request/version"} 0
+synse_websocket_error_response_count_total{event="request/write_async"} 1
+`), "synse_websocket_request_count_total", "synse_websocket_error_response_count_total"))
 
 	// No session is a request.
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
 	for _, mf := range mfs {
-		if mf.GetName() != "synse_http_request_duration_seconds" {
+		if mf.GetName() != "synse_http_request_latency_sec" {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "path" {
+				if l.GetName() == "template" {
 					assert.NotContains(t, []string{"/v3/connect", "/v3/stream"}, l.GetValue())
 				}
 			}
@@ -106,9 +108,22 @@ const (
 	testTick    = 5 * time.Millisecond
 )
 
-func gauge(t *testing.T, g prometheus.Gatherer, kind string) float64 {
+// open returns the sessions open now, of every kind; -1 if there is no
+// series.
+func open(t *testing.T, g prometheus.Gatherer) float64 {
 	t.Helper()
-	return value(t, g, "synse_http_sessions_open", kind)
+	mfs, err := g.Gather()
+	require.NoError(t, err)
+	sum := -1.0
+	for _, mf := range mfs {
+		if mf.GetName() == "synse_websocket_session_count" {
+			sum = 0
+			for _, m := range mf.GetMetric() {
+				sum += m.GetGauge().GetValue()
+			}
+		}
+	}
+	return sum
 }
 
 func sessions(t *testing.T, g prometheus.Gatherer, kind string) float64 {

@@ -1,0 +1,171 @@
+package schemas_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-contrib/ginprom"
+	"github.com/gin-contrib/ginprom/schemas"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func init() { gin.SetMode(gin.TestMode) }
+
+// app serves a route, a 404 and, through ObserveMessage, a message of each
+// result, under opts, and returns its registry.
+func app(t *testing.T, opts ...ginprom.Option) *prometheus.Registry {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	r := gin.New()
+	m := ginprom.New(r, append([]ginprom.Option{ginprom.WithRegistry(reg)}, opts...)...)
+	r.GET("/v3/read/:id", func(c *gin.Context) { c.String(http.StatusOK, "reading") })
+	for _, target := range []string{"/v3/read/1", "/v3/read/2", "/nowhere"} {
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, target, nil))
+	}
+	m.ObserveMessage("request/read", time.Millisecond, 10, 100, nil)
+	m.ObserveMessage("request/read", time.Millisecond, 10, 0, errors.New("no device"))
+	return reg
+}
+
+// shapes returns each family of reg as "name type label,label", sorted.
+func shapes(t *testing.T, reg prometheus.Gatherer) []string {
+	t.Helper()
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	var out []string
+	for _, mf := range mfs {
+		var names []string
+		for _, l := range mf.GetMetric()[0].GetLabel() {
+			names = append(names, l.GetName())
+		}
+		out = append(out, mf.GetName()+" "+strings.ToLower(mf.GetType().String())+" "+strings.Join(names, ","))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// buckets returns the upper bounds of the first series of the histogram
+// name.
+func buckets(t *testing.T, reg prometheus.Gatherer, name string) []float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			var out []float64
+			for _, b := range mf.GetMetric()[0].GetHistogram().GetBucket() {
+				out = append(out, b.GetUpperBound())
+			}
+			return out
+		}
+	}
+	t.Fatalf("no family %s", name)
+	return nil
+}
+
+// pythonBuckets are prometheus_client's default histogram buckets.
+var pythonBuckets = []float64{.005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2.5, 5, 7.5, 10}
+
+// TestSchemas: each schema exposes exactly its system's families, types,
+// label names and buckets, and counts as it does.
+func TestSchemas(t *testing.T) {
+	t.Run("Synse", func(t *testing.T) {
+		reg := app(t, ginprom.WithSchema(schemas.Synse()))
+		assert.Equal(t, []string{
+			"synse_http_request_count_total counter endpoint,http_code,ip,method,template",
+			"synse_http_request_latency_sec histogram endpoint,http_code,ip,method,template",
+			"synse_http_response_bytes_total counter endpoint,http_code,ip,method,template",
+			"synse_websocket_error_response_count_total counter event",
+			"synse_websocket_request_bytes_total counter event",
+			"synse_websocket_request_count_total counter event",
+			"synse_websocket_request_latency_sec histogram event",
+			"synse_websocket_response_bytes_total counter event",
+		}, shapes(t, reg))
+		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP synse_http_request_count_total The total number of HTTP requests processed
+# TYPE synse_http_request_count_total counter
+synse_http_request_count_total{endpoint="/v3/read/:id",http_code="200",ip="",method="GET",template="/v3/read/:id"} 2
+synse_http_request_count_total{endpoint="<unmatched>",http_code="404",ip="",method="GET",template="<unmatched>"} 1
+# HELP synse_websocket_request_count_total The total number of WebSocket requests processed
+# TYPE synse_websocket_request_count_total counter
+synse_websocket_request_count_total{event="request/read"} 2
+# HELP synse_websocket_error_response_count_total The total number of error responses returned by the WebSocket API
+# TYPE synse_websocket_error_response_count_total counter
+synse_websocket_error_response_count_total{event="request/read"} 1
+# HELP synse_websocket_response_bytes_total The total number of bytes returned from the WebSocket API
+# TYPE synse_websocket_response_bytes_total counter
+synse_websocket_response_bytes_total{event="request/read"} 100
+`), "synse_http_request_count_total", "synse_websocket_request_count_total", "synse_websocket_error_response_count_total", "synse_websocket_response_bytes_total"))
+		assert.Equal(t, pythonBuckets, buckets(t, reg, "synse_http_request_latency_sec"))
+	})
+	t.Run("GoHTTPMetrics", func(t *testing.T) {
+		reg := app(t, ginprom.WithSchema(schemas.GoHTTPMetrics("store")), ginprom.WithResponseSize(),
+			ginprom.WithSizeBuckets(schemas.GoHTTPMetricsSizeBuckets...), ginprom.WithInFlight())
+		assert.Equal(t, []string{
+			"http_request_duration_seconds histogram code,handler,method,service",
+			"http_requests_inflight gauge handler,service",
+			"http_response_size_bytes histogram code,handler,method,service",
+		}, shapes(t, reg))
+		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP http_requests_inflight The number of inflight requests being handled at the same time.
+# TYPE http_requests_inflight gauge
+http_requests_inflight{handler="",service="store"} 0
+`), "http_requests_inflight"))
+		assert.Equal(t, prometheus.ExponentialBuckets(100, 10, 8), buckets(t, reg, "http_response_size_bytes"))
+		assert.Equal(t, prometheus.DefBuckets, buckets(t, reg, "http_request_duration_seconds"))
+	})
+	t.Run("GinPrometheus", func(t *testing.T) {
+		reg := app(t, ginprom.WithSchema(schemas.GinPrometheus()))
+		assert.Equal(t, []string{
+			"gin_request_duration_seconds histogram code,method,url",
+			"gin_requests_total counter code,handler,host,method,url",
+		}, shapes(t, reg))
+		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP gin_requests_total How many HTTP requests processed, partitioned by status code and HTTP method.
+# TYPE gin_requests_total counter
+gin_requests_total{code="200",handler="/v3/read/:id",host="",method="GET",url="/v3/read/:id"} 2
+gin_requests_total{code="404",handler="<unmatched>",host="",method="GET",url="<unmatched>"} 1
+`), "gin_requests_total"))
+		assert.Equal(t, prometheus.DefBuckets, buckets(t, reg, "gin_request_duration_seconds"))
+	})
+	t.Run("GinMetrics", func(t *testing.T) {
+		reg := app(t, ginprom.WithSchema(schemas.GinMetrics()))
+		assert.Equal(t, []string{
+			"gin_request_duration histogram uri",
+			"gin_uri_request_total counter code,method,uri",
+		}, shapes(t, reg))
+		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP gin_uri_request_total all the server received request num with every uri.
+# TYPE gin_uri_request_total counter
+gin_uri_request_total{code="200",method="GET",uri="/v3/read/:id"} 2
+gin_uri_request_total{code="404",method="GET",uri="<unmatched>"} 1
+`), "gin_uri_request_total"))
+		assert.Equal(t, []float64{0.1, 0.3, 1.2, 5, 10}, buckets(t, reg, "gin_request_duration"))
+	})
+	t.Run("FlaskWorkers", func(t *testing.T) {
+		reg := app(t, ginprom.WithSchema(schemas.FlaskWorkers("shop")))
+		assert.Equal(t, []string{
+			"request_count_total counter app_name,endpoint,http_status,method",
+			"request_latency_seconds histogram app_name,endpoint",
+		}, shapes(t, reg))
+		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP request_count_total App Request Count
+# TYPE request_count_total counter
+request_count_total{app_name="shop",endpoint="/v3/read/:id",http_status="200",method="GET"} 2
+request_count_total{app_name="shop",endpoint="<unmatched>",http_status="404",method="GET"} 1
+`), "request_count_total"))
+		assert.Equal(t, pythonBuckets, buckets(t, reg, "request_latency_seconds"))
+	})
+}
+
+// TestSchemasFresh: each call returns a Schema of its own, so that changing
+// one changes no other.
+func TestSchemasFresh(t *testing.T) {
+	a, b := schemas.Synse(), schemas.Synse()
+	a.Duration.Labels[0].Name = "changed"
+	assert.Equal(t, "method", b.Duration.Labels[0].Name)
+}
