@@ -48,10 +48,11 @@
 // bb-promster's rules and the Big Brother dashboards read them;
 // [SetErrorMessage] sets its errorMessage label. [WithSemconv] exposes them
 // under OpenTelemetry's HTTP server names
-// (http_server_request_duration_seconds and its kin). Package schemas holds
-// the names of other systems a Gin application may replace (Synse Server,
-// slok/go-http-metrics, zsais/go-gin-prometheus, penglongli/gin-metrics, the
-// multi-worker Flask setup). Every schema is served from the same series as
+// (http_server_request_duration_seconds and its kin). [SynseSchema],
+// [GoHTTPMetricsSchema], [GinPrometheusSchema], [GinMetricsSchema] and
+// [FlaskWorkersSchema] hold the names of other systems a Gin application
+// may replace (Synse Server, slok/go-http-metrics, zsais/go-gin-prometheus,
+// penglongli/gin-metrics, the multi-worker Flask setup). Every schema is served from the same series as
 // the defaults, at the same cost; [WithErrorStatus] says which statuses are
 // errors. An option asking for a family the schema does not name
 // ([WithRequestSize], [WithResponseSize] or [WithInFlight] under

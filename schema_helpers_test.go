@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Helpers of the schema tests; the migration schemas and their tests are
-// in package schemas.
+// Helpers of the schema tests; the migration schemas' tests are in
+// migrate_test.go.
 
 func lbl(pairs ...any) []ginprom.Label {
 	out := make([]ginprom.Label, 0, len(pairs)/2)

@@ -17,7 +17,7 @@ import (
 // the sessions open while they last and back at 0 when they end; no
 // session shows in the request duration; and every query of the example's
 // dashboard, Synse Server's own dashboard queries over its own metric names
-// (schemas.Synse), returns data.
+// (ginprom.SynseSchema), returns data.
 func TestSessionsSynse(t *testing.T) {
 	t.Parallel()
 	addr := freeAddr(t)

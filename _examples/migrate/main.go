@@ -1,5 +1,5 @@
 // Command migrate is a Gin application whose metrics carry the names of the
-// system it replaces, from package schemas, so that that system's
+// system it replaces, from ginprom's migration schemas, so that that system's
 // dashboards, alert rules and SLOs read it unchanged:
 //
 //	go run . -schema go-http-metrics   # slok/go-http-metrics
@@ -25,7 +25,6 @@ import (
 	"time"
 
 	"github.com/gin-contrib/ginprom"
-	"github.com/gin-contrib/ginprom/schemas"
 	"github.com/gin-gonic/gin"
 )
 
@@ -33,14 +32,16 @@ import (
 var options = map[string]func() []ginprom.Option{
 	"go-http-metrics": func() []ginprom.Option {
 		return []ginprom.Option{
-			ginprom.WithSchema(schemas.GoHTTPMetrics("orders")),
-			ginprom.WithResponseSize(), ginprom.WithSizeBuckets(schemas.GoHTTPMetricsSizeBuckets...),
+			ginprom.WithSchema(ginprom.GoHTTPMetricsSchema("orders")),
+			ginprom.WithResponseSize(), ginprom.WithSizeBuckets(ginprom.GoHTTPMetricsSizeBuckets...),
 			ginprom.WithInFlight(),
 		}
 	},
-	"gin-prometheus": func() []ginprom.Option { return []ginprom.Option{ginprom.WithSchema(schemas.GinPrometheus())} },
-	"gin-metrics":    func() []ginprom.Option { return []ginprom.Option{ginprom.WithSchema(schemas.GinMetrics())} },
-	"flask":          func() []ginprom.Option { return []ginprom.Option{ginprom.WithSchema(schemas.FlaskWorkers("orders"))} },
+	"gin-prometheus": func() []ginprom.Option { return []ginprom.Option{ginprom.WithSchema(ginprom.GinPrometheusSchema())} },
+	"gin-metrics":    func() []ginprom.Option { return []ginprom.Option{ginprom.WithSchema(ginprom.GinMetricsSchema())} },
+	"flask": func() []ginprom.Option {
+		return []ginprom.Option{ginprom.WithSchema(ginprom.FlaskWorkersSchema("orders"))}
+	},
 }
 
 func main() {

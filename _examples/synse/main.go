@@ -30,7 +30,6 @@ import (
 	"time"
 
 	"github.com/gin-contrib/ginprom"
-	"github.com/gin-contrib/ginprom/schemas"
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -101,11 +100,11 @@ type registry struct {
 }
 
 // synseSchema is Synse Server's own HTTP and WebSocket metrics
-// (schemas.Synse), so that a Synse dashboard reads this application
+// (ginprom.SynseSchema), so that a Synse dashboard reads this application
 // unchanged, with the duration and bytes of sessions, which Synse does not
 // measure, under ginprom's names.
 func synseSchema() ginprom.Schema {
-	s := schemas.Synse()
+	s := ginprom.SynseSchema()
 	session := func(more ...ginprom.Label) []ginprom.Label {
 		return append([]ginprom.Label{{Name: "kind", Value: ginprom.SessionKind}, {Name: "path", Value: ginprom.Route}}, more...)
 	}

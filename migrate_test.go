@@ -1,4 +1,4 @@
-package schemas_test
+package ginprom_test
 
 import (
 	"errors"
@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gin-contrib/ginprom"
-	"github.com/gin-contrib/ginprom/schemas"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -18,11 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func init() { gin.SetMode(gin.TestMode) }
-
-// app serves a route, a 404 and, through ObserveMessage, a message of each
+// migrateApp serves a route, a 404 and, through ObserveMessage, a message of each
 // result, under opts, and returns its registry.
-func app(t *testing.T, opts ...ginprom.Option) *prometheus.Registry {
+func migrateApp(t *testing.T, opts ...ginprom.Option) *prometheus.Registry {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	r := gin.New()
@@ -36,8 +33,8 @@ func app(t *testing.T, opts ...ginprom.Option) *prometheus.Registry {
 	return reg
 }
 
-// shapes returns each family of reg as "name type label,label", sorted.
-func shapes(t *testing.T, reg prometheus.Gatherer) []string {
+// migrateShapes returns each family of reg as "name type label,label", sorted.
+func migrateShapes(t *testing.T, reg prometheus.Gatherer) []string {
 	t.Helper()
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
@@ -53,9 +50,9 @@ func shapes(t *testing.T, reg prometheus.Gatherer) []string {
 	return out
 }
 
-// buckets returns the upper bounds of the first series of the histogram
+// migrateBuckets returns the upper bounds of the first series of the histogram
 // name.
-func buckets(t *testing.T, reg prometheus.Gatherer, name string) []float64 {
+func migrateBuckets(t *testing.T, reg prometheus.Gatherer, name string) []float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
@@ -75,11 +72,11 @@ func buckets(t *testing.T, reg prometheus.Gatherer, name string) []float64 {
 // pythonBuckets are prometheus_client's default histogram buckets.
 var pythonBuckets = []float64{.005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2.5, 5, 7.5, 10}
 
-// TestSchemas: each schema exposes exactly its system's families, types,
+// TestMigrationSchemas: each schema exposes exactly its system's families, types,
 // label names and buckets, and counts as it does.
-func TestSchemas(t *testing.T) {
+func TestMigrationSchemas(t *testing.T) {
 	t.Run("Synse", func(t *testing.T) {
-		reg := app(t, ginprom.WithSchema(schemas.Synse()))
+		reg := migrateApp(t, ginprom.WithSchema(ginprom.SynseSchema()))
 		assert.Equal(t, []string{
 			"synse_http_request_count_total counter endpoint,http_code,ip,method,template",
 			"synse_http_request_latency_sec histogram endpoint,http_code,ip,method,template",
@@ -89,7 +86,7 @@ func TestSchemas(t *testing.T) {
 			"synse_websocket_request_count_total counter event",
 			"synse_websocket_request_latency_sec histogram event",
 			"synse_websocket_response_bytes_total counter event",
-		}, shapes(t, reg))
+		}, migrateShapes(t, reg))
 		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP synse_http_request_count_total The total number of HTTP requests processed
 # TYPE synse_http_request_count_total counter
 synse_http_request_count_total{endpoint="/v3/read/:id",http_code="200",ip="",method="GET",template="/v3/read/:id"} 2
@@ -104,68 +101,68 @@ synse_websocket_error_response_count_total{event="request/read"} 1
 # TYPE synse_websocket_response_bytes_total counter
 synse_websocket_response_bytes_total{event="request/read"} 100
 `), "synse_http_request_count_total", "synse_websocket_request_count_total", "synse_websocket_error_response_count_total", "synse_websocket_response_bytes_total"))
-		assert.Equal(t, pythonBuckets, buckets(t, reg, "synse_http_request_latency_sec"))
+		assert.Equal(t, pythonBuckets, migrateBuckets(t, reg, "synse_http_request_latency_sec"))
 	})
 	t.Run("GoHTTPMetrics", func(t *testing.T) {
-		reg := app(t, ginprom.WithSchema(schemas.GoHTTPMetrics("store")), ginprom.WithResponseSize(),
-			ginprom.WithSizeBuckets(schemas.GoHTTPMetricsSizeBuckets...), ginprom.WithInFlight())
+		reg := migrateApp(t, ginprom.WithSchema(ginprom.GoHTTPMetricsSchema("store")), ginprom.WithResponseSize(),
+			ginprom.WithSizeBuckets(ginprom.GoHTTPMetricsSizeBuckets...), ginprom.WithInFlight())
 		assert.Equal(t, []string{
 			"http_request_duration_seconds histogram code,handler,method,service",
 			"http_requests_inflight gauge handler,service",
 			"http_response_size_bytes histogram code,handler,method,service",
-		}, shapes(t, reg))
+		}, migrateShapes(t, reg))
 		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP http_requests_inflight The number of inflight requests being handled at the same time.
 # TYPE http_requests_inflight gauge
 http_requests_inflight{handler="",service="store"} 0
 `), "http_requests_inflight"))
-		assert.Equal(t, prometheus.ExponentialBuckets(100, 10, 8), buckets(t, reg, "http_response_size_bytes"))
-		assert.Equal(t, prometheus.DefBuckets, buckets(t, reg, "http_request_duration_seconds"))
+		assert.Equal(t, prometheus.ExponentialBuckets(100, 10, 8), migrateBuckets(t, reg, "http_response_size_bytes"))
+		assert.Equal(t, prometheus.DefBuckets, migrateBuckets(t, reg, "http_request_duration_seconds"))
 	})
 	t.Run("GinPrometheus", func(t *testing.T) {
-		reg := app(t, ginprom.WithSchema(schemas.GinPrometheus()))
+		reg := migrateApp(t, ginprom.WithSchema(ginprom.GinPrometheusSchema()))
 		assert.Equal(t, []string{
 			"gin_request_duration_seconds histogram code,method,url",
 			"gin_requests_total counter code,handler,host,method,url",
-		}, shapes(t, reg))
+		}, migrateShapes(t, reg))
 		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP gin_requests_total How many HTTP requests processed, partitioned by status code and HTTP method.
 # TYPE gin_requests_total counter
 gin_requests_total{code="200",handler="/v3/read/:id",host="",method="GET",url="/v3/read/:id"} 2
 gin_requests_total{code="404",handler="<unmatched>",host="",method="GET",url="<unmatched>"} 1
 `), "gin_requests_total"))
-		assert.Equal(t, prometheus.DefBuckets, buckets(t, reg, "gin_request_duration_seconds"))
+		assert.Equal(t, prometheus.DefBuckets, migrateBuckets(t, reg, "gin_request_duration_seconds"))
 	})
 	t.Run("GinMetrics", func(t *testing.T) {
-		reg := app(t, ginprom.WithSchema(schemas.GinMetrics()))
+		reg := migrateApp(t, ginprom.WithSchema(ginprom.GinMetricsSchema()))
 		assert.Equal(t, []string{
 			"gin_request_duration histogram uri",
 			"gin_uri_request_total counter code,method,uri",
-		}, shapes(t, reg))
+		}, migrateShapes(t, reg))
 		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP gin_uri_request_total all the server received request num with every uri.
 # TYPE gin_uri_request_total counter
 gin_uri_request_total{code="200",method="GET",uri="/v3/read/:id"} 2
 gin_uri_request_total{code="404",method="GET",uri="<unmatched>"} 1
 `), "gin_uri_request_total"))
-		assert.Equal(t, []float64{0.1, 0.3, 1.2, 5, 10}, buckets(t, reg, "gin_request_duration"))
+		assert.Equal(t, []float64{0.1, 0.3, 1.2, 5, 10}, migrateBuckets(t, reg, "gin_request_duration"))
 	})
 	t.Run("FlaskWorkers", func(t *testing.T) {
-		reg := app(t, ginprom.WithSchema(schemas.FlaskWorkers("shop")))
+		reg := migrateApp(t, ginprom.WithSchema(ginprom.FlaskWorkersSchema("shop")))
 		assert.Equal(t, []string{
 			"request_count_total counter app_name,endpoint,http_status,method",
 			"request_latency_seconds histogram app_name,endpoint",
-		}, shapes(t, reg))
+		}, migrateShapes(t, reg))
 		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP request_count_total App Request Count
 # TYPE request_count_total counter
 request_count_total{app_name="shop",endpoint="/v3/read/:id",http_status="200",method="GET"} 2
 request_count_total{app_name="shop",endpoint="<unmatched>",http_status="404",method="GET"} 1
 `), "request_count_total"))
-		assert.Equal(t, pythonBuckets, buckets(t, reg, "request_latency_seconds"))
+		assert.Equal(t, pythonBuckets, migrateBuckets(t, reg, "request_latency_seconds"))
 	})
 }
 
-// TestSchemasFresh: each call returns a Schema of its own, so that changing
+// TestMigrationSchemasFresh: each call returns a Schema of its own, so that changing
 // one changes no other.
-func TestSchemasFresh(t *testing.T) {
-	a, b := schemas.Synse(), schemas.Synse()
+func TestMigrationSchemasFresh(t *testing.T) {
+	a, b := ginprom.SynseSchema(), ginprom.SynseSchema()
 	a.Duration.Labels[0].Name = "changed"
 	assert.Equal(t, "method", b.Duration.Labels[0].Name)
 }
