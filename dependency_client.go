@@ -40,7 +40,9 @@ import (
 // A nil next means http.DefaultTransport, read per request as http.Client
 // does. The series of a method and status are resolved once; after that a
 // request costs no allocation beyond what next makes. The returned
-// RoundTripper passes CloseIdleConnections on to next. InstrumentClient
+// RoundTripper passes CloseIdleConnections on to next. The histogram has
+// the series budget of [WithSeriesLimit]: past it, a new name, method and
+// status go to its overflow series, where they read Overflow. InstrumentClient
 // panics if name is empty or not valid UTF-8.
 func (m *Metrics) InstrumentClient(name string, next http.RoundTripper) http.RoundTripper {
 	checkDependencyName(fmt.Sprintf("InstrumentClient(%q)", name), name)

@@ -36,7 +36,9 @@ const MaxEvents = 100
 // event are resolved once, and a call for a known event allocates nothing
 // (but for an event longer than MaxValueLen, which is cut again each time).
 // The metrics are registered by [New], with [WithoutDefaults] too; with
-// WithEnabled(false) ObserveMessage does nothing.
+// WithEnabled(false) ObserveMessage does nothing. Each has the series
+// budget of [WithSeriesLimit]: past it, new events go to its overflow
+// series, whose event and result read Overflow.
 func (m *Metrics) ObserveMessage(event string, elapsed time.Duration, inBytes, outBytes int, err error) {
 	mm := m.messages
 	if mm == nil {
