@@ -15,15 +15,23 @@ import (
 const DefaultSeriesLimit = 10000
 
 // WithSeriesLimit sets the series budget of every metric family the
-// instance makes: at most n series each, 0 for no limit. Today the
-// decorators ([Metrics.Counter], [Metrics.Gauge], [Metrics.Summary],
-// [Metrics.Histogram]) have it.
+// instance makes: at most n series each, 0 for no limit. The decorators
+// ([Metrics.Counter], [Metrics.Gauge], [Metrics.Summary],
+// [Metrics.Histogram]), the sessions, the messages of
+// [Metrics.ObserveMessage] and the dependency metrics of
+// [Metrics.WatchDependency] and [Metrics.InstrumentClient] have it.
 //
 // Once a family holds n series, a request that would make one more is
-// recorded in the family's overflow series instead, whose label values
-// that came from a label function (the decorator's, or a function-valued
-// label of [WithDefaultLabels]) read [Overflow]; static values keep
-// theirs. Counts stay exact: the series of a family add up to every
+// recorded in the family's overflow series instead. In a decorator's, the
+// label values that came from a label function (the decorator's, or a
+// function-valued label of [WithDefaultLabels]) read [Overflow], and
+// static values keep theirs. In a session, message or dependency family,
+// every value that may differ between its series reads Overflow (kind,
+// path, event, result, name, method, status, and function-valued default
+// labels), and a value that is the same on all of them (a [Const] of the
+// schema, the version, a static default label) keeps it: such a family
+// holds at most n+1 series. A dependency_up overflow series reads 1 while
+// every dependency in it is up, 0 once one is down. Counts stay exact: the series of a family add up to every
 // request. Series made before the budget was spent keep counting, and a
 // series that exists pays nothing for the budget. Each observation that
 // goes to an overflow series is also counted in

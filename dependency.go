@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/gin-gonic/gin"
 )
 
@@ -190,6 +191,9 @@ type watch struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when run returns
 	d      *dependencies
+
+	up    sideSeries  // its series of dependency_up, found when claimed
+	upFam *sideFamily // that family
 }
 
 // errCheckExited is the result of a check that called runtime.Goexit, as
@@ -248,6 +252,7 @@ func (w *watch) round(ticks <-chan time.Time, first chan struct{}) {
 			// overlap.
 			if w.ctx.Err() == nil {
 				w.state.Store(stateDown)
+				w.upFam.overflowed(w.up, aggregate.Ref{})
 			}
 			signal()
 			for {
@@ -268,6 +273,7 @@ func (w *watch) round(ticks <-chan time.Time, first chan struct{}) {
 	} else {
 		w.state.Store(stateDown)
 	}
+	w.upFam.overflowed(w.up, aggregate.Ref{})
 }
 
 // call runs the check, turning a panic into an error.

@@ -8,8 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-
-	"github.com/prometheus/client_golang/prometheus"
+	"unsafe"
 )
 
 // InstrumentClient returns a RoundTripper that sends requests through next
@@ -41,7 +40,9 @@ import (
 // A nil next means http.DefaultTransport, read per request as http.Client
 // does. The series of a method and status are resolved once; after that a
 // request costs no allocation beyond what next makes. The returned
-// RoundTripper passes CloseIdleConnections on to next. InstrumentClient
+// RoundTripper passes CloseIdleConnections on to next. The histogram has
+// the series budget of [WithSeriesLimit]: past it, a new name, method and
+// status go to its overflow series, where they read Overflow. InstrumentClient
 // panics if name is empty or not valid UTF-8.
 func (m *Metrics) InstrumentClient(name string, next http.RoundTripper) http.RoundTripper {
 	checkDependencyName(fmt.Sprintf("InstrumentClient(%q)", name), name)
@@ -55,7 +56,7 @@ func (m *Metrics) InstrumentClient(name string, next http.RoundTripper) http.Rou
 		}
 		return next
 	}
-	return &clientTransport{next: next, name: name, deps: m.deps, vec: m.deps.requestVec()}
+	return &clientTransport{next: next, name: name, deps: m.deps, fam: m.deps.requestFamily()}
 }
 
 // Outcomes of a request that got no response, kept where a status code
@@ -72,17 +73,17 @@ type clientTransport struct {
 	next http.RoundTripper // nil: http.DefaultTransport
 	name string
 	deps *dependencies
-	vec  *prometheus.HistogramVec
+	fam  *sideHistogram
 
-	mu     sync.Mutex                                 // serialises additions to series
-	series [numMethods]atomic.Pointer[[]clientSeries] // replaced, never modified
+	mu    sync.Mutex                                 // serialises additions to series
+	cache [numMethods]atomic.Pointer[[]clientSeries] // replaced, never modified
 }
 
 // clientSeries is the series of one method and outcome: a status code, or
 // one of the outcome constants.
 type clientSeries struct {
 	outcome int
-	obs     prometheus.Observer
+	s       sideSeries
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -108,7 +109,7 @@ func (t *clientTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	default:
 		outcome = clampStatus(resp.StatusCode)
 	}
-	t.observer(method, outcome).Observe(elapsed)
+	t.fam.observe(uintptr(unsafe.Pointer(req)), t.series(method, outcome), elapsed) //nolint:gosec // G103: the request's address picks a shard; nothing is dereferenced.
 	return resp, err
 }
 
@@ -140,31 +141,31 @@ func transportOutcome(ctx context.Context, err error) int {
 	return outcomeError
 }
 
-// observer returns the series of method and outcome, making it on first
+// series returns the series of method and outcome, finding it on first
 // sight. A client sees few statuses; a linear scan beats hashing.
-func (t *clientTransport) observer(method, outcome int) prometheus.Observer {
-	if list := t.series[method].Load(); list != nil {
+func (t *clientTransport) series(method, outcome int) sideSeries {
+	if list := t.cache[method].Load(); list != nil {
 		for _, s := range *list {
 			if s.outcome == outcome {
-				return s.obs
+				return s.s
 			}
 		}
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var old []clientSeries
-	if list := t.series[method].Load(); list != nil {
+	if list := t.cache[method].Load(); list != nil {
 		old = *list
 	}
 	for _, s := range old {
 		if s.outcome == outcome {
-			return s.obs
+			return s.s
 		}
 	}
-	obs := t.vec.WithLabelValues(t.labelValues(method, outcome)...)
-	list := append(append(make([]clientSeries, 0, len(old)+1), old...), clientSeries{outcome, obs})
-	t.series[method].Store(&list)
-	return obs
+	s := t.fam.find(t.labelValues(method, outcome))
+	list := append(append(make([]clientSeries, 0, len(old)+1), old...), clientSeries{outcome, s})
+	t.cache[method].Store(&list)
+	return s
 }
 
 // labelValues are the label values of a series, in the order of the

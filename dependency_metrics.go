@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -12,16 +13,17 @@ import (
 type dependencies struct {
 	schema *requestSchema
 	reg    prometheus.Registerer
+	budget *budget
 
 	mu       sync.Mutex // guards what follows
 	buckets  []float64  // of the request histogram
 	up       *upCollector
-	requests *prometheus.HistogramVec
+	requests *sideHistogram
 	watches  map[*watch]struct{}
 }
 
-func newDependencies(reg prometheus.Registerer, schema *requestSchema, buckets []float64) *dependencies {
-	return &dependencies{schema: schema, buckets: buckets, reg: reg, watches: map[*watch]struct{}{}}
+func newDependencies(reg prometheus.Registerer, b *budget, schema *requestSchema, buckets []float64) *dependencies {
+	return &dependencies{schema: schema, buckets: buckets, reg: reg, budget: b, watches: map[*watch]struct{}{}}
 }
 
 // protocol says that the request histogram spells a transport error as
@@ -39,9 +41,14 @@ func (d *dependencies) start(where string, w *watch, launch func()) {
 	defer d.mu.Unlock()
 	if d.up == nil {
 		p := &d.schema.plans[famDependencyUp]
+		limit := (*aggregate.OverflowCounter)(nil).Limit(unexposed, d.budget.limit)
+		if p.named() {
+			limit = d.budget.family(p.name)
+		}
 		d.up = &upCollector{
 			desc:    prometheus.NewDesc(p.name, p.help, p.names(), nil),
 			schema:  d.schema,
+			fam:     sideFamily{aggregate.NewIndex(limit, Overflow), d.schema.overflowMask(famDependencyUp, nil)},
 			watches: map[string]*watch{},
 		}
 		if p.named() {
@@ -64,10 +71,13 @@ func (d *dependencies) release(w *watch) {
 
 // upCollector exposes dependency_up: one series per watched name. It is
 // shared by every Metrics on a registry, through register, and so is the
-// set of names being watched.
+// set of names being watched. Its index keeps the family's series budget:
+// a name watched past it is shown in the overflow series, which reads 1
+// while every name there is up, and 0 once one is down.
 type upCollector struct {
 	desc    *prometheus.Desc
 	schema  *requestSchema
+	fam     sideFamily
 	mu      sync.Mutex
 	watches map[string]*watch
 }
@@ -78,6 +88,7 @@ func (c *upCollector) claim(where string, w *watch) {
 	if _, ok := c.watches[w.name]; ok {
 		panic(fmt.Sprintf("ginprom: %s: this dependency is watched already, on this registry; call the stop function of the first watcher, or give this one another name", where))
 	}
+	w.up, w.upFam = c.fam.find(c.schema.sideValues(famDependencyUp, &sideInput{dependency: w.name}, nil)), &c.fam
 	c.watches[w.name] = w
 }
 
@@ -96,7 +107,9 @@ func (c *upCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 func (c *upCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	ms := make([]prometheus.Metric, 0, len(c.watches))
-	for name, w := range c.watches {
+	var overflow *aggregate.Series
+	overflowUp := 1.0
+	for _, w := range c.watches {
 		var v float64
 		switch w.state.Load() {
 		case stateUp:
@@ -105,21 +118,27 @@ func (c *upCollector) Collect(ch chan<- prometheus.Metric) {
 		default:
 			continue // no result yet
 		}
-		lvs := c.schema.sideValues(famDependencyUp, &sideInput{dependency: name}, nil)
-		ms = append(ms, constMetric(c.desc)(prometheus.NewConstMetric(c.desc, prometheus.GaugeValue, v, lvs...)))
+		if w.up.over {
+			overflow, overflowUp = w.up.s, min(overflowUp, v)
+			continue
+		}
+		ms = append(ms, constMetric(c.desc)(prometheus.NewConstMetric(c.desc, prometheus.GaugeValue, v, w.up.s.Labels()...)))
 	}
 	c.mu.Unlock()
+	if overflow != nil {
+		ms = append(ms, constMetric(c.desc)(prometheus.NewConstMetric(c.desc, prometheus.GaugeValue, overflowUp, overflow.Labels()...)))
+	}
 	for _, m := range ms {
 		ch <- m
 	}
 }
 
-// requestVec registers the request histogram on first use.
-func (d *dependencies) requestVec() *prometheus.HistogramVec {
+// requestFamily registers the request histogram on first use.
+func (d *dependencies) requestFamily() *sideHistogram {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.requests == nil {
-		d.requests = d.schema.histogramVec(d.reg, famDependencyDuration, d.buckets, nil)
+		d.requests = d.schema.sideHistogram(d.reg, d.budget, famDependencyDuration, d.buckets, nil)
 	}
 	return d.requests
 }

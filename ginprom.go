@@ -107,7 +107,7 @@ func New(engine *gin.Engine, opts ...Option) *Metrics {
 		}
 		return m
 	}
-	m.deps = newDependencies(m.reg, schema, cfg.buckets)
+	m.deps = newDependencies(m.reg, m.budget, schema, cfg.buckets)
 	if !cfg.noDefaults {
 		m.defaults = newDefaultMetrics(m, cfg, schema)
 	}

@@ -6,8 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
+	"unsafe"
 )
 
 // MaxEvents bounds the event label of [Metrics.ObserveMessage]: the first
@@ -37,36 +36,49 @@ const MaxEvents = 100
 // event are resolved once, and a call for a known event allocates nothing
 // (but for an event longer than MaxValueLen, which is cut again each time).
 // The metrics are registered by [New], with [WithoutDefaults] too; with
-// WithEnabled(false) ObserveMessage does nothing.
+// WithEnabled(false) ObserveMessage does nothing. Each has the series
+// budget of [WithSeriesLimit]: past it, new events go to its overflow
+// series, whose event and result read Overflow.
 func (m *Metrics) ObserveMessage(event string, elapsed time.Duration, inBytes, outBytes int, err error) {
 	mm := m.messages
 	if mm == nil {
 		return
 	}
 	e := mm.event(event)
+	key := stackKey()
 	if err != nil {
-		e.failed.Inc()
-		e.errors.Inc()
+		mm.total.add(key, e.failed, 1)
+		mm.errors.add(key, e.errors, 1)
 	} else {
-		e.ok.Inc()
+		mm.total.add(key, e.ok, 1)
 	}
-	e.duration.Observe(seconds(max(elapsed, 0)))
+	mm.duration.observe(key, e.duration, seconds(max(elapsed, 0)))
 	if inBytes > 0 {
-		e.in.Add(float64(inBytes))
+		mm.in.add(key, e.in, uint64(inBytes))
 	}
 	if outBytes > 0 {
-		e.out.Add(float64(outBytes))
+		mm.out.add(key, e.out, uint64(outBytes))
 	}
 }
 
-// messageMetrics are the collectors of ObserveMessage, and their children
-// per event.
+// stackKey names the calling goroutine to pick the shards it writes to, as
+// the address of a *gin.Context does a request's: an address on its stack,
+// which no other running goroutine shares.
+//
+//go:noinline
+func stackKey() uintptr {
+	var b byte
+	return uintptr(unsafe.Pointer(&b)) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
+}
+
+// messageMetrics are the families of ObserveMessage, in the engine, and
+// their series per event.
 type messageMetrics struct {
 	schema   *requestSchema
-	total    *prometheus.CounterVec
-	errors   *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	in, out  *prometheus.CounterVec
+	total    *sideSum
+	errors   *sideSum
+	duration *sideHistogram
+	in, out  *sideSum
 	values   []string // the static default labels' values, after the metric's own
 
 	events   atomic.Pointer[map[string]*eventSeries] // replaced, never modified
@@ -75,32 +87,32 @@ type messageMetrics struct {
 	overflow *eventSeries
 }
 
-// eventSeries are the children of one event.
+// eventSeries are the series of one event.
 type eventSeries struct {
-	ok, failed, errors prometheus.Counter
-	duration           prometheus.Observer
-	in, out            prometheus.Counter
+	ok, failed, errors sideSeries
+	duration           sideSeries
+	in, out            sideSeries
 }
 
 func newMessageMetrics(m *Metrics, schema *requestSchema) *messageMetrics {
-	var names []string
+	var static labelSet
 	mm := &messageMetrics{schema: schema}
 	for _, l := range ownLabels(m.labels, schema.sideNames(famMessages, famMessageErrors, famMessageDuration, famMessageBytesIn, famMessageBytesOut)...) {
 		if l.fn == nil {
-			names = append(names, l.name)
+			static = append(static, l)
 			mm.values = append(mm.values, l.value)
 		}
 	}
-	mm.total = schema.counterVec(m.reg, famMessages, names)
-	mm.errors = schema.counterVec(m.reg, famMessageErrors, names)
-	mm.duration = schema.histogramVec(m.reg, famMessageDuration, slices.Clone(DefaultBuckets), names)
-	mm.in = schema.counterVec(m.reg, famMessageBytesIn, names)
-	mm.out = schema.counterVec(m.reg, famMessageBytesOut, names)
+	mm.total = schema.sideSum(m.reg, m.budget, famMessages, static)
+	mm.errors = schema.sideSum(m.reg, m.budget, famMessageErrors, static)
+	mm.duration = schema.sideHistogram(m.reg, m.budget, famMessageDuration, slices.Clone(DefaultBuckets), static)
+	mm.in = schema.sideSum(m.reg, m.budget, famMessageBytesIn, static)
+	mm.out = schema.sideSum(m.reg, m.budget, famMessageBytesOut, static)
 	mm.events.Store(&map[string]*eventSeries{})
 	return mm
 }
 
-// event returns the children of event, making them on first sight, or
+// event returns the series of event, finding them on first sight, or
 // those of Overflow once MaxEvents events have their own.
 func (mm *messageMetrics) event(event string) *eventSeries {
 	if e := (*mm.events.Load())[event]; e != nil {
@@ -148,12 +160,12 @@ func (mm *messageMetrics) children(event string) *eventSeries {
 		return mm.schema.sideValues(fam, &sideInput{event: event, result: result}, mm.values)
 	}
 	return &eventSeries{
-		ok:       mm.total.WithLabelValues(lvs(famMessages, "ok")...),
-		failed:   mm.total.WithLabelValues(lvs(famMessages, "error")...),
-		errors:   mm.errors.WithLabelValues(lvs(famMessageErrors, "error")...),
-		duration: mm.duration.WithLabelValues(lvs(famMessageDuration, "")...),
-		in:       mm.in.WithLabelValues(lvs(famMessageBytesIn, "")...),
-		out:      mm.out.WithLabelValues(lvs(famMessageBytesOut, "")...),
+		ok:       mm.total.find(lvs(famMessages, "ok")),
+		failed:   mm.total.find(lvs(famMessages, "error")),
+		errors:   mm.errors.find(lvs(famMessageErrors, "error")),
+		duration: mm.duration.find(lvs(famMessageDuration, "")),
+		in:       mm.in.find(lvs(famMessageBytesIn, "")),
+		out:      mm.out.find(lvs(famMessageBytesOut, "")),
 	}
 }
 

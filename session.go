@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // A request whose handler upgrades it to a WebSocket, or streams
@@ -57,32 +56,32 @@ const (
 
 var sessionKinds = [...]string{"", "websocket", "sse"}
 
-// sessionMetrics are the collectors of sessions.
+// sessionMetrics are the families of sessions, in the engine.
 type sessionMetrics struct {
 	schema   *requestSchema
-	open     *prometheus.GaugeVec
-	duration *prometheus.HistogramVec
-	in, out  *prometheus.CounterVec
+	open     *sideGauge
+	duration *sideHistogram
+	in, out  *sideSum
 	labels   labelSet // WithDefaultLabels
 }
 
 func newSessionMetrics(m *Metrics, schema *requestSchema) *sessionMetrics {
 	fams := []int{famSessionsOpen, famSessionDuration, famSessionBytesIn, famSessionBytesOut}
 	sm := &sessionMetrics{schema: schema, labels: ownLabels(m.labels, schema.sideNames(fams...)...)}
-	names := sm.labels.names()
-	sm.open = schema.gaugeVec(m.reg, famSessionsOpen, names)
-	sm.duration = schema.histogramVec(m.reg, famSessionDuration, slices.Clone(DefaultSessionBuckets), names)
-	sm.in = schema.counterVec(m.reg, famSessionBytesIn, names)
-	sm.out = schema.counterVec(m.reg, famSessionBytesOut, names)
+	sm.open = schema.sideGauge(m.reg, m.budget, famSessionsOpen, sm.labels)
+	sm.duration = schema.sideHistogram(m.reg, m.budget, famSessionDuration, slices.Clone(DefaultSessionBuckets), sm.labels)
+	sm.in = schema.sideSum(m.reg, m.budget, famSessionBytesIn, sm.labels)
+	sm.out = schema.sideSum(m.reg, m.budget, famSessionBytesOut, sm.labels)
 	return sm
 }
 
-// session is one session of a request, from its start to its end.
+// session is one session of a request, from its start to its end: its
+// series in each family, found once.
 type session struct {
-	open     prometheus.Gauge
-	duration prometheus.Observer
-	in, out  prometheus.Counter // in is nil for an event stream
-	rec      any                // the panic of a label function, raised once recorded
+	sm                      *sessionMetrics
+	key                     uintptr    // picks the shards it writes to
+	open, duration, in, out sideSeries // in is unset for an event stream
+	rec                     any        // the panic of a label function, raised once recorded
 }
 
 // begin counts a session of kind on the route of c as open.
@@ -90,24 +89,32 @@ func (sm *sessionMetrics) begin(c *gin.Context, kind int, route string) *session
 	var buf [maxInlineLabels]string
 	defaults, rec := appendValues(buf[:0], sm.labels, c)
 	in := &sideInput{kind: sessionKinds[kind], route: route}
-	s := &session{
-		open:     sm.open.WithLabelValues(sm.schema.sideValues(famSessionsOpen, in, defaults)...),
-		duration: sm.duration.WithLabelValues(sm.schema.sideValues(famSessionDuration, in, defaults)...),
-		rec:      rec,
-	}
+	s := &session{sm: sm, key: contextKey(c), rec: rec}
+	s.open = sm.open.find(sm.schema.sideValues(famSessionsOpen, in, defaults))
+	s.duration = sm.duration.find(sm.schema.sideValues(famSessionDuration, in, defaults))
 	// An event stream reads nothing from its client: it has no "in".
-	s.out = sm.out.WithLabelValues(sm.schema.sideValues(famSessionBytesOut, in, defaults)...)
+	s.out = sm.out.find(sm.schema.sideValues(famSessionBytesOut, in, defaults))
 	if kind == sessionWebSocket {
-		s.in = sm.in.WithLabelValues(sm.schema.sideValues(famSessionBytesIn, in, defaults)...)
+		s.in = sm.in.find(sm.schema.sideValues(famSessionBytesIn, in, defaults))
 	}
-	s.open.Inc()
+	sm.open.add(s.key, s.open, 1)
 	return s
 }
 
 // finish records the end of s, started at start.
 func (s *session) finish(start time.Duration) {
-	s.duration.Observe(seconds(now() - start))
-	s.open.Dec()
+	s.sm.duration.observe(s.key, s.duration, seconds(now()-start))
+	s.sm.open.add(s.key, s.open, -1)
+}
+
+// addIn counts n bytes read from the client of a WebSocket session.
+func (s *session) addIn(n int) {
+	s.sm.in.add(s.key, s.in, uint64(n)) //nolint:gosec // G115: n is a byte count, never negative.
+}
+
+// addOut counts n bytes written to the client.
+func (s *session) addOut(n int) {
+	s.sm.out.add(s.key, s.out, uint64(n)) //nolint:gosec // G115: n is a byte count, never negative.
 }
 
 // websocketRequest reports what c.IsWebsocket() reports, without its
@@ -216,8 +223,8 @@ func (sw *sessionWriter) sending() {
 func (sw *sessionWriter) Write(b []byte) (int, error) {
 	sw.sending()
 	n, err := sw.ResponseWriter.Write(b)
-	if sw.s != nil {
-		sw.s.out.Add(float64(n))
+	if sw.s != nil && n > 0 {
+		sw.s.addOut(n)
 	}
 	return n, err
 }
@@ -225,8 +232,8 @@ func (sw *sessionWriter) Write(b []byte) (int, error) {
 func (sw *sessionWriter) WriteString(s string) (int, error) {
 	sw.sending()
 	n, err := sw.ResponseWriter.WriteString(s)
-	if sw.s != nil {
-		sw.s.out.Add(float64(n))
+	if sw.s != nil && n > 0 {
+		sw.s.addOut(n)
 	}
 	return n, err
 }
@@ -256,13 +263,13 @@ func (sw *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if sw.s == nil {
 		return conn, brw, err
 	}
-	cc := &countingConn{Conn: conn, in: sw.s.in, out: sw.s.out}
+	cc := &countingConn{Conn: conn, s: sw.s}
 	// Reads and writes through brw must be counted too: its reader keeps
 	// what the client sent past the request, then reads from cc; its
 	// writer, empty after a hijack, writes to cc.
 	if n := brw.Reader.Buffered(); n > 0 {
 		buffered, _ := brw.Peek(n)
-		sw.s.in.Add(float64(n))
+		sw.s.addIn(n)
 		brw.Reader.Reset(io.MultiReader(bytes.NewReader(bytes.Clone(buffered)), cc))
 	} else {
 		brw.Reader.Reset(cc)
@@ -297,13 +304,13 @@ func (sw *sessionWriter) end(panicked bool) bool {
 // one atomic addition per read or write, whatever the messages on it.
 type countingConn struct {
 	net.Conn
-	in, out prometheus.Counter
+	s *session
 }
 
 func (cc *countingConn) Read(b []byte) (int, error) {
 	n, err := cc.Conn.Read(b)
 	if n > 0 {
-		cc.in.Add(float64(n))
+		cc.s.addIn(n)
 	}
 	return n, err
 }
@@ -311,7 +318,7 @@ func (cc *countingConn) Read(b []byte) (int, error) {
 func (cc *countingConn) Write(b []byte) (int, error) {
 	n, err := cc.Conn.Write(b)
 	if n > 0 {
-		cc.out.Add(float64(n))
+		cc.s.addOut(n)
 	}
 	return n, err
 }
@@ -341,7 +348,7 @@ func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending, ws, 
 		return true
 	}
 	if n := c.Writer.Size(); n > 0 && kind == sessionSSE {
-		s.out.Add(float64(n))
+		s.addOut(n)
 	}
 	s.finish(p.start)
 	if s.rec != nil && !panicked {
