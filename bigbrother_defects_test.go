@@ -134,7 +134,7 @@ func TestSchemaConflictAdvice(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	ginprom.New(gin.New(), ginprom.WithRegistry(reg))
 	msg := corePanic(t, func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1")) })
-	assert.True(t, strings.HasPrefix(msg, `ginprom: cannot register metric "request_seconds, gin_http_request_total and response_size_bytes": `), msg)
+	assert.True(t, strings.HasPrefix(msg, `ginprom: cannot register metrics request_seconds, gin_http_request_total and response_size_bytes: `), msg)
 	assert.Contains(t, msg, "Give this Metrics another registry with WithRegistry (a schema's names take no WithDefaultsPrefix), or build both with the same options")
 
 	reg = prometheus.NewRegistry()

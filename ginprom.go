@@ -243,8 +243,11 @@ func prefixed(prefix, name string) string {
 // The families are those c exposes, to claim the names of their series
 // (see claimNames); none given, they are found from the type of c.
 func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C, families ...family) C {
-	return registerOr(reg, name, "choose another name", c, families...)
+	return registerOr(reg, name, registerFix, c, families...)
 }
+
+// registerFix is what register's panic tells the user to do.
+const registerFix = "choose another name"
 
 // registerOr is register, whose panic for a conflicting collector ends in
 // fix, what the user should do.
@@ -255,6 +258,7 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 	claimNames(reg, families...)
 	err := reg.Register(c)
 	if err == nil {
+		noteFamilies(reg, c)
 		return c
 	}
 	var are prometheus.AlreadyRegisteredError
@@ -271,7 +275,7 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 		return existing
 	}
 	explainClaimed(reg, families)
-	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: %s", name, err, fix))
+	panic(conflict(reg, name, families, c, fix))
 }
 
 // defaultsFix says what to do when the default metrics conflict with those

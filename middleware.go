@@ -134,7 +134,7 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 	fix := defaultsFix(m.reg, schema.kind)
 	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos, schema), families...)
 	if !d.requests.kind.equal(kind) {
-		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets, other signals or another error rule: %s", names, fix))
+		panic(fmt.Sprintf("ginprom: metrics %s are already registered, and differ in %s; %s", names, kindDiff(d.requests.kind, kind), fix))
 	}
 	d.messages = d.requests.schema.messages
 	if sig.inflight {
