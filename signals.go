@@ -55,7 +55,8 @@ func WithResponseSize() Option {
 //
 // Default: [DefaultSizeBuckets]. No buckets keep the default; the last
 // WithSizeBuckets wins. New panics if the bounds are not strictly
-// increasing or one is NaN.
+// increasing or one is NaN, and if neither WithRequestSize nor
+// WithResponseSize is given (there is no size histogram to use them).
 func WithSizeBuckets(buckets ...float64) Option {
 	return optionFunc(func(c *config) {
 		if len(buckets) > 0 {
