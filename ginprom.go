@@ -219,7 +219,9 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // A request that becomes a WebSocket or Server-Sent Events session is not
 // recorded as a request: it is a session, counted in the session metrics
 // (see [DefaultSessionBuckets]) and left out of the request duration, total,
-// sizes, exceptions and in-flight gauge.
+// sizes and in-flight gauge. A panic of its handler is an exception all the
+// same, with the status the client got when the session began: 101 for a
+// WebSocket, the stream's (200) for an event stream.
 func (m *Metrics) Middleware() gin.HandlerFunc {
 	if m.defaults == nil {
 		return passThrough

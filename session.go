@@ -25,7 +25,9 @@ import (
 //	<prefix>_http_session_duration_seconds{kind, path}       histogram, DefaultSessionBuckets
 //	<prefix>_http_session_bytes_total{kind, path, direction} counter
 //
-// kind is "websocket" or "sse", path the route template. The middleware
+// kind is "websocket" or "sse", path the route template. A panic of a
+// session's handler is counted in the exceptions metric (see
+// sessionException). The middleware
 // learns that a request is a session when it starts:
 //
 //   - a WebSocket when the handler hijacks the connection of a GET request
@@ -180,6 +182,7 @@ type sessionWriter struct {
 	c         *gin.Context
 	he        *handlerEntry
 	start     time.Duration // the request's
+	path      string        // the request's path under GroupByPath
 	id        dispatchID
 	sh        int  // the request's shard
 	websocket bool // the request is an upgrade request
@@ -190,7 +193,7 @@ type sessionWriter struct {
 
 // watchSession replaces c.Writer with a sessionWriter.
 func (t *tracker) watchSession(c *gin.Context, he *handlerEntry, p *pending, websocket bool) *sessionWriter {
-	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, id: p.id, sh: p.ref.sh, websocket: websocket}
+	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, path: p.path, id: p.id, sh: p.ref.sh, websocket: websocket}
 	c.Writer = sw
 	return sw
 }
@@ -258,6 +261,10 @@ func (sw *sessionWriter) Flush() {
 // Hijack hands over the connection. For an upgrade request, the session
 // begins, and the connection handed over counts its bytes.
 func (sw *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	// A library that sent its 101 response through Gin before hijacking
+	// (coder/websocket) has nothing left to send but frames; one that
+	// hijacks first (gorilla/websocket) writes its 101 on the connection.
+	headSent := sw.ResponseWriter.Written()
 	conn, brw, err := sw.ResponseWriter.Hijack()
 	if err != nil || !sw.websocket || sw.kind != sessionNone {
 		return conn, brw, err
@@ -270,7 +277,7 @@ func (sw *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if sw.s == nil {
 		return conn, brw, err
 	}
-	cc := &countingConn{Conn: conn, in: sw.s.in, out: sw.s.out}
+	cc := &countingConn{Conn: conn, in: sw.s.in, out: sw.s.out, head: !headSent}
 	// Reads and writes through brw must be counted too: its reader keeps
 	// what the client sent past the request, then reads from cc; its
 	// writer, empty after a hijack, writes to cc.
@@ -300,18 +307,61 @@ func (sw *sessionWriter) end(panicked bool) bool {
 	}
 	if s := sw.s; s != nil {
 		s.finish(sw.start)
-		if s.rec != nil && !panicked {
+		if panicked {
+			sw.t.sessionException(sw.c, sw.he, sw.kind, sw.path)
+		} else if s.rec != nil {
 			raiseLabelPanic(sw.c, s.rec)
 		}
 	}
 	return true
 }
 
+// sessionException counts the panic of a session's handler in the
+// exceptions metric, as a request's, once however many dispatches it
+// unwinds through; runtime.Goexit and a label function's panic are not
+// the handler's and are not counted. Its status is the one the client got
+// when the session began, since nothing can be answered after it: 101 for
+// a WebSocket, the stream's (200) for an event stream. With
+// WithTotalsByGroup it carries the group-by value the request would have.
+func (t *tracker) sessionException(c *gin.Context, he *handlerEntry, kind int, path string) {
+	if goexiting() || labelPanicking(c) || !t.firstException(c) {
+		return
+	}
+	d := t.d
+	status := http.StatusSwitchingProtocols
+	if kind == sessionSSE {
+		status = finalStatus(c.Writer.Status())
+	}
+	lvs := make([]string, 0, 3+len(d.labels))
+	lvs = append(lvs, methodNames[he.method], statusLabel(status))
+	// A label function's panic gives way to the handler's.
+	lvs, _ = appendValues(lvs, d.labels, c)
+	if d.byGroup {
+		group := he.label
+		if he.matched {
+			switch d.groupBy.kind {
+			case groupPath:
+				group = clientValue(path)
+			case groupFunc:
+				group, _ = callLabel(d.groupBy.fn, c)
+			}
+		}
+		lvs = append(lvs, group)
+	}
+	d.exceptions.WithLabelValues(lvs...).Inc()
+}
+
 // countingConn is a hijacked connection that counts the bytes it carries,
-// one atomic addition per read or write, whatever the messages on it.
+// one atomic addition per read or write, whatever the messages on it. The
+// upgrade's 101 response is not counted, so that out is the same whichever
+// library upgrades: when the handler writes it on the connection, the
+// response head (the bytes up to its blank line) is skipped.
 type countingConn struct {
 	net.Conn
 	in, out prometheus.Counter
+	head    bool // the response head may still be written on the connection
+	started bool // something was written
+	ended   int  // how much of "\r\n\r\n" the head's last bytes hold
 }
 
 func (cc *countingConn) Read(b []byte) (int, error) {
@@ -324,10 +374,43 @@ func (cc *countingConn) Read(b []byte) (int, error) {
 
 func (cc *countingConn) Write(b []byte) (int, error) {
 	n, err := cc.Conn.Write(b)
-	if n > 0 {
-		cc.out.Add(float64(n))
+	counted := b[:n]
+	if cc.head {
+		counted = cc.skipHead(counted)
+	}
+	if len(counted) > 0 {
+		cc.out.Add(float64(len(counted)))
 	}
 	return n, err
+}
+
+// skipHead returns what of b follows the 101 response's head: all of b if
+// the first bytes written are not an HTTP response, none while the head
+// goes on.
+func (cc *countingConn) skipHead(b []byte) []byte {
+	if !cc.started && len(b) > 0 {
+		cc.started = true
+		if !bytes.HasPrefix(b, []byte("HTTP/")) {
+			cc.head = false
+			return b
+		}
+	}
+	const end = "\r\n\r\n"
+	for i, c := range b {
+		switch {
+		case c == end[cc.ended]:
+			cc.ended++
+		case c == '\r':
+			cc.ended = 1
+		default:
+			cc.ended = 0
+		}
+		if cc.ended == len(end) {
+			cc.head = false
+			return b[i+1:]
+		}
+	}
+	return nil
 }
 
 // hijackedKey marks a request whose connection a dispatch took over as a
@@ -358,7 +441,9 @@ func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending, ws, 
 		s.out.Add(float64(n))
 	}
 	s.finish(p.start)
-	if s.rec != nil && !panicked {
+	if panicked {
+		t.sessionException(c, he, kind, p.path)
+	} else if s.rec != nil {
 		raiseLabelPanic(c, s.rec)
 	}
 	return true
