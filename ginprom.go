@@ -198,9 +198,11 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // (clamped to the standard methods or OTHER), the group-by label and the
 // status the client got: the status the handlers wrote, except that a panic
 // is recorded as 500, what gin.Recovery answers (a recovery of your own may
-// answer otherwise; with none, the client gets no response), and an
+// answer otherwise; with none, the client gets no response), an
 // informational 1xx status other than 101 as the 200 that net/http sends
-// after it. A panic below the middleware is counted in the exceptions
+// after it, a request whose client hung up before the handler returned as
+// 499 ([StatusClientClosedRequest]), and, under http.TimeoutHandler, a
+// request answered after the deadline as the timeout handler's 503. A panic below the middleware is counted in the exceptions
 // metric, and goes on unchanged to whatever recovers it, such as
 // gin.Recovery placed before it. A gin.Recovery placed after it turns the
 // panic into an ordinary 500 response before the middleware sees it; that

@@ -219,6 +219,9 @@ func (t *tracker) handle(c *gin.Context) {
 		p.contentLength = c.Request.ContentLength
 		p.body = countBody(c.Request)
 	}
+	if d.respSize {
+		p.written = countResponse(c)
+	}
 	// The schema's per-request variant: the url_scheme under WithSemconv,
 	// read now; the error message under WithBigBrother, which handlers set
 	// through the writer wrapped here (see SetErrorMessage).
@@ -255,6 +258,7 @@ func (t *tracker) handle(c *gin.Context) {
 		if p.mw != nil {
 			d.messages.unwrap(c, p.mw)
 		}
+		p.written.remove(c)
 	}()
 	c.Next()
 	returned = true
@@ -272,6 +276,7 @@ type pending struct {
 	ref           shardRef
 	contentLength int64
 	body          *countingBody // counts a body of unknown length
+	written       *bodyCounter  // counts the body behind another's writer
 	// Under GroupByPath: the URL path, and its entry in the route's index
 	// or else the path Gin routed.
 	raw   string
@@ -322,16 +327,16 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	}
 	status := http.StatusInternalServerError
 	if !panicked {
-		status = finalStatus(c.Writer.Status())
+		status = clientStatus(c)
 	}
 	if d.reqSize {
 		o.reqSize = requestSize(p.contentLength, p.body)
 	}
 	if d.respSize {
 		if panicked {
-			o.respSize = uint64(max(c.Writer.Size(), 0))
+			o.respSize = panicResponseSize(c, p.written)
 		} else {
-			o.respSize = responseSize(c, he.method, he.matched)
+			o.respSize = responseSize(c, he.method, he.matched, p.written)
 		}
 	}
 	if !d.cached {
