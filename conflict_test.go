@@ -20,24 +20,36 @@ func TestConflictNamesTheOption(t *testing.T) {
 		opt  ginprom.Option
 		msg  string
 	}{
-		{"buckets", ginprom.WithBuckets(1, 2),
-			"ginprom: metrics " + both + " are already registered, and differ in WithBuckets; " + fix},
-		{"summary", ginprom.WithLatencySummary(),
-			"ginprom: metrics " + both + " are already registered, and differ in WithLatencySummary; " + fix},
-		{"exemplars", ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil }),
-			"ginprom: metrics " + both + " are already registered, and differ in WithExemplars; " + fix},
-		{"default labels", ginprom.WithDefaultLabels(ginprom.Labels{"region": "eu"}),
+		{
+			"buckets", ginprom.WithBuckets(1, 2),
+			"ginprom: metrics " + both + " are already registered, and differ in WithBuckets; " + fix,
+		},
+		{
+			"summary", ginprom.WithLatencySummary(),
+			"ginprom: metrics " + both + " are already registered, and differ in WithLatencySummary; " + fix,
+		},
+		{
+			"exemplars", ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil }),
+			"ginprom: metrics " + both + " are already registered, and differ in WithExemplars; " + fix,
+		},
+		{
+			"default labels", ginprom.WithDefaultLabels(ginprom.Labels{"region": "eu"}),
 			"ginprom: cannot register metrics " + both + ": " +
 				"gin_http_request_duration_seconds has the labels {method, path, status} as registered and {method, path, region, status} in this Metrics and " +
 				"gin_http_request_total has the labels {method, status} as registered and {method, region, status} in this Metrics " +
-				"(WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, and WithTotalsByGroup decide the labels); " + fix},
-		{"group-by label", ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", func(*gin.Context) string { return "" })),
+				"(WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, and WithTotalsByGroup decide the labels); " + fix,
+		},
+		{
+			"group-by label", ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", func(*gin.Context) string { return "" })),
 			"ginprom: cannot register metrics " + both + ": " +
 				"gin_http_request_duration_seconds has the labels {method, path, status} as registered and {method, status, tenant} in this Metrics " +
-				"(WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, and WithTotalsByGroup decide the labels); " + fix},
-		{"response size", ginprom.WithResponseSize(),
+				"(WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, and WithTotalsByGroup decide the labels); " + fix,
+		},
+		{
+			"response size", ginprom.WithResponseSize(),
 			"ginprom: cannot register metrics " + both[:len("gin_http_request_duration_seconds")] + ", gin_http_request_total and gin_http_response_size_bytes: " +
-				"gin_http_response_size_bytes is not registered beside them: the two differ in WithResponseSize; " + fix},
+				"gin_http_response_size_bytes is not registered beside them: the two differ in WithResponseSize; " + fix,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reg := prometheus.NewRegistry()

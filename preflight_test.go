@@ -30,8 +30,7 @@ type preflightRun struct {
 // test runs as root.
 func runPreflight(t *testing.T, nonRoot bool, stubs ...string) preflightRun {
 	t.Helper()
-	// Not t.TempDir, whose parent only root may enter.
-	dir, err := os.MkdirTemp("", "preflight")
+	dir, err := os.MkdirTemp("", "preflight") //nolint:usetesting // t.TempDir's parent is closed to nobody, who runs the script
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	require.NoError(t, os.Chmod(dir, 0o777)) //nolint:gosec // nobody writes the stubs' log here

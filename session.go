@@ -264,7 +264,7 @@ func (sw *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// A library that sent its 101 response through Gin before hijacking
 	// (coder/websocket) has nothing left to send but frames; one that
 	// hijacks first (gorilla/websocket) writes its 101 on the connection.
-	headSent := sw.ResponseWriter.Written()
+	headSent := sw.Written()
 	conn, brw, err := sw.ResponseWriter.Hijack()
 	if err != nil || !sw.websocket || sw.kind != sessionNone {
 		return conn, brw, err
@@ -397,10 +397,10 @@ func (cc *countingConn) skipHead(b []byte) []byte {
 	}
 	const end = "\r\n\r\n"
 	for i, c := range b {
-		switch {
-		case c == end[cc.ended]:
+		switch c {
+		case end[cc.ended]:
 			cc.ended++
-		case c == '\r':
+		case '\r':
 			cc.ended = 1
 		default:
 			cc.ended = 0
