@@ -74,6 +74,7 @@ func runPreflight(t *testing.T, nonRoot bool, stubs ...string) preflightRun {
 
 // preflightHelp is what the preflight says after the list of what is missing.
 const preflightHelp = `Install them, then run make test again:
+  Go, 1.25 or later:         https://go.dev/dl/ (make test fetches the Go versions it tests on through the module proxy)
   Debian, Ubuntu (as root):  apt-get install make gcc libc6-dev prometheus prometheus-pushgateway
   macOS:                     xcode-select --install   (make, the C compiler and libc headers)
                              brew install prometheus  (prometheus and promtool)
@@ -86,35 +87,48 @@ const preflightHelp = `Install them, then run make test again:
 `
 
 func TestPreflightNotRootStopsAtOnceWithOneMessage(t *testing.T) {
-	run := runPreflight(t, true, "apt-get", "make")
+	run := runPreflight(t, true, "go", "apt-get", "make")
 	assert.Equal(t, 1, run.exitCode)
 	assert.Empty(t, run.stdout)
 	assert.Equal(t, "preflight: make test cannot run on this machine; missing: gcc (C compiler) libc headers prometheus promtool prometheus-pushgateway\n"+
-		"It installs these itself only as root on Debian or Ubuntu (not running as root). "+preflightHelp, run.stderr)
-	assert.Empty(t, run.calls, "nothing installed, make tools not run")
+		"It installs them itself only as root on Debian or Ubuntu, and Go never (not running as root). "+preflightHelp, run.stderr)
+	assert.Equal(t, []string{"go env CC"}, run.calls, "nothing installed, make tools not run")
 }
 
 func TestPreflightRootWithoutAptStopsAtOnceWithOneMessage(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root")
 	}
-	run := runPreflight(t, false, "gcc", "prometheus")
+	run := runPreflight(t, false, "go", "gcc", "prometheus")
 	assert.Equal(t, 1, run.exitCode)
 	assert.Empty(t, run.stdout)
 	assert.Equal(t, "preflight: make test cannot run on this machine; missing: make promtool prometheus-pushgateway\n"+
-		"It installs these itself only as root on Debian or Ubuntu (apt-get is not available). "+preflightHelp, run.stderr)
-	assert.Equal(t, []string{"gcc -x c -fsyntax-only -"}, run.calls, "the compiler checked, nothing installed")
+		"It installs them itself only as root on Debian or Ubuntu, and Go never (apt-get is not available). "+preflightHelp, run.stderr)
+	assert.Equal(t, []string{"go env CC", "gcc -x c -fsyntax-only -"}, run.calls, "the compiler checked, nothing installed")
+}
+
+func TestPreflightWithoutGoStopsEvenAsRoot(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root")
+	}
+	run := runPreflight(t, false, "apt-get", "make", "gcc", "prometheus", "promtool", "prometheus-pushgateway")
+	assert.Equal(t, 1, run.exitCode)
+	assert.Empty(t, run.stdout)
+	assert.Equal(t, "preflight: make test cannot run on this machine; missing: go\n"+
+		"It installs them itself only as root on Debian or Ubuntu, and Go never (Go is missing). "+preflightHelp, run.stderr)
+	assert.Equal(t, []string{"gcc -x c -fsyntax-only -"}, run.calls, "nothing installed")
 }
 
 func TestPreflightRootInstallsWithApt(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root")
 	}
-	run := runPreflight(t, false, "apt-get", "make", "prometheus-pushgateway")
+	run := runPreflight(t, false, "go", "apt-get", "make", "prometheus-pushgateway")
 	assert.Equal(t, 0, run.exitCode)
 	assert.Empty(t, run.stderr)
 	assert.Equal(t, "preflight: installing what is missing: gcc (C compiler) libc headers prometheus promtool\n", run.stdout)
 	assert.Equal(t, []string{
+		"go env CC",
 		"apt-get update",
 		"apt-get install -y --no-install-recommends gcc libc6-dev",
 		"make --no-print-directory tools",
@@ -122,9 +136,9 @@ func TestPreflightRootInstallsWithApt(t *testing.T) {
 }
 
 func TestPreflightNothingMissingRunsMakeTools(t *testing.T) {
-	run := runPreflight(t, true, "make", "gcc", "prometheus", "promtool", "prometheus-pushgateway")
+	run := runPreflight(t, true, "go", "make", "gcc", "prometheus", "promtool", "prometheus-pushgateway")
 	assert.Equal(t, 0, run.exitCode)
 	assert.Empty(t, run.stdout)
 	assert.Empty(t, run.stderr)
-	assert.Equal(t, []string{"gcc -x c -fsyntax-only -", "make --no-print-directory tools"}, run.calls)
+	assert.Equal(t, []string{"go env CC", "gcc -x c -fsyntax-only -", "make --no-print-directory tools"}, run.calls)
 }

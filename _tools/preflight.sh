@@ -6,19 +6,22 @@
 # which knows how to install and build them; this script only decides whether
 # it may run.
 #
-# Needed: make; a C compiler and libc headers (go test -race needs cgo); and,
-# for the end-to-end tests, prometheus, promtool and prometheus-pushgateway.
+# Needed: Go (never installed here); make; a C compiler and libc headers
+# (go test -race needs cgo); and, for the end-to-end tests, prometheus,
+# promtool and prometheus-pushgateway.
 set -u
-
-cc=${CC:-}
-if [ -z "$cc" ] && command -v go >/dev/null 2>&1; then
-	cc=$(go env CC 2>/dev/null)
-fi
-cc=${cc:-gcc}
 
 missing=""      # what is missing, for the message
 packages=""     # their Debian packages; make tools installs the Prometheus ones
 need() { missing="$missing $1"; }
+
+nogo=""
+command -v go >/dev/null 2>&1 || { need go; nogo=yes; }
+cc=${CC:-}
+if [ -z "$cc" ] && [ -z "$nogo" ]; then
+	cc=$(go env CC 2>/dev/null)
+fi
+cc=${cc:-gcc}
 
 command -v make >/dev/null 2>&1 || { need make; packages="$packages make"; }
 if ! command -v "$cc" >/dev/null 2>&1; then
@@ -34,7 +37,7 @@ for tool in prometheus promtool prometheus-pushgateway; do
 done
 
 if [ -n "$missing" ]; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	if [ -z "$nogo" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 		echo "preflight: installing what is missing:$missing"
 		if [ -n "$packages" ]; then
 			apt-get update &&
@@ -43,10 +46,15 @@ if [ -n "$missing" ]; then
 		fi
 	else
 		why="not running as root"
-		[ "$(id -u)" = 0 ] && why="apt-get is not available"
+		if [ -n "$nogo" ]; then
+			why="Go is missing"
+		elif [ "$(id -u)" = 0 ]; then
+			why="apt-get is not available"
+		fi
 		printf '%s\n' \
 			"preflight: make test cannot run on this machine; missing:$missing" \
-			"It installs these itself only as root on Debian or Ubuntu ($why). Install them, then run make test again:" \
+			"It installs them itself only as root on Debian or Ubuntu, and Go never ($why). Install them, then run make test again:" \
+			"  Go, 1.25 or later:         https://go.dev/dl/ (make test fetches the Go versions it tests on through the module proxy)" \
 			"  Debian, Ubuntu (as root):  apt-get install make gcc libc6-dev prometheus prometheus-pushgateway" \
 			"  macOS:                     xcode-select --install   (make, the C compiler and libc headers)" \
 			"                             brew install prometheus  (prometheus and promtool)" \
