@@ -43,7 +43,13 @@ func WithRequestSize() Option {
 // bytes the client got: 0 when nothing was written (Gin's Size of -1 never
 // shows) and for every HEAD response, and the 18-byte and 22-byte bodies
 // that Gin writes itself for 404 and 405 after the middleware returns are
-// counted.
+// counted. A request whose client got nothing of what the handlers wrote
+// (it hung up, or http.TimeoutHandler answered in their place; see
+// [Metrics.Middleware]) counts 0. Behind a writer that a middleware placed
+// before ginprom's has put in place of Gin's (gin-contrib/gzip), which
+// finishes only after ginprom has returned, the size is the body bytes the
+// handlers wrote, before that writer transforms them; such a request costs
+// one allocation.
 //
 // Default: off. Repeated use changes nothing more.
 func WithResponseSize() Option {
