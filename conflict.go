@@ -104,7 +104,7 @@ const (
 	labelsHint = "WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, and WithTotalsByGroup decide the labels"
 	helpHint   = "WithLatencySummary and the schema decide the help text"
 	// decoratorHint is for a metric that a decorator or Info registers.
-	decoratorHint = "the labels given and WithDefaultLabels decide the labels"
+	decoratorHint = "the labels given, and WithDefaultLabels for a decorator, decide the labels"
 )
 
 var (

@@ -73,6 +73,6 @@ func TestConflictDecoratorLabels(t *testing.T) {
 	m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
 	m.Counter("jobs_total", "Jobs.", ginprom.Labels{"kind": "a"})
 	assert.PanicsWithValue(t, `ginprom: cannot register metric "jobs_total": jobs_total has the labels {kind} as registered and {queue} in this Metrics `+
-		`(the labels given and WithDefaultLabels decide the labels); choose another name`,
+		`(the labels given, and WithDefaultLabels for a decorator, decide the labels); choose another name`,
 		func() { m.Counter("jobs_total", "Jobs.", ginprom.Labels{"queue": "a"}) })
 }
