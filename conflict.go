@@ -108,6 +108,7 @@ const (
 )
 
 var (
+	descFQName = regexp.MustCompile(`fqName: "([^"]*)"`)
 	descHelp   = regexp.MustCompile(`help: ("(?:[^"\\]|\\.)*")`)
 	descLabels = regexp.MustCompile(`variableLabels: \{([^}]*)\}`)
 )
@@ -170,7 +171,7 @@ func notedDesc(reg prometheus.Registerer, d *prometheus.Desc) (string, bool) {
 // name Prometheus reserves, that no metric takes.
 func noteDesc(d *prometheus.Desc) *prometheus.Desc {
 	name := d.String()
-	if m := regexp.MustCompile(`fqName: "([^"]*)"`).FindStringSubmatch(name); m != nil {
+	if m := descFQName.FindStringSubmatch(name); m != nil {
 		name = m[1]
 	}
 	return prometheus.NewDesc("__ginprom_registered_"+name, "What ginprom registered under this name.", nil, nil)
