@@ -202,9 +202,10 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // informational 1xx status other than 101 as the 200 that net/http sends
 // after it, a request whose client hung up before the handler returned as
 // 499 ([StatusClientClosedRequest]), and, under http.TimeoutHandler, a
-// request answered after the deadline as the timeout handler's 503. A panic below the middleware is counted in the exceptions
-// metric, and goes on unchanged to whatever recovers it, such as
-// gin.Recovery placed before it. A gin.Recovery placed after it turns the
+// request answered after the deadline as the timeout handler's 503. A
+// panic below the middleware is counted in the exceptions metric, and goes
+// on unchanged to whatever recovers it, such as gin.Recovery placed before
+// it. A gin.Recovery placed after it turns the
 // panic into an ordinary 500 response before the middleware sees it; that
 // request counts as a 500, not as an exception, and in Gin's debug mode the
 // middleware warns of such a route. Only panics of the handlers are
