@@ -32,12 +32,18 @@ FUZZ      ?= FuzzScrape
 EXAMPLES := $(patsubst %/go.mod,%,$(wildcard _examples/*/go.mod))
 TOOLS    := $(patsubst %/go.mod,%,$(wildcard _tools/*/go.mod))
 
-.PHONY: run test lint fmt vet test-go126 test-go125 test-allocs test-newest examples e2e tools load bench fuzz
+.PHONY: run preflight test lint fmt vet test-go126 test-go125 test-allocs test-newest examples e2e tools load bench fuzz
 
 run:
 	cd _examples/basic && $(GO) run .
 
-test: lint fmt vet test-go126 test-go125 test-allocs test-newest examples e2e
+test: preflight lint fmt vet test-go126 test-go125 test-allocs test-newest examples e2e
+
+# The first step of make test: installs what it needs and is missing (as
+# root, with apt-get), or stops at once saying what is missing and how to get
+# it. The Prometheus binaries come from make tools.
+preflight:
+	@MAKE="$(MAKE)" _tools/preflight.sh
 
 # golangci-lint, built through the module proxy at the version that
 # _tools/golangci-lint/go.mod pins, runs with the root .golangci.yml over

@@ -136,7 +136,7 @@ func TestSchemaConflictAdvice(t *testing.T) {
 		Duration: ginprom.Family{Name: "request_seconds", Labels: []ginprom.Label{{Name: "method", Value: ginprom.Method}}},
 	}))
 	msg := corePanic(t, func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1")) })
-	assert.True(t, strings.HasPrefix(msg, `ginprom: cannot register metric "request_seconds and response_size_bytes": `), msg)
+	assert.True(t, strings.HasPrefix(msg, `ginprom: cannot register metrics request_seconds and response_size_bytes: `), msg)
 	assert.Contains(t, msg, "Give this Metrics another registry with WithRegistry (a schema's names take no WithDefaultsPrefix), or build both with the same options")
 
 	reg = prometheus.NewRegistry()

@@ -465,7 +465,7 @@ func TestSchemaSharedRegistry(t *testing.T) {
 		bbSeries("500", "GET", "/fail", "true", "kind 1"): 2,
 	}, samples(t, reg, bbDuration))
 
-	coreRequireSetupPanic(t, "error rule", func() {
+	coreRequireSetupPanic(t, "differ in WithErrorStatus", func() {
 		ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1"),
 			ginprom.WithErrorStatus(func(s int) bool { return s >= 500 }))
 	})

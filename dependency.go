@@ -33,6 +33,7 @@ func (f watchOptionFunc) applyWatch(c *watchConfig) { f(c) }
 type watchConfig struct {
 	interval time.Duration
 	timeout  time.Duration
+	noWait   bool // WatchNoWait
 	// ticker makes the ticks between checks; tests replace it.
 	ticker func(time.Duration) (ticks <-chan time.Time, stop func())
 }
@@ -58,6 +59,20 @@ func WatchTimeout(d time.Duration) WatchOption {
 	return watchOptionFunc(func(c *watchConfig) { c.timeout = d })
 }
 
+// WatchNoWait makes [Metrics.WatchDependency] return at once, without
+// waiting for the first check: that check starts at once all the same, in
+// the watcher's goroutine, and the dependency's series appears with its
+// result. Use it where start-up must not wait for a dependency that may
+// hang, and treat a missing series as not known yet: until the first
+// result, dependency_up has no series for the name, neither 1 nor 0.
+//
+// Default: WatchDependency waits for the first result (at most the
+// timeout), so that the metric is right from the first scrape, which is the
+// safe choice for a readiness check that reads it.
+func WatchNoWait() WatchOption {
+	return watchOptionFunc(func(c *watchConfig) { c.noWait = true })
+}
+
 func realTicker(d time.Duration) (<-chan time.Time, func()) {
 	t := time.NewTicker(d)
 	return t.C, t.Stop
@@ -74,8 +89,9 @@ func realTicker(d time.Duration) (<-chan time.Time, func()) {
 // added: a check has no request to compute them from.
 //
 // The first check runs before WatchDependency returns (which takes at most
-// the timeout), so the metric is right from the first scrape; then one
-// starts every interval (see
+// the timeout), so the metric is right from the first scrape; with
+// [WatchNoWait], WatchDependency returns at once and the first check runs
+// in the background. Then one check starts every interval (see
 // [WatchInterval], [WatchTimeout]). Checks of one name never overlap. Each
 // gets a context that ends at its timeout, or when the watcher stops. A
 // check that ignores its context counts as 0 from its timeout on, and goes
@@ -134,7 +150,9 @@ func (m *Metrics) WatchDependency(name string, check func(ctx context.Context) e
 		ticks, stopTicker := cfg.ticker(cfg.interval)
 		go w.run(ticks, stopTicker, first)
 	})
-	<-first
+	if !cfg.noWait {
+		<-first
+	}
 	return w.stop
 }
 

@@ -355,3 +355,23 @@ func TestClose(t *testing.T) {
 	stop()
 	goleak.VerifyNone(t, before)
 }
+
+// TestWatchNoWait: with WatchNoWait, WatchDependency returns while the
+// first check is still running; the series appears with its result.
+func TestWatchNoWait(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	m, reg := depMetrics(t)
+	ticks := make(chan time.Time)
+	started, release := make(chan struct{}, 2), make(chan struct{})
+	stop := m.WatchDependency("slow", func(context.Context) error {
+		started <- struct{}{}
+		<-release
+		return nil
+	}, ginprom.WatchNoWait(), ginprom.WatchTicks(ticks, nil))
+	defer stop()
+	<-started // the first check started, and WatchDependency has returned
+	assert.Empty(t, upValues(t, reg, depUp), "no series before the first result")
+	close(release)
+	ticks <- time.Time{} // taken once the first check's result is recorded
+	assert.Equal(t, map[string]float64{"slow": 1}, upValues(t, reg, depUp))
+}

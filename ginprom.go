@@ -196,11 +196,14 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // (clamped to the standard methods or OTHER), the group-by label and the
 // status the client got: the status the handlers wrote, except that a panic
 // is recorded as 500, what gin.Recovery answers (a recovery of your own may
-// answer otherwise; with none, the client gets no response), and an
+// answer otherwise; with none, the client gets no response), an
 // informational 1xx status other than 101 as the 200 that net/http sends
-// after it. A panic below the middleware is counted in the exceptions
-// metric, and goes on unchanged to whatever recovers it, such as
-// gin.Recovery placed before it. A gin.Recovery placed after it turns the
+// after it, a request whose client hung up before the handler returned as
+// 499 ([StatusClientClosedRequest]), and, under http.TimeoutHandler, a
+// request answered after the deadline as the timeout handler's 503. A
+// panic below the middleware is counted in the exceptions metric, and goes
+// on unchanged to whatever recovers it, such as gin.Recovery placed before
+// it. A gin.Recovery placed after it turns the
 // panic into an ordinary 500 response before the middleware sees it; that
 // request counts as a 500, not as an exception, and in Gin's debug mode the
 // middleware warns of such a route. A handler's runtime.Goexit, which leaves
@@ -219,7 +222,9 @@ func (m *Metrics) Instrument(engine *gin.Engine) {
 // A request that becomes a WebSocket or Server-Sent Events session is not
 // recorded as a request: it is a session, counted in the session metrics
 // (see [DefaultSessionBuckets]) and left out of the request duration, total,
-// sizes, exceptions and in-flight gauge.
+// sizes and in-flight gauge. A panic of its handler is an exception all the
+// same, with the status the client got when the session began: 101 for a
+// WebSocket, the stream's (200) for an event stream.
 func (m *Metrics) Middleware() gin.HandlerFunc {
 	if m.defaults == nil {
 		return passThrough
@@ -243,8 +248,11 @@ func prefixed(prefix, name string) string {
 // The families are those c exposes, to claim the names of their series
 // (see claimNames); none given, they are found from the type of c.
 func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C, families ...family) C {
-	return registerOr(reg, name, "choose another name", c, families...)
+	return registerOr(reg, name, registerFix, c, families...)
 }
+
+// registerFix is what register's panic tells the user to do.
+const registerFix = "choose another name"
 
 // registerOr is register, whose panic for a conflicting collector ends in
 // fix, what the user should do.
@@ -255,6 +263,7 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 	claimNames(reg, families...)
 	err := reg.Register(c)
 	if err == nil {
+		noteFamilies(reg, c)
 		return c
 	}
 	var are prometheus.AlreadyRegisteredError
@@ -271,7 +280,7 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 		return existing
 	}
 	explainClaimed(reg, families)
-	panic(fmt.Sprintf("ginprom: cannot register metric %q: %v; another metric of that name, with other labels or another help text, is registered: %s", name, err, fix))
+	panic(conflict(reg, name, families, c, fix))
 }
 
 // defaultsFix says what to do when the default metrics conflict with those

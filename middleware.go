@@ -125,7 +125,7 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 	fix := defaultsFix(m.reg, schema.prefixed)
 	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos, schema), families...)
 	if !d.requests.kind.equal(kind) {
-		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets, other signals or another error rule: %s", names, fix))
+		panic(fmt.Sprintf("ginprom: metrics %s are already registered, and differ in %s; %s", names, kindDiff(d.requests.kind, kind), fix))
 	}
 	d.schema = d.requests.schema
 	d.messages = d.schema.messages
@@ -223,6 +223,9 @@ func (t *tracker) handle(c *gin.Context) {
 		p.contentLength = c.Request.ContentLength
 		p.body = countBody(c.Request)
 	}
+	if d.respSize {
+		p.written = countResponse(c)
+	}
 	// The schema's per-request variant: the url scheme, read now, and the
 	// error message, which handlers set through the writer wrapped here
 	// (see SetErrorMessage), when the schema has them.
@@ -261,6 +264,7 @@ func (t *tracker) handle(c *gin.Context) {
 		if p.mw != nil {
 			d.messages.unwrap(c, p.mw)
 		}
+		p.written.remove(c)
 	}()
 	c.Next()
 	returned = true
@@ -321,6 +325,7 @@ type pending struct {
 	ref           shardRef
 	contentLength int64
 	body          *countingBody // counts a body of unknown length
+	written       *bodyCounter  // counts the body behind another's writer
 	// Under GroupByPath: the URL path, and its entry in the route's index
 	// or else the path Gin routed.
 	raw   string
@@ -371,16 +376,16 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	}
 	status := http.StatusInternalServerError
 	if !panicked {
-		status = finalStatus(c.Writer.Status())
+		status = clientStatus(c)
 	}
 	if d.reqSize {
 		o.reqSize = requestSize(p.contentLength, p.body)
 	}
 	if d.respSize {
 		if panicked {
-			o.respSize = uint64(max(c.Writer.Size(), 0))
+			o.respSize = panicResponseSize(c, p.written)
 		} else {
-			o.respSize = responseSize(c, he.method, he.matched)
+			o.respSize = responseSize(c, he.method, he.matched, p.written)
 		}
 	}
 	if !d.cached {

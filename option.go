@@ -58,6 +58,7 @@ type config struct {
 	prefix            string
 	noDefaults        bool
 	buckets           []float64
+	bucketsGiven      bool // WithBuckets was given
 	summary           bool
 	groupBy           GroupBy
 	defaultLabels     Labels
@@ -161,7 +162,10 @@ func WithDefaultsPrefix(prefix string) Option {
 // WithoutDefaults turns the default metrics off: no duration, total,
 // exceptions or exporter info metric, and no middleware added by
 // [Metrics.Instrument]. Decorators, info metrics and the metrics route still
-// work.
+// work. New panics if an option of the default metrics alone is also given
+// ([WithBuckets], [WithLatencySummary], [WithGroupBy], [WithRequestSize],
+// [WithResponseSize], [WithSizeBuckets], [WithInFlight],
+// [WithTotalsByGroup], [WithExemplars], [WithNativeHistograms]), naming it.
 //
 // Default: the default metrics are on. Repeated use changes nothing more.
 func WithoutDefaults() Option {
@@ -169,15 +173,17 @@ func WithoutDefaults() Option {
 }
 
 // WithBuckets sets the upper bounds, in seconds, of the default duration
-// histogram's buckets. It has no effect with [WithLatencySummary].
+// histogram's buckets.
 //
 // Default: [DefaultBuckets]. No buckets keeps the default; the last
 // WithBuckets wins. New panics if the bounds are not strictly increasing or
-// one is NaN.
+// one is NaN, and with [WithLatencySummary] (a summary has no buckets) or
+// [WithoutDefaults].
 func WithBuckets(buckets ...float64) Option {
 	return optionFunc(func(c *config) {
 		if len(buckets) > 0 {
 			c.buckets = append([]float64(nil), buckets...)
+			c.bucketsGiven = true
 		}
 	})
 }
@@ -301,6 +307,60 @@ func (c *config) check() {
 	checkBuckets("WithBuckets", c.buckets)
 	checkBuckets("WithSizeBuckets", c.signals.sizeBuckets)
 	c.checkSchema()
+	c.checkIgnored()
+}
+
+// checkIgnored panics on an option that would have no effect with the
+// others, as a decorator does for an option of another kind of metric, so
+// that no setting is lost without a word; with WithEnabled(false) too, as
+// every check.
+func (c *config) checkIgnored() {
+	if c.noDefaults {
+		var given []string
+		add := func(set bool, option string) {
+			if set {
+				given = append(given, option)
+			}
+		}
+		add(c.bucketsGiven, "WithBuckets")
+		add(c.summary, "WithLatencySummary")
+		add(c.groupBy.kind != GroupByRoute.kind || c.groupBy.label != GroupByRoute.label, "WithGroupBy")
+		add(c.signals.reqSize, "WithRequestSize")
+		add(c.signals.respSize, "WithResponseSize")
+		add(!slices.Equal(c.signals.sizeBuckets, DefaultSizeBuckets), "WithSizeBuckets")
+		add(c.signals.inflight, "WithInFlight")
+		add(c.signals.totalsByGroup, "WithTotalsByGroup")
+		add(c.signals.exemplars != nil, "WithExemplars")
+		add(c.signals.nativeFactor != 0, "WithNativeHistograms")
+		if len(given) > 0 {
+			panic(fmt.Sprintf("ginprom: WithoutDefaults with %s: %s the default metrics only, which WithoutDefaults turns off; remove %s",
+				sentence(given), appliesTo(given), pronoun(given)))
+		}
+		return
+	}
+	sizes := c.signals.reqSize || c.signals.respSize
+	if !sizes && !slices.Equal(c.signals.sizeBuckets, DefaultSizeBuckets) {
+		panic("ginprom: WithSizeBuckets without WithRequestSize or WithResponseSize: the size buckets are those of the size histograms; add a size option, or remove WithSizeBuckets")
+	}
+	// As WithMetricBuckets on a summary decorator.
+	if c.summary && c.bucketsGiven {
+		panic("ginprom: WithBuckets with WithLatencySummary: WithBuckets applies to a duration histogram, and WithLatencySummary makes it a summary, which has no buckets; remove one of them")
+	}
+}
+
+// appliesTo and pronoun agree with the number of options named.
+func appliesTo(options []string) string {
+	if len(options) == 1 {
+		return "it applies to"
+	}
+	return "they apply to"
+}
+
+func pronoun(options []string) string {
+	if len(options) == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // isNil reports whether v is nil, or an interface holding a nil pointer,

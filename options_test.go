@@ -120,7 +120,7 @@ func TestWithBuckets(t *testing.T) {
 
 func TestWithLatencySummary(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, ginprom.WithLatencySummary(), ginprom.WithBuckets(1, 2))
+	a := newApp(t, ginprom.WithLatencySummary())
 	a.r.GET("/a", ok)
 	a.do(http.MethodGet, "/a")
 	a.do(http.MethodGet, "/a")

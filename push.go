@@ -78,8 +78,8 @@ func WithPusher(fn func(p *push.Pusher)) Option {
 // [WithPushInstance] (the host name by default). It is for processes that
 // Prometheus cannot scrape, above all batch jobs: do the work, record it,
 // Push, exit. url is the gateway's base address, such as
-// "http://pushgateway:9091" (http:// is assumed when the scheme is
-// missing), without /metrics or the /metrics/job/... part.
+// "http://pushgateway:9091", with its scheme, without /metrics or the
+// /metrics/job/... part.
 //
 // Push replaces the whole group (an HTTP PUT, push.Pusher.Push): after it,
 // the group holds exactly what this process gathered, and a metric that the
@@ -94,7 +94,8 @@ func WithPusher(fn func(p *push.Pusher)) Option {
 // grouping label (instance), if the host name cannot be read for the
 // default instance, or if the gateway cannot be reached or refuses the push;
 // ctx bounds the request. It panics if url or job is empty, or url
-// is not an http(s) address of a gateway or ends in /metrics. With
+// is not an http(s) address of a gateway (a URL without http:// or
+// https://, such as "pushgateway:9091", included) or ends in /metrics. With
 // WithEnabled(false) it pushes nothing and returns [ErrDisabled].
 func (m *Metrics) Push(ctx context.Context, url, job string) error {
 	checkPushTarget("Push", url, job)
@@ -127,7 +128,7 @@ func (m *Metrics) Push(ctx context.Context, url, job string) error {
 // scrape each replica instead (see the README, "Several processes").
 //
 // StartPushing panics if url or job is empty, url is not an http(s)
-// address of a gateway, or every is not positive. With WithEnabled(false)
+// address of a gateway (as for Push), or every is not positive. With WithEnabled(false)
 // it starts nothing, and stop returns [ErrDisabled].
 func (m *Metrics) StartPushing(url, job string, every time.Duration) (stop func(ctx context.Context) error) {
 	checkPushTarget("StartPushing", url, job)
@@ -228,11 +229,13 @@ func checkPushTarget(method, rawURL, job string) {
 	if job == "" {
 		panic(fmt.Sprintf("ginprom: %s(%q, \"\"): the job is empty; name the job, such as \"nightly_import\"", method, rawURL))
 	}
-	full := rawURL
-	if !strings.Contains(full, "://") {
-		full = "http://" + full
+	// Without a scheme, "pushgateway:9091" would parse as the scheme
+	// pushgateway; the push package would add http://, but a URL that
+	// cannot be read one way only is refused here, at setup.
+	if !strings.Contains(rawURL, "://") {
+		panic(fmt.Sprintf("ginprom: %s(%q, %q): the Pushgateway URL has no scheme; write it with http:// or https://, such as %q", method, rawURL, job, "http://"+rawURL))
 	}
-	u, err := url.Parse(full)
+	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" {
 		panic(fmt.Sprintf("ginprom: %s(%q, %q): the Pushgateway URL must be an http or https address, such as \"http://pushgateway:9091\"", method, rawURL, job))
 	}

@@ -265,9 +265,11 @@ func TestPushSetupPanics(t *testing.T) {
 		{"not http", "ftp://gw:9091", "j", `ginprom: Push("ftp://gw:9091", "j"): the Pushgateway URL must be an http or https address, such as "http://pushgateway:9091"`},
 		{"no host", "http://", "j", `ginprom: Push("http://", "j"): the Pushgateway URL must be an http or https address, such as "http://pushgateway:9091"`},
 		{"job in the URL", "http://gw:9091/metrics/job/j", "j", `ginprom: Push("http://gw:9091/metrics/job/j", "j"): give the Pushgateway's base address, without /metrics or /metrics/job/...; the job and instance are added by ginprom`},
+		{"no scheme", "pushgateway:9091", "j", `ginprom: Push("pushgateway:9091", "j"): the Pushgateway URL has no scheme; write it with http:// or https://, such as "http://pushgateway:9091"`},
+		{"no scheme, an address", "127.0.0.1:9091", "j", `ginprom: Push("127.0.0.1:9091", "j"): the Pushgateway URL has no scheme; write it with http:// or https://, such as "http://127.0.0.1:9091"`},
 		// The gateway's metrics page: the push would go to /metrics/metrics/job/j and get a 404.
 		{"the gateway's metrics page", "http://gw:9091/metrics", "j", `ginprom: Push("http://gw:9091/metrics", "j"): give the Pushgateway's base address, without /metrics or /metrics/job/...; the job and instance are added by ginprom`},
-		{"the metrics page with a slash", "gw:9091/metrics/", "j", `ginprom: Push("gw:9091/metrics/", "j"): give the Pushgateway's base address, without /metrics or /metrics/job/...; the job and instance are added by ginprom`},
+		{"the metrics page with a slash", "http://gw:9091/metrics/", "j", `ginprom: Push("http://gw:9091/metrics/", "j"): give the Pushgateway's base address, without /metrics or /metrics/job/...; the job and instance are added by ginprom`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.PanicsWithValue(t, tc.msg, func() { _ = a.m.Push(ctx, tc.url, tc.job) })
@@ -277,10 +279,9 @@ func TestPushSetupPanics(t *testing.T) {
 	}
 	for _, every := range []time.Duration{0, -time.Second} {
 		assert.PanicsWithValue(t,
-			`ginprom: StartPushing("gw:9091", "j", `+every.String()+`): the interval must be positive, such as 15*time.Second`,
-			func() { a.m.StartPushing("gw:9091", "j", every) })
+			`ginprom: StartPushing("http://gw:9091", "j", `+every.String()+`): the interval must be positive, such as 15*time.Second`,
+			func() { a.m.StartPushing("http://gw:9091", "j", every) })
 	}
-	assert.NotPanics(t, func() { _ = a.m.Push(ctx, "127.0.0.1:1", "j") }, "a host:port without scheme is http")
 	assert.NotPanics(t, func() { _ = a.m.Push(ctx, "http://127.0.0.1:1/pushgateway/", "j") }, "a gateway under a route prefix")
 }
 

@@ -24,7 +24,9 @@ import (
 //	<prefix>_http_session_duration_seconds{kind, path}       histogram, DefaultSessionBuckets
 //	<prefix>_http_session_bytes_total{kind, path, direction} counter
 //
-// kind is "websocket" or "sse", path the route template. The middleware
+// kind is "websocket" or "sse", path the route template. A panic of a
+// session's handler is counted in the exceptions metric (see
+// sessionException). The middleware
 // learns that a request is a session when it starts:
 //
 //   - a WebSocket when the handler hijacks the connection of a GET request
@@ -173,6 +175,7 @@ type sessionWriter struct {
 	c         *gin.Context
 	he        *handlerEntry
 	start     time.Duration // the request's
+	path      string        // the request's path under GroupByPath
 	id        dispatchID
 	sh        int  // the request's shard
 	websocket bool // the request is an upgrade request
@@ -183,7 +186,7 @@ type sessionWriter struct {
 
 // watchSession replaces c.Writer with a sessionWriter.
 func (t *tracker) watchSession(c *gin.Context, he *handlerEntry, p *pending, websocket bool) *sessionWriter {
-	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, id: p.id, sh: p.ref.sh, websocket: websocket}
+	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, path: p.path, id: p.id, sh: p.ref.sh, websocket: websocket}
 	c.Writer = sw
 	return sw
 }
@@ -251,6 +254,10 @@ func (sw *sessionWriter) Flush() {
 // Hijack hands over the connection. For an upgrade request, the session
 // begins, and the connection handed over counts its bytes.
 func (sw *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	// A library that sent its 101 response through Gin before hijacking
+	// (coder/websocket) has nothing left to send but frames; one that
+	// hijacks first (gorilla/websocket) writes its 101 on the connection.
+	headSent := sw.Written()
 	conn, brw, err := sw.ResponseWriter.Hijack()
 	if err != nil || !sw.websocket || sw.kind != sessionNone {
 		return conn, brw, err
@@ -263,7 +270,7 @@ func (sw *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if sw.s == nil {
 		return conn, brw, err
 	}
-	cc := &countingConn{Conn: conn, s: sw.s}
+	cc := &countingConn{Conn: conn, s: sw.s, head: !headSent}
 	// Reads and writes through brw must be counted too: its reader keeps
 	// what the client sent past the request, then reads from cc; its
 	// writer, empty after a hijack, writes to cc.
@@ -293,34 +300,48 @@ func (sw *sessionWriter) end(panicked bool) bool {
 	}
 	if s := sw.s; s != nil {
 		s.finish(sw.start)
-		if s.rec != nil && !panicked {
+		if panicked {
+			sw.t.sessionException(sw.c, sw.he, sw.kind, sw.path)
+		} else if s.rec != nil {
 			raiseLabelPanic(sw.c, s.rec)
 		}
 	}
 	return true
 }
 
-// countingConn is a hijacked connection that counts the bytes it carries,
-// one atomic addition per read or write, whatever the messages on it.
-type countingConn struct {
-	net.Conn
-	s *session
-}
-
-func (cc *countingConn) Read(b []byte) (int, error) {
-	n, err := cc.Conn.Read(b)
-	if n > 0 {
-		cc.s.addIn(n)
+// sessionException counts the panic of a session's handler in the
+// exceptions metric, as a request's, once however many dispatches it
+// unwinds through; runtime.Goexit and a label function's panic are not
+// the handler's and are not counted. Its status is the one the client got
+// when the session began, since nothing can be answered after it: 101 for
+// a WebSocket, the stream's (200) for an event stream. With
+// WithTotalsByGroup it carries the group-by value the request would have.
+func (t *tracker) sessionException(c *gin.Context, he *handlerEntry, kind int, path string) {
+	if goexiting() || labelPanicking(c) || !t.firstException(c) {
+		return
 	}
-	return n, err
-}
-
-func (cc *countingConn) Write(b []byte) (int, error) {
-	n, err := cc.Conn.Write(b)
-	if n > 0 {
-		cc.s.addOut(n)
+	d := t.d
+	status := http.StatusSwitchingProtocols
+	if kind == sessionSSE {
+		status = finalStatus(c.Writer.Status())
 	}
-	return n, err
+	lvs := make([]string, 0, 3+len(d.labels))
+	lvs = append(lvs, methodNames[he.method], statusLabel(status))
+	// A label function's panic gives way to the handler's.
+	lvs, _ = appendValues(lvs, d.labels, c)
+	if d.byGroup {
+		group := he.label
+		if he.matched {
+			switch d.groupBy.kind {
+			case groupPath:
+				group = clientValue(path)
+			case groupFunc:
+				group, _ = callLabel(d.groupBy.fn, c)
+			}
+		}
+		lvs = append(lvs, group)
+	}
+	d.exceptions.WithLabelValues(lvs...).Inc()
 }
 
 // hijackedKey marks a request whose connection a dispatch took over as a
@@ -351,7 +372,9 @@ func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending, ws, 
 		s.addOut(n)
 	}
 	s.finish(p.start)
-	if s.rec != nil && !panicked {
+	if panicked {
+		t.sessionException(c, he, kind, p.path)
+	} else if s.rec != nil {
 		raiseLabelPanic(c, s.rec)
 	}
 	return true

@@ -109,10 +109,6 @@ func echoWebSocket(c *gin.Context) {
 	}
 }
 
-// handshakeResponse is what echoWebSocket writes for the test's key.
-var handshakeResponse = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-	acceptKey(testKey) + "\r\n\r\n"
-
 const testKey = "dGhlIHNhbXBsZSBub25jZQ=="
 
 func acceptKey(key string) string {

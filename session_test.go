@@ -37,14 +37,18 @@ func TestWebSocketSession(t *testing.T) {
 	assert.Empty(t, samples(t, sa.reg, coreDuration), "sessions in the request duration")
 	assert.NotContains(t, families(t, sa.reg), coreTotal)
 	in := len("ping\n") + len("hello\n") + len("still there\n") + len("bye\n")
-	out := 2*len(handshakeResponse) + len("ping\n") + len("hello\n") + len("still there\n")
+	// The 101 responses, written on the connections, are not counted.
+	out := len("ping\n") + len("hello\n") + len("still there\n")
 	assert.InDelta(t, float64(in), sessionBytesOf(t, sa.reg, "websocket", "/ws", "in"), 0)
 	assert.InDelta(t, float64(out), sessionBytesOf(t, sa.reg, "websocket", "/ws", "out"), 0)
 	requireLint(t, sa.reg)
 }
 
+const exceptionsHead = "# HELP gin_http_request_exceptions_total Total number of HTTP requests whose handler panicked.\n# TYPE gin_http_request_exceptions_total counter\n"
+
 // TestWebSocketSessionPanic: a handler that panics mid-session ends the
-// session; the panic goes on to the recovery, and the gauge is balanced.
+// session; the panic goes on to the recovery, the gauge is balanced, and
+// the panic is an exception with status 101.
 func TestWebSocketSessionPanic(t *testing.T) {
 	sa := newSessionApp(t)
 	ws := sa.dialWebSocket(t, "/ws")
@@ -56,7 +60,9 @@ func TestWebSocketSessionPanic(t *testing.T) {
 	assert.InDelta(t, 0.0, open(t, sa.reg, "websocket", "/ws"), 0)
 	assert.Equal(t, map[string]uint64{`kind="websocket",path="/ws"`: 1}, samples(t, sa.reg, sessionDuration))
 	assert.Empty(t, samples(t, sa.reg, coreDuration))
-	assert.NotContains(t, families(t, sa.reg), "gin_http_request_exceptions_total", "a session's panic as a request's exception")
+	// A session's panic is an exception, with the status the client got.
+	requireExposition(t, sa.reg, exceptionsHead+`gin_http_request_exceptions_total{method="GET",status="101"} 1
+`, "gin_http_request_exceptions_total")
 	_, err := ws.r.ReadString('\n')
 	assert.ErrorIs(t, err, io.EOF, "the connection closes once the handler is gone")
 }
@@ -143,6 +149,8 @@ func TestSSEServerEnds(t *testing.T) {
 	assert.InDelta(t, 0.0, open(t, sa.reg, "sse", "/events"), 0)
 	assert.Equal(t, map[string]uint64{`kind="sse",path="/events"`: 2}, samples(t, sa.reg, sessionDuration))
 	assert.Empty(t, samples(t, sa.reg, coreDuration))
+	requireExposition(t, sa.reg, exceptionsHead+`gin_http_request_exceptions_total{method="GET",status="200"} 1
+`, "gin_http_request_exceptions_total")
 }
 
 // TestSSEUnannounced: a stream the client did not announce with Accept is
@@ -298,7 +306,7 @@ func TestSessionOwnLabels(t *testing.T) {
 // TestSSEUnannouncedPanic: a stream that the client did not announce, on a
 // route that has not streamed before, whose handler panics after the
 // event-stream header went out, is a session all the same: never a
-// request, nor an exception, nor in flight.
+// request, nor in flight; its panic is an exception, with status 200.
 func TestSSEUnannouncedPanic(t *testing.T) {
 	a := newRecoveringApp(t, ginprom.WithInFlight(), ginprom.WithResponseSize())
 	a.r.GET("/events", func(c *gin.Context) {
@@ -312,7 +320,9 @@ func TestSSEUnannouncedPanic(t *testing.T) {
 	assert.InDelta(t, float64(len("data: x\n\n")), sessionBytesOf(t, a.reg, "sse", "/events", "out"), 0)
 	assert.Empty(t, samples(t, a.reg, coreDuration))
 	assert.Empty(t, samples(t, a.reg, "gin_http_response_size_bytes"))
-	assert.Empty(t, samples(t, a.reg, "gin_http_request_exceptions_total"))
+	// A session's panic is an exception, with the status the client got.
+	requireExposition(t, a.reg, exceptionsHead+`gin_http_request_exceptions_total{method="GET",status="200"} 1
+`, "gin_http_request_exceptions_total")
 	assert.Equal(t, map[string]float64{`method="GET"`: 0}, inflight(t, a.reg))
 }
 
@@ -361,4 +371,60 @@ func TestSessionThroughHandleContext(t *testing.T) {
 	}, samples(t, sa.reg, sessionDuration))
 	assert.Empty(t, samples(t, sa.reg, coreDuration), "sessions in the request duration")
 	assert.Equal(t, map[string]float64{`method="GET"`: 0}, inflight(t, sa.reg))
+}
+
+// TestSessionExceptionLabels: a session's exception carries the default
+// labels, and with WithTotalsByGroup the group-by value, as a request's.
+func TestSessionExceptionLabels(t *testing.T) {
+	sa := newSessionApp(t, ginprom.WithTotalsByGroup(), ginprom.WithDefaultLabels(ginprom.Labels{
+		"region": "eu",
+		"tenant": func(c *gin.Context) string { return c.Query("t") },
+	}))
+	ws := sa.dialWebSocket(t, "/ws?t=acme")
+	ws.send(t, "panic")
+	sa.waitEnded(t, "/ws")
+	requireExposition(t, sa.reg, exceptionsHead+`gin_http_request_exceptions_total{method="GET",path="/ws",region="eu",status="101",tenant="acme"} 1
+`, "gin_http_request_exceptions_total")
+}
+
+// TestWebSocketOutLeavesTheHandshake: out counts what follows the 101
+// response, however the handler writes it: the head split across writes,
+// a frame in the same write as its end, or the 101 sent through Gin before
+// the hijack (as coder/websocket does) and frames alone on the connection.
+func TestWebSocketOutLeavesTheHandshake(t *testing.T) {
+	sa := newSessionApp(t)
+	head := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + acceptKey(testKey) + "\r\n\r\n"
+	sa.r.GET("/split", func(c *gin.Context) {
+		conn, _, err := c.Writer.Hijack()
+		if err != nil {
+			panic(err)
+		}
+		defer func() { _ = conn.Close() }()
+		cut := len(head) - 3 // "\r\n\r" | "\n"
+		_, _ = conn.Write([]byte(head[:cut]))
+		_, _ = conn.Write([]byte(head[cut:] + "frame\n"))
+		_, _ = conn.Write([]byte("HTTP/ is a frame now\n"))
+	})
+	sa.r.GET("/through-gin", func(c *gin.Context) {
+		c.Header("Upgrade", "websocket")
+		c.Header("Connection", "Upgrade")
+		c.Header("Sec-WebSocket-Accept", acceptKey(c.GetHeader("Sec-WebSocket-Key")))
+		c.Writer.WriteHeader(http.StatusSwitchingProtocols)
+		c.Writer.WriteHeaderNow()
+		conn, _, err := c.Writer.Hijack()
+		if err != nil {
+			panic(err)
+		}
+		defer func() { _ = conn.Close() }()
+		_, _ = conn.Write([]byte("frame\n"))
+	})
+	for _, path := range []string{"/split", "/through-gin"} {
+		ws := sa.dialWebSocket(t, path)
+		line, err := ws.r.ReadString('\n')
+		require.NoError(t, err)
+		require.Equal(t, "frame\n", line)
+		sa.waitEnded(t, path)
+	}
+	assert.InDelta(t, float64(len("frame\n")+len("HTTP/ is a frame now\n")), sessionBytesOf(t, sa.reg, "websocket", "/split", "out"), 0)
+	assert.InDelta(t, float64(len("frame\n")), sessionBytesOf(t, sa.reg, "websocket", "/through-gin", "out"), 0)
 }

@@ -45,7 +45,13 @@ func WithRequestSize() Option {
 // bytes the client got: 0 when nothing was written (Gin's Size of -1 never
 // shows) and for every HEAD response, and the 18-byte and 22-byte bodies
 // that Gin writes itself for 404 and 405 after the middleware returns are
-// counted.
+// counted. A request whose client got nothing of what the handlers wrote
+// (it hung up, or http.TimeoutHandler answered in their place; see
+// [Metrics.Middleware]) counts 0. Behind a writer that a middleware placed
+// before ginprom's has put in place of Gin's (gin-contrib/gzip), which
+// finishes only after ginprom has returned, the size is the body bytes the
+// handlers wrote, before that writer transforms them; such a request costs
+// one allocation.
 //
 // Default: off. Repeated use changes nothing more. Under a schema the
 // family is the schema's ResponseSize; New panics if the schema names none
@@ -59,7 +65,8 @@ func WithResponseSize() Option {
 //
 // Default: [DefaultSizeBuckets]. No buckets keep the default; the last
 // WithSizeBuckets wins. New panics if the bounds are not strictly
-// increasing or one is NaN.
+// increasing or one is NaN, and if neither WithRequestSize nor
+// WithResponseSize is given (there is no size histogram to use them).
 func WithSizeBuckets(buckets ...float64) Option {
 	return optionFunc(func(c *config) {
 		if len(buckets) > 0 {

@@ -29,9 +29,10 @@
 //	synthetic_last_success_timestamp_seconds{method, url}     gauge, Unix time of the last success
 //
 // result is "success" or "failure". A probe succeeds when its Success
-// function accepts the response (by default: status 200) and the body was
-// read to its end within the timeout; a transport error, a timeout, a
-// redirect (redirects are not followed) or a body cut short is a failure.
+// function accepts the response (by default: any 2xx status, as
+// blackbox_exporter's) and the body was read to its end within the
+// timeout; a transport error, a timeout, a redirect (redirects are not
+// followed) or a body cut short is a failure.
 // Every series exists from [New] on, at 0, so failure ratios have data before
 // the first failure and a target that never succeeds looks infinitely stale.
 // The url label is the Target's URL as configured (its password, if any,

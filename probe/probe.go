@@ -48,8 +48,10 @@ type Target struct {
 	Timeout time.Duration
 	// Success decides whether a response is a success. It is called
 	// before the body is read, and may read it; the Prober reads the rest
-	// and closes it. A panic in Success counts as a failure. Default:
-	// status 200 (redirects are not followed, so a 3xx is a failure).
+	// and closes it. A panic in Success counts as a failure. Default: any
+	// 2xx status, as blackbox_exporter's http prober has it (redirects are
+	// not followed, so a 3xx is a failure); a target that must answer
+	// exactly 200 says so here.
 	Success func(*http.Response) bool
 	// Secret, when not empty, is sent in the [SecretHeader] header, so that
 	// the probed service can leave the probe out of its own metrics with
@@ -198,13 +200,15 @@ func newTarget(i int, tg Target) *target {
 		t.timeout = DefaultTimeout
 	}
 	if t.success == nil {
-		t.success = statusOK
+		t.success = status2xx
 	}
 	return t
 }
 
-// statusOK is the default Success: status 200, as the article's monitor has it.
-func statusOK(r *http.Response) bool { return r.StatusCode == http.StatusOK }
+// status2xx is the default Success: any 2xx status, as blackbox_exporter's
+// default valid_status_codes, so that a POST answered 201 or a DELETE
+// answered 204 succeeds.
+func status2xx(r *http.Response) bool { return r.StatusCode >= 200 && r.StatusCode <= 299 }
 
 // Run probes every target at once, then again every interval, until ctx
 // ends, and returns ctx.Err() once every probe it started has returned. A

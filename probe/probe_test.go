@@ -17,7 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestProbeOnceResults: the default Success is status 200 and nothing else;
+// TestProbeOnceResults: the default Success is any 2xx status and nothing
+// else, as blackbox_exporter's;
 // a redirect is not followed; a custom Success decides; a Success that
 // panics is a failure. Each result shows in all three metrics.
 func TestProbeOnceResults(t *testing.T) {
@@ -29,15 +30,18 @@ func TestProbeOnceResults(t *testing.T) {
 		want    bool
 	}{
 		{"200", status(http.StatusOK), nil, true},
-		{"201", status(http.StatusCreated), nil, false},
-		{"204", status(http.StatusNoContent), nil, false},
+		{"201", status(http.StatusCreated), nil, true},
+		{"204", status(http.StatusNoContent), nil, true},
+		{"299", status(299), nil, true},
+		{"304", status(http.StatusNotModified), nil, false},
 		{"400", status(http.StatusBadRequest), nil, false},
 		{"401", status(http.StatusUnauthorized), nil, false},
 		{"500", status(http.StatusInternalServerError), nil, false},
 		{"redirect", func(_ *server, w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, redirected.URL, http.StatusFound)
 		}, nil, false},
-		{"custom Success accepts 201", status(http.StatusCreated), func(r *http.Response) bool { return r.StatusCode == http.StatusCreated }, true},
+		{"custom Success accepts 404", status(http.StatusNotFound), func(r *http.Response) bool { return r.StatusCode == http.StatusNotFound }, true},
+		{"custom Success rejects 201", status(http.StatusCreated), func(r *http.Response) bool { return r.StatusCode == http.StatusOK }, false},
 		{"custom Success rejects 200", status(http.StatusOK), func(*http.Response) bool { return false }, false},
 		{"custom Success reads the body", status(http.StatusOK), func(r *http.Response) bool {
 			b, err := io.ReadAll(r.Body)

@@ -3,6 +3,7 @@ module github.com/gin-contrib/ginprom/_examples/synse
 go 1.25.0
 
 require (
+	github.com/coder/websocket v1.8.14
 	github.com/gin-contrib/ginprom v0.0.0
 	github.com/gin-gonic/gin v1.9.1
 	github.com/gorilla/websocket v1.5.3

@@ -1,0 +1,260 @@
+package ginprom
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// A registry refuses a collector whose families clash with those already
+// there, but its error names one descriptor and says "label names or help
+// string" whatever differed. The messages below say instead, for each
+// family, whether it is there as here, there otherwise, or not there, and
+// which option of ginprom makes that difference.
+
+// conflict explains why reg refused c, whose families are fs (named
+// together as name), after err; fix says what to do.
+func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.Collector, fix string) string {
+	var same, other, absent, diffs []string
+	hints := map[string]bool{}
+	for _, d := range descsOf(c) {
+		p := descProbe{d}
+		err := reg.Register(p)
+		var are prometheus.AlreadyRegisteredError
+		switch {
+		case err == nil:
+			reg.Unregister(p)
+			absent = append(absent, descName(d, fs))
+		case errors.As(err, &are), strings.Contains(err.Error(), "already exists with the same fully-qualified name"):
+			same = append(same, descName(d, fs))
+		default:
+			other = append(other, descName(d, fs))
+			if there, ok := notedDesc(reg, d); ok {
+				diff, hint := descDiff(descName(d, fs), there, d.String())
+				diffs, hints[hint] = append(diffs, diff), true
+			}
+		}
+	}
+	what := fmt.Sprintf("metric %q", name)
+	if len(fs) > 1 {
+		what = "metrics " + name
+	}
+	var why []string
+	switch {
+	case len(diffs) > 0:
+		var decide []string
+		if fix == registerFix {
+			// A decorator, or Info: its own arguments decide.
+			hints = map[string]bool{decoratorHint: hints[labelsHint]}
+		}
+		for _, h := range []string{labelsHint, helpHint, decoratorHint} {
+			if hints[h] {
+				decide = append(decide, h)
+			}
+		}
+		why = append(why, sentence(diffs)+" ("+strings.Join(decide, "; ")+")")
+	case len(other) > 0:
+		why = append(why, fmt.Sprintf("%s %s registered with other label names or another help text", sentence(other), isAre(other)))
+	}
+	if len(absent) > 0 && len(same)+len(other) > 0 {
+		why = append(why, fmt.Sprintf("%s %s not registered beside them%s", sentence(absent), isAre(absent), signalOptions(absent)))
+	}
+	if len(other) == 0 && len(absent) == 0 {
+		why = append(why, fmt.Sprintf("%s %s registered alike, but together with other metrics%s",
+			sentence(same), isAre(same), signalOptions(nil)))
+	}
+	if len(why) == 0 {
+		// Every family is free: the registry refused c for a name of a
+		// series, or for a reason of its own.
+		return fmt.Sprintf("ginprom: cannot register %s: a metric of another kind is registered under one of the names its series take; %s", what, fix)
+	}
+	return fmt.Sprintf("ginprom: cannot register %s: %s; %s", what, strings.Join(why, "; "), fix)
+}
+
+// kindDiff names the options that differ between the request metrics that
+// another Metrics registered (there) and those of this one (here), which
+// therefore cannot share a collector.
+func kindDiff(there, here collectorKind) string {
+	var diff []string
+	add := func(differs bool, option string) {
+		if differs {
+			diff = append(diff, option)
+		}
+	}
+	add(there.summary != here.summary, "WithLatencySummary")
+	add(!slices.Equal(there.bounds, here.bounds) && !there.summary && !here.summary, "WithBuckets")
+	add(!slices.Equal(there.sizeBounds, here.sizeBounds), "WithSizeBuckets")
+	add(there.reqSize != here.reqSize, "WithRequestSize")
+	add(there.respSize != here.respSize, "WithResponseSize")
+	add(there.totalsByGroup != here.totalsByGroup, "WithTotalsByGroup")
+	add(there.nativeFactor != here.nativeFactor, "WithNativeHistograms")
+	add(there.exemplars != here.exemplars, "WithExemplars")
+	add(there.inflight != here.inflight, "WithInFlight")
+	add(there.schema != here.schema || there.bytes != here.bytes, "the schema")
+	add(there.isError != here.isError, "WithErrorStatus")
+	return sentence(diff)
+}
+
+// What decides the labels and the help text of ginprom's metrics.
+const (
+	labelsHint = "WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, and WithTotalsByGroup decide the labels"
+	helpHint   = "WithLatencySummary and the schema decide the help text"
+	// decoratorHint is for a metric that a decorator or Info registers.
+	decoratorHint = "the labels given, and WithDefaultLabels for a decorator, decide the labels"
+)
+
+var (
+	descFQName = regexp.MustCompile(`fqName: "([^"]*)"`)
+	descHelp   = regexp.MustCompile(`help: ("(?:[^"\\]|\\.)*")`)
+	descLabels = regexp.MustCompile(`variableLabels: \{([^}]*)\}`)
+)
+
+// descDiff says how the descriptor of the family name differs there (as
+// registered) and here (as this Metrics would register it), from their
+// String forms, and the hint that names the options deciding it.
+func descDiff(name, there, here string) (diff, hint string) {
+	part := func(re *regexp.Regexp, s string) string {
+		if m := re.FindStringSubmatch(s); m != nil {
+			return m[1]
+		}
+		return ""
+	}
+	labels := func(s string) string {
+		l := strings.Split(part(descLabels, s), ",")
+		slices.Sort(l)
+		return "{" + strings.Join(l, ", ") + "}"
+	}
+	if lt, lh := labels(there), labels(here); lt != lh {
+		return fmt.Sprintf("%s has the labels %s as registered and %s in this Metrics", name, lt, lh), labelsHint
+	}
+	return fmt.Sprintf("%s has the help text %s as registered and %s in this Metrics", name, part(descHelp, there), part(descHelp, here)), helpHint
+}
+
+// noteFamilies records in reg the descriptors of c, which reg has just
+// registered or already held, so that a conflicting registration later can
+// say what differs. A note is a collector that describes one descriptor of
+// a reserved name and collects nothing: it is never exposed.
+func noteFamilies(reg prometheus.Registerer, c prometheus.Collector) {
+	for _, d := range descsOf(c) {
+		if there, ok := notedDesc(reg, d); ok && there == d.String() {
+			continue
+		} else if ok {
+			reg.Unregister(familyNote{noteDesc(d), there})
+		}
+		_ = reg.Register(familyNote{noteDesc(d), d.String()})
+	}
+}
+
+// notedDesc returns the String form of the descriptor that reg holds under
+// the name of d, as noteFamilies recorded it.
+func notedDesc(reg prometheus.Registerer, d *prometheus.Desc) (string, bool) {
+	probe := familyNote{desc: noteDesc(d)}
+	err := reg.Register(probe)
+	if err == nil {
+		reg.Unregister(probe)
+		return "", false
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if n, ok := are.ExistingCollector.(familyNote); ok {
+			return n.registered, true
+		}
+	}
+	return "", false
+}
+
+// noteDesc is the descriptor of the note about the family d describes: a
+// name Prometheus reserves, that no metric takes.
+func noteDesc(d *prometheus.Desc) *prometheus.Desc {
+	name := d.String()
+	if m := descFQName.FindStringSubmatch(name); m != nil {
+		name = m[1]
+	}
+	return prometheus.NewDesc("__ginprom_registered_"+name, "What ginprom registered under this name.", nil, nil)
+}
+
+// familyNote is a note of noteFamilies.
+type familyNote struct {
+	desc       *prometheus.Desc
+	registered string // the String form of the registered descriptor
+}
+
+func (n familyNote) Describe(ch chan<- *prometheus.Desc) { ch <- n.desc }
+func (familyNote) Collect(chan<- prometheus.Metric)      {}
+
+// signalOptions names the options that add request metrics, for a message
+// about metrics that one Metrics has and the other has not.
+func signalOptions(absent []string) string {
+	var opts []string
+	for _, n := range absent {
+		switch {
+		case n == "response_size_bytes": // Big Brother's bytes counter
+			opts = append(opts, "WithBigBrother")
+		case strings.HasSuffix(n, "request_size_bytes") || strings.HasSuffix(n, "request_body_size_bytes"):
+			opts = append(opts, "WithRequestSize")
+		case strings.HasSuffix(n, "response_size_bytes") || strings.HasSuffix(n, "response_body_size_bytes"):
+			opts = append(opts, "WithResponseSize")
+		case strings.HasSuffix(n, "requests_in_flight") || n == "http_server_active_requests":
+			opts = append(opts, "WithInFlight")
+		}
+	}
+	if len(opts) == 0 {
+		return ": the two differ in WithRequestSize, WithResponseSize, WithInFlight or the schema"
+	}
+	return ": the two differ in " + sentence(slices.Compact(opts))
+}
+
+// sentence joins words as "a", "a and b", "a, b and c".
+func sentence(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+func isAre(words []string) string {
+	if len(words) == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// descName returns the name of the family of fs that d describes.
+func descName(d *prometheus.Desc, fs []family) string {
+	s := d.String()
+	for _, f := range fs {
+		if strings.Contains(s, `fqName: "`+f.name+`"`) {
+			return f.name
+		}
+	}
+	return s
+}
+
+// descsOf returns what c describes, in order.
+func descsOf(c prometheus.Collector) []*prometheus.Desc {
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		c.Describe(ch)
+		close(ch)
+	}()
+	var ds []*prometheus.Desc
+	for d := range ch {
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// descProbe describes one descriptor and collects nothing: registered for
+// a moment, it tells whether the registry holds that descriptor as it is,
+// holds its name otherwise, or holds neither.
+type descProbe struct{ d *prometheus.Desc }
+
+func (p descProbe) Describe(ch chan<- *prometheus.Desc) { ch <- p.d }
+func (descProbe) Collect(chan<- prometheus.Metric)      {}

@@ -1,0 +1,78 @@
+package ginprom_test
+
+import (
+	"testing"
+
+	"github.com/gin-contrib/ginprom"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
+)
+
+// TestConflictNamesTheOption: a second Metrics on one registry, made with
+// other options, panics with a message that names the metrics as a list
+// (never quoted as one name), says which option differs, and how to fix it.
+func TestConflictNamesTheOption(t *testing.T) {
+	const fix = "another Metrics on this registry made them with other options. Give this Metrics another registry with WithRegistry, or other names with WithDefaultsPrefix, or build both with the same options"
+	const both = "gin_http_request_duration_seconds and gin_http_request_total"
+	for _, tc := range []struct {
+		name string
+		opt  ginprom.Option
+		msg  string
+	}{
+		{
+			"buckets", ginprom.WithBuckets(1, 2),
+			"ginprom: metrics " + both + " are already registered, and differ in WithBuckets; " + fix,
+		},
+		{
+			"summary", ginprom.WithLatencySummary(),
+			"ginprom: metrics " + both + " are already registered, and differ in WithLatencySummary; " + fix,
+		},
+		{
+			"exemplars", ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil }),
+			"ginprom: metrics " + both + " are already registered, and differ in WithExemplars; " + fix,
+		},
+		{
+			"default labels", ginprom.WithDefaultLabels(ginprom.Labels{"region": "eu"}),
+			"ginprom: cannot register metrics " + both + ": " +
+				"gin_http_request_duration_seconds has the labels {method, path, status} as registered and {method, path, region, status} in this Metrics and " +
+				"gin_http_request_total has the labels {method, status} as registered and {method, region, status} in this Metrics " +
+				"(WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, and WithTotalsByGroup decide the labels); " + fix,
+		},
+		{
+			"group-by label", ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", func(*gin.Context) string { return "" })),
+			"ginprom: cannot register metrics " + both + ": " +
+				"gin_http_request_duration_seconds has the labels {method, path, status} as registered and {method, status, tenant} in this Metrics " +
+				"(WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, and WithTotalsByGroup decide the labels); " + fix,
+		},
+		{
+			"response size", ginprom.WithResponseSize(),
+			"ginprom: cannot register metrics " + both[:len("gin_http_request_duration_seconds")] + ", gin_http_request_total and gin_http_response_size_bytes: " +
+				"gin_http_response_size_bytes is not registered beside them: the two differ in WithResponseSize; " + fix,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg := prometheus.NewRegistry()
+			ginprom.New(gin.New(), ginprom.WithRegistry(reg))
+			assert.PanicsWithValue(t, tc.msg, func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), tc.opt) })
+		})
+	}
+
+	// The other way round: the first has the response size, this one not.
+	reg := prometheus.NewRegistry()
+	ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithResponseSize())
+	assert.PanicsWithValue(t, "ginprom: cannot register metrics "+both+": "+both+" are registered alike, but together with other metrics: "+
+		"the two differ in WithRequestSize, WithResponseSize, WithInFlight or the schema; "+fix,
+		func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
+}
+
+// TestConflictDecoratorLabels: a decorator registered twice with other
+// labels says what the labels are on each side.
+func TestConflictDecoratorLabels(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
+	m.Counter("jobs_total", "Jobs.", ginprom.Labels{"kind": "a"})
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "jobs_total": jobs_total has the labels {kind} as registered and {queue} in this Metrics `+
+		`(the labels given, and WithDefaultLabels for a decorator, decide the labels); choose another name`,
+		func() { m.Counter("jobs_total", "Jobs.", ginprom.Labels{"queue": "a"}) })
+}
