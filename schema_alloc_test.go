@@ -32,6 +32,9 @@ func TestSchemaAllocs(t *testing.T) {
 	constant := func(*gin.Context) string { return "v" }
 	bb := ginprom.WithBigBrother("1.0.0")
 	sc := ginprom.WithSemconv()
+	everySignal := customSchema
+	everySignal.RequestSize = ginprom.Family{Name: "api_request_size_bytes"}
+	everySignal.ResponseSize = ginprom.Family{Name: "api_response_size_bytes"}
 	cases := []struct {
 		name   string
 		opts   []ginprom.Option
@@ -50,7 +53,7 @@ func TestSchemaAllocs(t *testing.T) {
 		{"semconv error", []ginprom.Option{sc}, http.MethodGet, "/fail/42"},
 		{"semconv with every signal", []ginprom.Option{sc, ginprom.WithInFlight(), ginprom.WithRequestSize(), ginprom.WithResponseSize()}, http.MethodGet, "https://example.com/users/42"},
 		{"custom schema", []ginprom.Option{ginprom.WithSchema(customSchema)}, http.MethodGet, "/users/42"},
-		{"custom schema with every signal", []ginprom.Option{ginprom.WithSchema(customSchema), ginprom.WithInFlight(), ginprom.WithResponseSize()}, http.MethodGet, "/fail/42"},
+		{"custom schema with every signal", []ginprom.Option{ginprom.WithSchema(everySignal), ginprom.WithInFlight(), ginprom.WithRequestSize(), ginprom.WithResponseSize()}, http.MethodGet, "/fail/42"},
 		{"custom schema merging series", []ginprom.Option{ginprom.WithSchema(mergingSchema)}, http.MethodGet, "/fail/42"},
 		{"semconv label function", []ginprom.Option{sc, ginprom.WithDefaultLabels(ginprom.Labels{"tenant": constant})}, http.MethodGet, "/users/42"},
 	}
