@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/gin-gonic/gin"
@@ -167,6 +168,7 @@ type series struct {
 	words    []atomic.Uint64 // shards*stride words, laid out as described at stride
 	extra    *seriesExtra    // nil unless a schema, the in-flight gauge, native histograms or exemplars are on
 	next     *series         // another series whose label values hash alike
+	created  time.Time       // when the series was made: its created timestamp
 }
 
 // seriesExtra is what a series keeps for the signals that need more than
@@ -241,9 +243,10 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 		}
 	}
 	s := &series{
-		lvs:   make([]string, len(lvs)),
-		words: make([]atomic.Uint64, rc.shards*rc.stride),
-		next:  head,
+		lvs:     make([]string, len(lvs)),
+		words:   make([]atomic.Uint64, rc.shards*rc.stride),
+		next:    head,
+		created: time.Now(),
 	}
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
