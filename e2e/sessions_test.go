@@ -17,11 +17,12 @@ import (
 // the sessions open while they last and back at 0 when they end; no
 // session shows in the request duration; and every query of the example's
 // dashboard returns data.
-func TestSessionsSynse(t *testing.T) {
-	t.Parallel()
+func TestSessionsSynse(t *testing.T) { eachVersion(t, testSessionsSynse) }
+
+func testSessionsSynse(t *testing.T, v *PromVersion) {
 	addr := freeAddr(t)
 	startApp(t, "synse", buildExample(t, "synse"), addr, "/test", []string{"GIN_MODE=release", "SYNSE_METRICS_ENABLED=true"}, "-addr", addr)
-	prom := startPrometheus(t, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("synse", []string{addr})})
+	prom := startPrometheus(t, v, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("synse", []string{addr})})
 	base := "http://" + addr
 
 	// Four WebSocket sessions and two streams, all open at once.
