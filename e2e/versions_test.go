@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"os/exec"
@@ -65,6 +66,11 @@ func (v *PromVersion) binaries(t testing.TB) (prometheus, promtool string) {
 			return
 		}
 		v.released, _, _ = strings.Cut(string(out), "\n")
+		// A build from the module proxy has no version stamped in: its
+		// module version says which it is.
+		if info, err := buildinfo.ReadFile(v.bin); err == nil && strings.Contains(v.released, "version  (") {
+			v.released = info.Path + " " + info.Main.Version
+		}
 	})
 	if v.findErr != nil {
 		t.Fatalf("e2e: %v", v.findErr)
