@@ -103,11 +103,17 @@ func testBigBrotherExample(t *testing.T, v *PromVersion) {
 	}
 
 	// A Prometheus with native histograms negotiates the protobuf format,
-	// where it is a counter, under the same name.
-	protoProm := startPrometheus(t, v, PromOptions{
+	// where it is a counter, under the same name. Prometheus 2 turns them
+	// on by a flag, 3 by a scrape setting.
+	protoOpts := PromOptions{
 		Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("bigbrother", []string{prod}),
 		Flags:  []string{"--enable-feature=native-histograms"},
-	})
+	}
+	if v.Major >= 3 {
+		protoOpts.Config += "    scrape_native_histograms: true\n"
+		protoOpts.Flags = nil
+	}
+	protoProm := startPrometheus(t, v, protoOpts)
 	protoProm.WaitValue(t, `response_size_bytes{`+inst+`, method="GET", addr="/users/:id", status="200"}`, float64(usersBytes))
 	if got := metadataType(t, protoProm, "response_size_bytes"); got != "counter" {
 		t.Errorf("metadata type of response_size_bytes over protobuf = %q, want counter", got)

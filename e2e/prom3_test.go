@@ -161,6 +161,9 @@ func testNamesUnderUTF8Negotiation(t *testing.T, v *PromVersion) {
 			addr := addrs[a.name]
 			utf8CT, utf8Names := exposedNames(t, addr, "text/plain;version=1.0.0;escaping=allow-utf-8")
 			legacyCT, legacyNames := exposedNames(t, addr, "text/plain;version=1.0.0;escaping=underscores")
+			if len(utf8Names) < 5 || !slices.Contains(utf8Names, "gin_exporter_info") {
+				t.Fatalf("the app exposes only %q", utf8Names)
+			}
 			if !strings.Contains(legacyCT, "escaping=underscores") {
 				t.Errorf("asked for underscores, the app answered %q", legacyCT)
 			}
