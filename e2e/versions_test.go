@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"debug/buildinfo"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -121,7 +122,7 @@ func findDebian() (prometheus, promtool string, err error) {
 	prometheus, err1 := exec.LookPath("prometheus")
 	promtool, err2 := exec.LookPath("promtool")
 	if err1 != nil || err2 != nil {
-		return "", "", fmt.Errorf("Prometheus 2 (Debian's prometheus, with promtool) is not installed; run `make tools` (as root), which runs apt-get install prometheus prometheus-pushgateway")
+		return "", "", errors.New("Prometheus 2 (Debian's prometheus, with promtool) is not installed; run `make tools` (as root), which runs apt-get install prometheus prometheus-pushgateway")
 	}
 	return prometheus, promtool, nil
 }
@@ -156,8 +157,11 @@ func findTools() (prometheus, promtool string, err error) {
 		cmd.Env = append(os.Environ(), "GOPROXY=off")
 		out, err := cmd.Output()
 		path := strings.TrimSpace(string(out))
-		if err != nil || !fileExists(path) {
-			return "", "", fmt.Errorf("Prometheus 3 (%s) is not built; run `make tools`, which builds the version _tools/prometheus pins into Go's build cache, or set %s and %s (go tool -n %s: %v)", tool, envProm3, envPromtool3, tool, err)
+		if err == nil && !fileExists(path) {
+			err = fmt.Errorf("no file %q", path)
+		}
+		if err != nil {
+			return "", "", fmt.Errorf("Prometheus 3 (%s) is not built; run `make tools`, which builds the version _tools/prometheus pins into Go's build cache, or set %s and %s (go tool -n %s: %w)", tool, envProm3, envPromtool3, tool, err)
 		}
 		*name = path
 	}
