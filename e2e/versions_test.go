@@ -139,6 +139,11 @@ const (
 // finds in Go's build cache (`make tools` builds them there).
 func findTools() (prometheus, promtool string, err error) {
 	prometheus, promtool = os.Getenv(envProm3), os.Getenv(envPromtool3)
+	for env, path := range map[string]string{envProm3: prometheus, envPromtool3: promtool} {
+		if path != "" && !fileExists(path) {
+			return "", "", fmt.Errorf("%s names %q, which does not exist; unset it to run the Prometheus 3 that `make tools` builds", env, path)
+		}
+	}
 	if prometheus != "" && promtool != "" {
 		return prometheus, promtool, nil
 	}
