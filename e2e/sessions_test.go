@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -115,13 +116,15 @@ func dialSynse(t *testing.T, addr string) *websocket.Conn {
 	return conn
 }
 
-var synseID int64
+// synseID numbers the requests of every session; the versions' subtests
+// share it.
+var synseID atomic.Int64
 
 // synseRequest sends one request of event and reads its response.
 func synseRequest(t *testing.T, conn *websocket.Conn, event string) {
 	t.Helper()
-	synseID++
-	if err := conn.WriteJSON(map[string]any{"id": synseID, "event": event}); err != nil {
+	id := synseID.Add(1)
+	if err := conn.WriteJSON(map[string]any{"id": id, "event": event}); err != nil {
 		t.Fatalf("send %s: %v", event, err)
 	}
 	var resp struct {
@@ -135,8 +138,8 @@ func synseRequest(t *testing.T, conn *websocket.Conn, event string) {
 	if event == "request/write_async" {
 		want = "response/error"
 	}
-	if resp.ID != synseID || resp.Event != want {
-		t.Fatalf("response to %s: %+v, want id %d event %s", event, resp, synseID, want)
+	if resp.ID != id || resp.Event != want {
+		t.Fatalf("response to %s: %+v, want id %d event %s", event, resp, id, want)
 	}
 }
 
