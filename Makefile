@@ -4,9 +4,11 @@
 #             the allocation tests, the tests against the newest Gin and
 #             client_golang, the examples' builds, and the end-to-end
 #             tests against real Prometheus, Pushgateway and promtool
-# make tools  installs what the end-to-end tests run: Debian's prometheus
-#             (with promtool) and prometheus-pushgateway
-# make e2e    the end-to-end tests alone (e2e/)
+# make tools  gets what the end-to-end tests run: Debian's prometheus 2
+#             (with promtool) and prometheus-pushgateway, and Prometheus 3
+#             with its promtool, built from the module proxy at the version
+#             _tools/prometheus pins
+# make e2e    the end-to-end tests alone (e2e/), on both Prometheus versions
 # make load   sends the monitoring example (_examples/monitoring, started
 #             with `go run .` there) a realistic mix of traffic
 # make lint   golangci-lint (pinned in _tools/golangci-lint) over every module
@@ -92,18 +94,27 @@ examples:
 	done
 
 # The end-to-end tests build the examples and run them with the real
-# binaries; they fail, saying what to install, when one is missing.
+# binaries, each test on Debian's Prometheus 2 and on Prometheus 3; they
+# fail, saying what to get, when one is missing. The Prometheus 3 that
+# _tools/prometheus pins is found in Go's build cache (`go tool -n`);
+# GINPROM_PROMETHEUS3 and GINPROM_PROMTOOL3 name other binaries.
 e2e:
 	cd e2e && GOTOOLCHAIN=$(GO126) $(GO) vet ./... && GOTOOLCHAIN=$(GO126) $(GO) test -race -count=1 ./...
 
-# Debian's packages of the binaries the end-to-end tests run. Needs root.
+# Debian's packages of the binaries the end-to-end tests run (needs root),
+# and Prometheus 3 with its promtool, which `go tool -n` builds once into Go's
+# build cache from the module proxy (minutes on 2 cores, then a moment).
 E2E_PACKAGES := prometheus prometheus-pushgateway
+PROMETHEUS3_TOOLS := prometheus promtool
 tools:
 	@if command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v prometheus-pushgateway >/dev/null; then \
 		echo "prometheus, promtool and prometheus-pushgateway are installed"; \
 	else \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(E2E_PACKAGES); \
 	fi
+	@set -e; cd _tools/prometheus; for t in $(PROMETHEUS3_TOOLS); do \
+		p=$$(GOTOOLCHAIN=$(GO126) $(GO) tool -n $$t); echo "$$t 3 (_tools/prometheus) is built: $$p"; \
+	done
 
 load:
 	cd _examples/monitoring && $(GO) run ./load

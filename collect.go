@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -43,9 +44,10 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 		defer rc.collectMu.Unlock()
 	}
 	type total struct {
-		lvs   []string
-		count uint64
-		next  *total // another total whose label values hash alike
+		lvs     []string
+		count   uint64
+		created time.Time // of its oldest series
+		next    *total    // another total whose label values hash alike
 	}
 	totals := map[uint64]*total{}
 	var order []*total
@@ -107,16 +109,19 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 				t = t.next
 			}
 			if t == nil {
-				t = &total{lvs: countLVs, next: totals[s.countKey]}
+				t = &total{lvs: countLVs, created: s.created, next: totals[s.countKey]}
 				totals[s.countKey] = t
 				order = append(order, t)
 			}
 			t.count += count
+			if s.created.Before(t.created) {
+				t.created = s.created
+			}
 		}
 		return true
 	})
 	for _, t := range order {
-		ch <- constMetric(rc.descs.total)(prometheus.NewConstMetric(rc.descs.total, prometheus.CounterValue, float64(t.count), t.lvs...))
+		ch <- constMetric(rc.descs.total)(prometheus.NewConstMetricWithCreatedTimestamp(rc.descs.total, prometheus.CounterValue, float64(t.count), t.created, t.lvs...))
 	}
 	if rc.kind.inflight {
 		rc.collectInflight(ch, finished)
@@ -181,9 +186,9 @@ func (rc *requestCollector) sumShards(s *series, half, off int, cumulative []uin
 func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64, cumulative, native []uint64) prometheus.Metric {
 	desc := rc.descs.duration
 	if rc.kind.summary {
-		return constMetric(desc)(prometheus.NewConstSummary(desc, count, sum, nil, s.labels()...))
+		return constMetric(desc)(prometheus.NewConstSummaryWithCreatedTimestamp(desc, count, sum, nil, s.created, s.labels()...))
 	}
-	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.labels()...))
+	m := constMetric(desc)(prometheus.NewConstHistogramWithCreatedTimestamp(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.created, s.labels()...))
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, native, s.labels(), nativeDuration)
 	}
@@ -194,7 +199,7 @@ func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64,
 }
 
 func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which int, count uint64, sum float64, cumulative, native []uint64) prometheus.Metric {
-	m := constMetric(desc)(prometheus.NewConstHistogram(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.labels()...))
+	m := constMetric(desc)(prometheus.NewConstHistogramWithCreatedTimestamp(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.created, s.labels()...))
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, native, s.labels(), which)
 	}
@@ -207,7 +212,7 @@ func (rc *requestCollector) bytesMetric(s *series, half int) prometheus.Metric {
 	for sh := 0; sh < rc.shards; sh++ {
 		n += rc.shardWords(s, sh, half)[rc.bytesOff].Load()
 	}
-	return constMetric(rc.descs.bytes)(prometheus.NewConstMetric(rc.descs.bytes, prometheus.CounterValue, float64(n), s.labels()...))
+	return constMetric(rc.descs.bytes)(prometheus.NewConstMetricWithCreatedTimestamp(rc.descs.bytes, prometheus.CounterValue, float64(n), s.created, s.labels()...))
 }
 
 func bucketMap(bounds []float64, cumulative []uint64) map[float64]uint64 {

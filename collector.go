@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/gin-gonic/gin"
@@ -188,6 +189,8 @@ type series struct {
 	// with the same label values (one that omits the status, say): s then
 	// has no words of its own and is not collected.
 	alias *series
+	// created is when the series was made: its created timestamp.
+	created time.Time
 }
 
 // canonical returns the series that records s's requests.
@@ -282,9 +285,10 @@ func (rc *requestCollector) add(h uint64, lvs []string, variant uint32) *series 
 		}
 	}
 	s := &series{
-		lvs:   make([]string, len(lvs)),
-		words: make([]atomic.Uint64, rc.shards*rc.block),
-		next:  head,
+		lvs:     make([]string, len(lvs)),
+		words:   make([]atomic.Uint64, rc.shards*rc.block),
+		next:    head,
+		created: time.Now(),
 	}
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)

@@ -10,11 +10,12 @@ import (
 // TestBasicExample runs the example app that `make run` starts under a real
 // Prometheus, and checks that what Prometheus stores is exactly what the
 // app served.
-func TestBasicExample(t *testing.T) {
-	t.Parallel()
+func TestBasicExample(t *testing.T) { eachVersion(t, testBasicExample) }
+
+func testBasicExample(t *testing.T, v *PromVersion) {
 	addr := freeAddr(t)
 	startApp(t, "basic", buildExample(t, "basic"), addr, "/health", []string{"GIN_MODE=release"}, "-addr", addr)
-	prom := startPrometheus(t, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("basic", []string{addr})})
+	prom := startPrometheus(t, v, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("basic", []string{addr})})
 
 	const users, missing = 7, 3
 	for i := range users {

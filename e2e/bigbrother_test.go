@@ -21,11 +21,12 @@ var bbFiles = []string{"rules-l1.yml", "alert-rules.yml", "canary-rules.yml"}
 // OpenMetrics first); every recording rule's series; every query of the
 // example's dashboard; promtool's tests of the rules; and dependency_up
 // dropping to 0 once the upstream stops.
-func TestBigBrotherExample(t *testing.T) {
-	t.Parallel()
+func TestBigBrotherExample(t *testing.T) { eachVersion(t, testBigBrotherExample) }
+
+func testBigBrotherExample(t *testing.T, v *PromVersion) {
 	dir := repoPath("_examples", "bigbrother")
-	promtool(t, append([]string{"check", "rules"}, bbPaths(dir)...)...)
-	promtool(t, "test", "rules", dir+"/rules_test.yml")
+	promtool(t, v, append([]string{"check", "rules"}, bbPaths(dir)...)...)
+	promtool(t, v, "test", "rules", dir+"/rules_test.yml")
 	var rules []Rule
 	for _, f := range bbFiles {
 		rules = append(rules, loadRules(t, dir+"/"+f)...)
@@ -43,7 +44,7 @@ func TestBigBrotherExample(t *testing.T) {
 	for _, f := range bbFiles {
 		ruleFiles[f] = read(t, dir+"/"+f)
 	}
-	prom := startPrometheus(t, PromOptions{
+	prom := startPrometheus(t, v, PromOptions{
 		Config: "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [" + strings.Join(bbFiles, ", ") + "]\n" +
 			"scrape_configs:\n" + scrapeConfig("bigbrother", []string{prod, pilot}),
 		Rules: ruleFiles,
@@ -102,11 +103,17 @@ func TestBigBrotherExample(t *testing.T) {
 	}
 
 	// A Prometheus with native histograms negotiates the protobuf format,
-	// where it is a counter, under the same name.
-	protoProm := startPrometheus(t, PromOptions{
+	// where it is a counter, under the same name. Prometheus 2 turns them
+	// on by a flag, 3 by a scrape setting.
+	protoOpts := PromOptions{
 		Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("bigbrother", []string{prod}),
 		Flags:  []string{"--enable-feature=native-histograms"},
-	})
+	}
+	if v.Major >= 3 {
+		protoOpts.Config += "    scrape_native_histograms: true\n"
+		protoOpts.Flags = nil
+	}
+	protoProm := startPrometheus(t, v, protoOpts)
 	protoProm.WaitValue(t, `response_size_bytes{`+inst+`, method="GET", addr="/users/:id", status="200"}`, float64(usersBytes))
 	if got := metadataType(t, protoProm, "response_size_bytes"); got != "counter" {
 		t.Errorf("metadata type of response_size_bytes over protobuf = %q, want counter", got)

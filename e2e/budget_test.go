@@ -17,8 +17,9 @@ import (
 // (intervals at the test's scale): GinSeriesBudgetExhausted stays silent
 // while the family only fills its budget, and fires, naming the family,
 // once new values overflow.
-func TestSeriesBudgetAlert(t *testing.T) {
-	t.Parallel()
+func TestSeriesBudgetAlert(t *testing.T) { eachVersion(t, testSeriesBudgetAlert) }
+
+func testSeriesBudgetAlert(t *testing.T, v *PromVersion) {
 	const limit = 10
 	reg := prometheus.NewRegistry()
 	r := gin.New()
@@ -45,7 +46,7 @@ func TestSeriesBudgetAlert(t *testing.T) {
 	if expr == "" {
 		t.Fatal("rules.yml has no GinSeriesBudgetExhausted")
 	}
-	prom := startPrometheus(t, PromOptions{
+	prom := startPrometheus(t, v, PromOptions{
 		Config: "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - rules.yml\nscrape_configs:\n" +
 			scrapeConfig("gin", []string{strings.TrimPrefix(srv.URL, "http://")}),
 		Rules: map[string]string{"rules.yml": testSized(read(t, dir+"/rules.yml"))},

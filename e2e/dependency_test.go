@@ -12,13 +12,14 @@ import (
 // once it is stopped; the requests forwarded to it are counted by method
 // and status, with no URL in their labels, and those that find it gone are
 // counted with status "error".
-func TestDependencyExample(t *testing.T) {
-	t.Parallel()
+func TestDependencyExample(t *testing.T) { eachVersion(t, testDependencyExample) }
+
+func testDependencyExample(t *testing.T, v *PromVersion) {
 	upstream := startPushgateway(t)
 	addr := freeAddr(t)
 	startApp(t, "dependencies", buildExample(t, "dependencies"), addr, "/health",
 		[]string{"GIN_MODE=release"}, "-addr", addr, "-upstream", upstream.URL, "-check-interval", "1s")
-	prom := startPrometheus(t, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("dependencies", []string{addr})})
+	prom := startPrometheus(t, v, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("dependencies", []string{addr})})
 
 	const found, missing = 3, 2
 	for i := range found {

@@ -65,12 +65,13 @@ func repoPath(parts ...string) string {
 }
 
 // tool returns the path of one of the Debian binaries the tests run, and
-// fails the test, saying how to install it, when it is missing.
+// fails the test, saying how to install it, when it is missing. Prometheus
+// and promtool come from a PromVersion instead.
 func tool(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		t.Fatalf("e2e: %s is not installed; on Debian run `make tools` (apt-get install prometheus prometheus-pushgateway), which installs prometheus, promtool and prometheus-pushgateway", name)
+		t.Fatalf("e2e: %s is not installed; run `make tools` (as root), which runs apt-get install prometheus prometheus-pushgateway", name)
 	}
 	return p
 }
@@ -290,13 +291,14 @@ func mustDo(t testing.TB, method, rawURL string) int {
 	return status
 }
 
-// promtool runs promtool with args and returns its output; a non-zero exit
-// fails the test with that output.
-func promtool(t testing.TB, args ...string) string {
+// promtool runs v's promtool with args and returns its output; a non-zero
+// exit fails the test with that output and the version.
+func promtool(t testing.TB, v *PromVersion, args ...string) string {
 	t.Helper()
-	out, err := exec.CommandContext(t.Context(), tool(t, "promtool"), args...).CombinedOutput()
+	_, bin := v.binaries(t)
+	out, err := exec.CommandContext(t.Context(), bin, args...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("e2e: promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Fatalf("e2e: %v: promtool %s: %v\n%s", v, strings.Join(args, " "), err, out)
 	}
 	return string(out)
 }
@@ -311,36 +313,44 @@ type PromOptions struct {
 	// Flags are added to Prometheus's command line, for example
 	// "--enable-feature=exemplar-storage".
 	Flags []string
+	// Agent starts Prometheus 3 in agent mode (--agent): it scrapes and
+	// remote-writes, and keeps no database and no rules.
+	Agent bool
 }
 
 // Prometheus is a real Prometheus server started by a test.
 type Prometheus struct {
-	URL  string
-	Dir  string
-	Proc *Proc
+	URL     string
+	Dir     string
+	Proc    *Proc
+	Version *PromVersion
 }
 
-// startPrometheus starts Prometheus on a free loopback port with the
-// config and rules of o, in a temporary directory, and waits until it is
-// ready.
-func startPrometheus(t testing.TB, o PromOptions) *Prometheus {
+// startPrometheus starts Prometheus of version v on a free loopback port
+// with the config and rules of o, in a temporary directory, and waits until
+// it is ready.
+func startPrometheus(t testing.TB, v *PromVersion, o PromOptions) *Prometheus {
 	t.Helper()
-	bin := tool(t, "prometheus")
+	bin, _ := v.binaries(t)
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "prometheus.yml"), o.Config)
 	for name, content := range o.Rules {
 		write(t, filepath.Join(dir, name), content)
 	}
 	addr := freeAddr(t)
-	args := append([]string{
-		"--config.file=" + filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
-		"--web.listen-address=" + addr,
+	args := []string{"--storage.tsdb.path=" + filepath.Join(dir, "data")}
+	if o.Agent {
+		args = []string{"--agent", "--storage.agent.path=" + filepath.Join(dir, "data")}
+	}
+	args = append(args,
+		"--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--web.listen-address="+addr,
 		"--web.enable-lifecycle",
 		"--log.level=warn",
-	}, o.Flags...)
-	p := &Prometheus{URL: "http://" + addr, Dir: dir}
-	p.Proc = start(t, "prometheus", bin, nil, args...)
+	)
+	args = append(args, o.Flags...)
+	p := &Prometheus{URL: "http://" + addr, Dir: dir, Version: v}
+	p.Proc = start(t, v.String(), bin, nil, args...)
 	waitHTTP(t, p.URL+"/-/ready", p.Proc)
 	return p
 }
@@ -390,10 +400,10 @@ func (p *Prometheus) api(path string, params url.Values) (json.RawMessage, error
 		Error     string          `json:"error"`
 	}
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
-		return nil, fmt.Errorf("prometheus %s: %w: %.300s", path, err, body)
+		return nil, fmt.Errorf("%s %s: %w: %.300s", p.Version.Name, path, err, body)
 	}
 	if r.Status != "success" {
-		return nil, &apiError{fmt.Sprintf("prometheus %s %v: %s: %s", path, params, r.ErrorType, r.Error), r.ErrorType}
+		return nil, &apiError{fmt.Sprintf("%s %s %v: %s: %s", p.Version.Name, path, params, r.ErrorType, r.Error), r.ErrorType}
 	}
 	return r.Data, nil
 }
@@ -494,7 +504,7 @@ func (p *Prometheus) WaitQuery(t testing.TB, q string, cond func([]Sample) bool)
 		t.Fatalf("e2e: %v", qerr)
 	}
 	if !ok {
-		t.Fatalf("e2e: query %q did not reach the expected result within %s; last result: %v", q, queryTimeout, last)
+		t.Fatalf("e2e: %s: query %q did not reach the expected result within %s; last result: %v", p.Version.Name, q, queryTimeout, last)
 	}
 	return last
 }
@@ -547,7 +557,7 @@ func (p *Prometheus) WaitScrapedSince(t testing.TB, since time.Time) {
 		return true
 	})
 	if !ok {
-		t.Fatalf("e2e: not every target was scraped and up within %s: %+v", queryTimeout, last)
+		t.Fatalf("e2e: %s: not every target was scraped and up within %s: %+v", p.Version.Name, queryTimeout, last)
 	}
 }
 
@@ -602,7 +612,7 @@ func (p *Prometheus) WaitAlert(t testing.TB, name, state string) Alert {
 		return false
 	})
 	if !ok {
-		t.Fatalf("e2e: alert %s not %s within %s; alerts: %+v", name, state, queryTimeout, last)
+		t.Fatalf("e2e: %s: alert %s not %s within %s; alerts: %+v", p.Version.Name, name, state, queryTimeout, last)
 	}
 	return found
 }

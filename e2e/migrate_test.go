@@ -61,36 +61,37 @@ func TestMigrationSchemas(t *testing.T) {
 		},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
-			t.Parallel()
-			addr := freeAddr(t)
-			startApp(t, "migrate "+tc.schema, buildExample(t, "migrate"), addr, "/health", []string{"GIN_MODE=release"}, "-addr", addr, "-schema", tc.schema)
-			prom := startPrometheus(t, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("migrate", []string{addr})})
-			base := "http://" + addr
-			traffic := func() {
-				for _, p := range []string{"/orders/1", "/orders/2", "/orders/0", "/fail", "/nowhere"} {
-					mustDo(t, http.MethodGet, base+p)
+			eachVersion(t, func(t *testing.T, v *PromVersion) {
+				addr := freeAddr(t)
+				startApp(t, "migrate "+tc.schema, buildExample(t, "migrate"), addr, "/health", []string{"GIN_MODE=release"}, "-addr", addr, "-schema", tc.schema)
+				prom := startPrometheus(t, v, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("migrate", []string{addr})})
+				base := "http://" + addr
+				traffic := func() {
+					for _, p := range []string{"/orders/1", "/orders/2", "/orders/0", "/fail", "/nowhere"} {
+						mustDo(t, http.MethodGet, base+p)
+					}
+					mustDo(t, http.MethodPost, base+"/orders")
 				}
-				mustDo(t, http.MethodPost, base+"/orders")
-			}
-			// Traffic before and after the first scrape that has it, so
-			// that every rate has an increase to show.
-			traffic()
-			prom.WaitQuery(t, `up{job="migrate"} == 1`, NonEmpty)
-			prom.WaitQuery(t, `scrape_samples_scraped{job="migrate"} > 0`, NonEmpty)
-			for _, q := range tc.queries {
-				prom.WaitQuery(t, q, func(s []Sample) bool {
-					if len(s) == 0 {
-						return false
-					}
-					traffic()
-					for _, x := range s {
-						if !math.IsNaN(x.Value) {
-							return true
+				// Traffic before and after the first scrape that has it, so
+				// that every rate has an increase to show.
+				traffic()
+				prom.WaitQuery(t, `up{job="migrate"} == 1`, NonEmpty)
+				prom.WaitQuery(t, `scrape_samples_scraped{job="migrate"} > 0`, NonEmpty)
+				for _, q := range tc.queries {
+					prom.WaitQuery(t, q, func(s []Sample) bool {
+						if len(s) == 0 {
+							return false
 						}
-					}
-					return false
-				})
-			}
+						traffic()
+						for _, x := range s {
+							if !math.IsNaN(x.Value) {
+								return true
+							}
+						}
+						return false
+					})
+				}
+			})
 		})
 	}
 }

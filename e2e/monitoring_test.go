@@ -20,17 +20,18 @@ func testSized(file string) string {
 // shipped prometheus.yml and rules.yml. Every recording rule must produce
 // series, every dashboard query must return data, and the alerts must fire
 // when the app fails and when it is gone.
-func TestMonitoringStack(t *testing.T) {
-	t.Parallel()
+func TestMonitoringStack(t *testing.T) { eachVersion(t, testMonitoringStack) }
+
+func testMonitoringStack(t *testing.T, v *PromVersion) {
 	dir := repoPath("_examples", "monitoring")
 	addr := freeAddr(t)
 	app := startApp(t, "monitoring", buildExample(t, "monitoring"), addr, "/health", []string{"GIN_MODE=release"}, "-addr", addr)
 
-	config := read(t, dir+"/prometheus.yml")
+	config := read(t, dir+"/"+v.ConfigFile(dir, "prometheus.yml"))
 	if !strings.Contains(config, `"app:8080"`) {
 		t.Fatal(`prometheus.yml no longer scrapes "app:8080"; update this test`)
 	}
-	prom := startPrometheus(t, PromOptions{
+	prom := startPrometheus(t, v, PromOptions{
 		Config: testSized(strings.ReplaceAll(config, `"app:8080"`, `"`+addr+`"`)),
 		Rules:  map[string]string{"rules.yml": testSized(read(t, dir+"/rules.yml"))},
 	})
@@ -49,6 +50,20 @@ func TestMonitoringStack(t *testing.T) {
 			prom.WaitQuery(t, expandGrafana(t, q.Expr, map[string]string{"job": "gin"}), NonEmpty)
 		}
 	})
+	if v.Major >= 3 {
+		// One scrape job, both kinds of histogram: the classic buckets
+		// that the rules and dashboard read (above), and the native
+		// series.
+		t.Run("histogram_quantile over the native series", func(t *testing.T) {
+			for _, q := range []string{
+				`histogram_quantile(0.9, sum(rate(gin_http_request_duration_seconds{job="gin"}[30s])))`,
+				`histogram_quantile(0.5, sum(rate(gin_http_response_size_bytes{job="gin"}[30s])))`,
+				`histogram_count(sum(rate(gin_http_request_size_bytes{job="gin"}[30s])))`,
+			} {
+				prom.WaitQuery(t, q, func(s []Sample) bool { return len(s) == 1 && s[0].Value > 0 })
+			}
+		})
+	}
 	t.Run("scans of unmatched URLs make one series", func(t *testing.T) {
 		prom.WaitValue(t, `count(gin_http_request_duration_seconds_count{job="gin", path="<unmatched>"})`, 1)
 	})

@@ -149,12 +149,13 @@ func waitExit(t testing.TB, p *Proc) error {
 // TestBatchExamplePushes runs the batch example as two instances against a
 // real Pushgateway, scraped by a real Prometheus with the example's
 // prometheus.yml (honor_labels) and rules.yml.
-func TestBatchExamplePushes(t *testing.T) {
-	t.Parallel()
+func TestBatchExamplePushes(t *testing.T) { eachVersion(t, testBatchExamplePushes) }
+
+func testBatchExamplePushes(t *testing.T, v *PromVersion) {
 	gw := startPushgateway(t)
 	bin := buildExample(t, "batch")
 	gwAddr := strings.TrimPrefix(gw.URL, "http://")
-	prom := startPrometheus(t, PromOptions{
+	prom := startPrometheus(t, v, PromOptions{
 		Config: exampleFile(t, "batch", "prometheus.yml",
 			`"localhost:9091"`, strconv.Quote(gwAddr),
 			"scrape_interval: 15s", "scrape_interval: 1s",
@@ -373,15 +374,16 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // TestPushAndReplicasExampleRules checks the Prometheus configurations of
 // the batch and replicas examples, and runs their rule tests with promtool.
-func TestPushAndReplicasExampleRules(t *testing.T) {
-	t.Parallel()
+func TestPushAndReplicasExampleRules(t *testing.T) { eachVersion(t, testPushAndReplicasExampleRules) }
+
+func testPushAndReplicasExampleRules(t *testing.T, v *PromVersion) {
 	for _, name := range []string{"batch", "replicas"} {
 		dir := repoPath("_examples", name)
-		out := promtool(t, "check", "config", filepath.Join(dir, "prometheus.yml"))
+		out := promtool(t, v, "check", "config", filepath.Join(dir, "prometheus.yml"))
 		if !strings.Contains(out, "SUCCESS") {
 			t.Errorf("promtool check config %s: %s", name, out)
 		}
-		promtool(t, "check", "rules", filepath.Join(dir, "rules.yml"))
-		promtool(t, "test", "rules", filepath.Join(dir, "rules_test.yml"))
+		promtool(t, v, "check", "rules", filepath.Join(dir, "rules.yml"))
+		promtool(t, v, "test", "rules", filepath.Join(dir, "rules_test.yml"))
 	}
 }

@@ -16,15 +16,16 @@ import (
 // scraped by a real Prometheus as its own target with the example's
 // prometheus.yml and rules.yml, sends a known number of requests spread over
 // them, and checks the recording rules; then it kills one replica.
-func TestReplicasAggregate(t *testing.T) {
-	t.Parallel()
+func TestReplicasAggregate(t *testing.T) { eachVersion(t, testReplicasAggregate) }
+
+func testReplicasAggregate(t *testing.T, v *PromVersion) {
 	bin := buildExample(t, "replicas")
 	addrs := []string{freeAddr(t), freeAddr(t), freeAddr(t)}
 	procs := make([]*Proc, len(addrs))
 	for i, addr := range addrs {
 		procs[i] = startApp(t, fmt.Sprintf("replica %d", i+1), bin, addr, "/health", nil, "-addr", addr)
 	}
-	prom := startPrometheus(t, PromOptions{
+	prom := startPrometheus(t, v, PromOptions{
 		Config: exampleFile(t, "replicas", "prometheus.yml",
 			`["127.0.0.1:8081", "127.0.0.1:8082", "127.0.0.1:8083"]`, "["+strings.Join(quoteAll(addrs), ", ")+"]",
 			"scrape_interval: 15s", "scrape_interval: 1s",
@@ -147,4 +148,78 @@ func freePorts(t testing.TB, n int) int {
 	}
 	t.Fatalf("e2e: no %d consecutive free ports", n)
 	return 0
+}
+
+// TestReplicasThroughAgent runs the replicas example past one Prometheus:
+// a Prometheus 3 in agent mode scrapes the three replicas with the
+// example's prometheus-agent.yml and remote-writes to a central Prometheus 3
+// with prometheus-central.yml and rules.yml, while a Prometheus with
+// prometheus.yml scrapes the same replicas directly. The recording rules
+// give the same totals on both, and the exact counts sent.
+func TestReplicasThroughAgent(t *testing.T) {
+	onVersion(t, prom3, testReplicasThroughAgent)
+}
+
+func testReplicasThroughAgent(t *testing.T, v *PromVersion) {
+	bin := buildExample(t, "replicas")
+	addrs := []string{freeAddr(t), freeAddr(t), freeAddr(t)}
+	for i, addr := range addrs {
+		startApp(t, fmt.Sprintf("replica %d", i+1), bin, addr, "/health", nil, "-addr", addr)
+	}
+	targets := "[" + strings.Join(quoteAll(addrs), ", ") + "]"
+	rules := map[string]string{"rules.yml": exampleFile(t, "replicas", "rules.yml")}
+	central := startPrometheus(t, v, PromOptions{
+		Config: exampleFile(t, "replicas", "prometheus-central.yml",
+			"evaluation_interval: 15s", "evaluation_interval: 1s"),
+		Rules: rules,
+		Flags: []string{"--web.enable-remote-write-receiver"},
+	})
+	agent := startPrometheus(t, v, PromOptions{
+		Config: exampleFile(t, "replicas", "prometheus-agent.yml",
+			`["127.0.0.1:8081", "127.0.0.1:8082", "127.0.0.1:8083"]`, targets,
+			"scrape_interval: 15s", "scrape_interval: 1s",
+			"http://127.0.0.1:9090/api/v1/write", central.URL+"/api/v1/write"),
+		Agent: true,
+	})
+	direct := startPrometheus(t, v, PromOptions{
+		Config: exampleFile(t, "replicas", "prometheus.yml",
+			`["127.0.0.1:8081", "127.0.0.1:8082", "127.0.0.1:8083"]`, targets,
+			"scrape_interval: 15s", "scrape_interval: 1s",
+			"evaluation_interval: 15s", "evaluation_interval: 1s"),
+		Rules: rules,
+	})
+	agent.WaitTargetsUp(t)
+	direct.WaitTargetsUp(t)
+
+	oks, fails := []int{4, 7, 9}, []int{2, 0, 1}
+	for i, addr := range addrs {
+		for j := range oks[i] {
+			mustDo(t, http.MethodGet, fmt.Sprintf("http://%s/users/%d", addr, j))
+		}
+		for range fails[i] {
+			mustDo(t, http.MethodGet, "http://"+addr+"/fail")
+		}
+	}
+	totalOK, totalFail := oks[0]+oks[1]+oks[2], fails[0]+fails[1]+fails[2]
+	for _, prom := range []*Prometheus{central, direct} {
+		prom.WaitValue(t, `job:up:sum{job="replicas"}`, 3)
+		prom.WaitValue(t, `job:gin_http_request_total:sum{job="replicas", method="GET", status="200"}`, float64(totalOK))
+		prom.WaitValue(t, `job:gin_http_request_total:sum{job="replicas", method="GET", status="500"}`, float64(totalFail))
+	}
+	// Every total the direct scrape records, the central server records
+	// alike, label for label.
+	totals := func(prom *Prometheus) map[string]float64 {
+		out := map[string]float64{}
+		for _, s := range prom.Query(t, `job:gin_http_request_total:sum{job="replicas"}`) {
+			out[fmt.Sprint(s.Metric)] = s.Value
+		}
+		return out
+	}
+	if c, d := totals(central), totals(direct); fmt.Sprint(c) != fmt.Sprint(d) {
+		t.Errorf("central totals %v, direct %v", c, d)
+	}
+	// The agent keeps no database and answers no queries.
+	if _, err := agent.query("up"); err == nil {
+		t.Errorf("the agent answered a query")
+	}
 }

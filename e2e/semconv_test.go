@@ -14,11 +14,12 @@ import (
 // requests have no http_route, a request in progress shows in
 // http_server_active_requests, and every query of the example's dashboard,
 // written for OpenTelemetry-instrumented services, returns data.
-func TestSemconvExample(t *testing.T) {
-	t.Parallel()
+func TestSemconvExample(t *testing.T) { eachVersion(t, testSemconvExample) }
+
+func testSemconvExample(t *testing.T, v *PromVersion) {
 	addr := freeAddr(t)
 	startApp(t, "semconv", buildExample(t, "semconv"), addr, "/health", []string{"GIN_MODE=release"}, "-addr", addr)
-	prom := startPrometheus(t, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("semconv", []string{addr})})
+	prom := startPrometheus(t, v, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("semconv", []string{addr})})
 
 	const users = 6
 	for i := range users {

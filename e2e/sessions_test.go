@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -18,11 +19,12 @@ import (
 // session shows in the request duration; and every query of the example's
 // dashboard, Synse Server's own dashboard queries over its own metric names
 // (ginprom.SynseSchema), returns data.
-func TestSessionsSynse(t *testing.T) {
-	t.Parallel()
+func TestSessionsSynse(t *testing.T) { eachVersion(t, testSessionsSynse) }
+
+func testSessionsSynse(t *testing.T, v *PromVersion) {
 	addr := freeAddr(t)
 	startApp(t, "synse", buildExample(t, "synse"), addr, "/test", []string{"GIN_MODE=release", "SYNSE_METRICS_ENABLED=true"}, "-addr", addr)
-	prom := startPrometheus(t, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("synse", []string{addr})})
+	prom := startPrometheus(t, v, PromOptions{Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("synse", []string{addr})})
 	base := "http://" + addr
 
 	// Four WebSocket sessions and two streams, all open at once.
@@ -116,13 +118,15 @@ func dialSynse(t *testing.T, addr string) *websocket.Conn {
 	return conn
 }
 
-var synseID int64
+// synseID numbers the requests of every session; the versions' subtests
+// share it.
+var synseID atomic.Int64
 
 // synseRequest sends one request of event and reads its response.
 func synseRequest(t *testing.T, conn *websocket.Conn, event string) {
 	t.Helper()
-	synseID++
-	if err := conn.WriteJSON(map[string]any{"id": synseID, "event": event}); err != nil {
+	id := synseID.Add(1)
+	if err := conn.WriteJSON(map[string]any{"id": id, "event": event}); err != nil {
 		t.Fatalf("send %s: %v", event, err)
 	}
 	var resp struct {
@@ -136,8 +140,8 @@ func synseRequest(t *testing.T, conn *websocket.Conn, event string) {
 	if event == "request/write_async" {
 		want = "response/error"
 	}
-	if resp.ID != synseID || resp.Event != want {
-		t.Fatalf("response to %s: %+v, want id %d event %s", event, resp, synseID, want)
+	if resp.ID != id || resp.Event != want {
+		t.Fatalf("response to %s: %+v, want id %d event %s", event, resp, id, want)
 	}
 }
 

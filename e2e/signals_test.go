@@ -14,18 +14,27 @@ import (
 
 // TestSignalsExample runs the otel example, which records OpenTelemetry
 // trace ids as exemplars and exposes native histograms, under a real
-// Prometheus with exemplar storage and native histograms on. Prometheus
-// then scrapes the protobuf format: the exemplars come back from
+// Prometheus with exemplar storage and native histograms on (a flag on
+// Prometheus 2, a scrape setting on 3). Prometheus then scrapes the
+// protobuf format: the exemplars come back from
 // /api/v1/query_exemplars with the trace id each request carried, and
 // histogram_quantile over the native series returns a value.
-func TestSignalsExample(t *testing.T) {
-	t.Parallel()
+func TestSignalsExample(t *testing.T) { eachVersion(t, testSignalsExample) }
+
+func testSignalsExample(t *testing.T, v *PromVersion) {
 	addr := freeAddr(t)
 	startApp(t, "otel", buildExample(t, "otel"), addr, "/health", []string{"GIN_MODE=release"}, "-addr", addr)
-	prom := startPrometheus(t, PromOptions{
+	// Prometheus 2 scrapes native histograms under a feature flag, which
+	// Prometheus 3 ignores: it has a scrape setting instead.
+	o := PromOptions{
 		Config: "global:\n  scrape_interval: 1s\nscrape_configs:\n" + scrapeConfig("otel", []string{addr}),
 		Flags:  []string{"--enable-feature=exemplar-storage,native-histograms"},
-	})
+	}
+	if v.Major >= 3 {
+		o.Config += "    scrape_native_histograms: true\n"
+		o.Flags = []string{"--enable-feature=exemplar-storage"}
+	}
+	prom := startPrometheus(t, v, o)
 	prom.WaitTargetsUp(t)
 
 	// Requests that continue traces of known ids, in two rounds with a

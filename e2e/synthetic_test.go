@@ -10,15 +10,16 @@ import (
 
 // TestSyntheticRules: the example's rule file is valid, its alerts follow
 // the conventions, and its promtool unit tests pass.
-func TestSyntheticRules(t *testing.T) {
-	t.Parallel()
+func TestSyntheticRules(t *testing.T) { eachVersion(t, testSyntheticRules) }
+
+func testSyntheticRules(t *testing.T, v *PromVersion) {
 	rules := repoPath("_examples", "synthetic", "rules.yml")
-	promtool(t, "check", "rules", rules)
-	if out := promtool(t, "test", "rules", repoPath("_examples", "synthetic", "rules_test.yml")); !strings.Contains(out, "SUCCESS") {
+	promtool(t, v, "check", "rules", rules)
+	if out := promtool(t, v, "test", "rules", repoPath("_examples", "synthetic", "rules_test.yml")); !strings.Contains(out, "SUCCESS") {
 		t.Errorf("promtool test rules:\n%s", out)
 	}
 	checkAlertConventions(t, loadRules(t, rules))
-	promtool(t, "check", "config", repoPath("_examples", "synthetic", "prometheus.yml"))
+	promtool(t, v, "check", "config", repoPath("_examples", "synthetic", "prometheus.yml"))
 }
 
 // testSizedRules returns the example's rules.yml, sized for a probe, scrape
@@ -46,8 +47,9 @@ func testSizedRules(t *testing.T) string {
 // failure ratios have data, a failing service fires the synthetic alert,
 // and a stopped service fires the staleness alert while the service's own
 // alert, which has nothing left to look at, stays silent.
-func TestSyntheticExample(t *testing.T) {
-	t.Parallel()
+func TestSyntheticExample(t *testing.T) { eachVersion(t, testSyntheticExample) }
+
+func testSyntheticExample(t *testing.T, v *PromVersion) {
 	bin := buildExample(t, "synthetic")
 	svcAddr, adminAddr, proberAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	env := []string{"PROBE_SECRET=e2e-secret"}
@@ -55,7 +57,7 @@ func TestSyntheticExample(t *testing.T) {
 		"service", "-addr", svcAddr, "-admin-addr", adminAddr, "-mix", "ok")
 	startApp(t, "prober", bin, proberAddr, "/metrics", env,
 		"prober", "-target", "http://"+svcAddr, "-interval", "1s", "-timeout", "500ms", "-addr", proberAddr)
-	prom := startPrometheus(t, PromOptions{
+	prom := startPrometheus(t, v, PromOptions{
 		Config: "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yml]\nscrape_configs:\n" +
 			scrapeConfig("reservations", []string{svcAddr}) +
 			scrapeConfig("synthetic-prober", []string{proberAddr}),

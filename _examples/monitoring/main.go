@@ -55,6 +55,9 @@ func newRouter() *gin.Engine {
 		ginprom.WithInFlight(),
 		ginprom.WithRequestSize(),
 		ginprom.WithResponseSize(),
+		// Native histograms, in the protobuf format, beside the classic
+		// buckets: Prometheus 3 scrapes both (prometheus.yml).
+		ginprom.WithNativeHistograms(1.1),
 	)
 	m.Info("app_info", "Information about the monitoring example application.", map[string]string{"version": version})
 

@@ -9,7 +9,8 @@
 //
 // Prometheus stores the exemplars with --enable-feature=exemplar-storage,
 // and scrapes the native histograms that this example also turns on with
-// --enable-feature=native-histograms. The OpenTelemetry SDK is this
+// the scrape setting scrape_native_histograms: true on Prometheus 3, or
+// --enable-feature=native-histograms on Prometheus 2. The OpenTelemetry SDK is this
 // example's dependency, not ginprom's: ginprom only calls the function given
 // to WithExemplars.
 package main
