@@ -82,7 +82,7 @@ func TestCreatedTimestamps(t *testing.T) {
 		},
 		"big brother": {
 			opts:     []ginprom.Option{ginprom.WithBigBrother("1.0.0")},
-			families: []string{"gin_http_request_total", "request_seconds", "response_size_bytes"},
+			families: []string{"request_seconds", "response_size_bytes"},
 		},
 	}
 	for name, c := range cases {
