@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -16,9 +17,9 @@ type defaultMetrics struct {
 	schema     *requestSchema
 	messages   *messageSet // Big Brother's error messages, the collector's; nil under other schemas
 	groupBy    GroupBy
-	requests   *requestCollector // duration, sizes and total
+	requests   *aggregate.Requests // duration, sizes and total
 	exceptions *exceptions
-	inflight   *inflightGroup // nil without WithInFlight
+	inflight   *aggregate.InFlight // nil without WithInFlight
 	sessions   *sessionMetrics
 	exemplars  func(*gin.Context) prometheus.Labels
 	reqSize    bool
@@ -61,30 +62,30 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 	// with (requestSchema.display). The exposition sorts labels by name
 	// anyway.
 	defaults := m.labels.names()
-	kind := collectorKind{
-		summary:       cfg.summary,
-		reqSize:       d.reqSize,
-		respSize:      sig.respSize && plans[famResponseSize].named(),
-		totalsByGroup: schema.byGroup,
-		nativeFactor:  sig.nativeFactor,
-		exemplars:     d.exemplars != nil,
-		schema:        schema.key,
-		isError:       schema.isError,
-		bytes:         bytes,
+	kind := aggregate.RequestKind{
+		Summary:       cfg.summary,
+		ReqSize:       d.reqSize,
+		RespSize:      sig.respSize && plans[famResponseSize].named(),
+		TotalsByGroup: schema.byGroup,
+		NativeFactor:  sig.nativeFactor,
+		Exemplars:     d.exemplars != nil,
+		Schema:        schema.key,
+		IsError:       schema.isError,
+		Bytes:         bytes,
 	}
 	if !cfg.summary {
-		kind.bounds = upperBounds(cfg.buckets)
+		kind.Bounds = aggregate.UpperBounds(cfg.buckets)
 	}
-	if kind.reqSize || kind.respSize {
-		kind.sizeBounds = upperBounds(sig.sizeBuckets)
+	if kind.ReqSize || kind.RespSize {
+		kind.SizeBounds = aggregate.UpperBounds(sig.sizeBuckets)
 	}
-	if cfg.summary && !kind.reqSize && !kind.respSize {
-		kind.nativeFactor = 0 // nothing to make native
+	if cfg.summary && !kind.ReqSize && !kind.RespSize {
+		kind.NativeFactor = 0 // nothing to make native
 	}
 	durationLabels := schema.durationLabels(defaults)
 	dur := &plans[famDuration]
-	var descs collectorDescs
-	descs.duration = prometheus.NewDesc(dur.name, dur.help, durationLabels, nil)
+	var descs aggregate.RequestDescs
+	descs.Duration = prometheus.NewDesc(dur.name, dur.help, durationLabels, nil)
 	// The families whose series names are claimed (see claimNames).
 	durationType := typeHistogram
 	if cfg.summary {
@@ -92,25 +93,25 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 	}
 	families := []family{{dur.name, durationType}}
 	if p := &plans[famRequests]; p.named() {
-		descs.total = prometheus.NewDesc(p.name, p.help, schema.countLabels(famRequests, defaults), nil)
+		descs.Total = prometheus.NewDesc(p.name, p.help, schema.countLabels(famRequests, defaults), nil)
 		families = append(families, family{p.name, typeCounter})
 	}
-	if p := &plans[famRequestSize]; kind.reqSize {
-		descs.reqSize = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
+	if p := &plans[famRequestSize]; kind.ReqSize {
+		descs.ReqSize = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
 		families = append(families, family{p.name, typeHistogram})
 	}
-	if p := &plans[famResponseSize]; kind.respSize {
-		descs.respSize = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
+	if p := &plans[famResponseSize]; kind.RespSize {
+		descs.RespSize = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
 		families = append(families, family{p.name, typeHistogram})
 	}
 	if p := &plans[famResponseBytes]; bytes {
-		descs.bytes = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
+		descs.Bytes = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
 		families = append(families, family{p.name, typeCounter})
 	}
 	var static, staticValues []string
 	var staticPos []int
 	if p := &plans[famInFlight]; sig.inflight && p.named() {
-		kind.inflight = true
+		kind.InFlight, kind.InFlightSchemes = true, p.uses(srcScheme)
 		for i, l := range m.labels {
 			if l.fn == nil {
 				static = append(static, l.name)
@@ -118,19 +119,20 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 				staticPos = append(staticPos, 2+i)
 			}
 		}
-		descs.inflight = prometheus.NewDesc(p.name, p.help, p.names(static...), nil)
+		descs.InFlight = prometheus.NewDesc(p.name, p.help, p.names(static...), nil)
 		families = append(families, family{p.name, typeGauge})
 	}
 	names := listNames(families)
 	fix := defaultsFix(m.reg, schema.prefixed)
-	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos, schema), families...)
-	if !d.requests.kind.equal(kind) {
+	budget := requestBudget(m.budget, schema, &descs, cfg, m.labels)
+	d.requests = registerOr(m.reg, names, fix, aggregate.NewRequests(descs, kind, budget, staticPos, schema), families...)
+	if !d.requests.Kind().Equal(kind) {
 		panic(fmt.Sprintf("ginprom: metrics %s are already registered with another duration type, other buckets, other signals or another error rule: %s", names, fix))
 	}
-	d.schema = d.requests.schema
+	d.schema = d.requests.Exposer().(*requestSchema)
 	d.messages = d.schema.messages
-	if kind.inflight {
-		d.inflight = d.requests.inflightGroup(staticValues)
+	if kind.InFlight {
+		d.inflight = d.requests.InFlightGroup(staticValues)
 	}
 	d.exceptions = newExceptions(m.reg, schema, defaults, fix)
 	d.sessions = newSessionMetrics(m, schema)
@@ -233,8 +235,8 @@ func (t *tracker) handle(c *gin.Context) {
 		p.mw = d.messages.wrap(c)
 	}
 	if d.inflight != nil {
-		p.inflight = d.inflight.key(he.method, p.variant)
-		d.inflight.start(p.ref.sh, p.inflight)
+		p.inflight = d.inflight.Key(he.method, p.variant)
+		d.inflight.Start(p.ref, p.inflight)
 	}
 	p.start = now()
 	// A request that may become a session (see session.go) is watched;
@@ -273,14 +275,14 @@ func (t *tracker) handle(c *gin.Context) {
 // pending returns what the middleware knows of a request of he before its
 // chain runs: its shard, and under GroupByPath its path.
 func (t *tracker) pending(c *gin.Context, he *handlerEntry, id dispatchID) pending {
-	p := pending{id: id, ref: t.d.requests.shard(c)}
+	p := pending{id: id, ref: t.d.requests.Shard(contextKey(c))}
 	if t.d.groupBy.kind == groupPath && he.matched {
 		// The path Gin routed is the URL path, but for spellings
 		// (RemoveExtraSlash, UseRawPath); the index holds only routed
 		// paths, so a hit needs no work to find it.
 		p.raw = c.Request.URL.Path
 		if he.groups != nil {
-			p.group = he.groups.lookup(p.raw)
+			p.group = he.groups.Lookup(p.raw)
 		}
 		if p.group == nil {
 			p.path = routedPath(c)
@@ -301,8 +303,8 @@ func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
 				p.variant = requestScheme(c)
 			}
 			if in := t.d.inflight; in != nil {
-				p.inflight = in.key(he.method, p.variant)
-				in.start(p.ref.sh, p.inflight)
+				p.inflight = in.Key(he.method, p.variant)
+				in.Start(p.ref, p.inflight)
 			}
 			p.start = now()
 			t.record(c, he, &p, true)
@@ -318,13 +320,13 @@ func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
 type pending struct {
 	id            dispatchID
 	start         time.Duration
-	ref           shardRef
+	ref           aggregate.Ref
 	contentLength int64
 	body          *countingBody // counts a body of unknown length
 	// Under GroupByPath: the URL path, and its entry in the route's index
 	// or else the path Gin routed.
 	raw   string
-	group *groupEntry
+	group *aggregate.GroupEntry
 	path  string
 	// The schema's variant (see seriesEntry), the writer that carries
 	// Big Brother's error message, and the in-flight gauge's key.
@@ -358,14 +360,14 @@ func finalStatus(code int) int {
 // panicked says that the handler panicked; a panic of a label function is
 // then dropped in favour of the handler's.
 func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked bool) {
-	o := observation{seconds: seconds(now() - p.start)}
+	o := aggregate.Observation{Seconds: seconds(now() - p.start)}
 	m, d := t.m, t.d
 	if p.mw != nil {
 		p.variant = d.schema.variantOf(p.variant, p.mw.id)
 	}
 	if m.marksUsed.Load() && m.marks(c, p.id)&(markNoDefaults|markNoMetrics) != 0 {
 		if d.inflight != nil {
-			d.inflight.abandon(p.ref.sh, p.inflight)
+			d.inflight.Abandon(p.ref.Shard(), p.inflight)
 		}
 		return
 	}
@@ -374,13 +376,13 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		status = finalStatus(c.Writer.Status())
 	}
 	if d.reqSize {
-		o.reqSize = requestSize(p.contentLength, p.body)
+		o.ReqSize = requestSize(p.contentLength, p.body)
 	}
 	if d.respSize {
 		if panicked {
-			o.respSize = uint64(max(c.Writer.Size(), 0))
+			o.RespSize = uint64(max(c.Writer.Size(), 0))
 		} else {
-			o.respSize = responseSize(c, he.method, he.matched)
+			o.RespSize = responseSize(c, he.method, he.matched)
 		}
 	}
 	if !d.cached {
@@ -402,10 +404,10 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	if s == nil {
 		s = t.addSeries(he, status, p.variant)
 	}
-	i := d.requests.observe(p.ref, s, &o)
+	i := d.requests.Observe(p.ref, s, &o)
 	var rec any
 	if d.exemplars != nil {
-		rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
+		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
 	}
 	if panicked {
 		if t.firstException(c) {

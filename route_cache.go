@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/gin-gonic/gin"
 )
 
@@ -48,7 +49,7 @@ type handlerEntry struct {
 	streams atomic.Bool
 	// groups indexes the series by group-by value, under a group-by
 	// computed per request with fixed default labels; nil otherwise.
-	groups *groupIndex
+	groups *aggregate.GroupIndex
 	// shared says that the route's chain holds more than one default
 	// middleware, which may be m's: the middleware then makes sure that
 	// one of m's records each dispatch.
@@ -68,15 +69,8 @@ type handlerEntry struct {
 type seriesEntry struct {
 	status  int
 	variant uint32
-	series  *series
-	prefix  *labelPrefix // the same for every variant of a status
-}
-
-// labelPrefix is the label values of a series but the last, and their
-// hash as requestCollector.hash computes it.
-type labelPrefix struct {
-	lvs  []string
-	hash uint64
+	series  *aggregate.RequestSeries
+	prefix  *aggregate.Prefix // the same for every variant of a status
 }
 
 // route returns the entry of the request's route, method and last handler,
@@ -154,10 +148,10 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 	he.list.Store(&[]seriesEntry{})
 	he.shared = middlewares(c) > 1
 	if he.matched && !t.d.cached && t.d.fixedLabels {
-		he.groups = newGroupIndex()
+		he.groups = aggregate.NewGroupIndex()
 	}
-	if t.d.inflight != nil && !t.d.inflight.markOnStart {
-		t.d.inflight.used[method].Store(true)
+	if t.d.inflight != nil {
+		t.d.inflight.Use(method)
 	}
 	if he.matched && gin.IsDebugging() {
 		warnRecoveryAfter(c)
@@ -170,7 +164,7 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 // series returns the series for status and variant, or nil if it is not
 // cached yet. A route sees few statuses and variants; a linear scan beats
 // hashing.
-func (he *handlerEntry) series(status int, variant uint32) *series {
+func (he *handlerEntry) series(status int, variant uint32) *aggregate.RequestSeries {
 	for _, e := range *he.list.Load() {
 		if e.status == status && e.variant == variant {
 			return e.series
@@ -181,7 +175,7 @@ func (he *handlerEntry) series(status int, variant uint32) *series {
 
 // prefix returns the label prefix for status, or nil if it is not cached
 // yet.
-func (he *handlerEntry) prefix(status int) *labelPrefix {
+func (he *handlerEntry) prefix(status int) *aggregate.Prefix {
 	for _, e := range *he.list.Load() {
 		if e.status == status {
 			return e.prefix
@@ -190,11 +184,11 @@ func (he *handlerEntry) prefix(status int) *labelPrefix {
 	return nil
 }
 
-func (t *tracker) addSeries(he *handlerEntry, status int, variant uint32) *series {
+func (t *tracker) addSeries(he *handlerEntry, status int, variant uint32) *aggregate.RequestSeries {
 	return t.addEntry(he, status, variant).series
 }
 
-func (t *tracker) addPrefix(he *handlerEntry, status int) *labelPrefix {
+func (t *tracker) addPrefix(he *handlerEntry, status int) *aggregate.Prefix {
 	return t.addEntry(he, status, 0).prefix
 }
 
@@ -210,9 +204,9 @@ func (t *tracker) addEntry(he *handlerEntry, status int, variant uint32) seriesE
 	lvs := append([]string{methodNames[he.method], statusLabel(status)}, t.d.values...)
 	e := seriesEntry{status: status, variant: variant}
 	if t.d.cached {
-		e.series = t.d.requests.lookup(append(lvs, he.label), variant)
+		e.series = t.d.requests.Lookup(append(lvs, he.label), variant)
 	} else {
-		e.prefix = &labelPrefix{lvs: lvs, hash: t.d.requests.hash(lvs)}
+		e.prefix = t.d.requests.Prefix(lvs)
 	}
 	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), e)
 	he.list.Store(&list)

@@ -3,6 +3,7 @@ package ginprom
 import (
 	"net/http"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/gin-gonic/gin"
 )
 
@@ -11,34 +12,35 @@ import (
 
 // recordPath records a request under GroupByPath with fixed default
 // labels.
-func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
+func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *aggregate.Observation) {
 	d := t.d
-	var s *series
+	var s *aggregate.RequestSeries
 	if p.group != nil {
-		s = p.group.series(status, p.variant)
+		s = p.group.Series(status, p.variant)
 	}
 	if s == nil {
 		group := clientValue(p.path)
 		if p.group != nil {
-			group = p.group.value
+			group = p.group.Value()
 		}
 		pfx := he.prefix(status)
 		if pfx == nil {
 			pfx = t.addPrefix(he, status)
 		}
-		s = d.requests.lookupGroup(pfx, group, p.variant)
+		s = d.requests.LookupGroup(pfx, group, p.variant)
 		if group == p.raw {
-			he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
+			he.groups.Add(s.Group(), status, p.variant, s)
 		}
 	}
-	i := d.requests.observe(p.ref, s, o)
+	i := d.requests.Observe(p.ref, s, o)
 	var rec any
 	if d.exemplars != nil {
-		rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
+		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
 	}
 	if panicked {
 		if t.firstException(c) {
 			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
+			d.requests.Exception(p.ref, s)
 		}
 	} else if rec != nil {
 		raiseLabelPanic(c, rec)
@@ -48,7 +50,7 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 // recordFunc records a request that returned under GroupByFunc with fixed
 // default labels. If the function calls runtime.Goexit, the request is
 // recorded with PanicValue as its group-by value.
-func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, status int, o *observation) {
+func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, status int, o *aggregate.Observation) {
 	d := t.d
 	finished := false
 	defer func() {
@@ -58,23 +60,23 @@ func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, statu
 	}()
 	group, rec := callLabel(d.groupBy.fn, c)
 	finished = true
-	var s *series
-	if ge := he.groups.lookup(group); ge != nil {
-		s = ge.series(status, p.variant)
+	var s *aggregate.RequestSeries
+	if ge := he.groups.Lookup(group); ge != nil {
+		s = ge.Series(status, p.variant)
 	}
 	if s == nil {
 		pfx := he.prefix(status)
 		if pfx == nil {
 			pfx = t.addPrefix(he, status)
 		}
-		s = d.requests.lookupGroup(pfx, group, p.variant)
+		s = d.requests.LookupGroup(pfx, group, p.variant)
 		if rec == nil {
-			he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
+			he.groups.Add(s.Group(), status, p.variant, s)
 		}
 	}
-	i := d.requests.observe(p.ref, s, o)
+	i := d.requests.Observe(p.ref, s, o)
 	if d.exemplars != nil {
-		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
+		if r := recordExemplar(d.exemplars, c, s, i, o.Seconds); rec == nil {
 			rec = r
 		}
 	}
@@ -84,18 +86,19 @@ func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, statu
 }
 
 // exceptionLVs returns the exceptions' label values for series s.
-func exceptionLVs(d *defaultMetrics, s *series) []string {
+func exceptionLVs(d *defaultMetrics, s *aggregate.RequestSeries) []string {
+	lvs := s.Labels()
 	if d.byGroup {
-		return s.lvs
+		return lvs
 	}
-	return s.lvs[:len(s.lvs)-1]
+	return lvs[:len(lvs)-1]
 }
 
 // recordVarying records a request some of whose label values vary per
 // request. If a label function calls runtime.Goexit, the request is still
 // recorded, with PanicValue for the values of every label function; if the
 // exemplar function does, the request is already recorded.
-func (t *tracker) recordVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation) {
+func (t *tracker) recordVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *aggregate.Observation) {
 	if panicked {
 		defer showPanicStatus(c)()
 	}
@@ -118,11 +121,11 @@ func (t *tracker) recordVarying(c *gin.Context, he *handlerEntry, p *pending, st
 // are gathered on the stack, in the order of the duration's labels, whose
 // prefix is the counters'. With fallback, no label function runs: their
 // values are PanicValue. It returns the panic of a label function, if any.
-func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *observation, fallback bool) (rec any) {
+func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *aggregate.Observation, fallback bool) (rec any) {
 	d := t.d
 	var buf [maxInlineLabels]string
 	var lvs []string // all label values, when gathered
-	var pfx *labelPrefix
+	var pfx *aggregate.Prefix
 	if d.fixedLabels {
 		if pfx = he.prefix(status); pfx == nil {
 			pfx = t.addPrefix(he, status)
@@ -166,39 +169,43 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 			rec = r
 		}
 	}
-	var s *series
+	var s *aggregate.RequestSeries
 	if pfx != nil {
-		var ge *groupEntry
+		var ge *aggregate.GroupEntry
 		if he.groups != nil {
-			if ge = he.groups.lookup(group); ge != nil {
-				s = ge.series(status, p.variant)
+			if ge = he.groups.Lookup(group); ge != nil {
+				s = ge.Series(status, p.variant)
 			}
 		}
 		if s == nil {
-			s = d.requests.lookupGroup(pfx, group, p.variant)
+			s = d.requests.LookupGroup(pfx, group, p.variant)
 			if he.groups != nil && d.groupBy.kind == groupFunc && !fallback {
-				he.groups.add(s.lvs[len(s.lvs)-1], status, p.variant, s)
+				he.groups.Add(s.Group(), status, p.variant, s)
 			}
 		}
 	} else {
 		lvs = append(lvs, group)
-		s = d.requests.lookup(lvs, p.variant)
+		s = d.requests.Lookup(lvs, p.variant)
 	}
-	i := d.requests.observe(p.ref, s, o)
+	i := d.requests.Observe(p.ref, s, o)
 	p.observed = true
 	if d.exemplars != nil && !fallback {
-		if r := recordExemplar(d.exemplars, c, s, i, o.seconds); rec == nil {
+		if r := recordExemplar(d.exemplars, c, s, i, o.Seconds); rec == nil {
 			rec = r
 		}
 	}
 	if panicked && t.firstException(c) {
 		if pfx != nil {
-			lvs = append(append(buf[:0], pfx.lvs...), group)
+			lvs = append(append(buf[:0], pfx.Labels()...), group)
+		}
+		if s.Overflowed() {
+			lvs = d.requests.Overflow(lvs)
 		}
 		if !d.byGroup {
 			lvs = lvs[:len(lvs)-1]
 		}
 		d.exceptions.WithLabelValues(lvs...).Inc()
+		d.requests.Exception(p.ref, s)
 	}
 	return rec
 }
