@@ -41,7 +41,7 @@ import (
 type Labels map[string]any
 
 // PanicValue is the value a label gets when its label function panics.
-const PanicValue = "<panic>"
+const PanicValue = canon.PanicValue
 
 // label is one checked label: a value fixed at setup, or a function that
 // computes it per request.
@@ -179,7 +179,7 @@ func callLabel(fn func(*gin.Context) string, c *gin.Context) (v string, rec any)
 			v, rec = PanicValue, r
 		}
 	}()
-	return clientValue(fn(c)), nil
+	return canon.Value(fn(c)), nil
 }
 
 // recordExemplar runs the exemplar function fn and keeps its exemplar in

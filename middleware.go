@@ -6,8 +6,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gin-contrib/ginprom/internal/aggregate"
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -202,7 +204,7 @@ func (t *tracker) handle(c *gin.Context) {
 		return
 	}
 	id := dispatchID{c.FullPath(), pc}
-	he := t.route(c, id.path, methodIndex(c.Request.Method), pc)
+	he := t.route(c, id.path, canon.Method(c.Request.Method), pc)
 	if he.shared {
 		// Another default middleware may stand in this chain (one on
 		// the engine, one on a group): the first of m's records the
@@ -242,7 +244,7 @@ func (t *tracker) handle(c *gin.Context) {
 	// A request that may become a session (see session.go) is watched;
 	// any other is checked for an event stream once it returns.
 	var sw *sessionWriter
-	if ws := he.method == methodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
+	if ws := he.method == canon.MethodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
 		sw = t.watchSession(c, he, &p, ws)
 	}
 	returned := false
@@ -270,6 +272,13 @@ func (t *tracker) handle(c *gin.Context) {
 		return
 	}
 	t.record(c, he, &p, false)
+}
+
+// contextKey names the request's context to the engine, which picks the
+// shard the request writes to by it. The address only identifies the
+// context; it is never turned back into a pointer.
+func contextKey(c *gin.Context) uintptr {
+	return uintptr(unsafe.Pointer(c)) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
 }
 
 // pending returns what the middleware knows of a request of he before its
@@ -411,7 +420,7 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	}
 	if panicked {
 		if t.firstException(c) {
-			lvs := append([]string{methodNames[he.method], statusLabel(status)}, d.values...)
+			lvs := append([]string{canon.MethodNames[he.method], canon.StatusLabel(status)}, d.values...)
 			if d.byGroup {
 				lvs = append(lvs, he.label)
 			}

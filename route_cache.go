@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/gin-contrib/ginprom/internal/aggregate"
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
 
@@ -28,7 +29,7 @@ type routeEntry struct {
 	// methods holds, per method, one entry per last handler. One
 	// middleware may serve several engines, whose routes of one path and
 	// method may end in different handlers; usually there is one entry.
-	methods [numMethods]atomic.Pointer[[]*handlerEntry]
+	methods [canon.NumMethods]atomic.Pointer[[]*handlerEntry]
 }
 
 // handlerEntry is one route, method and last handler.
@@ -159,58 +160,6 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 	list := append(append(make([]*handlerEntry, 0, len(old)+1), old...), he)
 	r.methods[method].Store(&list)
 	return he
-}
-
-// series returns the series for status and variant, or nil if it is not
-// cached yet. A route sees few statuses and variants; a linear scan beats
-// hashing.
-func (he *handlerEntry) series(status int, variant uint32) *aggregate.RequestSeries {
-	for _, e := range *he.list.Load() {
-		if e.status == status && e.variant == variant {
-			return e.series
-		}
-	}
-	return nil
-}
-
-// prefix returns the label prefix for status, or nil if it is not cached
-// yet.
-func (he *handlerEntry) prefix(status int) *aggregate.Prefix {
-	for _, e := range *he.list.Load() {
-		if e.status == status {
-			return e.prefix
-		}
-	}
-	return nil
-}
-
-func (t *tracker) addSeries(he *handlerEntry, status int, variant uint32) *aggregate.RequestSeries {
-	return t.addEntry(he, status, variant).series
-}
-
-func (t *tracker) addPrefix(he *handlerEntry, status int) *aggregate.Prefix {
-	return t.addEntry(he, status, 0).prefix
-}
-
-func (t *tracker) addEntry(he *handlerEntry, status int, variant uint32) seriesEntry {
-	he.mu.Lock()
-	defer he.mu.Unlock()
-	old := *he.list.Load()
-	for _, e := range old {
-		if e.status == status && e.variant == variant {
-			return e
-		}
-	}
-	lvs := append([]string{methodNames[he.method], statusLabel(status)}, t.d.values...)
-	e := seriesEntry{status: status, variant: variant}
-	if t.d.cached {
-		e.series = t.d.requests.Lookup(append(lvs, he.label), variant)
-	} else {
-		e.prefix = t.d.requests.Prefix(lvs)
-	}
-	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), e)
-	he.list.Store(&list)
-	return e
 }
 
 // middlewareName is the name Gin gives the handler of every default

@@ -5,10 +5,6 @@ import (
 	"sync/atomic"
 )
 
-// Shard returns the shard that the request named key writes to; key is
-// the address of its *gin.Context (see [Ref]).
-func (rc *Requests) Shard(key uintptr) Ref { return rc.shards.pick(key) }
-
 // Observation is what one request records.
 type Observation struct {
 	Seconds           float64

@@ -63,3 +63,7 @@ func (r Ref) moveOn(n int) {
 
 // Shard returns the index of r's shard.
 func (r Ref) Shard() int { return r.sh }
+
+// Shard returns the shard that the request named key writes to; key is
+// the address of its *gin.Context (see [Ref]).
+func (rc *Requests) Shard(key uintptr) Ref { return rc.shards.pick(key) }

@@ -4,11 +4,14 @@ import (
 	"net/http"
 
 	"github.com/gin-contrib/ginprom/internal/aggregate"
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
 
-// Recording a request whose group-by value or default label values vary
-// per request (GroupByPath, GroupByFunc, label functions).
+// Finding the series of a request, once its chain has run: the route's
+// series per status and variant when every label value is fixed per
+// route, and otherwise the series of the request's group-by value and
+// default label values, made canonical first (internal/canon).
 
 // recordPath records a request under GroupByPath with fixed default
 // labels.
@@ -19,7 +22,7 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 		s = p.group.Series(status, p.variant)
 	}
 	if s == nil {
-		group := clientValue(p.path)
+		group := canon.Value(p.path)
 		if p.group != nil {
 			group = p.group.Value()
 		}
@@ -135,7 +138,7 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		if n := 3 + len(d.labels); n > len(buf) {
 			lvs = make([]string, 0, n)
 		}
-		lvs = append(lvs, methodNames[he.method], statusLabel(status))
+		lvs = append(lvs, canon.MethodNames[he.method], canon.StatusLabel(status))
 		if fallback {
 			for _, l := range d.labels {
 				v := l.value
@@ -156,7 +159,7 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 			// A 404 found no resource, whatever route took it (a
 			// wildcard, r.Static): its path is the client's choice.
 			if status != http.StatusNotFound {
-				group = clientValue(p.path)
+				group = canon.Value(p.path)
 			}
 		case groupFunc:
 			if fallback {
@@ -208,4 +211,56 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		d.requests.Exception(p.ref, s)
 	}
 	return rec
+}
+
+// series returns the series for status and variant, or nil if it is not
+// cached yet. A route sees few statuses and variants; a linear scan beats
+// hashing.
+func (he *handlerEntry) series(status int, variant uint32) *aggregate.RequestSeries {
+	for _, e := range *he.list.Load() {
+		if e.status == status && e.variant == variant {
+			return e.series
+		}
+	}
+	return nil
+}
+
+// prefix returns the label prefix for status, or nil if it is not cached
+// yet.
+func (he *handlerEntry) prefix(status int) *aggregate.Prefix {
+	for _, e := range *he.list.Load() {
+		if e.status == status {
+			return e.prefix
+		}
+	}
+	return nil
+}
+
+func (t *tracker) addSeries(he *handlerEntry, status int, variant uint32) *aggregate.RequestSeries {
+	return t.addEntry(he, status, variant).series
+}
+
+func (t *tracker) addPrefix(he *handlerEntry, status int) *aggregate.Prefix {
+	return t.addEntry(he, status, 0).prefix
+}
+
+func (t *tracker) addEntry(he *handlerEntry, status int, variant uint32) seriesEntry {
+	he.mu.Lock()
+	defer he.mu.Unlock()
+	old := *he.list.Load()
+	for _, e := range old {
+		if e.status == status && e.variant == variant {
+			return e
+		}
+	}
+	lvs := append([]string{canon.MethodNames[he.method], canon.StatusLabel(status)}, t.d.values...)
+	e := seriesEntry{status: status, variant: variant}
+	if t.d.cached {
+		e.series = t.d.requests.Lookup(append(lvs, he.label), variant)
+	} else {
+		e.prefix = t.d.requests.Prefix(lvs)
+	}
+	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), e)
+	he.list.Store(&list)
+	return e
 }
