@@ -174,10 +174,14 @@ func (x *Index) add(h uint64, lvs []string, budget bool) (*Series, bool) {
 	return s, true
 }
 
-func (x *Index) hash(lvs []string) uint64 {
+func (x *Index) hash(lvs []string) uint64 { return hashValues(x.seed, lvs) }
+
+// hashValues hashes label values in order: the hash of their prefix, times
+// a prime, mixed with the hash of the next.
+func hashValues(seed maphash.Seed, lvs []string) uint64 {
 	var h uint64
 	for _, v := range lvs {
-		h = h*0x100000001b3 ^ maphash.String(x.seed, v)
+		h = h*0x100000001b3 ^ maphash.String(seed, v)
 	}
 	return h
 }

@@ -469,10 +469,4 @@ func (rc *Requests) countLVs(lvs []string) []string {
 	return lvs[:len(lvs)-1]
 }
 
-func (rc *Requests) hash(lvs []string) uint64 {
-	var h uint64
-	for _, v := range lvs {
-		h = h*0x100000001b3 ^ maphash.String(rc.seed, v)
-	}
-	return h
-}
+func (rc *Requests) hash(lvs []string) uint64 { return hashValues(rc.seed, lvs) }
