@@ -183,12 +183,12 @@ func TestRequestBudgetConcurrent(t *testing.T) {
 		code, _ := strconv.Atoi(c.Query("s"))
 		c.Status(code)
 	})
-	seed := rand.Uint64()
+	seed := rand.Uint64() //nolint:gosec // G404: the seed of a randomized test, logged to reproduce a run; not a secret.
 	t.Logf("seed %d", seed)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(seed, uint64(w)))
+			rng := rand.New(rand.NewPCG(seed, uint64(w))) //nolint:gosec // G404: a seeded test, not a secret.
 			for range each {
 				target := "/items/" + strconv.Itoa(rng.IntN(200)) + "?s=" + []string{"200", "404", "500"}[rng.IntN(3)]
 				serve(a.r, http.MethodGet, target, "X-Tenant", "t"+strconv.Itoa(rng.IntN(5)))
