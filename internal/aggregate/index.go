@@ -3,10 +3,14 @@
 // of whole cache lines, and summed at scrape time.
 //
 // One file per aggregation: [Sum] (counters), [Gauge] and [Histogram]
-// (histograms, and summaries without quantiles). Each finds its series
-// through an [Index], which keeps the family's series budget, a [Limit]:
-// past it, a new set of label values goes to the family's overflow series,
-// and an [OverflowCounter] counts what went there.
+// (histograms, and summaries without quantiles) for the decorators, each
+// finding its series through an [Index]; and [Requests] (request.go and
+// the request_*.go files, with hotcold.go, native.go, exemplar.go,
+// inflight.go and group_index.go) for the request metrics, whose series
+// the duration, the sizes and the response bytes share. Each family keeps
+// a series budget, a [Limit]: past it, a new set of label values goes to
+// the family's overflow series, and an [OverflowCounter] counts what went
+// there. Requests write to shards of their own ([Ref]).
 //
 // A request's label values must arrive in their exposed form (clamped,
 // repaired, cut): the index compares them as they are, so two values that
