@@ -391,6 +391,7 @@ func (rc *Requests) add(h uint64, given []string, variant uint32) *RequestSeries
 		return s
 	}
 	if key, same = rc.displayedAs(o, variant); same != nil {
+		rc.insert(h, &RequestSeries{lvs: o, extra: &seriesExtra{variant: variant, method: canon.Method(o[0])}, alias: same})
 		return same
 	}
 	return rc.make(h, o, variant, key, rc.overflowOf(lvs, variant))
