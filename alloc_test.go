@@ -9,6 +9,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -126,4 +127,38 @@ func TestMarksInUseAllocs(t *testing.T) {
 	probe.Header.Set("X-Probe", "1")
 	r.ServeHTTP(newDiscard(), probe) // a skipped request: decorators now look for marks
 	assert.Zero(t, requestAllocs(r, http.MethodGet, "/users/42"), "allocations per unmarked request")
+}
+
+// TestOverflowAllocs: past the series budget, a request with a value never
+// seen before goes to the overflow series without allocating, under
+// GroupByPath, GroupByFunc and a default label function alike: the
+// overflow series is found without making anything.
+func TestOverflowAllocs(t *testing.T) {
+	header := func(c *gin.Context) string { return c.GetHeader("X-Tenant") }
+	for name, opt := range map[string]ginprom.Option{
+		"group by path":          ginprom.WithGroupBy(ginprom.GroupByPath),
+		"group by func":          ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", header)),
+		"default label function": ginprom.WithDefaultLabels(ginprom.Labels{"tenant": header}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := gin.New()
+			ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithSeriesLimit(1), opt)
+			userRoute(r)
+			const runs = 500
+			reqs := make([]*http.Request, runs+3)
+			for i := range reqs {
+				reqs[i] = httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/users/"+strconv.Itoa(i), nil)
+				reqs[i].Header.Set("X-Tenant", "t"+strconv.Itoa(i))
+			}
+			w := newDiscard()
+			// The budget's one series, then the overflow series.
+			r.ServeHTTP(w, reqs[0])
+			r.ServeHTTP(w, reqs[1])
+			next := 2
+			assert.Zero(t, testing.AllocsPerRun(runs, func() {
+				r.ServeHTTP(w, reqs[next])
+				next++
+			}), "allocations per overflowing request")
+		})
+	}
 }

@@ -15,30 +15,40 @@ import (
 const DefaultSeriesLimit = 10000
 
 // WithSeriesLimit sets the series budget of every metric family the
-// instance makes: at most n series each, 0 for no limit. The decorators
-// ([Metrics.Counter], [Metrics.Gauge], [Metrics.Summary],
-// [Metrics.Histogram]), the sessions, the messages of
+// instance makes: at most n series each, 0 for no limit. The request
+// metrics, the decorators ([Metrics.Counter], [Metrics.Gauge],
+// [Metrics.Summary], [Metrics.Histogram]), the sessions, the messages of
 // [Metrics.ObserveMessage] and the dependency metrics of
 // [Metrics.WatchDependency] and [Metrics.InstrumentClient] have it.
 //
 // Once a family holds n series, a request that would make one more is
-// recorded in the family's overflow series instead. In a decorator's, the
-// label values that came from a label function (the decorator's, or a
-// function-valued label of [WithDefaultLabels]) read [Overflow], and
-// static values keep theirs. In a session, message or dependency family,
-// every value that may differ between its series reads Overflow (kind,
-// path, event, result, name, method, status, and function-valued default
-// labels), and a value that is the same on all of them (a [Const] of the
-// schema, the version, a static default label) keeps it: such a family
-// holds at most n+1 series. A dependency_up overflow series reads 1 while
-// every dependency in it is up, 0 once one is down. Counts stay exact: the series of a family add up to every
-// request. Series made before the budget was spent keep counting, and a
-// series that exists pays nothing for the budget. Each observation that
-// goes to an overflow series is also counted in
-// <prefix>_series_overflow_total{metric}, by family name, where prefix is
-// that of [WithDefaultsPrefix] ("gin" by default, under WithoutDefaults and
-// under every schema too). A family keeps the budget of the instance that
-// made it, also when another instance on the registry reuses it.
+// recorded in the family's overflow series instead. For the request
+// metrics, the group-by value of [GroupByPath] and [GroupByFunc] and the
+// values of function-valued labels of [WithDefaultLabels] read [Overflow];
+// the values ginprom or the application fixes keep theirs: the method and
+// the status (clamped to fixed sets), route templates, handler names,
+// static labels. The duration, the size histograms and the response bytes
+// share their series and budget; the request counter and the exceptions
+// are sums of those series; the in-flight gauge takes no value from
+// requests. In a decorator's, the values of its label functions and of
+// function-valued default labels read Overflow, and static values keep
+// theirs. In a session, message or dependency family, every value that may
+// differ between its series reads Overflow (kind, path, event, result,
+// name, method, status, and function-valued default labels), and a value
+// that is the same on all of them (a [Const] of the schema, the version, a
+// static default label) keeps it: such a family holds at most n+1 series.
+// A dependency_up overflow series reads 1 while every dependency in it is
+// up, 0 once one is down.
+//
+// Counts stay exact: the series of a family add up to every request.
+// Series made before the budget was spent keep counting, and a series
+// that exists pays nothing for the budget. Each observation that goes to
+// an overflow series is also counted in
+// <prefix>_series_overflow_total{metric}, by the name of each family
+// whose exposed series it is, where prefix is that of
+// [WithDefaultsPrefix] ("gin" by default, under WithoutDefaults and under
+// every schema too). A family keeps the budget of the instance that made
+// it, also when another instance on the registry reuses it.
 //
 // Default: [DefaultSeriesLimit]. The last WithSeriesLimit wins. New panics
 // if n < 0.

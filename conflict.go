@@ -3,6 +3,7 @@ package ginprom
 import (
 	"errors"
 	"fmt"
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"regexp"
 	"slices"
 	"strings"
@@ -78,24 +79,24 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 // kindDiff names the options that differ between the request metrics that
 // another Metrics registered (there) and those of this one (here), which
 // therefore cannot share a collector.
-func kindDiff(there, here collectorKind) string {
+func kindDiff(there, here aggregate.RequestKind) string {
 	var diff []string
 	add := func(differs bool, option string) {
 		if differs {
 			diff = append(diff, option)
 		}
 	}
-	add(there.summary != here.summary, "WithLatencySummary")
-	add(!slices.Equal(there.bounds, here.bounds) && !there.summary && !here.summary, "WithBuckets")
-	add(!slices.Equal(there.sizeBounds, here.sizeBounds), "WithSizeBuckets")
-	add(there.reqSize != here.reqSize, "WithRequestSize")
-	add(there.respSize != here.respSize, "WithResponseSize")
-	add(there.totalsByGroup != here.totalsByGroup, "WithTotalsByGroup")
-	add(there.nativeFactor != here.nativeFactor, "WithNativeHistograms")
-	add(there.exemplars != here.exemplars, "WithExemplars")
-	add(there.inflight != here.inflight, "WithInFlight")
-	add(there.schema != here.schema || there.bytes != here.bytes, "the schema")
-	add(there.isError != here.isError, "WithErrorStatus")
+	add(there.Summary != here.Summary, "WithLatencySummary")
+	add(!slices.Equal(there.Bounds, here.Bounds) && !there.Summary && !here.Summary, "WithBuckets")
+	add(!slices.Equal(there.SizeBounds, here.SizeBounds), "WithSizeBuckets")
+	add(there.ReqSize != here.ReqSize, "WithRequestSize")
+	add(there.RespSize != here.RespSize, "WithResponseSize")
+	add(there.TotalsByGroup != here.TotalsByGroup, "WithTotalsByGroup")
+	add(there.NativeFactor != here.NativeFactor, "WithNativeHistograms")
+	add(there.Exemplars != here.Exemplars, "WithExemplars")
+	add(there.InFlight != here.InFlight, "WithInFlight")
+	add(there.Schema != here.Schema || there.Bytes != here.Bytes || there.InFlightSchemes != here.InFlightSchemes, "the schema")
+	add(there.IsError != here.IsError, "WithErrorStatus")
 	return sentence(diff)
 }
 

@@ -2,7 +2,6 @@ package ginprom
 
 import (
 	"time"
-	"unsafe"
 
 	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/gin-gonic/gin"
@@ -182,11 +181,4 @@ func (d *decorator) initial() {
 	default:
 		d.summaryVec.WithLabelValues(d.values...)
 	}
-}
-
-// contextKey names the request's context to the engine, which picks the
-// shard the request writes to by it. The address only identifies the
-// context; it is never turned back into a pointer.
-func contextKey(c *gin.Context) uintptr {
-	return uintptr(unsafe.Pointer(c)) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
 }

@@ -15,7 +15,8 @@ import (
 )
 
 // The schemas and group-bys of FuzzScrape, chosen by its mode byte: the
-// schema is mode%3, the group-by (mode/3)%4, and fuzzScrapeFill says that
+// schema is mode%3, the group-by (mode/3)%4, a series budget of
+// fuzzScrapeLimit when (mode/12)%2 is 1, and fuzzScrapeFill says that
 // MaxErrorMessages other messages are set first.
 var (
 	fuzzScrapeSchemas = [][]ginprom.Option{nil, {ginprom.WithBigBrother("1")}, {ginprom.WithSemconv()}, {ginprom.WithSchema(ginprom.Schema{
@@ -41,15 +42,18 @@ var fuzzScrapeDurations = []string{"gin_http_request_duration_seconds", "request
 const (
 	fuzzScrapeFill   = 0x80
 	fuzzScrapeMerged = 0x40
+	fuzzScrapeBudget = 12 // added to a mode: a series budget of fuzzScrapeLimit
+	fuzzScrapeLimit  = 2
 )
 
 // FuzzScrape sends arbitrary bytes into every value a request feeds: the
 // path, the header that a GroupByFunc, a default label function and a
 // decorator label read, two error messages (SetErrorMessage), an
 // ObserveMessage event and the status a handler sets, in range or not;
-// under each schema and group-by. After each input the registry gathers
-// without error, the metrics route answers 200, and the duration's counts
-// add up to exactly the requests sent.
+// under each schema and group-by, with the default series budget or a
+// small one. After each input the registry gathers without error, the
+// metrics route answers 200, and the duration's counts add up to exactly
+// the requests sent.
 func FuzzScrape(f *testing.F) {
 	for _, seed := range []struct {
 		target, header, msg1, msg2, event string
@@ -71,6 +75,11 @@ func FuzzScrape(f *testing.F) {
 		{"/r/1", "", "", "", "", 101, 6},
 		{"/r/1", "t", "", "", "", 404, fuzzScrapeMerged + 9},
 		{"/r/1", "t", "", "", "", 200, fuzzScrapeMerged + 3},
+		{"/r/%ff%fe", "\xff", "\xff\xfe", "\xfd", "\xff", 200, fuzzScrapeBudget + 3},
+		{"/r/x", "<overflow>", "m", "m", "e", 500, fuzzScrapeBudget + 9},
+		{"/r/1", "", "<overflow>", "m", "e", 500, fuzzScrapeBudget + 1 | fuzzScrapeFill},
+		{"/r/1", "t", "", "", "", 404, fuzzScrapeBudget + fuzzScrapeMerged + 9},
+		{"/r/1", "", "", "", "", 200, fuzzScrapeBudget + 2},
 	} {
 		f.Add(seed.target, seed.header, seed.msg1, seed.msg2, seed.event, seed.status, seed.mode)
 	}
@@ -78,7 +87,12 @@ func FuzzScrape(f *testing.F) {
 		if _, ok := fuzzNewRequest(http.MethodGet, target, header, ""); !ok {
 			t.Skip("net/http would answer 400")
 		}
-		schema, groupBy := int(mode&^(fuzzScrapeFill|fuzzScrapeMerged)%3), int(mode&^(fuzzScrapeFill|fuzzScrapeMerged)/3%4)
+		x := int(mode &^ (fuzzScrapeFill | fuzzScrapeMerged))
+		schema, groupBy := x%3, x/3%4
+		limit := ginprom.DefaultSeriesLimit
+		if x/fuzzScrapeBudget%2 == 1 {
+			limit = fuzzScrapeLimit
+		}
 		if mode&fuzzScrapeMerged != 0 {
 			schema = 3
 		}
@@ -89,7 +103,7 @@ func FuzzScrape(f *testing.F) {
 		r := gin.New()
 		r.RedirectTrailingSlash, r.RedirectFixedPath = false, false
 		opts := append(slices.Clone(fuzzScrapeSchemas[schema]), ginprom.WithRegistry(reg),
-			ginprom.WithGroupBy(fuzzScrapeGroupBys[groupBy]),
+			ginprom.WithGroupBy(fuzzScrapeGroupBys[groupBy]), ginprom.WithSeriesLimit(limit),
 			ginprom.WithDefaultLabels(ginprom.Labels{"client": fuzzHeader}),
 			ginprom.WithNativeHistograms(1.1))
 		if schema != 1 { // the Big Brother protocol names no size histograms

@@ -3,6 +3,7 @@ package ginprom
 import (
 	"fmt"
 
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
 
@@ -11,7 +12,7 @@ import (
 // its NoRoute and NoMethod handlers serve. Under [GroupByPath] it is also the
 // value of requests that a matched route answers with 404. Whatever URLs a
 // client sends, they add one series, not one per URL.
-const Unmatched = "<unmatched>"
+const Unmatched = canon.Unmatched
 
 // A GroupBy says how the request label of the duration metric is computed.
 // Use [GroupByRoute], [GroupByPath], [GroupByHandler] or [GroupByFunc]; the

@@ -6,9 +6,11 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
-	"strings"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Labels are label names and values for [WithDefaultLabels] and the
@@ -39,7 +41,7 @@ import (
 type Labels map[string]any
 
 // PanicValue is the value a label gets when its label function panics.
-const PanicValue = "<panic>"
+const PanicValue = canon.PanicValue
 
 // label is one checked label: a value fixed at setup, or a function that
 // computes it per request.
@@ -177,7 +179,20 @@ func callLabel(fn func(*gin.Context) string, c *gin.Context) (v string, rec any)
 			v, rec = PanicValue, r
 		}
 	}()
-	return clientValue(fn(c)), nil
+	return canon.Value(fn(c)), nil
+}
+
+// recordExemplar runs the exemplar function fn and keeps its exemplar in
+// duration bucket i of s. A panic of fn is returned, for the caller to
+// raise again once the request is recorded.
+func recordExemplar(fn func(*gin.Context) prometheus.Labels, c *gin.Context, s *aggregate.RequestSeries, i int, v float64) (rec any) {
+	defer func() {
+		if r := recover(); r != nil {
+			rec = r
+		}
+	}()
+	s.Exemplar(i, fn(c), v)
+	return nil
 }
 
 // appendValues appends the values of the labels in s to lvs, calling the
@@ -238,15 +253,4 @@ func validMetricName(s string) bool {
 // validLabelName reports whether s is a label name every Prometheus version
 // accepts, [a-zA-Z_][a-zA-Z0-9_]*, and not one reserved for internal use
 // (beginning with "__").
-func validLabelName(s string) bool {
-	if s == "" || strings.HasPrefix(s, "__") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if !(b == '_' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || i > 0 && '0' <= b && b <= '9') {
-			return false
-		}
-	}
-	return true
-}
+func validLabelName(s string) bool { return canon.LabelName(s) }

@@ -5,13 +5,14 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
 
 // Overflow is the value [LimitValues] gives once its bound is reached, and
 // the event under which [Metrics.ObserveMessage] records events past
 // [MaxEvents].
-const Overflow = "<overflow>"
+const Overflow = canon.Overflow
 
 // LimitValues bounds the values of a label function. The first n distinct
 // values fn returns pass through; after that, a value not seen before is

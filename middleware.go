@@ -6,7 +6,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -16,9 +19,9 @@ type defaultMetrics struct {
 	schema     *requestSchema
 	messages   *messageSet // Big Brother's error messages, the collector's; nil under other schemas
 	groupBy    GroupBy
-	requests   *requestCollector // duration, sizes and total
+	requests   *aggregate.Requests // duration, sizes and total
 	exceptions *exceptions
-	inflight   *inflightGroup // nil without WithInFlight
+	inflight   *aggregate.InFlight // nil without WithInFlight
 	sessions   *sessionMetrics
 	exemplars  func(*gin.Context) prometheus.Labels
 	reqSize    bool
@@ -61,30 +64,30 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 	// with (requestSchema.display). The exposition sorts labels by name
 	// anyway.
 	defaults := m.labels.names()
-	kind := collectorKind{
-		summary:       cfg.summary,
-		reqSize:       d.reqSize,
-		respSize:      sig.respSize && plans[famResponseSize].named(),
-		totalsByGroup: schema.byGroup,
-		nativeFactor:  sig.nativeFactor,
-		exemplars:     d.exemplars != nil,
-		schema:        schema.key,
-		isError:       schema.isError,
-		bytes:         bytes,
+	kind := aggregate.RequestKind{
+		Summary:       cfg.summary,
+		ReqSize:       d.reqSize,
+		RespSize:      sig.respSize && plans[famResponseSize].named(),
+		TotalsByGroup: schema.byGroup,
+		NativeFactor:  sig.nativeFactor,
+		Exemplars:     d.exemplars != nil,
+		Schema:        schema.key,
+		IsError:       schema.isError,
+		Bytes:         bytes,
 	}
 	if !cfg.summary {
-		kind.bounds = upperBounds(cfg.buckets)
+		kind.Bounds = aggregate.UpperBounds(cfg.buckets)
 	}
-	if kind.reqSize || kind.respSize {
-		kind.sizeBounds = upperBounds(sig.sizeBuckets)
+	if kind.ReqSize || kind.RespSize {
+		kind.SizeBounds = aggregate.UpperBounds(sig.sizeBuckets)
 	}
-	if cfg.summary && !kind.reqSize && !kind.respSize {
-		kind.nativeFactor = 0 // nothing to make native
+	if cfg.summary && !kind.ReqSize && !kind.RespSize {
+		kind.NativeFactor = 0 // nothing to make native
 	}
 	durationLabels := schema.durationLabels(defaults)
 	dur := &plans[famDuration]
-	var descs collectorDescs
-	descs.duration = prometheus.NewDesc(dur.name, dur.help, durationLabels, nil)
+	var descs aggregate.RequestDescs
+	descs.Duration = prometheus.NewDesc(dur.name, dur.help, durationLabels, nil)
 	// The families whose series names are claimed (see claimNames).
 	durationType := typeHistogram
 	if cfg.summary {
@@ -92,25 +95,25 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 	}
 	families := []family{{dur.name, durationType}}
 	if p := &plans[famRequests]; p.named() {
-		descs.total = prometheus.NewDesc(p.name, p.help, schema.countLabels(famRequests, defaults), nil)
+		descs.Total = prometheus.NewDesc(p.name, p.help, schema.countLabels(famRequests, defaults), nil)
 		families = append(families, family{p.name, typeCounter})
 	}
-	if p := &plans[famRequestSize]; kind.reqSize {
-		descs.reqSize = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
+	if p := &plans[famRequestSize]; kind.ReqSize {
+		descs.ReqSize = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
 		families = append(families, family{p.name, typeHistogram})
 	}
-	if p := &plans[famResponseSize]; kind.respSize {
-		descs.respSize = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
+	if p := &plans[famResponseSize]; kind.RespSize {
+		descs.RespSize = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
 		families = append(families, family{p.name, typeHistogram})
 	}
 	if p := &plans[famResponseBytes]; bytes {
-		descs.bytes = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
+		descs.Bytes = prometheus.NewDesc(p.name, p.help, durationLabels, nil)
 		families = append(families, family{p.name, typeCounter})
 	}
 	var static, staticValues []string
 	var staticPos []int
 	if p := &plans[famInFlight]; sig.inflight && p.named() {
-		kind.inflight = true
+		kind.InFlight, kind.InFlightSchemes = true, p.uses(srcScheme)
 		for i, l := range m.labels {
 			if l.fn == nil {
 				static = append(static, l.name)
@@ -118,19 +121,20 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 				staticPos = append(staticPos, 2+i)
 			}
 		}
-		descs.inflight = prometheus.NewDesc(p.name, p.help, p.names(static...), nil)
+		descs.InFlight = prometheus.NewDesc(p.name, p.help, p.names(static...), nil)
 		families = append(families, family{p.name, typeGauge})
 	}
 	names := listNames(families)
 	fix := defaultsFix(m.reg, schema.prefixed)
-	d.requests = registerOr(m.reg, names, fix, newRequestCollector(descs, kind, staticPos, schema), families...)
-	if !d.requests.kind.equal(kind) {
-		panic(fmt.Sprintf("ginprom: metrics %s are already registered, and differ in %s; %s", names, kindDiff(d.requests.kind, kind), fix))
+	budget := requestBudget(m.budget, schema, &descs, cfg, m.labels)
+	d.requests = registerOr(m.reg, names, fix, aggregate.NewRequests(descs, kind, budget, staticPos, schema), families...)
+	if !d.requests.Kind().Equal(kind) {
+		panic(fmt.Sprintf("ginprom: metrics %s are already registered, and differ in %s; %s", names, kindDiff(d.requests.Kind(), kind), fix))
 	}
-	d.schema = d.requests.schema
+	d.schema = d.requests.Exposer().(*requestSchema)
 	d.messages = d.schema.messages
-	if kind.inflight {
-		d.inflight = d.requests.inflightGroup(staticValues)
+	if kind.InFlight {
+		d.inflight = d.requests.InFlightGroup(staticValues)
 	}
 	d.exceptions = newExceptions(m.reg, schema, defaults, fix)
 	d.sessions = newSessionMetrics(m, schema)
@@ -200,7 +204,7 @@ func (t *tracker) handle(c *gin.Context) {
 		return
 	}
 	id := dispatchID{c.FullPath(), pc}
-	he := t.route(c, id.path, methodIndex(c.Request.Method), pc)
+	he := t.route(c, id.path, canon.Method(c.Request.Method), pc)
 	if he.shared {
 		// Another default middleware may stand in this chain (one on
 		// the engine, one on a group): the first of m's records the
@@ -236,14 +240,14 @@ func (t *tracker) handle(c *gin.Context) {
 		p.mw = d.messages.wrap(c)
 	}
 	if d.inflight != nil {
-		p.inflight = d.inflight.key(he.method, p.variant)
-		d.inflight.start(p.ref.sh, p.inflight)
+		p.inflight = d.inflight.Key(he.method, p.variant)
+		d.inflight.Start(p.ref, p.inflight)
 	}
 	p.start = now()
 	// A request that may become a session (see session.go) is watched;
 	// any other is checked for an event stream once it returns.
 	var sw *sessionWriter
-	if ws := he.method == methodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
+	if ws := he.method == canon.MethodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
 		sw = t.watchSession(c, he, &p, ws)
 	}
 	returned := false
@@ -274,17 +278,24 @@ func (t *tracker) handle(c *gin.Context) {
 	t.record(c, he, &p, false)
 }
 
+// contextKey names the request's context to the engine, which picks the
+// shard the request writes to by it. The address only identifies the
+// context; it is never turned back into a pointer.
+func contextKey(c *gin.Context) uintptr {
+	return uintptr(unsafe.Pointer(c)) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
+}
+
 // pending returns what the middleware knows of a request of he before its
 // chain runs: its shard, and under GroupByPath its path.
 func (t *tracker) pending(c *gin.Context, he *handlerEntry, id dispatchID) pending {
-	p := pending{id: id, ref: t.d.requests.shard(c)}
+	p := pending{id: id, ref: t.d.requests.Shard(contextKey(c))}
 	if t.d.groupBy.kind == groupPath && he.matched {
 		// The path Gin routed is the URL path, but for spellings
 		// (RemoveExtraSlash, UseRawPath); the index holds only routed
 		// paths, so a hit needs no work to find it.
 		p.raw = c.Request.URL.Path
 		if he.groups != nil {
-			p.group = he.groups.lookup(p.raw)
+			p.group = he.groups.Lookup(p.raw)
 		}
 		if p.group == nil {
 			p.path = routedPath(c)
@@ -305,8 +316,8 @@ func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
 				p.variant = requestScheme(c)
 			}
 			if in := t.d.inflight; in != nil {
-				p.inflight = in.key(he.method, p.variant)
-				in.start(p.ref.sh, p.inflight)
+				p.inflight = in.Key(he.method, p.variant)
+				in.Start(p.ref, p.inflight)
 			}
 			p.start = now()
 			t.record(c, he, &p, true)
@@ -322,14 +333,14 @@ func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
 type pending struct {
 	id            dispatchID
 	start         time.Duration
-	ref           shardRef
+	ref           aggregate.Ref
 	contentLength int64
 	body          *countingBody // counts a body of unknown length
 	written       *bodyCounter  // counts the body behind another's writer
 	// Under GroupByPath: the URL path, and its entry in the route's index
 	// or else the path Gin routed.
 	raw   string
-	group *groupEntry
+	group *aggregate.GroupEntry
 	path  string
 	// The schema's variant (see seriesEntry), the writer that carries
 	// Big Brother's error message, and the in-flight gauge's key.
@@ -363,14 +374,14 @@ func finalStatus(code int) int {
 // panicked says that the handler panicked; a panic of a label function is
 // then dropped in favour of the handler's.
 func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked bool) {
-	o := observation{seconds: seconds(now() - p.start)}
+	o := aggregate.Observation{Seconds: seconds(now() - p.start)}
 	m, d := t.m, t.d
 	if p.mw != nil {
 		p.variant = d.schema.variantOf(p.variant, p.mw.id)
 	}
 	if m.marksUsed.Load() && m.marks(c, p.id)&(markNoDefaults|markNoMetrics) != 0 {
 		if d.inflight != nil {
-			d.inflight.abandon(p.ref.sh, p.inflight)
+			d.inflight.Abandon(p.ref.Shard(), p.inflight)
 		}
 		return
 	}
@@ -379,13 +390,13 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		status = clientStatus(c)
 	}
 	if d.reqSize {
-		o.reqSize = requestSize(p.contentLength, p.body)
+		o.ReqSize = requestSize(p.contentLength, p.body)
 	}
 	if d.respSize {
 		if panicked {
-			o.respSize = panicResponseSize(c, p.written)
+			o.RespSize = panicResponseSize(c, p.written)
 		} else {
-			o.respSize = responseSize(c, he.method, he.matched, p.written)
+			o.RespSize = responseSize(c, he.method, he.matched, p.written)
 		}
 	}
 	if !d.cached {
@@ -407,14 +418,14 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	if s == nil {
 		s = t.addSeries(he, status, p.variant)
 	}
-	i := d.requests.observe(p.ref, s, &o)
+	i := d.requests.Observe(p.ref, s, &o)
 	var rec any
 	if d.exemplars != nil {
-		rec = recordExemplar(d.exemplars, c, s, i, o.seconds)
+		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
 	}
 	if panicked {
 		if t.firstException(c) {
-			lvs := append([]string{methodNames[he.method], statusLabel(status)}, d.values...)
+			lvs := append([]string{canon.MethodNames[he.method], canon.StatusLabel(status)}, d.values...)
 			if d.byGroup {
 				lvs = append(lvs, he.label)
 			}

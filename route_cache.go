@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
 
@@ -27,7 +29,7 @@ type routeEntry struct {
 	// methods holds, per method, one entry per last handler. One
 	// middleware may serve several engines, whose routes of one path and
 	// method may end in different handlers; usually there is one entry.
-	methods [numMethods]atomic.Pointer[[]*handlerEntry]
+	methods [canon.NumMethods]atomic.Pointer[[]*handlerEntry]
 }
 
 // handlerEntry is one route, method and last handler.
@@ -48,7 +50,7 @@ type handlerEntry struct {
 	streams atomic.Bool
 	// groups indexes the series by group-by value, under a group-by
 	// computed per request with fixed default labels; nil otherwise.
-	groups *groupIndex
+	groups *aggregate.GroupIndex
 	// shared says that the route's chain holds more than one default
 	// middleware, which may be m's: the middleware then makes sure that
 	// one of m's records each dispatch.
@@ -68,15 +70,8 @@ type handlerEntry struct {
 type seriesEntry struct {
 	status  int
 	variant uint32
-	series  *series
-	prefix  *labelPrefix // the same for every variant of a status
-}
-
-// labelPrefix is the label values of a series but the last, and their
-// hash as requestCollector.hash computes it.
-type labelPrefix struct {
-	lvs  []string
-	hash uint64
+	series  *aggregate.RequestSeries
+	prefix  *aggregate.Prefix // the same for every variant of a status
 }
 
 // route returns the entry of the request's route, method and last handler,
@@ -154,10 +149,10 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 	he.list.Store(&[]seriesEntry{})
 	he.shared = middlewares(c) > 1
 	if he.matched && !t.d.cached && t.d.fixedLabels {
-		he.groups = newGroupIndex()
+		he.groups = aggregate.NewGroupIndex()
 	}
-	if t.d.inflight != nil && !t.d.inflight.markOnStart {
-		t.d.inflight.used[method].Store(true)
+	if t.d.inflight != nil {
+		t.d.inflight.Use(method)
 	}
 	if he.matched && gin.IsDebugging() {
 		warnRecoveryAfter(c)
@@ -165,58 +160,6 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 	list := append(append(make([]*handlerEntry, 0, len(old)+1), old...), he)
 	r.methods[method].Store(&list)
 	return he
-}
-
-// series returns the series for status and variant, or nil if it is not
-// cached yet. A route sees few statuses and variants; a linear scan beats
-// hashing.
-func (he *handlerEntry) series(status int, variant uint32) *series {
-	for _, e := range *he.list.Load() {
-		if e.status == status && e.variant == variant {
-			return e.series
-		}
-	}
-	return nil
-}
-
-// prefix returns the label prefix for status, or nil if it is not cached
-// yet.
-func (he *handlerEntry) prefix(status int) *labelPrefix {
-	for _, e := range *he.list.Load() {
-		if e.status == status {
-			return e.prefix
-		}
-	}
-	return nil
-}
-
-func (t *tracker) addSeries(he *handlerEntry, status int, variant uint32) *series {
-	return t.addEntry(he, status, variant).series
-}
-
-func (t *tracker) addPrefix(he *handlerEntry, status int) *labelPrefix {
-	return t.addEntry(he, status, 0).prefix
-}
-
-func (t *tracker) addEntry(he *handlerEntry, status int, variant uint32) seriesEntry {
-	he.mu.Lock()
-	defer he.mu.Unlock()
-	old := *he.list.Load()
-	for _, e := range old {
-		if e.status == status && e.variant == variant {
-			return e
-		}
-	}
-	lvs := append([]string{methodNames[he.method], statusLabel(status)}, t.d.values...)
-	e := seriesEntry{status: status, variant: variant}
-	if t.d.cached {
-		e.series = t.d.requests.lookup(append(lvs, he.label), variant)
-	} else {
-		e.prefix = &labelPrefix{lvs: lvs, hash: t.d.requests.hash(lvs)}
-	}
-	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), e)
-	he.list.Store(&list)
-	return e
 }
 
 // middlewareName is the name Gin gives the handler of every default

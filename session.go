@@ -186,7 +186,7 @@ type sessionWriter struct {
 
 // watchSession replaces c.Writer with a sessionWriter.
 func (t *tracker) watchSession(c *gin.Context, he *handlerEntry, p *pending, websocket bool) *sessionWriter {
-	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, path: p.path, id: p.id, sh: p.ref.sh, websocket: websocket}
+	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, path: p.path, id: p.id, sh: p.ref.Shard(), websocket: websocket}
 	c.Writer = sw
 	return sw
 }
@@ -204,7 +204,7 @@ func (sw *sessionWriter) begin(kind int) {
 func (t *tracker) beginSession(c *gin.Context, he *handlerEntry, id dispatchID, sh int, kind int) *session {
 	m, d := t.m, t.d
 	if d.inflight != nil {
-		d.inflight.abandon(sh, he.method)
+		d.inflight.Abandon(sh, he.method)
 	}
 	if m.marksUsed.Load() && m.marks(c, id)&(markNoDefaults|markNoMetrics) != 0 {
 		return nil
@@ -364,7 +364,7 @@ func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending, ws, 
 	default:
 		he.streams.Store(true)
 	}
-	s := t.beginSession(c, he, p.id, p.ref.sh, kind)
+	s := t.beginSession(c, he, p.id, p.ref.Shard(), kind)
 	if s == nil {
 		return true
 	}

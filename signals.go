@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -144,3 +145,9 @@ func WithNativeHistograms(bucketFactor float64) Option {
 	}
 	return optionFunc(func(c *config) { c.signals.nativeFactor = bucketFactor })
 }
+
+// MaxNativeSchema is the finest resolution of the native histograms of
+// [WithNativeHistograms]: schema 3, a growth factor of 2^(1/8), about 1.09.
+// A smaller factor is coarsened to it, so that a native histogram has at
+// most 256 buckets besides its zero bucket.
+const MaxNativeSchema = aggregate.MaxNativeSchema

@@ -37,6 +37,6 @@ func (a *Gauge) Describe(ch chan<- *prometheus.Desc) { ch <- a.desc }
 // Collect implements prometheus.Collector.
 func (a *Gauge) Collect(ch chan<- prometheus.Metric) {
 	a.each(func(s *Series) {
-		ch <- constMetric(a.desc)(prometheus.NewConstMetric(a.desc, prometheus.GaugeValue, float64(a.Value(s)), s.lvs...))
+		ch <- ConstMetric(a.desc)(prometheus.NewConstMetric(a.desc, prometheus.GaugeValue, float64(a.Value(s)), s.lvs...))
 	})
 }

@@ -22,10 +22,17 @@ type Histogram struct {
 // (nil: none), whose overflow series read overflow where the request gave
 // a value.
 func NewHistogram(desc *prometheus.Desc, bounds []float64, limit *Limit, overflow string) *Histogram {
-	if n := len(bounds); n > 0 && math.IsInf(bounds[n-1], +1) {
-		bounds = bounds[:n-1]
-	}
+	bounds = UpperBounds(bounds)
 	return &Histogram{Index: newIndex(len(bounds)+2, limit, overflow), desc: desc, bounds: bounds}
+}
+
+// UpperBounds returns buckets without a final +Inf, which every histogram
+// has anyway.
+func UpperBounds(buckets []float64) []float64 {
+	if n := len(buckets); n > 0 && math.IsInf(buckets[n-1], +1) {
+		return buckets[:n-1]
+	}
+	return buckets
 }
 
 // NewSummary returns a summary family, a count and a sum without
@@ -86,13 +93,13 @@ func (a *Histogram) Collect(ch chan<- prometheus.Metric) {
 	a.each(func(s *Series) {
 		count, sum := a.read(s, cumulative)
 		if a.summary {
-			ch <- constMetric(a.desc)(prometheus.NewConstSummaryWithCreatedTimestamp(a.desc, count, sum, nil, s.created, s.lvs...))
+			ch <- ConstMetric(a.desc)(prometheus.NewConstSummaryWithCreatedTimestamp(a.desc, count, sum, nil, s.created, s.lvs...))
 			return
 		}
 		buckets := make(map[float64]uint64, len(a.bounds))
 		for i, b := range a.bounds {
 			buckets[b] = cumulative[i]
 		}
-		ch <- constMetric(a.desc)(prometheus.NewConstHistogramWithCreatedTimestamp(a.desc, count, sum, buckets, s.created, s.lvs...))
+		ch <- ConstMetric(a.desc)(prometheus.NewConstHistogramWithCreatedTimestamp(a.desc, count, sum, buckets, s.created, s.lvs...))
 	})
 }

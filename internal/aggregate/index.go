@@ -3,10 +3,14 @@
 // of whole cache lines, and summed at scrape time.
 //
 // One file per aggregation: [Sum] (counters), [Gauge] and [Histogram]
-// (histograms, and summaries without quantiles). Each finds its series
-// through an [Index], which keeps the family's series budget, a [Limit]:
-// past it, a new set of label values goes to the family's overflow series,
-// and an [OverflowCounter] counts what went there.
+// (histograms, and summaries without quantiles) for the decorators, each
+// finding its series through an [Index]; and [Requests] (request.go and
+// the request_*.go files, with hotcold.go, native.go, exemplar.go,
+// inflight.go and group_index.go) for the request metrics, whose series
+// the duration, the sizes and the response bytes share. Each family keeps
+// a series budget, a [Limit]: past it, a new set of label values goes to
+// the family's overflow series, and an [OverflowCounter] counts what went
+// there. Requests write to shards of their own ([Ref]).
 //
 // A request's label values must arrive in their exposed form (clamped,
 // repaired, cut): the index compares them as they are, so two values that
@@ -174,10 +178,14 @@ func (x *Index) add(h uint64, lvs []string, budget bool) (*Series, bool) {
 	return s, true
 }
 
-func (x *Index) hash(lvs []string) uint64 {
+func (x *Index) hash(lvs []string) uint64 { return hashValues(x.seed, lvs) }
+
+// hashValues hashes label values in order: the hash of their prefix, times
+// a prime, mixed with the hash of the next.
+func hashValues(seed maphash.Seed, lvs []string) uint64 {
 	var h uint64
 	for _, v := range lvs {
-		h = h*0x100000001b3 ^ maphash.String(x.seed, v)
+		h = h*0x100000001b3 ^ maphash.String(seed, v)
 	}
 	return h
 }

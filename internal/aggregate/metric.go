@@ -6,9 +6,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// constMetric turns a failure to build a metric of desc, which the checks
+// ConstMetric turns a failure to build a metric of desc, which the checks
 // at setup rule out, into an error of the scrape rather than a panic.
-func constMetric(desc *prometheus.Desc) func(prometheus.Metric, error) prometheus.Metric {
+func ConstMetric(desc *prometheus.Desc) func(prometheus.Metric, error) prometheus.Metric {
 	return func(m prometheus.Metric, err error) prometheus.Metric {
 		if err != nil {
 			return prometheus.NewInvalidMetric(desc, fmt.Errorf("ginprom: %w", err))

@@ -88,6 +88,6 @@ func (o *OverflowCounter) Collect(ch chan<- prometheus.Metric) {
 		for i := range f.counts {
 			n += f.counts[i][0].Load()
 		}
-		ch <- constMetric(o.desc)(prometheus.NewConstMetricWithCreatedTimestamp(o.desc, prometheus.CounterValue, float64(n), time.Unix(0, created), f.family))
+		ch <- ConstMetric(o.desc)(prometheus.NewConstMetricWithCreatedTimestamp(o.desc, prometheus.CounterValue, float64(n), time.Unix(0, created), f.family))
 	}
 }

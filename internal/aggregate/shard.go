@@ -60,3 +60,10 @@ func (r Ref) moveOn(n int) {
 		r.slot.CompareAndSwap(r.entry, r.entry&^0xff|uint64((r.sh+1)%n)) //nolint:gosec // G115: a shard index is between 0 and maxShards-1.
 	}
 }
+
+// Shard returns the index of r's shard.
+func (r Ref) Shard() int { return r.sh }
+
+// Shard returns the shard that the request named key writes to; key is
+// the address of its *gin.Context (see [Ref]).
+func (rc *Requests) Shard(key uintptr) Ref { return rc.shards.pick(key) }

@@ -37,6 +37,6 @@ func (a *Sum) Describe(ch chan<- *prometheus.Desc) { ch <- a.desc }
 // Collect implements prometheus.Collector.
 func (a *Sum) Collect(ch chan<- prometheus.Metric) {
 	a.each(func(s *Series) {
-		ch <- constMetric(a.desc)(prometheus.NewConstMetricWithCreatedTimestamp(a.desc, prometheus.CounterValue, float64(a.Value(s)), s.created, s.lvs...))
+		ch <- ConstMetric(a.desc)(prometheus.NewConstMetricWithCreatedTimestamp(a.desc, prometheus.CounterValue, float64(a.Value(s)), s.created, s.lvs...))
 	})
 }

@@ -115,3 +115,19 @@ func bound(s string, limit int, mark string) string {
 	}
 	return string(buf[:n])
 }
+
+// LabelName reports whether s is a label name every Prometheus version
+// accepts, [a-zA-Z_][a-zA-Z0-9_]*, and not one reserved for internal use
+// (beginning with "__").
+func LabelName(s string) bool {
+	if s == "" || strings.HasPrefix(s, "__") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b != '_' && (b < 'a' || b > 'z') && (b < 'A' || b > 'Z') && (i == 0 || b < '0' || b > '9') {
+			return false
+		}
+	}
+	return true
+}

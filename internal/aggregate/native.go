@@ -1,4 +1,4 @@
-package ginprom
+package aggregate
 
 import (
 	"math"
@@ -34,10 +34,10 @@ const (
 	nativeSizeLow, nativeSizeHigh         = -1, 31
 )
 
-// MaxNativeSchema is the finest resolution of the native histograms of
-// [WithNativeHistograms]: schema 3, a growth factor of 2^(1/8), about 1.09.
-// A smaller factor is coarsened to it, so that a native histogram has at
-// most 256 buckets besides its zero bucket.
+// MaxNativeSchema is the finest resolution of the native histograms:
+// schema 3, a growth factor of 2^(1/8), about 1.09. A smaller factor is
+// coarsened to it, so that a native histogram has at most 256 buckets
+// besides its zero bucket.
 const MaxNativeSchema = 3
 
 // nativeLayout places the native histograms in a series' slice.
@@ -64,8 +64,8 @@ func nativeSchema(f float64) int32 {
 	return int32(max(-4, min(MaxNativeSchema, s)))
 }
 
-func newNativeLayout(kind collectorKind) *nativeLayout {
-	l := &nativeLayout{schema: nativeSchema(kind.nativeFactor)}
+func newNativeLayout(kind RequestKind) *nativeLayout {
+	l := &nativeLayout{schema: nativeSchema(kind.NativeFactor)}
 	if l.schema > 0 {
 		n := 1 << l.schema
 		l.bounds = make([]float64, n)
@@ -82,13 +82,13 @@ func newNativeLayout(kind collectorKind) *nativeLayout {
 		}
 		l.words += 1 + maxKey - minKey + 1
 	}
-	if !kind.summary {
+	if !kind.Summary {
 		add(nativeDuration, nativeDurationLow, nativeDurationHigh)
 	}
-	if kind.reqSize {
+	if kind.ReqSize {
 		add(nativeReq, nativeSizeLow, nativeSizeHigh)
 	}
-	if kind.respSize {
+	if kind.RespSize {
 		add(nativeResp, nativeSizeLow, nativeSizeHigh)
 	}
 	return l
@@ -117,15 +117,15 @@ func (l *nativeLayout) upperBound(k int) float64 {
 	return math.Exp2(float64(k) * float64(int(1)<<-l.schema))
 }
 
-func (l *nativeLayout) observe(words []atomic.Uint64, o *observation) {
+func (l *nativeLayout) observe(words []atomic.Uint64, o *Observation) {
 	if h := &l.hists[nativeDuration]; h.on {
-		l.add(words, h, o.seconds)
+		l.add(words, h, o.Seconds)
 	}
 	if h := &l.hists[nativeReq]; h.on {
-		l.add(words, h, float64(o.reqSize))
+		l.add(words, h, float64(o.ReqSize))
 	}
 	if h := &l.hists[nativeResp]; h.on {
-		l.add(words, h, float64(o.respSize))
+		l.add(words, h, float64(o.RespSize))
 	}
 }
 
@@ -165,7 +165,7 @@ func (l *nativeLayout) attach(desc *prometheus.Desc, m prometheus.Metric, words 
 	}
 	native, err := prometheus.NewConstNativeHistogram(desc, count, 0, positive, nil, zero, l.schema, h.zeroThreshold, time.Time{}, lvs...)
 	if err != nil {
-		return constMetric(desc)(nil, err)
+		return ConstMetric(desc)(nil, err)
 	}
 	return nativeAndClassic{m, native}
 }

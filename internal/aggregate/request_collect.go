@@ -1,7 +1,6 @@
-package ginprom
+package aggregate
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -13,22 +12,22 @@ import (
 // scrape time, and the totals and the in-flight gauge derived from them.
 
 // Describe implements prometheus.Collector.
-func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- rc.descs.duration
-	if rc.descs.total != nil {
-		ch <- rc.descs.total
+func (rc *Requests) Describe(ch chan<- *prometheus.Desc) {
+	ch <- rc.descs.Duration
+	if rc.descs.Total != nil {
+		ch <- rc.descs.Total
 	}
-	if rc.descs.reqSize != nil {
-		ch <- rc.descs.reqSize
+	if rc.descs.ReqSize != nil {
+		ch <- rc.descs.ReqSize
 	}
-	if rc.descs.respSize != nil {
-		ch <- rc.descs.respSize
+	if rc.descs.RespSize != nil {
+		ch <- rc.descs.RespSize
 	}
-	if rc.descs.inflight != nil {
-		ch <- rc.descs.inflight
+	if rc.descs.InFlight != nil {
+		ch <- rc.descs.InFlight
 	}
-	if rc.descs.bytes != nil {
-		ch <- rc.descs.bytes
+	if rc.descs.Bytes != nil {
+		ch <- rc.descs.Bytes
 	}
 }
 
@@ -38,7 +37,7 @@ func (rc *requestCollector) Describe(ch chan<- *prometheus.Desc) {
 // the count does not. With native histograms, a series is read from its
 // cold halves (hotcold.go), whose classic and native buckets hold exactly
 // the same requests.
-func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
+func (rc *Requests) Collect(ch chan<- prometheus.Metric) {
 	if rc.hotCold {
 		rc.collectMu.Lock()
 		defer rc.collectMu.Unlock()
@@ -51,13 +50,13 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	totals := map[uint64]*total{}
 	var order []*total
-	finished := map[*inflightGroup]*[inflightKeys]uint64{}
-	dur := make([]uint64, len(rc.kind.bounds)+1)
-	ns := len(rc.kind.sizeBounds) + 1
+	finished := map[*InFlight]*[inflightKeys]uint64{}
+	dur := make([]uint64, len(rc.kind.Bounds)+1)
+	ns := len(rc.kind.SizeBounds) + 1
 	req, resp := make([]uint64, ns), make([]uint64, ns)
 	var native []uint64 // a series' native buckets, read before its counts
 	rc.index.Range(func(_, v any) bool {
-		for s := v.(*series); s != nil; s = s.next {
+		for s := v.(*RequestSeries); s != nil; s = s.next {
 			if s.alias != nil {
 				continue // collected as the series it stands for
 			}
@@ -73,19 +72,19 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 			switch {
 			case rc.joint:
 				n, reqSum, respSum := rc.sumJoint(s, half, req, resp)
-				ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, reqSum, req, native)
-				ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, respSum, resp, native)
+				ch <- rc.sizeMetric(rc.descs.ReqSize, s, nativeReq, n, reqSum, req, native)
+				ch <- rc.sizeMetric(rc.descs.RespSize, s, nativeResp, n, respSum, resp, native)
 			default:
-				if rc.kind.reqSize {
+				if rc.kind.ReqSize {
 					n, sum := rc.sumShards(s, half, rc.reqOff, req, false)
-					ch <- rc.sizeMetric(rc.descs.reqSize, s, nativeReq, n, sum, req, native)
+					ch <- rc.sizeMetric(rc.descs.ReqSize, s, nativeReq, n, sum, req, native)
 				}
-				if rc.kind.respSize {
+				if rc.kind.RespSize {
 					n, sum := rc.sumShards(s, half, rc.respOff, resp, false)
-					ch <- rc.sizeMetric(rc.descs.respSize, s, nativeResp, n, sum, resp, native)
+					ch <- rc.sizeMetric(rc.descs.RespSize, s, nativeResp, n, sum, resp, native)
 				}
 			}
-			if rc.kind.bytes {
+			if rc.kind.Bytes {
 				ch <- rc.bytesMetric(s, half)
 			}
 			if rc.hotCold {
@@ -97,10 +96,10 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 					f = new([inflightKeys]uint64)
 					finished[x.group] = f
 				}
-				f[x.group.key(x.method, x.variant)] += count
+				f[x.group.Key(x.method, x.variant)] += count
 			}
 
-			if rc.descs.total == nil {
+			if rc.descs.Total == nil {
 				continue
 			}
 			countLVs := rc.countOf(s)
@@ -121,21 +120,21 @@ func (rc *requestCollector) Collect(ch chan<- prometheus.Metric) {
 		return true
 	})
 	for _, t := range order {
-		ch <- constMetric(rc.descs.total)(prometheus.NewConstMetricWithCreatedTimestamp(rc.descs.total, prometheus.CounterValue, float64(t.count), t.created, t.lvs...))
+		ch <- ConstMetric(rc.descs.Total)(prometheus.NewConstMetricWithCreatedTimestamp(rc.descs.Total, prometheus.CounterValue, float64(t.count), t.created, t.lvs...))
 	}
-	if rc.kind.inflight {
+	if rc.kind.InFlight {
 		rc.collectInflight(ch, finished)
 	}
 }
 
 // sumJoint adds up, over the shards of s, the joint size histogram into
 // the cumulative counts of each size; it returns the count and both sums.
-func (rc *requestCollector) sumJoint(s *series, half int, req, resp []uint64) (count uint64, reqSum, respSum float64) {
+func (rc *Requests) sumJoint(s *RequestSeries, half int, req, resp []uint64) (count uint64, reqSum, respSum float64) {
 	clear(req)
 	clear(resp)
 	ns := len(req)
 	var rs, ps uint64
-	for sh := 0; sh < rc.shards; sh++ {
+	for sh := 0; sh < rc.shards.n; sh++ {
 		w := rc.shardWords(s, sh, half)[rc.jointOff:]
 		// The sums first: a request adds to them after its count, so
 		// a sum never runs ahead of the count.
@@ -159,11 +158,11 @@ func (rc *requestCollector) sumJoint(s *series, half int, req, resp []uint64) (c
 // sumShards adds up, over the shards of s, the histogram whose words begin
 // at off, into cumulative bucket counts; it returns the count and the sum.
 // The duration's sum is a float, the sizes' a whole number.
-func (rc *requestCollector) sumShards(s *series, half, off int, cumulative []uint64, float bool) (uint64, float64) {
+func (rc *Requests) sumShards(s *RequestSeries, half, off int, cumulative []uint64, float bool) (uint64, float64) {
 	clear(cumulative)
 	var sum float64
 	var whole uint64
-	for sh := 0; sh < rc.shards; sh++ {
+	for sh := 0; sh < rc.shards.n; sh++ {
 		w := rc.shardWords(s, sh, half)[off:]
 		if float {
 			sum += math.Float64frombits(w[0].Load())
@@ -183,12 +182,12 @@ func (rc *requestCollector) sumShards(s *series, half, off int, cumulative []uin
 	return cumulative[len(cumulative)-1], sum
 }
 
-func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64, cumulative, native []uint64) prometheus.Metric {
-	desc := rc.descs.duration
-	if rc.kind.summary {
-		return constMetric(desc)(prometheus.NewConstSummaryWithCreatedTimestamp(desc, count, sum, nil, s.created, s.labels()...))
+func (rc *Requests) durationMetric(s *RequestSeries, count uint64, sum float64, cumulative, native []uint64) prometheus.Metric {
+	desc := rc.descs.Duration
+	if rc.kind.Summary {
+		return ConstMetric(desc)(prometheus.NewConstSummaryWithCreatedTimestamp(desc, count, sum, nil, s.created, s.labels()...))
 	}
-	m := constMetric(desc)(prometheus.NewConstHistogramWithCreatedTimestamp(desc, count, sum, bucketMap(rc.kind.bounds, cumulative), s.created, s.labels()...))
+	m := ConstMetric(desc)(prometheus.NewConstHistogramWithCreatedTimestamp(desc, count, sum, bucketMap(rc.kind.Bounds, cumulative), s.created, s.labels()...))
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, native, s.labels(), nativeDuration)
 	}
@@ -198,8 +197,8 @@ func (rc *requestCollector) durationMetric(s *series, count uint64, sum float64,
 	return m
 }
 
-func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which int, count uint64, sum float64, cumulative, native []uint64) prometheus.Metric {
-	m := constMetric(desc)(prometheus.NewConstHistogramWithCreatedTimestamp(desc, count, sum, bucketMap(rc.kind.sizeBounds, cumulative), s.created, s.labels()...))
+func (rc *Requests) sizeMetric(desc *prometheus.Desc, s *RequestSeries, which int, count uint64, sum float64, cumulative, native []uint64) prometheus.Metric {
+	m := ConstMetric(desc)(prometheus.NewConstHistogramWithCreatedTimestamp(desc, count, sum, bucketMap(rc.kind.SizeBounds, cumulative), s.created, s.labels()...))
 	if rc.native != nil {
 		m = rc.native.attach(desc, m, native, s.labels(), which)
 	}
@@ -207,12 +206,12 @@ func (rc *requestCollector) sizeMetric(desc *prometheus.Desc, s *series, which i
 }
 
 // bytesMetric returns Big Brother's response bytes counter of s.
-func (rc *requestCollector) bytesMetric(s *series, half int) prometheus.Metric {
+func (rc *Requests) bytesMetric(s *RequestSeries, half int) prometheus.Metric {
 	var n uint64
-	for sh := 0; sh < rc.shards; sh++ {
+	for sh := 0; sh < rc.shards.n; sh++ {
 		n += rc.shardWords(s, sh, half)[rc.bytesOff].Load()
 	}
-	return constMetric(rc.descs.bytes)(prometheus.NewConstMetricWithCreatedTimestamp(rc.descs.bytes, prometheus.CounterValue, float64(n), s.created, s.labels()...))
+	return ConstMetric(rc.descs.Bytes)(prometheus.NewConstMetricWithCreatedTimestamp(rc.descs.Bytes, prometheus.CounterValue, float64(n), s.created, s.labels()...))
 }
 
 func bucketMap(bounds []float64, cumulative []uint64) map[float64]uint64 {
@@ -221,15 +220,4 @@ func bucketMap(bounds []float64, cumulative []uint64) map[float64]uint64 {
 		buckets[b] = cumulative[i]
 	}
 	return buckets
-}
-
-// constMetric turns a failure to build a metric of desc, which the checks
-// at setup rule out, into an error of the scrape rather than a panic.
-func constMetric(desc *prometheus.Desc) func(prometheus.Metric, error) prometheus.Metric {
-	return func(m prometheus.Metric, err error) prometheus.Metric {
-		if err != nil {
-			return prometheus.NewInvalidMetric(desc, fmt.Errorf("ginprom: %w", err))
-		}
-		return m
-	}
 }

@@ -1,11 +1,11 @@
-package ginprom
+package aggregate
 
 import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
-	"github.com/gin-gonic/gin"
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -23,7 +23,7 @@ type exemplar struct {
 func newExemplar(labels prometheus.Labels, v float64) *exemplar {
 	runes := 0
 	for name, value := range labels {
-		if !validLabelName(name) || !utf8.ValidString(value) {
+		if !canon.LabelName(name) || !utf8.ValidString(value) {
 			return nil
 		}
 		runes += utf8.RuneCountInString(name) + utf8.RuneCountInString(value)
@@ -38,23 +38,16 @@ func newExemplar(labels prometheus.Labels, v float64) *exemplar {
 	return &exemplar{value: v, labels: copied, ts: time.Now()}
 }
 
-// recordExemplar runs fn and keeps its exemplar in bucket i of s. A panic
-// of fn is returned, for the caller to raise again once the request is
-// recorded.
-func recordExemplar(fn func(*gin.Context) prometheus.Labels, c *gin.Context, s *series, i int, v float64) (rec any) {
-	defer func() {
-		if r := recover(); r != nil {
-			rec = r
-		}
-	}()
-	labels := fn(c)
-	if len(labels) == 0 {
-		return nil
+// Exemplar keeps labels, with v, as the latest exemplar of duration
+// bucket i of s (see [Requests.Observe]). Labels that the exposition would
+// refuse are dropped.
+func (s *RequestSeries) Exemplar(i int, labels prometheus.Labels, v float64) {
+	if len(labels) == 0 || s.extra == nil || s.extra.ex == nil {
+		return
 	}
 	if e := newExemplar(labels, v); e != nil {
 		s.extra.ex[i].Store(e)
 	}
-	return nil
 }
 
 // withExemplars returns m with the exemplars kept in ex, one per bucket.
@@ -68,5 +61,5 @@ func withExemplars(desc *prometheus.Desc, m prometheus.Metric, ex []atomic.Point
 	if len(list) == 0 {
 		return m
 	}
-	return constMetric(desc)(prometheus.NewMetricWithExemplars(m, list...))
+	return ConstMetric(desc)(prometheus.NewMetricWithExemplars(m, list...))
 }

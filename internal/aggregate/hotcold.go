@@ -1,4 +1,4 @@
-package ginprom
+package aggregate
 
 import (
 	"math"
@@ -35,7 +35,7 @@ const hotBit = 1 << 63
 
 // shardWords returns the words of shard sh of s, in half (0 without
 // hotCold).
-func (rc *requestCollector) shardWords(s *series, sh, half int) []atomic.Uint64 {
+func (rc *Requests) shardWords(s *RequestSeries, sh, half int) []atomic.Uint64 {
 	b := sh * rc.block
 	if rc.hotCold {
 		b += 1 + half*rc.stride
@@ -44,13 +44,13 @@ func (rc *requestCollector) shardWords(s *series, sh, half int) []atomic.Uint64 
 }
 
 // nativeHalf returns the native buckets of s in half.
-func (rc *requestCollector) nativeHalf(s *series, half int) []atomic.Uint64 {
+func (rc *Requests) nativeHalf(s *RequestSeries, half int) []atomic.Uint64 {
 	n := rc.native.words
 	return s.extra.native[half*n : (half+1)*n]
 }
 
 // observeHot records one request in the hot half of its shard of s.
-func (rc *requestCollector) observeHot(ref shardRef, s *series, o *observation) int {
+func (rc *Requests) observeHot(ref Ref, s *RequestSeries, o *Observation) int {
 	half := int(s.words[ref.sh*rc.block].Add(1) >> 63)
 	w := rc.shardWords(s, ref.sh, half)
 	i := rc.observeWords(ref, w, rc.nativeHalf(s, half), o)
@@ -61,15 +61,15 @@ func (rc *requestCollector) observeHot(ref shardRef, s *series, o *observation) 
 // flip makes the hot halves of s cold, waits until the requests that began
 // in them are complete, and returns the index of the cold half. Collect
 // calls it with collectMu held.
-func (rc *requestCollector) flip(s *series) int {
+func (rc *Requests) flip(s *RequestSeries) int {
 	var began [maxShards]uint64
 	cold := 0
-	for sh := range rc.shards {
+	for sh := range rc.shards.n {
 		n := s.words[sh*rc.block].Add(hotBit)
 		cold = int(^n >> 63 & 1)
 		began[sh] = n &^ hotBit
 	}
-	for sh := range rc.shards {
+	for sh := range rc.shards.n {
 		done := &rc.shardWords(s, sh, cold)[rc.doneOff]
 		for done.Load() != began[sh] {
 			// A request is between its two additions; it has a
@@ -82,9 +82,9 @@ func (rc *requestCollector) flip(s *series) int {
 
 // fold adds the cold halves of s into the hot ones, and clears them, once
 // Collect has read them.
-func (rc *requestCollector) fold(s *series, cold int) {
+func (rc *Requests) fold(s *RequestSeries, cold int) {
 	hot := 1 - cold
-	for sh := range rc.shards {
+	for sh := range rc.shards.n {
 		c, h := rc.shardWords(s, sh, cold), rc.shardWords(s, sh, hot)
 		// The duration's sum is a float; every other word a count.
 		if sum := math.Float64frombits(c[0].Swap(0)); sum != 0 {

@@ -1,4 +1,4 @@
-package ginprom
+package aggregate
 
 import (
 	"hash/maphash"
@@ -20,15 +20,25 @@ import (
 // routed it enters) or with requests answered 404 (which have no series
 // of their own under GroupByPath).
 
-// groupEntry is one group-by value of a route and its series per status.
-type groupEntry struct {
+// GroupEntry is one group-by value of a route and its series per status.
+type GroupEntry struct {
 	hash  uint64
 	value string
-	list  atomic.Pointer[[]seriesEntry] // replaced, never modified
+	list  atomic.Pointer[[]groupSeries] // replaced, never modified
 }
 
-// series returns the series for status and variant, or nil.
-func (g *groupEntry) series(status int, variant uint32) *series {
+// groupSeries is the series of a group-by value for a status and variant.
+type groupSeries struct {
+	status  int
+	variant uint32
+	series  *RequestSeries
+}
+
+// Value returns the group-by value of g.
+func (g *GroupEntry) Value() string { return g.value }
+
+// Series returns the series for status and variant, or nil.
+func (g *GroupEntry) Series(status int, variant uint32) *RequestSeries {
 	if list := g.list.Load(); list != nil {
 		for _, e := range *list {
 			if e.status == status && e.variant == variant {
@@ -39,27 +49,28 @@ func (g *groupEntry) series(status int, variant uint32) *series {
 	return nil
 }
 
-// groupSlots is one table of a groupIndex.
+// groupSlots is one table of a GroupIndex.
 type groupSlots struct {
-	slots []atomic.Pointer[groupEntry] // a power of two of them
-	used  int                          // guarded by groupIndex.mu
+	slots []atomic.Pointer[GroupEntry] // a power of two of them
+	used  int                          // guarded by GroupIndex.mu
 }
 
-// groupIndex maps group-by values to their entries.
-type groupIndex struct {
+// GroupIndex maps the group-by values of a route to their entries.
+type GroupIndex struct {
 	seed  maphash.Seed
 	table atomic.Pointer[groupSlots]
 	mu    sync.Mutex // serialises writers
 }
 
-func newGroupIndex() *groupIndex {
-	gi := &groupIndex{seed: maphash.MakeSeed()}
-	gi.table.Store(&groupSlots{slots: make([]atomic.Pointer[groupEntry], 8)})
+// NewGroupIndex returns an empty index.
+func NewGroupIndex() *GroupIndex {
+	gi := &GroupIndex{seed: maphash.MakeSeed()}
+	gi.table.Store(&groupSlots{slots: make([]atomic.Pointer[GroupEntry], 8)})
 	return gi
 }
 
-// lookup returns the entry of value, or nil.
-func (gi *groupIndex) lookup(value string) *groupEntry {
+// Lookup returns the entry of value, or nil.
+func (gi *GroupIndex) Lookup(value string) *GroupEntry {
 	h := maphash.String(gi.seed, value)
 	t := gi.table.Load()
 	mask := uint64(len(t.slots) - 1) //nolint:gosec // G115: a table has at least 8 slots.
@@ -74,15 +85,15 @@ func (gi *groupIndex) lookup(value string) *groupEntry {
 	}
 }
 
-// add records s as the series of value and status, making the value's
+// Add records s as the series of value and status, making the value's
 // entry if there is none. value is retained: it is a series' own label
 // value.
-func (gi *groupIndex) add(value string, status int, variant uint32, s *series) {
+func (gi *GroupIndex) Add(value string, status int, variant uint32, s *RequestSeries) {
 	gi.mu.Lock()
 	defer gi.mu.Unlock()
-	e := gi.lookup(value)
+	e := gi.Lookup(value)
 	if e == nil {
-		e = &groupEntry{hash: maphash.String(gi.seed, value), value: value}
+		e = &GroupEntry{hash: maphash.String(gi.seed, value), value: value}
 		t := gi.table.Load()
 		if 2*(t.used+1) > len(t.slots) {
 			t = gi.grow(t)
@@ -90,20 +101,20 @@ func (gi *groupIndex) add(value string, status int, variant uint32, s *series) {
 		t.insert(e)
 		t.used++
 	}
-	if e.series(status, variant) != nil {
+	if e.Series(status, variant) != nil {
 		return
 	}
-	var old []seriesEntry
+	var old []groupSeries
 	if list := e.list.Load(); list != nil {
 		old = *list
 	}
-	list := append(append(make([]seriesEntry, 0, len(old)+1), old...), seriesEntry{status: status, variant: variant, series: s})
+	list := append(append(make([]groupSeries, 0, len(old)+1), old...), groupSeries{status: status, variant: variant, series: s})
 	e.list.Store(&list)
 }
 
 // grow replaces t by a table twice as large with the same entries.
-func (gi *groupIndex) grow(t *groupSlots) *groupSlots {
-	n := &groupSlots{slots: make([]atomic.Pointer[groupEntry], 2*len(t.slots)), used: t.used}
+func (gi *GroupIndex) grow(t *groupSlots) *groupSlots {
+	n := &groupSlots{slots: make([]atomic.Pointer[GroupEntry], 2*len(t.slots)), used: t.used}
 	for i := range t.slots {
 		if e := t.slots[i].Load(); e != nil {
 			n.insert(e)
@@ -113,7 +124,7 @@ func (gi *groupIndex) grow(t *groupSlots) *groupSlots {
 	return n
 }
 
-func (t *groupSlots) insert(e *groupEntry) {
+func (t *groupSlots) insert(e *GroupEntry) {
 	mask := uint64(len(t.slots) - 1) //nolint:gosec // G115: a table has at least 8 slots.
 	for i := e.hash & mask; ; i = (i + 1) & mask {
 		if t.slots[i].Load() == nil {

@@ -1,0 +1,102 @@
+package aggregate
+
+import (
+	"math"
+	"sync/atomic"
+)
+
+// Observation is what one request records.
+type Observation struct {
+	Seconds           float64
+	ReqSize, RespSize uint64 // when the sizes are on
+}
+
+// Observe records one request in s, on the shard of ref, and returns the
+// index of the duration bucket it fell in, for [Requests.Exemplar]. An
+// overflow series also counts the request in the overflow counter, under
+// each family whose exposed series it is.
+func (rc *Requests) Observe(ref Ref, s *RequestSeries, o *Observation) int {
+	if s.overflow != nil {
+		s.overflow.count(ref)
+	}
+	if rc.hotCold {
+		return rc.observeHot(ref, s, o)
+	}
+	return rc.observeWords(ref, s.words[ref.sh*rc.stride:(ref.sh+1)*rc.stride], nil, o)
+}
+
+// observeWords records one request in the words w of a shard, and in the
+// native buckets native (nil without native histograms).
+func (rc *Requests) observeWords(ref Ref, w, native []atomic.Uint64, o *Observation) int {
+	bounds := rc.kind.Bounds
+	i := len(bounds)
+	for j, b := range bounds {
+		if o.Seconds <= b {
+			i = j
+			break
+		}
+	}
+	w[1+i].Add(1)
+	if rc.joint {
+		rc.observeJoint(w[rc.jointOff:], o)
+	} else {
+		if rc.kind.ReqSize {
+			rc.observeSize(w[rc.reqOff:], o.ReqSize)
+		}
+		if rc.kind.RespSize {
+			rc.observeSize(w[rc.respOff:], o.RespSize)
+		}
+	}
+	if rc.kind.Bytes && o.RespSize != 0 {
+		w[rc.bytesOff].Add(o.RespSize)
+	}
+	if native != nil {
+		rc.native.observe(native, o)
+	}
+	for {
+		old := w[0].Load()
+		if w[0].CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+o.Seconds)) {
+			return i
+		}
+		// Another request wrote to this shard at the same instant: two
+		// contexts running side by side share it, as happens when shards
+		// were handed to contexts that are gone. Move this context to the
+		// next shard for its later requests, so that they spread out.
+		ref.moveOn(rc.shards.n)
+	}
+}
+
+// sizeBucket returns the index of the size bucket of n bytes.
+func (rc *Requests) sizeBucket(n uint64) int {
+	bounds := rc.kind.SizeBounds
+	v := float64(n)
+	for j, b := range bounds {
+		if v <= b {
+			return j
+		}
+	}
+	return len(bounds)
+}
+
+// observeSize adds n bytes to the size histogram whose words begin w: a
+// sum, which is a whole number and needs no compare-and-swap, then counts.
+// Adding 0 to the sum would change nothing, and is left out.
+func (rc *Requests) observeSize(w []atomic.Uint64, n uint64) {
+	w[1+rc.sizeBucket(n)].Add(1)
+	if n != 0 {
+		w[0].Add(n)
+	}
+}
+
+// observeJoint adds both sizes to the joint histogram whose words begin w:
+// one count for the pair of buckets, then the two sums.
+func (rc *Requests) observeJoint(w []atomic.Uint64, o *Observation) {
+	ns := len(rc.kind.SizeBounds) + 1
+	w[rc.sizeBucket(o.ReqSize)*ns+rc.sizeBucket(o.RespSize)].Add(1)
+	if o.ReqSize != 0 {
+		w[ns*ns].Add(o.ReqSize)
+	}
+	if o.RespSize != 0 {
+		w[ns*ns+1].Add(o.RespSize)
+	}
+}
