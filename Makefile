@@ -2,7 +2,7 @@
 # make test   runs every check: formatting, vet, the tests with the race
 #             detector on Go 1.26 and Go 1.25 (with the fuzz seed corpus),
 #             the allocation tests, the tests against the newest Gin and
-#             client_golang, the examples' builds, and the end-to-end
+#             client_golang, the examples' builds and tests, and the end-to-end
 #             tests against real Prometheus, Pushgateway and promtool
 # make tools  gets what the end-to-end tests run: Debian's prometheus 2
 #             (with promtool) and prometheus-pushgateway, and Prometheus 3
@@ -90,7 +90,8 @@ test-newest:
 examples:
 	@set -e; for d in $(EXAMPLES) $(TOOLS); do \
 		echo "== $$d"; \
-		(cd $$d && GOTOOLCHAIN=$(GO126) $(GO) vet ./... && GOTOOLCHAIN=$(GO126) $(GO) build -o /dev/null ./...); \
+		(cd $$d && GOTOOLCHAIN=$(GO126) $(GO) vet ./... && GOTOOLCHAIN=$(GO126) $(GO) build -o /dev/null ./... && \
+			GOTOOLCHAIN=$(GO126) $(GO) test -race -count=1 ./...); \
 	done
 
 # The end-to-end tests build the examples and run them with the real
