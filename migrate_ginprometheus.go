@@ -34,6 +34,6 @@ func GinPrometheusSchema() Schema {
 				{Name: "url", Value: Route},
 			},
 		},
-		Buckets: slices.Clone(prometheus.DefBuckets), // its own: DefBuckets is shared by every histogram
+		Buckets: slices.Clone(prometheus.DefBuckets),
 	}
 }

@@ -30,7 +30,7 @@ func GoHTTPMetricsSchema(service string) Schema {
 			Name: "http_requests_inflight", Help: "The number of inflight requests being handled at the same time.",
 			Labels: []Label{{Name: "service", Value: Const(service)}, {Name: "handler", Value: Const("")}},
 		},
-		Buckets: slices.Clone(prometheus.DefBuckets), // its own: DefBuckets is shared by every histogram
+		Buckets: slices.Clone(prometheus.DefBuckets),
 	}
 }
 
