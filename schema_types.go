@@ -341,9 +341,17 @@ var bigBrotherBuckets = []float64{0.1, 0.3, 1.5, 10.5}
 
 // BigBrotherSchema returns the Big Brother protocol (labbsr0x/bb-protocol),
 // unprefixed and nothing more, with version as application_info's version
-// (see [WithBigBrother], which is WithSchema(BigBrotherSchema(version))).
-// The sessions and messages keep ginprom's names with the prefix gin. New
-// panics if version is empty.
+// (see [WithBigBrother], which is WithSchema(BigBrotherSchema(version))):
+// request_seconds (Duration, with the protocol's buckets 0.1, 0.3, 1.5 and
+// 10.5), response_size_bytes (ResponseBytes), application_info (Info),
+// dependency_up and dependency_request_seconds. It names no Requests,
+// Exceptions, RequestSize, ResponseSize or InFlight: no
+// gin_http_request_total, gin_http_request_exceptions_total or
+// gin_exporter_info is exposed, and New panics on [WithRequestSize],
+// [WithResponseSize] or [WithInFlight] with it. The sessions and messages
+// keep ginprom's names with the prefix gin. Its default error rule is a
+// status of 400 or more (see [WithErrorStatus]). New panics if version is
+// empty.
 func BigBrotherSchema(version string) Schema {
 	bb := labels("type", Const("http"), "status", Status, "method", Method, "addr", Route,
 		"isError", IsError, "errorMessage", ErrorMessage)
@@ -373,7 +381,13 @@ func BigBrotherSchema(version string) Schema {
 
 // SemconvSchema returns OpenTelemetry's semantic conventions for HTTP
 // servers, as OpenTelemetry's Prometheus exporter names them (see
-// [WithSemconv], which is WithSchema(SemconvSchema())). Its http_route holds
+// [WithSemconv], which is WithSchema(SemconvSchema())):
+// http_server_request_duration_seconds (Duration, with [DefaultBuckets]),
+// http_server_request_body_size_bytes and
+// http_server_response_body_size_bytes (with [WithRequestSize] and
+// [WithResponseSize]) and http_server_active_requests (with
+// [WithInFlight]). Its default error rule is a status of 500 or more (see
+// [WithErrorStatus]). Its http_route holds
 // route templates only: New panics if a [WithGroupBy] other than
 // [GroupByRoute] follows. ginprom's request counters, gin_exporter_info, the
 // sessions, messages and dependencies keep their default names with the
