@@ -1,6 +1,10 @@
 package ginprom
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"slices"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // GinPrometheusSchema returns the request metrics of zsais/go-gin-prometheus with
 // its default subsystem gin: gin_request_duration_seconds{code, method,
@@ -30,6 +34,6 @@ func GinPrometheusSchema() Schema {
 				{Name: "url", Value: Route},
 			},
 		},
-		Buckets: prometheus.DefBuckets,
+		Buckets: slices.Clone(prometheus.DefBuckets),
 	}
 }

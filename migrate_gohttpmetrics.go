@@ -1,6 +1,10 @@
 package ginprom
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"slices"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // GoHTTPMetricsSchema returns the metrics of slok/go-http-metrics' Prometheus
 // recorder with its default label names and no prefix, for the service
@@ -26,7 +30,7 @@ func GoHTTPMetricsSchema(service string) Schema {
 			Name: "http_requests_inflight", Help: "The number of inflight requests being handled at the same time.",
 			Labels: []Label{{Name: "service", Value: Const(service)}, {Name: "handler", Value: Const("")}},
 		},
-		Buckets: prometheus.DefBuckets,
+		Buckets: slices.Clone(prometheus.DefBuckets),
 	}
 }
 

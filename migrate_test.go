@@ -166,3 +166,33 @@ func TestMigrationSchemasFresh(t *testing.T) {
 	a.Duration.Labels[0].Name = "changed"
 	assert.Equal(t, "method", b.Duration.Labels[0].Name)
 }
+
+// TestMigrationSchemaBucketsOwn: the buckets of a schema are its own: a
+// change to them changes neither another call's nor client_golang's
+// prometheus.DefBuckets, which every histogram without buckets of its own
+// uses. The schemas with prometheus_client's buckets used to return
+// prometheus.DefBuckets itself.
+func TestMigrationSchemaBucketsOwn(t *testing.T) {
+	want := slices.Clone(prometheus.DefBuckets)
+	for name, schema := range map[string]func() ginprom.Schema{
+		"GoHTTPMetricsSchema": func() ginprom.Schema { return ginprom.GoHTTPMetricsSchema("x") },
+		"GinPrometheusSchema": ginprom.GinPrometheusSchema,
+		"GinMetricsSchema":    ginprom.GinMetricsSchema,
+		"SynseSchema":         ginprom.SynseSchema,
+		"FlaskWorkersSchema":  func() ginprom.Schema { return ginprom.FlaskWorkersSchema("x") },
+		"DefaultSchema":       func() ginprom.Schema { return ginprom.DefaultSchema("gin") },
+		"BigBrotherSchema":    func() ginprom.Schema { return ginprom.BigBrotherSchema("1") },
+		"SemconvSchema":       ginprom.SemconvSchema,
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer copy(prometheus.DefBuckets, want) // should the case fail
+			a, b := schema(), schema()
+			before := slices.Clone(b.Buckets)
+			for i := range a.Buckets {
+				a.Buckets[i] = -1
+			}
+			assert.Equal(t, before, b.Buckets, "another call's buckets")
+			assert.Equal(t, want, prometheus.DefBuckets, "prometheus.DefBuckets")
+		})
+	}
+}

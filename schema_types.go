@@ -19,23 +19,32 @@ import (
 // series are told apart by a [Const] label value (as the bytes in and out
 // of a session under one name, with a direction label).
 //
-// The zero Schema is not valid: a Schema needs a Duration with a Name.
+// The zero Schema is not valid: a Schema needs a Duration with a Name, and
+// New panics without one. Which [Value] each family's labels can have is
+// listed in the README's "Schemas" section; New panics on another, naming
+// the family, the label and why.
+//
+// A Schema is a plain value. The functions that return one return a new
+// one on every call, so changing one changes no other; WithSchema keeps a
+// deep copy, so a later change to the Schema given changes nothing.
 type Schema struct {
 	// The request metrics. A Family with an empty Name is not exposed.
 	Duration      Family    // histogram, or summary with WithLatencySummary; required
 	Requests      Family    // counter: every recorded request
 	Exceptions    Family    // counter: requests whose handler panicked
-	RequestSize   Family    // histogram, with WithRequestSize
-	ResponseSize  Family    // histogram, with WithResponseSize
-	ResponseBytes Family    // counter of response body bytes, whenever named
-	InFlight      Family    // gauge, with WithInFlight
-	Info          Family    // gauge, always 1
-	Buckets       []float64 // of Duration; nil: DefaultBuckets
-	// Sessions and the messages of ObserveMessage.
+	RequestSize   Family    // histogram, with WithRequestSize; nil Labels: Duration's
+	ResponseSize  Family    // histogram, with WithResponseSize; nil Labels: Duration's
+	ResponseBytes Family    // counter of response body bytes, whenever named; nil Labels: Duration's
+	InFlight      Family    // gauge, with WithInFlight; needs Method or MethodOTel on Duration
+	Info          Family    // gauge, always 1; WithoutDefaults drops it, but for BigBrotherSchema's
+	Buckets       []float64 // of Duration; nil: DefaultBuckets; New panics unless they increase
+	// Sessions (WebSocket and event streams) and the messages of
+	// ObserveMessage. A Family with an empty Name is not exposed.
 	SessionsOpen, SessionDuration, SessionBytesIn, SessionBytesOut Family
 	Messages, MessageErrors, MessageDuration                       Family
 	MessageBytesIn, MessageBytesOut                                Family
-	// WatchDependency and InstrumentClient.
+	// WatchDependency and InstrumentClient. A Family with an empty Name is
+	// not exposed.
 	DependencyUp, DependencyDuration Family
 
 	// What the presets know beyond the families: how the schema is
@@ -51,17 +60,37 @@ type Schema struct {
 }
 
 // A Family is one metric of a [Schema]: its name, its help text and its
-// labels.
+// labels. The zero Family is a metric the schema does not expose.
+//
+// New panics, saying what to fix, if Name is not a valid metric name, Help
+// is not valid UTF-8, a label name is invalid, "le" or "quantile", or used
+// twice, a label's Value is the zero Value or one the family cannot have,
+// or another family of the schema has the same Name with another type or
+// other label names.
 type Family struct {
-	Name   string  // the exposed name, exactly (a counter gets no _total added)
-	Help   string  // "": ginprom's help text for that metric
-	Labels []Label // in this order; WithDefaultLabels adds its labels after them
+	// Name is the exposed name, exactly: a counter gets no _total added.
+	// "": the family is not exposed.
+	Name string
+	// Help is the help text. "": ginprom's help text for that metric.
+	// Families that share a Name share the first one's help text.
+	Help string
+	// Labels are the family's labels, exposed in this order;
+	// WithDefaultLabels adds its labels after them. nil: no labels, but
+	// for RequestSize, ResponseSize and ResponseBytes, which take
+	// Duration's (they may have no others: they are kept with the
+	// duration's series).
+	Labels []Label
 }
 
 // A Label is one label of a [Family]: its name and where its value comes
-// from.
+// from. The zero Label is not valid: New panics on an empty or invalid Name
+// and on the zero Value.
 type Label struct {
-	Name  string
+	// Name is the label's name: ASCII letters, digits and '_', not
+	// beginning with a digit or "__".
+	Name string
+	// Value is where the label's value comes from: one of ginprom's
+	// request values ([Method], [Status], [Route] ...) or [Const].
 	Value Value
 }
 
@@ -118,7 +147,10 @@ var sourceNames = [...]string{
 
 // The values a label can take from a request, a session, a message or a
 // dependency. Each is exposed in a bounded form, as the default metrics'
-// are: nothing a client sends becomes a new label value at will.
+// are: nothing a client sends becomes a new label value at will. Each fits
+// the families that know it when they are recorded (the README's "Schemas"
+// table lists them; AppVersion and [Const] fit every family); New panics
+// on a label whose Value its family cannot have, saying why.
 var (
 	// Method is the request's method: the standard methods, any other
 	// "OTHER". For a dependency, the outgoing request's method.
@@ -163,9 +195,12 @@ var (
 	AppVersion = Value{src: srcVersion}
 )
 
-// Const returns a Value that is v on every series. Families that share a
-// name are told apart by their Const values. New panics if v is not valid
-// UTF-8.
+// Const returns a Value that is v on every series, for any family: a
+// service name, a label a dashboard expects that ginprom has no value for
+// (Const("")), or what tells apart families that share a name (as the
+// direction "in" and "out" of a session's bytes). An empty v is a valid
+// value, which Prometheus stores as an absent label. New panics if v is
+// not valid UTF-8.
 func Const(v string) Value { return Value{src: srcConst, v: v} }
 
 // String returns how v is written in code, for setup messages.
@@ -306,9 +341,17 @@ var bigBrotherBuckets = []float64{0.1, 0.3, 1.5, 10.5}
 
 // BigBrotherSchema returns the Big Brother protocol (labbsr0x/bb-protocol),
 // unprefixed and nothing more, with version as application_info's version
-// (see [WithBigBrother], which is WithSchema(BigBrotherSchema(version))).
-// The sessions and messages keep ginprom's names with the prefix gin. New
-// panics if version is empty.
+// (see [WithBigBrother], which is WithSchema(BigBrotherSchema(version))):
+// request_seconds (Duration, with the protocol's buckets 0.1, 0.3, 1.5 and
+// 10.5), response_size_bytes (ResponseBytes), application_info (Info),
+// dependency_up and dependency_request_seconds. It names no Requests,
+// Exceptions, RequestSize, ResponseSize or InFlight: no
+// gin_http_request_total, gin_http_request_exceptions_total or
+// gin_exporter_info is exposed, and New panics on [WithRequestSize],
+// [WithResponseSize] or [WithInFlight] with it. The sessions and messages
+// keep ginprom's names with the prefix gin. Its default error rule is a
+// status of 400 or more (see [WithErrorStatus]). New panics if version is
+// empty.
 func BigBrotherSchema(version string) Schema {
 	bb := labels("type", Const("http"), "status", Status, "method", Method, "addr", Route,
 		"isError", IsError, "errorMessage", ErrorMessage)
@@ -338,7 +381,13 @@ func BigBrotherSchema(version string) Schema {
 
 // SemconvSchema returns OpenTelemetry's semantic conventions for HTTP
 // servers, as OpenTelemetry's Prometheus exporter names them (see
-// [WithSemconv], which is WithSchema(SemconvSchema())). Its http_route holds
+// [WithSemconv], which is WithSchema(SemconvSchema())):
+// http_server_request_duration_seconds (Duration, with [DefaultBuckets]),
+// http_server_request_body_size_bytes and
+// http_server_response_body_size_bytes (with [WithRequestSize] and
+// [WithResponseSize]) and http_server_active_requests (with
+// [WithInFlight]). Its default error rule is a status of 500 or more (see
+// [WithErrorStatus]). Its http_route holds
 // route templates only: New panics if a [WithGroupBy] other than
 // [GroupByRoute] follows. ginprom's request counters, gin_exporter_info, the
 // sessions, messages and dependencies keep their default names with the

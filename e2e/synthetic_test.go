@@ -67,7 +67,7 @@ func testSyntheticExample(t *testing.T, v *PromVersion) {
 	url := "http://" + svcAddr + "/reservations"
 
 	// Probes succeed, and the service has counted none of them.
-	prom.WaitQuery(t, `synthetic_request_duration_seconds_count{result="success",method="POST",url="`+url+`"} >= 3`, NonEmpty)
+	prom.WaitQuery(t, `synthetic_request_duration_count{result="success",method="POST",url="`+url+`"} >= 3`, NonEmpty)
 	before := time.Now()
 	prom.WaitScrapedSince(t, before)
 	if got := prom.Query(t, `gin_http_request_total`); len(got) != 0 {

@@ -39,6 +39,18 @@
 // masked): it comes from the operator, never from a client, so the series
 // are bounded by the number of targets.
 //
+// # Naming the metrics
+//
+// [NewNamed] exposes the same metrics under the names of a [Names], so that
+// the dashboards and alerts written for the monitor a Prober replaces keep
+// working. Its empty fields keep their defaults; this one keeps the
+// duration of a monitor that named it without its unit:
+//
+//	p := probe.NewNamed(reg, probe.Names{Duration: "synthetic_request_duration"}, 5*time.Second, targets...)
+//
+// exposes synthetic_request_duration{method, url, result} beside the two
+// gauges of their default names.
+//
 // # Keeping probes out of the service's metrics
 //
 // A probed service instrumented with ginprom would count the probes as user
@@ -53,13 +65,14 @@
 //
 // # What panics
 //
-// [New] and [Skip] panic on a configuration that cannot work (no registry,
-// no targets, a URL that is not absolute http or https, an invalid or
-// lower-case method, a non-positive interval or a negative timeout, an
-// empty secret, a secret or header value that a header cannot carry as it
-// is, such as one with a line break), with a message that begins with
-// "probe:" and says what to fix; so do a second [Prober.Run] of a Prober
-// that is running, and Run or [Prober.ProbeOnce] of a Prober not made by
-// New. Nothing else panics once the probes run: a failing target, or a
-// Success function that panics, is a failed probe.
+// [New], [NewNamed] and [Skip] panic on a configuration that cannot work
+// (no registry, no targets, a URL that is not absolute http or https, an
+// invalid or lower-case method, a non-positive interval or a negative
+// timeout, an empty secret, a secret or header value that a header cannot
+// carry as it is, such as one with a line break, an invalid metric or
+// label name, two metrics or two labels of one name), with a message that
+// begins with "probe:" and says what to fix; so do a second [Prober.Run] of
+// a Prober that is running, and Run or [Prober.ProbeOnce] of a Prober not
+// made by New or NewNamed. Nothing else panics once the probes run: a
+// failing target, or a Success function that panics, is a failed probe.
 package probe

@@ -57,6 +57,42 @@ func ExampleNew() {
 	// synthetic_probe_success POST /reservations 1
 }
 
+// A prober that replaces another monitor keeps its names, so that the
+// dashboards and alerts written for it keep working: here the duration
+// without its unit, as the reservations service's monitor named it. The
+// fields left empty keep their defaults.
+func ExampleNewNamed() {
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer svc.Close()
+
+	reg := prometheus.NewRegistry()
+	p := probe.NewNamed(reg, probe.Names{Duration: "synthetic_request_duration"}, 5*time.Second,
+		probe.Target{Method: http.MethodPost, URL: svc.URL + "/reservations"})
+	p.ProbeOnce(context.Background())
+
+	families, _ := reg.Gather()
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				value := strings.TrimPrefix(l.GetValue(), svc.URL) // shortened for the output
+				labels = append(labels, l.GetName()+"="+value)
+			}
+			if h := m.GetHistogram(); h != nil {
+				fmt.Println(f.GetName(), f.GetType(), labels, "count", h.GetSampleCount())
+			} else if f.GetName() == "synthetic_probe_success" {
+				fmt.Println(f.GetName(), f.GetType(), labels, m.GetGauge().GetValue())
+			}
+		}
+	}
+	// Output:
+	// synthetic_probe_success GAUGE [method=POST url=/reservations] 1
+	// synthetic_request_duration HISTOGRAM [method=POST result=failure url=/reservations] count 0
+	// synthetic_request_duration HISTOGRAM [method=POST result=success url=/reservations] count 1
+}
+
 // Run probes every interval until its context ends, and then returns the
 // context's error.
 func ExampleProber_Run() {

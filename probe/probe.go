@@ -62,9 +62,9 @@ type Target struct {
 	Secret string
 }
 
-// Prober probes its targets and records the results. Make one with [New];
-// run it with [Prober.Run] or [Prober.ProbeOnce]. Its methods are safe to call
-// from several goroutines.
+// Prober probes its targets and records the results. Make one with [New]
+// or [NewNamed]; run it with [Prober.Run] or [Prober.ProbeOnce]. Its
+// methods are safe to call from several goroutines.
 type Prober struct {
 	interval time.Duration
 	targets  []*target
@@ -102,17 +102,38 @@ type target struct {
 // Secret that a header cannot carry, a negative Timeout, or the same Method
 // and URL as another target. It also panics if
 // a metric of the same name and other labels is already registered in reg.
+//
+// The metrics have the names of the package documentation; [NewNamed]
+// gives them others.
 func New(reg prometheus.Registerer, interval time.Duration, targets ...Target) *Prober {
+	return newProber("New", reg, Names{}, interval, targets)
+}
+
+// NewNamed is [New] with the metrics and labels named by names instead of
+// the defaults: its empty fields keep theirs, so NewNamed with the zero
+// [Names] is New. A second Prober on the same registry reuses the metrics
+// only if it names them alike; under other names it exposes metrics of
+// its own.
+//
+// NewNamed panics as New does, and also on names that cannot be exposed
+// together: an invalid metric or label name, two metrics or two labels of
+// one name (see [Names]).
+func NewNamed(reg prometheus.Registerer, names Names, interval time.Duration, targets ...Target) *Prober {
+	return newProber("NewNamed", reg, names, interval, targets)
+}
+
+// newProber is New and NewNamed; fn is the one called, for the messages.
+func newProber(fn string, reg prometheus.Registerer, names Names, interval time.Duration, targets []Target) *Prober {
 	if reg == nil {
-		panic("probe: New: the registerer is nil; pass prometheus.DefaultRegisterer or a registry of your own")
+		panic("probe: " + fn + ": the registerer is nil; pass prometheus.DefaultRegisterer or a registry of your own")
 	}
 	if interval <= 0 {
-		panic(fmt.Sprintf("probe: New: the interval is %v; it must be positive, such as 30*time.Second", interval))
+		panic(fmt.Sprintf("probe: %s: the interval is %v; it must be positive, such as 30*time.Second", fn, interval))
 	}
 	if len(targets) == 0 {
-		panic("probe: New: no targets; pass at least one Target to probe")
+		panic("probe: " + fn + ": no targets; pass at least one Target to probe")
 	}
-	m := newMetrics(reg)
+	m := newMetrics(fn, reg, names.resolve(fn))
 
 	// A probe measures what a user's first request costs, connection
 	// included, and leaves no idle connection (nor its goroutines) behind.
@@ -129,10 +150,10 @@ func New(reg prometheus.Registerer, interval time.Duration, targets ...Target) *
 	}
 	seen := make(map[[2]string]bool, len(targets))
 	for i, tg := range targets {
-		t := newTarget(i, tg)
+		t := newTarget(fn, i, tg)
 		key := [2]string{t.method, t.label}
 		if seen[key] {
-			panic(fmt.Sprintf("probe: New: targets[%d]: another target has method %s and URL %q; their series would mix, so give each target its own", i, t.method, t.label))
+			panic(fmt.Sprintf("probe: %s: targets[%d]: another target has method %s and URL %q; their series would mix, so give each target its own", fn, i, t.method, t.label))
 		}
 		seen[key] = true
 		m.resolve(t)
@@ -141,44 +162,44 @@ func New(reg prometheus.Registerer, interval time.Duration, targets ...Target) *
 	return p
 }
 
-// newTarget checks tg and fills in its defaults; i is its index, for the
-// messages.
-func newTarget(i int, tg Target) *target {
+// newTarget checks tg and fills in its defaults; fn is the constructor and
+// i the target's index, for the messages.
+func newTarget(fn string, i int, tg Target) *target {
 	method := tg.Method
 	if method == "" {
 		method = http.MethodGet
 	}
 	if !validMethod(method) {
-		panic(fmt.Sprintf("probe: New: targets[%d]: Method %q is not an HTTP method; use one such as \"GET\" or \"POST\"", i, tg.Method))
+		panic(fmt.Sprintf("probe: %s: targets[%d]: Method %q is not an HTTP method; use one such as \"GET\" or \"POST\"", fn, i, tg.Method))
 	}
 	// Methods are case-sensitive: net/http sends "post" as it is, and a
 	// server routes it as an unknown method, so every probe would fail.
 	if upper := strings.ToUpper(method); upper != method && standardMethod(upper) {
-		panic(fmt.Sprintf("probe: New: targets[%d]: Method %q: methods are case-sensitive, and a server does not route %q as %s; write %q (http.Method%s)", i, method, method, upper, upper, upper[:1]+strings.ToLower(upper[1:])))
+		panic(fmt.Sprintf("probe: %s: targets[%d]: Method %q: methods are case-sensitive, and a server does not route %q as %s; write %q (http.Method%s)", fn, i, method, method, upper, upper, upper[:1]+strings.ToLower(upper[1:])))
 	}
 	u, err := url.Parse(tg.URL)
 	if err != nil {
-		panic(fmt.Sprintf("probe: New: targets[%d]: URL %q does not parse: %v", i, tg.URL, err))
+		panic(fmt.Sprintf("probe: %s: targets[%d]: URL %q does not parse: %v", fn, i, tg.URL, err))
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		panic(fmt.Sprintf("probe: New: targets[%d]: URL %q is not an absolute http or https URL; write it as \"http://host:port/path\"", i, tg.URL))
+		panic(fmt.Sprintf("probe: %s: targets[%d]: URL %q is not an absolute http or https URL; write it as \"http://host:port/path\"", fn, i, tg.URL))
 	}
 	for name, values := range tg.Header {
 		if !validToken(name) {
-			panic(fmt.Sprintf("probe: New: targets[%d]: Header name %q is not a valid header name; net/http would refuse to send it, and every probe would fail", i, name))
+			panic(fmt.Sprintf("probe: %s: targets[%d]: Header name %q is not a valid header name; net/http would refuse to send it, and every probe would fail", fn, i, name))
 		}
 		for _, v := range values {
 			if !validHeaderValue(v) {
-				panic(fmt.Sprintf("probe: New: targets[%d]: Header %q has a value with a control character, such as a line break; net/http would refuse to send it, and every probe would fail", i, name))
+				panic(fmt.Sprintf("probe: %s: targets[%d]: Header %q has a value with a control character, such as a line break; net/http would refuse to send it, and every probe would fail", fn, i, name))
 			}
 		}
 	}
 	if tg.Secret != "" && !validSecret(tg.Secret) {
 		// The secret itself stays out of the message, which may be logged.
-		panic(fmt.Sprintf("probe: New: targets[%d]: the Secret has a control character (such as a line break at its end, as read from a file) or white space at either end, which a header cannot carry as it is; trim it, as strings.TrimSpace does, for the prober and the service alike", i))
+		panic(fmt.Sprintf("probe: %s: targets[%d]: the Secret has a control character (such as a line break at its end, as read from a file) or white space at either end, which a header cannot carry as it is; trim it, as strings.TrimSpace does, for the prober and the service alike", fn, i))
 	}
 	if tg.Timeout < 0 {
-		panic(fmt.Sprintf("probe: New: targets[%d]: Timeout is %v; it must be positive, or 0 for the default of %v", i, tg.Timeout, DefaultTimeout))
+		panic(fmt.Sprintf("probe: %s: targets[%d]: Timeout is %v; it must be positive, or 0 for the default of %v", fn, i, tg.Timeout, DefaultTimeout))
 	}
 	t := &target{
 		method:  method,
