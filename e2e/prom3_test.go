@@ -133,11 +133,12 @@ func testNamesUnderUTF8Negotiation(t *testing.T, v *PromVersion) {
 		name string
 		args []string
 		hit  []string // paths to request, so that the request series exist
+		info string   // the info metric of its schema
 	}
 	apps := []app{
-		{"basic", nil, []string{"/users/1", "/nowhere"}},
-		{"bigbrother", []string{"-upstream", "http://127.0.0.1:1", "-check-interval", "1s"}, []string{"/users/1", "/nowhere"}},
-		{"semconv", nil, []string{"/users/1", "/nowhere"}},
+		{"basic", nil, []string{"/users/1", "/nowhere"}, "gin_exporter_info"},
+		{"bigbrother", []string{"-upstream", "http://127.0.0.1:1", "-check-interval", "1s"}, []string{"/users/1", "/nowhere"}, "application_info"},
+		{"semconv", nil, []string{"/users/1", "/nowhere"}, "gin_exporter_info"},
 	}
 	var config strings.Builder
 	config.WriteString("global:\n  scrape_interval: 1s\nscrape_configs:\n")
@@ -161,7 +162,7 @@ func testNamesUnderUTF8Negotiation(t *testing.T, v *PromVersion) {
 			addr := addrs[a.name]
 			utf8CT, utf8Names := exposedNames(t, addr, "text/plain;version=1.0.0;escaping=allow-utf-8")
 			legacyCT, legacyNames := exposedNames(t, addr, "text/plain;version=1.0.0;escaping=underscores")
-			if len(utf8Names) < 5 || !slices.Contains(utf8Names, "gin_exporter_info") {
+			if len(utf8Names) < 5 || !slices.Contains(utf8Names, a.info) {
 				t.Fatalf("the app exposes only %q", utf8Names)
 			}
 			if !strings.Contains(legacyCT, "escaping=underscores") {
