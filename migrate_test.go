@@ -1,54 +1,16 @@
 package ginprom_test
 
 import (
-	"errors"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gin-contrib/ginprom"
-	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// migrateApp serves a route, a 404 and, through ObserveMessage, a message of each
-// result, under opts, and returns its registry.
-func migrateApp(t *testing.T, opts ...ginprom.Option) *prometheus.Registry {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	r := gin.New()
-	m := ginprom.New(r, append([]ginprom.Option{ginprom.WithRegistry(reg)}, opts...)...)
-	r.GET("/v3/read/:id", func(c *gin.Context) { c.String(http.StatusOK, "reading") })
-	for _, target := range []string{"/v3/read/1", "/v3/read/2", "/nowhere"} {
-		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, target, nil))
-	}
-	m.ObserveMessage("request/read", time.Millisecond, 10, 100, nil)
-	m.ObserveMessage("request/read", time.Millisecond, 10, 0, errors.New("no device"))
-	return reg
-}
-
-// migrateShapes returns each family of reg as "name type label,label", sorted.
-func migrateShapes(t *testing.T, reg prometheus.Gatherer) []string {
-	t.Helper()
-	mfs, err := reg.Gather()
-	require.NoError(t, err)
-	var out []string
-	for _, mf := range mfs {
-		var names []string
-		for _, l := range mf.GetMetric()[0].GetLabel() {
-			names = append(names, l.GetName())
-		}
-		out = append(out, mf.GetName()+" "+strings.ToLower(mf.GetType().String())+" "+strings.Join(names, ","))
-	}
-	slices.Sort(out)
-	return out
-}
 
 // migrateBuckets returns the upper bounds of the first series of the histogram
 // name.
@@ -76,7 +38,7 @@ var pythonBuckets = []float64{.005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2
 // label names and buckets, and counts as it does.
 func TestMigrationSchemas(t *testing.T) {
 	t.Run("Synse", func(t *testing.T) {
-		reg := migrateApp(t, ginprom.WithSchema(ginprom.SynseSchema()))
+		reg := migrationApp(t, ginprom.WithSchema(ginprom.SynseSchema()))
 		assert.Equal(t, []string{
 			"synse_http_request_count_total counter endpoint,http_code,ip,method,template",
 			"synse_http_request_latency_sec histogram endpoint,http_code,ip,method,template",
@@ -86,7 +48,7 @@ func TestMigrationSchemas(t *testing.T) {
 			"synse_websocket_request_count_total counter event",
 			"synse_websocket_request_latency_sec histogram event",
 			"synse_websocket_response_bytes_total counter event",
-		}, migrateShapes(t, reg))
+		}, shapes(t, reg))
 		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP synse_http_request_count_total The total number of HTTP requests processed
 # TYPE synse_http_request_count_total counter
 synse_http_request_count_total{endpoint="/v3/read/:id",http_code="200",ip="",method="GET",template="/v3/read/:id"} 2
@@ -104,13 +66,13 @@ synse_websocket_response_bytes_total{event="request/read"} 100
 		assert.Equal(t, pythonBuckets, migrateBuckets(t, reg, "synse_http_request_latency_sec"))
 	})
 	t.Run("GoHTTPMetrics", func(t *testing.T) {
-		reg := migrateApp(t, ginprom.WithSchema(ginprom.GoHTTPMetricsSchema("store")), ginprom.WithResponseSize(),
+		reg := migrationApp(t, ginprom.WithSchema(ginprom.GoHTTPMetricsSchema("store")), ginprom.WithResponseSize(),
 			ginprom.WithSizeBuckets(ginprom.GoHTTPMetricsSizeBuckets...), ginprom.WithInFlight())
 		assert.Equal(t, []string{
 			"http_request_duration_seconds histogram code,handler,method,service",
 			"http_requests_inflight gauge handler,service",
 			"http_response_size_bytes histogram code,handler,method,service",
-		}, migrateShapes(t, reg))
+		}, shapes(t, reg))
 		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP http_requests_inflight The number of inflight requests being handled at the same time.
 # TYPE http_requests_inflight gauge
 http_requests_inflight{handler="",service="store"} 0
@@ -119,11 +81,11 @@ http_requests_inflight{handler="",service="store"} 0
 		assert.Equal(t, prometheus.DefBuckets, migrateBuckets(t, reg, "http_request_duration_seconds"))
 	})
 	t.Run("GinPrometheus", func(t *testing.T) {
-		reg := migrateApp(t, ginprom.WithSchema(ginprom.GinPrometheusSchema()))
+		reg := migrationApp(t, ginprom.WithSchema(ginprom.GinPrometheusSchema()))
 		assert.Equal(t, []string{
 			"gin_request_duration_seconds histogram code,method,url",
 			"gin_requests_total counter code,handler,host,method,url",
-		}, migrateShapes(t, reg))
+		}, shapes(t, reg))
 		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP gin_requests_total How many HTTP requests processed, partitioned by status code and HTTP method.
 # TYPE gin_requests_total counter
 gin_requests_total{code="200",handler="/v3/read/:id",host="",method="GET",url="/v3/read/:id"} 2
@@ -132,11 +94,11 @@ gin_requests_total{code="404",handler="<unmatched>",host="",method="GET",url="<u
 		assert.Equal(t, prometheus.DefBuckets, migrateBuckets(t, reg, "gin_request_duration_seconds"))
 	})
 	t.Run("GinMetrics", func(t *testing.T) {
-		reg := migrateApp(t, ginprom.WithSchema(ginprom.GinMetricsSchema()))
+		reg := migrationApp(t, ginprom.WithSchema(ginprom.GinMetricsSchema()))
 		assert.Equal(t, []string{
 			"gin_request_duration histogram uri",
 			"gin_uri_request_total counter code,method,uri",
-		}, migrateShapes(t, reg))
+		}, shapes(t, reg))
 		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP gin_uri_request_total all the server received request num with every uri.
 # TYPE gin_uri_request_total counter
 gin_uri_request_total{code="200",method="GET",uri="/v3/read/:id"} 2
@@ -145,11 +107,11 @@ gin_uri_request_total{code="404",method="GET",uri="<unmatched>"} 1
 		assert.Equal(t, []float64{0.1, 0.3, 1.2, 5, 10}, migrateBuckets(t, reg, "gin_request_duration"))
 	})
 	t.Run("FlaskWorkers", func(t *testing.T) {
-		reg := migrateApp(t, ginprom.WithSchema(ginprom.FlaskWorkersSchema("shop")))
+		reg := migrationApp(t, ginprom.WithSchema(ginprom.FlaskWorkersSchema("shop")))
 		assert.Equal(t, []string{
 			"request_count_total counter app_name,endpoint,http_status,method",
 			"request_latency_seconds histogram app_name,endpoint",
-		}, migrateShapes(t, reg))
+		}, shapes(t, reg))
 		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`# HELP request_count_total App Request Count
 # TYPE request_count_total counter
 request_count_total{app_name="shop",endpoint="/v3/read/:id",http_status="200",method="GET"} 2
