@@ -3,11 +3,11 @@ package ginprom
 import (
 	"errors"
 	"fmt"
-	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
