@@ -195,16 +195,12 @@ type tracker struct {
 
 func (t *tracker) handle(c *gin.Context) {
 	m, d := t.m, t.d
-	// What identifies the route is read before the chain runs: a handler
-	// may hand the context to engine.HandleContext, which resets it for
-	// another route.
-	pc := funcPC(c.Handler())
-	if pc == m.metricsPC || m.excluded(c) {
+	he, pass := t.route(c)
+	if pass {
 		c.Next()
 		return
 	}
-	id := dispatchID{c.FullPath(), pc}
-	he := t.route(c, id.path, canon.Method(c.Request.Method), pc)
+	id := dispatchID{he.fullPath, he.pc}
 	if he.shared {
 		// Another default middleware may stand in this chain (one on
 		// the engine, one on a group): the first of m's records the
