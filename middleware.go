@@ -353,19 +353,6 @@ type pending struct {
 // array on the stack; more spill to the heap.
 const maxInlineLabels = 16
 
-// finalStatus returns the status code the client got, as far as the
-// middleware can tell: an informational 1xx code that a handler wrote
-// (other than 101 Switching Protocols, which ends the exchange) is
-// followed by the final response, which net/http sends as 200 since Gin
-// writes no other code after it.
-func finalStatus(code int) int {
-	code = clampStatus(code)
-	if code < 200 && code != http.StatusSwitchingProtocols {
-		return http.StatusOK
-	}
-	return code
-}
-
 // record records one request of the route, method and handler of he.
 // panicked says that the handler panicked; a panic of a label function is
 // then dropped in favour of the handler's.
@@ -381,9 +368,9 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		}
 		return
 	}
-	status := http.StatusInternalServerError
+	status, answered := http.StatusInternalServerError, true
 	if !panicked {
-		status = clientStatus(c)
+		status, answered = canon.ClientStatus(c.Request.Context().Err(), c.Writer.Status(), c.Writer)
 	}
 	if d.reqSize {
 		o.ReqSize = requestSize(p.contentLength, p.body)
@@ -392,7 +379,7 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		if panicked {
 			o.RespSize = panicResponseSize(c, p.written)
 		} else {
-			o.RespSize = responseSize(c, he.method, he.matched, p.written)
+			o.RespSize = responseSize(c, he.method, he.matched, answered, p.written)
 		}
 	}
 	if !d.cached {

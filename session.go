@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
 
@@ -323,7 +324,7 @@ func (t *tracker) sessionException(c *gin.Context, he *handlerEntry, kind int, p
 	d := t.d
 	status := http.StatusSwitchingProtocols
 	if kind == sessionSSE {
-		status = finalStatus(c.Writer.Status())
+		status = canon.Final(c.Writer.Status())
 	}
 	lvs := make([]string, 0, 3+len(d.labels))
 	lvs = append(lvs, methodNames[he.method], statusLabel(status))
