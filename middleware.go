@@ -242,10 +242,7 @@ func (t *tracker) handle(c *gin.Context) {
 	p.start = now()
 	// A request that may become a session (see session.go) is watched;
 	// any other is checked for an event stream once it returns.
-	var sw *sessionWriter
-	if ws := he.method == canon.MethodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
-		sw = t.watchSession(c, he, &p, ws)
-	}
+	sw := t.watchSession(c, he, &p)
 	returned := false
 	defer func() {
 		if !returned {
@@ -256,7 +253,7 @@ func (t *tracker) handle(c *gin.Context) {
 			// gin.Recovery prints. A label function's panic, raised
 			// again by ginprom after the handler answered, is not the
 			// handler's.
-			if sw != nil && sw.end(true) || t.lateSession(c, he, &p, sw != nil && sw.websocket, true) {
+			if t.endSession(c, he, &p, sw, true) {
 				return
 			}
 			t.record(c, he, &p, !labelPanicking(c))
@@ -268,7 +265,7 @@ func (t *tracker) handle(c *gin.Context) {
 	}()
 	c.Next()
 	returned = true
-	if sw != nil && sw.end(false) || t.lateSession(c, he, &p, sw != nil && sw.websocket, false) {
+	if t.endSession(c, he, &p, sw, false) {
 		return
 	}
 	t.record(c, he, &p, false)
