@@ -39,12 +39,11 @@ type handlerEntry struct {
 	// method's index; matched says that a route matched (the full path is
 	// not ""). label is the group-by value when it is fixed per route and
 	// handler (GroupByRoute, GroupByHandler), or Unmatched.
-	pc         uintptr
-	method     int
-	methodName string // the method's label value: a request spelled so has method
-	fullPath   string
-	matched    bool
-	label      string
+	pc       uintptr
+	method   int
+	fullPath string
+	matched  bool
+	label    string
 	// pass says whether the middleware leaves the route's requests
 	// alone: never, always (the metrics route, or a route whose routed
 	// path is its template and is excluded), or as the exclusions match
@@ -95,27 +94,16 @@ const (
 // before the chain runs: a handler may hand the context to
 // engine.HandleContext, which resets it for another route.
 func (t *tracker) route(c *gin.Context) (he *handlerEntry, pass bool) {
-	fullPath, method := c.FullPath(), c.Request.Method
+	fullPath, method := c.FullPath(), canon.Method(c.Request.Method)
 	pc := reflect.ValueOf(c.Handler()).Pointer()
 	// The address only identifies the string; a hit compares the
 	// contents too, which is one pointer comparison for Gin's own string.
-	// The method's slot is told by its length and first byte; a hit
-	// compares the method with the entry's label value, so that a request
-	// spelled as its label value needs no clamping (canon.Method).
-	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath)))) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
-	mh := uint64(len(method))
-	if len(method) > 0 {
-		mh = mh<<8 | uint64(method[0])
-	}
-	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+mh)>>58]
-	if he = slot.Load(); he == nil || he.pc != pc || he.methodName != method || he.fullPath != fullPath {
-		m := t.m
-		if m.exclude.active() && pc != m.metricsPC && variesPerRequest(fullPath) && m.exclude.match(routedPath(c)) {
-			// An excluded request makes no entry: a route whose every
-			// request is excluded has none, as if it were not there.
+	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath))))         //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
+	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+uint64(method))>>58] //nolint:gosec // G115: a method index is between 0 and numMethods-1.
+	if he = slot.Load(); he == nil || he.pc != pc || he.method != method || he.fullPath != fullPath {
+		if he = t.lookupRoute(c, fullPath, method, pc); he == nil {
 			return nil, true
 		}
-		he = t.lookupRoute(c, fullPath, canon.Method(method), pc)
 		slot.Store(he)
 	}
 	switch he.pass {
@@ -134,7 +122,14 @@ func variesPerRequest(fullPath string) bool {
 	return fullPath == "" || strings.ContainsAny(fullPath, ":*")
 }
 
+// lookupRoute returns the entry of the route, method and last handler, or
+// nil for an excluded request of a route whose routed path varies: an
+// excluded request makes no entry, so a route whose every request is
+// excluded has none, as if it were not there.
 func (t *tracker) lookupRoute(c *gin.Context, fullPath string, method int, pc uintptr) *handlerEntry {
+	if m := t.m; m.exclude.active() && pc != m.metricsPC && variesPerRequest(fullPath) && m.exclude.match(routedPath(c)) {
+		return nil
+	}
 	r := (*t.routes.Load())[fullPath]
 	if r == nil {
 		r = t.addRoute(fullPath)
@@ -178,7 +173,7 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 			return he
 		}
 	}
-	he := &handlerEntry{pc: pc, method: method, methodName: canon.MethodNames[method], fullPath: fullPath, matched: fullPath != "", label: Unmatched, route: Unmatched}
+	he := &handlerEntry{pc: pc, method: method, fullPath: fullPath, matched: fullPath != "", label: Unmatched, route: Unmatched}
 	m := t.m
 	switch {
 	case pc == m.metricsPC:

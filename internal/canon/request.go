@@ -110,10 +110,16 @@ const StatusClientClosedRequest = 499
 // answered says whether the client got what the handlers wrote: false for
 // the first two.
 func ClientStatus(err error, written int, w any) (status int, answered bool) {
+	if err != nil {
+		return unanswered(err, written, w)
+	}
+	return Final(written), true
+}
+
+// unanswered is ClientStatus for a request whose context has ended.
+func unanswered(err error, written int, w any) (status int, answered bool) {
 	final := Final(written)
 	switch {
-	case err == nil:
-		return final, true
 	case errors.Is(err, context.Canceled):
 		status = StatusClientClosedRequest
 	case errors.Is(err, context.DeadlineExceeded) && underTimeoutHandler(w):
