@@ -195,7 +195,12 @@ type tracker struct {
 
 func (t *tracker) handle(c *gin.Context) {
 	m, d := t.m, t.d
-	he, pass := t.route(c)
+	// The walk of a request: the canonical method, the route's entry
+	// (route_cache.go), the session check before the chain (session.go),
+	// the chain, the session check after it, the status the client got
+	// (internal/canon), the series (series.go) and the observation
+	// (internal/aggregate). See the README's "How it works".
+	he, pass := t.route(c, canon.Method(c.Request.Method))
 	if pass {
 		c.Next()
 		return
@@ -261,7 +266,9 @@ func (t *tracker) handle(c *gin.Context) {
 		if p.mw != nil {
 			d.messages.unwrap(c, p.mw)
 		}
-		p.written.remove(c)
+		if p.written != nil {
+			p.written.remove(c)
+		}
 	}()
 	c.Next()
 	returned = true

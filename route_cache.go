@@ -88,13 +88,13 @@ const (
 	passMatch         // the exclusions match each request's routed path
 )
 
-// route returns the entry of the request's route, method and last handler,
-// making it on first sight, and whether the middleware leaves the request
+// route returns the entry of the request's route, method (canonical, see
+// canon.Method) and last handler, making it on first sight, and whether the middleware leaves the request
 // alone (see handlerEntry.pass). What identifies the route is read here,
 // before the chain runs: a handler may hand the context to
 // engine.HandleContext, which resets it for another route.
-func (t *tracker) route(c *gin.Context) (he *handlerEntry, pass bool) {
-	fullPath, method := c.FullPath(), canon.Method(c.Request.Method)
+func (t *tracker) route(c *gin.Context, method int) (he *handlerEntry, pass bool) {
+	fullPath := c.FullPath()
 	pc := reflect.ValueOf(c.Handler()).Pointer()
 	// The address only identifies the string; a hit compares the
 	// contents too, which is one pointer comparison for Gin's own string.
