@@ -16,7 +16,7 @@ func TestClientStatus(t *testing.T) {
 	h := http.TimeoutHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		timeoutWriter = w
 	}), time.Hour, "")
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", nil))
 
 	for _, tc := range []struct {
 		name     string
