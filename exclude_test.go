@@ -185,3 +185,33 @@ func TestWithSkipperRepeated(t *testing.T) {
 gin_http_request_total{method="GET",status="200"} 1
 `, "gin_http_request_total")
 }
+
+// TestExcludedPathsPerRoute: the route's entry decides once for a route
+// without parameters, and a route with parameters matches each request's
+// path, also once its entry is made and cached, in either order.
+func TestExcludedPathsPerRoute(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithExcludedPaths("/files/private", "/health$"))
+	a.r.GET("/files/*name", ok)
+	a.r.GET("/health", ok)
+	a.r.GET("/healthz", ok)
+	for _, p := range []string{
+		"/health", "/health", // an excluded route: its entry, then the cached entry
+		"/files/public", "/files/private/a", "/files/public", "/files/private/b", // one entry, matched per request
+		"/healthz",
+	} {
+		require.Equal(t, http.StatusOK, a.do(http.MethodGet, p).Code, p)
+	}
+	assert.Equal(t, map[string]uint64{
+		`method="GET",path="/files/*name",status="200"`: 2,
+		`method="GET",path="/healthz",status="200"`:     1,
+	}, samples(t, a.reg, coreDuration))
+
+	// The other order: an excluded request before any other of the route.
+	b := newApp(t, ginprom.WithExcludedPaths("/files/private"))
+	b.r.GET("/files/*name", ok)
+	for _, p := range []string{"/files/private/a", "/files/public", "/files/private/b"} {
+		require.Equal(t, http.StatusOK, b.do(http.MethodGet, p).Code, p)
+	}
+	assert.Equal(t, map[string]uint64{`method="GET",path="/files/*name",status="200"`: 1}, samples(t, b.reg, coreDuration))
+}

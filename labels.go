@@ -170,16 +170,10 @@ func formatStatic(v any) (string, bool) {
 	return "", false
 }
 
-// callLabel runs a label function. If it panics, the value is PanicValue
-// and the panic value is returned, for the caller to raise again once the
-// request is recorded.
+// callLabel runs a label function and gives its value's canonical form: see
+// canon.Call.
 func callLabel(fn func(*gin.Context) string, c *gin.Context) (v string, rec any) {
-	defer func() {
-		if r := recover(); r != nil {
-			v, rec = PanicValue, r
-		}
-	}()
-	return canon.Value(fn(c)), nil
+	return canon.Call(fn, c)
 }
 
 // recordExemplar runs the exemplar function fn and keeps its exemplar in

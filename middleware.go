@@ -195,16 +195,17 @@ type tracker struct {
 
 func (t *tracker) handle(c *gin.Context) {
 	m, d := t.m, t.d
-	// What identifies the route is read before the chain runs: a handler
-	// may hand the context to engine.HandleContext, which resets it for
-	// another route.
-	pc := funcPC(c.Handler())
-	if pc == m.metricsPC || m.excluded(c) {
+	// The walk of a request: the canonical method, the route's entry
+	// (route_cache.go), the session check before the chain (session.go),
+	// the chain, the session check after it, the status the client got
+	// (internal/canon), the series (series.go) and the observation
+	// (internal/aggregate). See the README's "How it works".
+	he, pass := t.route(c, canon.Method(c.Request.Method))
+	if pass {
 		c.Next()
 		return
 	}
-	id := dispatchID{c.FullPath(), pc}
-	he := t.route(c, id.path, canon.Method(c.Request.Method), pc)
+	id := dispatchID{he.fullPath, he.pc}
 	if he.shared {
 		// Another default middleware may stand in this chain (one on
 		// the engine, one on a group): the first of m's records the
@@ -246,10 +247,7 @@ func (t *tracker) handle(c *gin.Context) {
 	p.start = now()
 	// A request that may become a session (see session.go) is watched;
 	// any other is checked for an event stream once it returns.
-	var sw *sessionWriter
-	if ws := he.method == canon.MethodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
-		sw = t.watchSession(c, he, &p, ws)
-	}
+	sw := t.watchSession(c, he, &p)
 	returned := false
 	defer func() {
 		if !returned {
@@ -260,7 +258,7 @@ func (t *tracker) handle(c *gin.Context) {
 			// gin.Recovery prints. A label function's panic, raised
 			// again by ginprom after the handler answered, is not the
 			// handler's.
-			if sw != nil && sw.end(true) || t.lateSession(c, he, &p, sw != nil && sw.websocket, true) {
+			if t.endSession(c, he, &p, sw, true) {
 				return
 			}
 			t.record(c, he, &p, !labelPanicking(c))
@@ -268,11 +266,13 @@ func (t *tracker) handle(c *gin.Context) {
 		if p.mw != nil {
 			d.messages.unwrap(c, p.mw)
 		}
-		p.written.remove(c)
+		if p.written != nil {
+			p.written.remove(c)
+		}
 	}()
 	c.Next()
 	returned = true
-	if sw != nil && sw.end(false) || t.lateSession(c, he, &p, sw != nil && sw.websocket, false) {
+	if t.endSession(c, he, &p, sw, false) {
 		return
 	}
 	t.record(c, he, &p, false)
@@ -357,19 +357,6 @@ type pending struct {
 // array on the stack; more spill to the heap.
 const maxInlineLabels = 16
 
-// finalStatus returns the status code the client got, as far as the
-// middleware can tell: an informational 1xx code that a handler wrote
-// (other than 101 Switching Protocols, which ends the exchange) is
-// followed by the final response, which net/http sends as 200 since Gin
-// writes no other code after it.
-func finalStatus(code int) int {
-	code = clampStatus(code)
-	if code < 200 && code != http.StatusSwitchingProtocols {
-		return http.StatusOK
-	}
-	return code
-}
-
 // record records one request of the route, method and handler of he.
 // panicked says that the handler panicked; a panic of a label function is
 // then dropped in favour of the handler's.
@@ -385,9 +372,9 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		}
 		return
 	}
-	status := http.StatusInternalServerError
+	status, answered := http.StatusInternalServerError, true
 	if !panicked {
-		status = clientStatus(c)
+		status, answered = canon.ClientStatus(c.Request.Context().Err(), c.Writer.Status(), c.Writer)
 	}
 	if d.reqSize {
 		o.ReqSize = requestSize(p.contentLength, p.body)
@@ -396,7 +383,7 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		if panicked {
 			o.RespSize = panicResponseSize(c, p.written)
 		} else {
-			o.RespSize = responseSize(c, he.method, he.matched, p.written)
+			o.RespSize = responseSize(c, he.method, he.matched, answered, p.written)
 		}
 	}
 	if !d.cached {

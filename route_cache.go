@@ -2,6 +2,7 @@ package ginprom
 
 import (
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -43,6 +44,12 @@ type handlerEntry struct {
 	fullPath string
 	matched  bool
 	label    string
+	// pass says whether the middleware leaves the route's requests
+	// alone: never, always (the metrics route, or a route whose routed
+	// path is its template and is excluded), or as the exclusions match
+	// each request's routed path (a route with parameters, or unmatched
+	// requests).
+	pass int
 	// route is the route template, or Unmatched: the path label of
 	// sessions. streams turns true once a request of the route has
 	// streamed events, so that later ones are watched from the start.
@@ -74,22 +81,55 @@ type seriesEntry struct {
 	prefix  *aggregate.Prefix // the same for every variant of a status
 }
 
-// route returns the entry of the request's route, method and last handler,
-// making it on first sight.
-func (t *tracker) route(c *gin.Context, fullPath string, method int, pc uintptr) *handlerEntry {
+// The values of handlerEntry.pass.
+const (
+	passNever  = iota // the middleware records the route's requests
+	passAlways        // the metrics route, or an excluded route without parameters
+	passMatch         // the exclusions match each request's routed path
+)
+
+// route returns the entry of the request's route, method (canonical, see
+// canon.Method) and last handler, making it on first sight, and whether the middleware leaves the request
+// alone (see handlerEntry.pass). What identifies the route is read here,
+// before the chain runs: a handler may hand the context to
+// engine.HandleContext, which resets it for another route.
+func (t *tracker) route(c *gin.Context, method int) (he *handlerEntry, pass bool) {
+	fullPath := c.FullPath()
+	pc := reflect.ValueOf(c.Handler()).Pointer()
 	// The address only identifies the string; a hit compares the
 	// contents too, which is one pointer comparison for Gin's own string.
 	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath))))         //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
 	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+uint64(method))>>58] //nolint:gosec // G115: a method index is between 0 and numMethods-1.
-	if he := slot.Load(); he != nil && he.pc == pc && he.method == method && he.fullPath == fullPath {
-		return he
+	if he = slot.Load(); he == nil || he.pc != pc || he.method != method || he.fullPath != fullPath {
+		if he = t.lookupRoute(c, fullPath, method, pc); he == nil {
+			return nil, true
+		}
+		slot.Store(he)
 	}
-	he := t.lookupRoute(c, fullPath, method, pc)
-	slot.Store(he)
-	return he
+	switch he.pass {
+	case passNever:
+		return he, false
+	case passAlways:
+		return he, true
+	}
+	return he, t.m.exclude.match(routedPath(c))
 }
 
+// variesPerRequest reports whether the routed path of a route's requests
+// differs per request (see routedPath): the route has parameters, or no
+// route matched.
+func variesPerRequest(fullPath string) bool {
+	return fullPath == "" || strings.ContainsAny(fullPath, ":*")
+}
+
+// lookupRoute returns the entry of the route, method and last handler, or
+// nil for an excluded request of a route whose routed path varies: an
+// excluded request makes no entry, so a route whose every request is
+// excluded has none, as if it were not there.
 func (t *tracker) lookupRoute(c *gin.Context, fullPath string, method int, pc uintptr) *handlerEntry {
+	if m := t.m; m.exclude.active() && pc != m.metricsPC && variesPerRequest(fullPath) && m.exclude.match(routedPath(c)) {
+		return nil
+	}
 	r := (*t.routes.Load())[fullPath]
 	if r == nil {
 		r = t.addRoute(fullPath)
@@ -134,6 +174,23 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 		}
 	}
 	he := &handlerEntry{pc: pc, method: method, fullPath: fullPath, matched: fullPath != "", label: Unmatched, route: Unmatched}
+	m := t.m
+	switch {
+	case pc == m.metricsPC:
+		he.pass = passAlways
+	case !m.exclude.active():
+	case variesPerRequest(fullPath):
+		he.pass = passMatch
+	case m.exclude.match(fullPath):
+		// A route without parameters routes only its template.
+		he.pass = passAlways
+	}
+	if he.pass == passAlways {
+		// Left alone: no series, no in-flight method, no warning.
+		list := append(append(make([]*handlerEntry, 0, len(old)+1), old...), he)
+		r.methods[method].Store(&list)
+		return he
+	}
 	if he.matched {
 		he.route = repairUTF8(fullPath)
 		switch t.d.groupBy.kind {

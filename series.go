@@ -61,7 +61,7 @@ func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, statu
 			t.observeVarying(c, he, p, status, false, o, true)
 		}
 	}()
-	group, rec := callLabel(d.groupBy.fn, c)
+	group, rec := canon.Call(d.groupBy.fn, c)
 	finished = true
 	var s *aggregate.RequestSeries
 	if ge := he.groups.Lookup(group); ge != nil {
@@ -165,7 +165,7 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 			if fallback {
 				group = PanicValue
 			} else {
-				group, r = callLabel(d.groupBy.fn, c)
+				group, r = canon.Call(d.groupBy.fn, c)
 			}
 		}
 		if rec == nil {

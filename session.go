@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
 
@@ -184,8 +185,17 @@ type sessionWriter struct {
 	s         *session // nil until the session begins, and if it is not recorded
 }
 
-// watchSession replaces c.Writer with a sessionWriter.
-func (t *tracker) watchSession(c *gin.Context, he *handlerEntry, p *pending, websocket bool) *sessionWriter {
+// watchSession is the session check before the chain: it replaces
+// c.Writer with a sessionWriter, and returns it, when the request may
+// become a session: an upgrade request (of a GET route), a request that
+// announces an event stream, or any request of a route that has streamed.
+// Otherwise it returns nil, and endSession checks for a stream once the
+// request returns.
+func (t *tracker) watchSession(c *gin.Context, he *handlerEntry, p *pending) *sessionWriter {
+	websocket := he.method == canon.MethodGet && websocketRequest(c.Request)
+	if !websocket && !he.streams.Load() && !announcesStream(c.Request) {
+		return nil
+	}
 	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, path: p.path, id: p.id, sh: p.ref.Shard(), websocket: websocket}
 	c.Writer = sw
 	return sw
@@ -288,6 +298,17 @@ func (sw *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Unwrap returns the writer it stands in for, for http.ResponseController.
 func (sw *sessionWriter) Unwrap() http.ResponseWriter { return sw.ResponseWriter }
 
+// endSession is the session check after the chain: it reports whether
+// the request watched by sw (nil if it was not) was a session, recorded
+// as one and to be left out of the request metrics (see end and
+// lateSession). panicked says that the chain is unwinding.
+func (t *tracker) endSession(c *gin.Context, he *handlerEntry, p *pending, sw *sessionWriter, panicked bool) bool {
+	if sw != nil && sw.end(panicked) {
+		return true
+	}
+	return t.lateSession(c, he, p, sw != nil && sw.websocket, panicked)
+}
+
 // end puts the original writer back when the handler has returned, and
 // reports whether the request was a session: if so, it is recorded, and
 // must be left out of the request metrics.
@@ -323,7 +344,7 @@ func (t *tracker) sessionException(c *gin.Context, he *handlerEntry, kind int, p
 	d := t.d
 	status := http.StatusSwitchingProtocols
 	if kind == sessionSSE {
-		status = finalStatus(c.Writer.Status())
+		status = canon.Final(c.Writer.Status())
 	}
 	lvs := make([]string, 0, 3+len(d.labels))
 	lvs = append(lvs, methodNames[he.method], statusLabel(status))

@@ -1,15 +1,12 @@
 package ginprom
 
 import (
-	"context"
-	"errors"
 	"io"
 	"net/http"
 	"reflect"
-	"sync"
 	"sync/atomic"
-	"time"
 
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
 
@@ -60,15 +57,15 @@ func requestSize(contentLength int64, body *countingBody) uint64 {
 // responseSize returns the bytes of response body the client gets: 0 for
 // HEAD, whose body net/http drops, for a response with no body (where
 // Gin's Size says -1) and for a request whose client got nothing of what
-// the handlers wrote (see clientStatus);
+// the handlers wrote (answered is false, see canon.ClientStatus);
 // the body Gin writes itself after the chain for an unmatched request whose
 // handlers wrote nothing. With a writer that another middleware put in
 // place before ginprom's (bc not nil), it is the body bytes the handlers
 // wrote, counted by bc: that writer may transform them (gzip) and finish
 // only after ginprom has returned, so what it has sent by then is a
 // fragment.
-func responseSize(c *gin.Context, method int, matched bool, bc *bodyCounter) uint64 {
-	if method == methodHead || notAnswered(c) {
+func responseSize(c *gin.Context, method int, matched, answered bool, bc *bodyCounter) uint64 {
+	if method == methodHead || !answered {
 		return 0
 	}
 	if bc != nil {
@@ -163,68 +160,11 @@ func (bc *bodyCounter) Unwrap() http.ResponseWriter { return bc.ResponseWriter }
 // StatusClientClosedRequest is the status recorded for a request whose
 // client went away before it was answered: 499, which nginx and other
 // proxies record for a client that closed its connection first. No client
-// ever receives it.
-const StatusClientClosedRequest = 499
-
-// clientStatus returns the status code the client got, as far as the
-// middleware can tell once the chain has returned:
-//
-//   - 499 ([StatusClientClosedRequest]) when the request's context was
-//     canceled: the client hung up (or reset its HTTP/2 stream) before the
-//     handler returned, and net/http sends a response only then (or when
-//     the handler flushes), so the client got none of it;
-//   - 503 when the request ran under http.TimeoutHandler and its deadline
-//     passed: the timeout handler answered 503 in its place;
-//   - otherwise the status the handlers wrote (see finalStatus).
-func clientStatus(c *gin.Context) int {
-	switch err := c.Request.Context().Err(); {
-	case err == nil:
-	case errors.Is(err, context.Canceled):
-		return StatusClientClosedRequest
-	case errors.Is(err, context.DeadlineExceeded) && underTimeoutHandler(c.Writer):
-		return http.StatusServiceUnavailable
-	}
-	return finalStatus(c.Writer.Status())
-}
-
-// notAnswered reports whether the client got nothing of what the handlers
-// wrote (see clientStatus): it went away, or http.TimeoutHandler answered
-// in their place, with a body ginprom cannot see.
-func notAnswered(c *gin.Context) bool {
-	return clientStatus(c) != finalStatus(c.Writer.Status())
-}
-
-// underTimeoutHandler reports whether w writes, through the writers that
-// wrap it, to the writer of http.TimeoutHandler.
-func underTimeoutHandler(w http.ResponseWriter) bool {
-	want := timeoutWriterType()
-	for w != nil {
-		if reflect.TypeOf(w) == want {
-			return true
-		}
-		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
-		if !ok {
-			return false
-		}
-		w = u.Unwrap()
-	}
-	return false
-}
-
-// timeoutWriterType is the type of the writer http.TimeoutHandler gives
-// its handler, learned once by running one.
-var timeoutWriterType = sync.OnceValue(func() reflect.Type {
-	var t reflect.Type
-	h := http.TimeoutHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		t = reflect.TypeOf(w)
-	}), time.Hour, "")
-	h.ServeHTTP(discardWriter{}, &http.Request{})
-	return t
-})
-
-// discardWriter is an http.ResponseWriter that keeps nothing.
-type discardWriter struct{}
-
-func (discardWriter) Header() http.Header         { return http.Header{} }
-func (discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (discardWriter) WriteHeader(int)             {}
+// ever receives it. The status a request is recorded with is the one its
+// client got, as far as the middleware can tell once the chain has
+// returned: 499 when the request's context was canceled (the client hung
+// up, or reset its HTTP/2 stream, before the handler returned, so it got
+// nothing); 503 when the request ran under http.TimeoutHandler and its
+// deadline passed (the timeout handler answered in its place); otherwise
+// the status the handlers wrote. internal/canon decides it (ClientStatus).
+const StatusClientClosedRequest = canon.StatusClientClosedRequest

@@ -50,6 +50,19 @@ func Value(s string) string {
 	return bound(s, MaxValueLen, CutMark)
 }
 
+// Call runs fn, a function that gives a label's value for a request, on c
+// and returns the canonical form of the value (Value). If fn panics, the
+// value is PanicValue and the panic value is returned, for the caller to
+// raise again once the request is recorded; a runtime.Goexit goes on.
+func Call[C any](fn func(C) string, c C) (v string, rec any) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, rec = PanicValue, r
+		}
+	}()
+	return Value(fn(c)), nil
+}
+
 // Message returns the canonical form of an error message: msg repaired,
 // then cut to at most MaxMessageBytes bytes on a rune boundary, without a
 // mark. The repair comes first, so that the exposed message is within the

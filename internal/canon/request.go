@@ -1,9 +1,14 @@
 package canon
 
 import (
+	"context"
+	"errors"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // The methods a request is recorded under. Any other method is recorded as
@@ -82,3 +87,94 @@ func StatusLabel(code int) string {
 	i := (Status(code) - 100) * 3
 	return statusDigits[i : i+3]
 }
+
+// StatusClientClosedRequest is the status recorded for a request whose
+// client went away before it was answered: 499, as nginx and other proxies
+// record it. No client ever receives it.
+const StatusClientClosedRequest = 499
+
+// ClientStatus returns the status code the client got, as far as the
+// middleware can tell once the chain has returned, from the error of the
+// request's context (err), the status the handlers wrote (written) and the
+// writer they wrote it to (w, an http.ResponseWriter, looked at only when
+// the deadline passed):
+//
+//   - 499 (StatusClientClosedRequest) when the context was canceled: the
+//     client hung up (or reset its HTTP/2 stream) before the handler
+//     returned, and net/http sends a response only then (or when the
+//     handler flushes), so the client got none of it;
+//   - 503 when the request ran under http.TimeoutHandler and its deadline
+//     passed: the timeout handler answered 503 in its place;
+//   - otherwise the status the handlers wrote, as Final gives it.
+//
+// answered says whether the client got what the handlers wrote: false for
+// the first two.
+func ClientStatus(err error, written int, w any) (status int, answered bool) {
+	if err != nil {
+		return unanswered(err, written, w)
+	}
+	return Final(written), true
+}
+
+// unanswered is ClientStatus for a request whose context has ended.
+func unanswered(err error, written int, w any) (status int, answered bool) {
+	final := Final(written)
+	switch {
+	case errors.Is(err, context.Canceled):
+		status = StatusClientClosedRequest
+	case errors.Is(err, context.DeadlineExceeded) && underTimeoutHandler(w):
+		status = http.StatusServiceUnavailable
+	default:
+		return final, true
+	}
+	return status, status == final
+}
+
+// Final returns the status code the client got of the code the handlers
+// wrote, clamped by Status: an informational 1xx code (other than 101
+// Switching Protocols, which ends the exchange) is followed by the final
+// response, which net/http sends as 200 since Gin writes no other code
+// after it.
+func Final(code int) int {
+	code = Status(code)
+	if code < 200 && code != http.StatusSwitchingProtocols {
+		return http.StatusOK
+	}
+	return code
+}
+
+// underTimeoutHandler reports whether w writes, through the writers that
+// wrap it, to the writer of http.TimeoutHandler.
+func underTimeoutHandler(v any) bool {
+	want := timeoutWriterType()
+	w, _ := v.(http.ResponseWriter)
+	for w != nil {
+		if reflect.TypeOf(w) == want {
+			return true
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return false
+		}
+		w = u.Unwrap()
+	}
+	return false
+}
+
+// timeoutWriterType is the type of the writer http.TimeoutHandler gives
+// its handler, learned once by running one.
+var timeoutWriterType = sync.OnceValue(func() reflect.Type {
+	var t reflect.Type
+	h := http.TimeoutHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		t = reflect.TypeOf(w)
+	}), time.Hour, "")
+	h.ServeHTTP(discardWriter{}, &http.Request{})
+	return t
+})
+
+// discardWriter is an http.ResponseWriter that keeps nothing.
+type discardWriter struct{}
+
+func (discardWriter) Header() http.Header         { return http.Header{} }
+func (discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (discardWriter) WriteHeader(int)             {}
