@@ -384,20 +384,30 @@ func (rc *Requests) add(h uint64, given []string, variant uint32) *RequestSeries
 	// on the caller's stack.
 	lvs := slices.Clone(given)
 	shown, same := rc.displayedAs(lvs, variant)
-	if same != nil {
-		// Two series that the exposer shows alike are one: s stands for
-		// the other, and takes nothing of the budget.
-		rc.insert(h, &RequestSeries{lvs: lvs, extra: &seriesExtra{variant: variant, method: canon.Method(lvs[0])}, alias: same})
-		return same
-	}
+	// Two series that the exposer shows alike are one: the later stands
+	// for the first (an alias), and takes one series of the budget for
+	// the memory it holds; past the budget, the request is recorded in
+	// the first without an alias, so that values a request chooses and
+	// the exposer leaves out (a path, under a duration without it) do not
+	// hold memory without bound.
 	if rc.budget.Duration.admit() {
+		if same != nil {
+			rc.insert(h, &RequestSeries{lvs: lvs, extra: &seriesExtra{variant: variant, method: canon.Method(lvs[0])}, alias: same})
+			return same
+		}
 		return rc.make(h, lvs, variant, shown, nil)
 	}
 	o, changed := rc.overflowed(slices.Clone(lvs), canon.Overflow)
-	if !changed {
+	switch {
+	case !changed && same != nil:
+		rc.insert(h, &RequestSeries{lvs: lvs, extra: &seriesExtra{variant: variant, method: canon.Method(lvs[0])}, alias: same})
+		return same
+	case !changed:
 		// No value came from the request: the application's routes,
 		// methods and statuses bound these series.
 		return rc.make(h, lvs, variant, shown, nil)
+	case same != nil:
+		return same
 	}
 	h = rc.hash(o) ^ variantHash(variant)
 	if s := rc.find(h, o, variant); s != nil {
@@ -508,3 +518,15 @@ func (rc *Requests) countLVs(lvs []string) []string {
 }
 
 func (rc *Requests) hash(lvs []string) uint64 { return hashValues(rc.seed, lvs) }
+
+// Held returns the series rc holds, aliases included.
+func (rc *Requests) Held() int {
+	n := 0
+	rc.index.Range(func(_, v any) bool {
+		for s := v.(*RequestSeries); s != nil; s = s.next {
+			n++
+		}
+		return true
+	})
+	return n
+}
