@@ -14,3 +14,7 @@ func SetPushTimeout(t *testing.T, d time.Duration) {
 	pushTimeout = d
 	t.Cleanup(func() { pushTimeout = old })
 }
+
+// RequestSeriesHeld returns the series the request store of m holds,
+// exposed or not.
+func RequestSeriesHeld(m *Metrics) int { return m.defaults.requests.Held() }

@@ -226,3 +226,28 @@ func TestRequestBudgetConcurrent(t *testing.T) {
 func overflowSeriesKey(key string) bool {
 	return strings.Contains(key, `path="`+ginprom.Overflow+`"`) && strings.Contains(key, `tenant="`+ginprom.Overflow+`"`)
 }
+
+// TestRequestBudgetHidden: under a schema whose duration leaves out the
+// group-by value, each path of GroupByPath is a series that stands for the
+// one the duration shows; those too are within the budget, so that clients
+// choosing paths do not make the store hold memory without bound, while
+// every request is counted in the series it shows as.
+func TestRequestBudgetHidden(t *testing.T) {
+	const limit = 5
+	reg := prometheus.NewRegistry()
+	r := gin.New()
+	m := ginprom.New(r, ginprom.WithRegistry(reg), ginprom.WithSchema(ginprom.Schema{
+		Duration: ginprom.Family{Name: "d_seconds", Labels: []ginprom.Label{{Name: "method", Value: ginprom.Method}}},
+		Requests: ginprom.Family{Name: "d_total", Labels: []ginprom.Label{{Name: "method", Value: ginprom.Method}}},
+	}), ginprom.WithGroupBy(ginprom.GroupByPath), ginprom.WithSeriesLimit(limit))
+	r.GET("/p/:id", ok)
+	for i := range 200 {
+		serve(r, http.MethodGet, "/p/"+strconv.Itoa(i))
+	}
+	require.LessOrEqual(t, ginprom.RequestSeriesHeld(m), limit+1)
+	requireExposition(t, reg, `
+# HELP d_total Total number of HTTP requests served by Gin.
+# TYPE d_total counter
+d_total{method="GET"} 200
+`, "d_total")
+}

@@ -232,6 +232,19 @@ func checkShared(plans *[numFamilies]plan, where string) {
 	}
 }
 
+// decidedBy are, for each value of the exceptions that differs between
+// series, the values of which one on the duration or the request counter
+// decides it; a Const and the version are not in it.
+var decidedBy = map[valueSource][]valueSource{
+	srcMethod:        {srcMethod, srcMethodOTel},
+	srcMethodOTel:    {srcMethod, srcMethodOTel},
+	srcStatus:        {srcStatus},
+	srcIsError:       {srcStatus, srcIsError, srcErrorType},
+	srcErrorType:     {srcStatus, srcErrorType},
+	srcRoute:         {srcRoute, srcRouteTemplate},
+	srcRouteTemplate: {srcRoute, srcRouteTemplate},
+}
+
 // checkRequestPlans panics on request families that the duration's series
 // cannot serve: the sizes and response bytes share its series and so its
 // labels, and the in-flight gauge needs its method and scheme.
@@ -250,6 +263,13 @@ func checkRequestPlans(plans *[numFamilies]plan, where string) {
 			if plans[i].uses(src) {
 				panic(fmt.Sprintf("ginprom: %s: %s has %s but Duration has not; the request metrics are told apart by what the duration is: add it to Duration", where, familyFields[i], sourceNames[src]))
 			}
+		}
+	}
+	req := &plans[famRequests]
+	decides := func(src valueSource) bool { return dur.uses(src) || req.named() && req.uses(src) }
+	for _, l := range plans[famExceptions].labels {
+		if by, varies := decidedBy[l.Value.src]; varies && !slices.ContainsFunc(by, decides) {
+			panic(fmt.Sprintf("ginprom: %s: Exceptions has %s but neither Duration nor Requests has; the exceptions are told apart as their series are, so exceptions that both show alike would be counted as one: add it to Duration or Requests", where, sourceNames[l.Value.src]))
 		}
 	}
 	if in := &plans[famInFlight]; in.named() && !dur.uses(srcMethod) && !dur.uses(srcMethodOTel) {

@@ -68,9 +68,15 @@ type Requests struct {
 	seed  maphash.Seed
 	index sync.Map   // hash of label values -> *RequestSeries, chained on collision
 	mu    sync.Mutex // serialises the creation of series
-	// displayed are the series by their exposed label values, when the
-	// exposer's differ from the internal ones; guarded by mu.
+	// displayed are the series by their exposed label values, those of
+	// the duration and the request counter, when the exposer's differ
+	// from the internal ones; first are the first series made of each of
+	// the duration's exposed label values. Both are guarded by mu.
+	// anyShown says that a series is collected with another (see
+	// RequestSeries.shown).
 	displayed map[string]*RequestSeries
+	first     map[string]*RequestSeries
+	anyShown  atomic.Bool
 }
 
 // An Exposer says which label values each request family exposes for a
@@ -158,6 +164,7 @@ func NewRequests(descs RequestDescs, kind RequestKind, budget RequestBudget, sta
 		exposer:   exposer,
 		budget:    budget,
 		displayed: map[string]*RequestSeries{},
+		first:     map[string]*RequestSeries{},
 	}
 	rc.groups.Store(&[]*InFlight{})
 	// The duration's sum, then len(bounds)+1 counts (the last is +Inf, or
@@ -215,6 +222,12 @@ type RequestSeries struct {
 	// with the same label values (one that omits the status, say): s then
 	// has no words of its own and is not collected.
 	alias *RequestSeries
+	// shown is the series whose exposed duration s is part of, when the
+	// duration shows both with the same label values but the request
+	// counter does not (a counter by status over a duration without
+	// one): s keeps its own words, for the counter, and the duration
+	// shows their sum.
+	shown *RequestSeries
 }
 
 // Labels returns the internal label values of s. The caller must not
@@ -370,54 +383,83 @@ func (rc *Requests) add(h uint64, given []string, variant uint32) *RequestSeries
 	// A copy, so that the caller's values, which the exposer sees, stay
 	// on the caller's stack.
 	lvs := slices.Clone(given)
-	key, same := rc.displayedAs(lvs, variant)
-	if same != nil {
-		// Two series that the exposer shows alike are one: s stands for
-		// the other, and takes nothing of the budget.
-		rc.insert(h, &RequestSeries{lvs: lvs, extra: &seriesExtra{variant: variant, method: canon.Method(lvs[0])}, alias: same})
-		return same
-	}
+	shown, same := rc.displayedAs(lvs, variant)
+	// Two series that the exposer shows alike are one: the later stands
+	// for the first (an alias), and takes one series of the budget for
+	// the memory it holds; past the budget, the request is recorded in
+	// the first without an alias, so that values a request chooses and
+	// the exposer leaves out (a path, under a duration without it) do not
+	// hold memory without bound.
 	if rc.budget.Duration.admit() {
-		return rc.make(h, lvs, variant, key, nil)
+		if same != nil {
+			rc.insert(h, &RequestSeries{lvs: lvs, extra: &seriesExtra{variant: variant, method: canon.Method(lvs[0])}, alias: same})
+			return same
+		}
+		return rc.make(h, lvs, variant, shown, nil)
 	}
 	o, changed := rc.overflowed(slices.Clone(lvs), canon.Overflow)
-	if !changed {
+	switch {
+	case !changed && same != nil:
+		rc.insert(h, &RequestSeries{lvs: lvs, extra: &seriesExtra{variant: variant, method: canon.Method(lvs[0])}, alias: same})
+		return same
+	case !changed:
 		// No value came from the request: the application's routes,
 		// methods and statuses bound these series.
-		return rc.make(h, lvs, variant, key, nil)
+		return rc.make(h, lvs, variant, shown, nil)
+	case same != nil:
+		return same
 	}
 	h = rc.hash(o) ^ variantHash(variant)
 	if s := rc.find(h, o, variant); s != nil {
 		return s
 	}
-	if key, same = rc.displayedAs(o, variant); same != nil {
+	if shown, same = rc.displayedAs(o, variant); same != nil {
 		rc.insert(h, &RequestSeries{lvs: o, extra: &seriesExtra{variant: variant, method: canon.Method(o[0])}, alias: same})
 		return same
 	}
-	return rc.make(h, o, variant, key, rc.overflowOf(lvs, variant))
+	return rc.make(h, o, variant, shown, rc.overflowOf(lvs, variant))
 }
 
-// displayedAs returns the key of the label values the exposer shows for
-// lvs and variant ("" when they are lvs), and the series already shown so;
-// rc.mu is held.
-func (rc *Requests) displayedAs(lvs []string, variant uint32) (string, *RequestSeries) {
-	display := rc.exposer.Display(lvs, canon.Method(lvs[0]), variant)
+// exposedAs is how a series is exposed: the keys of the duration's label
+// values and of those and the request counter's ("" when they are the
+// internal ones), and the series first made with the duration's.
+type exposedAs struct {
+	duration, both string
+	first          *RequestSeries
+}
+
+// displayedAs returns how the series of lvs and variant is exposed, and
+// the series already exposed so in every family, if any; rc.mu is held.
+func (rc *Requests) displayedAs(lvs []string, variant uint32) (exposedAs, *RequestSeries) {
+	method := canon.Method(lvs[0])
+	display := rc.exposer.Display(lvs, method, variant)
 	if display == nil {
-		return "", nil
+		return exposedAs{}, nil
 	}
-	key := strings.Join(display, "\xff")
-	return key, rc.displayed[key]
+	e := exposedAs{duration: strings.Join(display, "\xff")}
+	e.both = e.duration
+	if rc.descs.Total != nil {
+		counted := rc.exposer.Counted(lvs, method, variant)
+		if counted == nil {
+			counted = rc.countLVs(lvs)
+		}
+		e.both += "\xfe" + strings.Join(counted, "\xff")
+	}
+	e.first = rc.first[e.duration]
+	return e, rc.displayed[e.both]
 }
 
-// make makes the series of lvs and variant, whose hash is h and exposed key
-// key, an overflow series when overflow is not nil; rc.mu is held.
-func (rc *Requests) make(h uint64, lvs []string, variant uint32, key string, overflow *overflowSeries) *RequestSeries {
+// make makes the series of lvs and variant, whose hash is h and which is
+// exposed as e, an overflow series when overflow is not nil; rc.mu is held.
+func (rc *Requests) make(h uint64, lvs []string, variant uint32, e exposedAs, overflow *overflowSeries) *RequestSeries {
 	s := &RequestSeries{
 		lvs:      make([]string, len(lvs)),
 		created:  time.Now(),
 		words:    make([]atomic.Uint64, rc.shards.n*rc.block),
 		overflow: overflow,
+		shown:    e.first,
 	}
+	key := e.both
 	for i, v := range lvs {
 		s.lvs[i] = strings.Clone(v)
 	}
@@ -440,6 +482,11 @@ func (rc *Requests) make(h uint64, lvs []string, variant uint32, key string, ove
 	rc.insert(h, s)
 	if key != "" {
 		rc.displayed[key] = s
+		if e.first == nil {
+			rc.first[e.duration] = s
+		} else {
+			rc.anyShown.Store(true)
+		}
 	}
 	return s
 }
@@ -471,3 +518,15 @@ func (rc *Requests) countLVs(lvs []string) []string {
 }
 
 func (rc *Requests) hash(lvs []string) uint64 { return hashValues(rc.seed, lvs) }
+
+// Held returns the series rc holds, aliases included.
+func (rc *Requests) Held() int {
+	n := 0
+	rc.index.Range(func(_, v any) bool {
+		for s := v.(*RequestSeries); s != nil; s = s.next {
+			n++
+		}
+		return true
+	})
+	return n
+}

@@ -51,71 +51,47 @@ func (rc *Requests) Collect(ch chan<- prometheus.Metric) {
 	totals := map[uint64]*total{}
 	var order []*total
 	finished := map[*InFlight]*[inflightKeys]uint64{}
-	dur := make([]uint64, len(rc.kind.Bounds)+1)
 	ns := len(rc.kind.SizeBounds) + 1
-	req, resp := make([]uint64, ns), make([]uint64, ns)
-	var native []uint64 // a series' native buckets, read before its counts
+	var sh shown
+	sh.init(len(rc.kind.Bounds)+1, ns)
+	members := rc.members()
+	group := []*RequestSeries{}
 	rc.index.Range(func(_, v any) bool {
 		for s := v.(*RequestSeries); s != nil; s = s.next {
-			if s.alias != nil {
-				continue // collected as the series it stands for
+			if s.alias != nil || s.shown != nil {
+				continue // collected as, or with, the series it stands for
 			}
-			half := 0
-			if rc.hotCold {
-				half = rc.flip(s)
-			}
-			if rc.native != nil {
-				native = rc.native.read(rc.nativeHalf(s, half), native)
-			}
-			count, sum := rc.sumShards(s, half, 0, dur, true)
-			ch <- rc.durationMetric(s, count, sum, dur, native)
-			switch {
-			case rc.joint:
-				n, reqSum, respSum := rc.sumJoint(s, half, req, resp)
-				ch <- rc.sizeMetric(rc.descs.ReqSize, s, nativeReq, n, reqSum, req, native)
-				ch <- rc.sizeMetric(rc.descs.RespSize, s, nativeResp, n, respSum, resp, native)
-			default:
-				if rc.kind.ReqSize {
-					n, sum := rc.sumShards(s, half, rc.reqOff, req, false)
-					ch <- rc.sizeMetric(rc.descs.ReqSize, s, nativeReq, n, sum, req, native)
+			sh.reset()
+			group = append(append(group[:0], s), members[s]...)
+			for _, m := range group {
+				count := rc.read(m, &sh)
+				if x := m.extra; x != nil && x.group != nil {
+					f := finished[x.group]
+					if f == nil {
+						f = new([inflightKeys]uint64)
+						finished[x.group] = f
+					}
+					f[x.group.Key(x.method, x.variant)] += count
 				}
-				if rc.kind.RespSize {
-					n, sum := rc.sumShards(s, half, rc.respOff, resp, false)
-					ch <- rc.sizeMetric(rc.descs.RespSize, s, nativeResp, n, sum, resp, native)
+				if rc.descs.Total == nil {
+					continue
+				}
+				countLVs := rc.countOf(m)
+				t := totals[m.countKey]
+				for t != nil && !slices.Equal(t.lvs, countLVs) {
+					t = t.next
+				}
+				if t == nil {
+					t = &total{lvs: countLVs, created: m.created, next: totals[m.countKey]}
+					totals[m.countKey] = t
+					order = append(order, t)
+				}
+				t.count += count
+				if m.created.Before(t.created) {
+					t.created = m.created
 				}
 			}
-			if rc.kind.Bytes {
-				ch <- rc.bytesMetric(s, half)
-			}
-			if rc.hotCold {
-				rc.fold(s, half)
-			}
-			if x := s.extra; x != nil && x.group != nil {
-				f := finished[x.group]
-				if f == nil {
-					f = new([inflightKeys]uint64)
-					finished[x.group] = f
-				}
-				f[x.group.Key(x.method, x.variant)] += count
-			}
-
-			if rc.descs.Total == nil {
-				continue
-			}
-			countLVs := rc.countOf(s)
-			t := totals[s.countKey]
-			for t != nil && !slices.Equal(t.lvs, countLVs) {
-				t = t.next
-			}
-			if t == nil {
-				t = &total{lvs: countLVs, created: s.created, next: totals[s.countKey]}
-				totals[s.countKey] = t
-				order = append(order, t)
-			}
-			t.count += count
-			if s.created.Before(t.created) {
-				t.created = s.created
-			}
+			rc.emit(ch, s, &sh)
 		}
 		return true
 	})
@@ -124,6 +100,123 @@ func (rc *Requests) Collect(ch chan<- prometheus.Metric) {
 	}
 	if rc.kind.InFlight {
 		rc.collectInflight(ch, finished)
+	}
+}
+
+// shown is what one exposed series has recorded: the sum of the series
+// that are exposed with its label values (see RequestSeries.shown).
+type shown struct {
+	count, reqN, respN          uint64
+	sum, reqSum, respSum, bytes float64
+	dur, req, resp              []uint64 // cumulative bucket counts
+	native                      []uint64
+	// scratch, for one series
+	dur1, req1, resp1, native1 []uint64
+}
+
+func (sh *shown) init(nd, ns int) {
+	sh.dur, sh.dur1 = make([]uint64, nd), make([]uint64, nd)
+	sh.req, sh.resp, sh.req1, sh.resp1 = make([]uint64, ns), make([]uint64, ns), make([]uint64, ns), make([]uint64, ns)
+}
+
+func (sh *shown) reset() {
+	sh.count, sh.reqN, sh.respN = 0, 0, 0
+	sh.sum, sh.reqSum, sh.respSum, sh.bytes = 0, 0, 0, 0
+	clear(sh.dur)
+	clear(sh.req)
+	clear(sh.resp)
+	sh.native = sh.native[:0]
+}
+
+func addTo(to, from []uint64) {
+	for i, n := range from {
+		to[i] += n
+	}
+}
+
+// members returns, for each series, the others exposed with its label
+// values; nil when there are none.
+func (rc *Requests) members() map[*RequestSeries][]*RequestSeries {
+	if !rc.anyShown.Load() {
+		return nil
+	}
+	out := map[*RequestSeries][]*RequestSeries{}
+	rc.index.Range(func(_, v any) bool {
+		for s := v.(*RequestSeries); s != nil; s = s.next {
+			if s.alias == nil && s.shown != nil {
+				out[s.shown] = append(out[s.shown], s)
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// read adds what s has recorded to sh, from a consistent half with native
+// histograms, and returns the count of s.
+func (rc *Requests) read(s *RequestSeries, sh *shown) uint64 {
+	half := 0
+	if rc.hotCold {
+		half = rc.flip(s)
+	}
+	if rc.native != nil {
+		sh.native1 = rc.native.read(rc.nativeHalf(s, half), sh.native1)
+		if len(sh.native) == 0 {
+			sh.native = append(sh.native, sh.native1...)
+		} else {
+			addTo(sh.native, sh.native1)
+		}
+	}
+	count, sum := rc.sumShards(s, half, 0, sh.dur1, true)
+	sh.count += count
+	sh.sum += sum
+	addTo(sh.dur, sh.dur1)
+	switch {
+	case rc.joint:
+		n, reqSum, respSum := rc.sumJoint(s, half, sh.req1, sh.resp1)
+		sh.reqN += n
+		sh.respN += n
+		sh.reqSum += reqSum
+		sh.respSum += respSum
+		addTo(sh.req, sh.req1)
+		addTo(sh.resp, sh.resp1)
+	default:
+		if rc.kind.ReqSize {
+			n, sum := rc.sumShards(s, half, rc.reqOff, sh.req1, false)
+			sh.reqN += n
+			sh.reqSum += sum
+			addTo(sh.req, sh.req1)
+		}
+		if rc.kind.RespSize {
+			n, sum := rc.sumShards(s, half, rc.respOff, sh.resp1, false)
+			sh.respN += n
+			sh.respSum += sum
+			addTo(sh.resp, sh.resp1)
+		}
+	}
+	if rc.kind.Bytes {
+		for i := 0; i < rc.shards.n; i++ {
+			sh.bytes += float64(rc.shardWords(s, i, half)[rc.bytesOff].Load())
+		}
+	}
+	if rc.hotCold {
+		rc.fold(s, half)
+	}
+	return count
+}
+
+// emit sends the duration, sizes and response bytes of the exposed series
+// s, which recorded sh.
+func (rc *Requests) emit(ch chan<- prometheus.Metric, s *RequestSeries, sh *shown) {
+	ch <- rc.durationMetric(s, sh.count, sh.sum, sh.dur, sh.native)
+	if rc.kind.ReqSize {
+		ch <- rc.sizeMetric(rc.descs.ReqSize, s, nativeReq, sh.reqN, sh.reqSum, sh.req, sh.native)
+	}
+	if rc.kind.RespSize {
+		ch <- rc.sizeMetric(rc.descs.RespSize, s, nativeResp, sh.respN, sh.respSum, sh.resp, sh.native)
+	}
+	if rc.kind.Bytes {
+		ch <- ConstMetric(rc.descs.Bytes)(prometheus.NewConstMetricWithCreatedTimestamp(rc.descs.Bytes, prometheus.CounterValue, sh.bytes, s.created, s.labels()...))
 	}
 }
 
@@ -203,15 +296,6 @@ func (rc *Requests) sizeMetric(desc *prometheus.Desc, s *RequestSeries, which in
 		m = rc.native.attach(desc, m, native, s.labels(), which)
 	}
 	return m
-}
-
-// bytesMetric returns Big Brother's response bytes counter of s.
-func (rc *Requests) bytesMetric(s *RequestSeries, half int) prometheus.Metric {
-	var n uint64
-	for sh := 0; sh < rc.shards.n; sh++ {
-		n += rc.shardWords(s, sh, half)[rc.bytesOff].Load()
-	}
-	return ConstMetric(rc.descs.Bytes)(prometheus.NewConstMetricWithCreatedTimestamp(rc.descs.Bytes, prometheus.CounterValue, float64(n), s.created, s.labels()...))
 }
 
 func bucketMap(bounds []float64, cumulative []uint64) map[float64]uint64 {
