@@ -1,6 +1,7 @@
 package ginprom_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
@@ -93,6 +94,16 @@ func TestSchemaValidation(t *testing.T) {
 			"in flight not named", `WithSchema with WithInFlight: the schema names no InFlight family`,
 			ginprom.Schema{Duration: dur("method", ginprom.Method)},
 			[]ginprom.Option{ginprom.WithInFlight()},
+		},
+		{
+			"buckets not increasing", `ginprom: WithSchema: Buckets: buckets must be strictly increasing, but 0.1 follows 1`,
+			ginprom.Schema{Duration: dur("method", ginprom.Method), Buckets: []float64{1, 0.1}},
+			nil,
+		},
+		{
+			"a NaN bucket", `ginprom: WithSchema: Buckets: bucket 2 is NaN`,
+			ginprom.Schema{Duration: dur("method", ginprom.Method), Buckets: []float64{1, math.NaN()}},
+			nil,
 		},
 		{"with a prefix", `with WithDefaultsPrefix("x")`, ginprom.DefaultSchema("x"), []ginprom.Option{ginprom.WithDefaultsPrefix("x")}},
 		{"with another schema", `give at most one schema option`, ginprom.DefaultSchema("x"), []ginprom.Option{ginprom.WithSemconv()}},

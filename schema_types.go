@@ -199,8 +199,10 @@ func WithSchema(s Schema) Option {
 		c.schemas = append(c.schemas, where)
 		c.schema = &s
 		c.buckets = slices.Clone(s.Buckets)
+		c.bucketsFrom = where + ": Buckets"
 		if c.buckets == nil {
 			c.buckets = slices.Clone(DefaultBuckets)
+			c.bucketsFrom = ""
 		}
 		c.summary = false
 		c.groupBy = GroupByRoute
