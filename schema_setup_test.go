@@ -2,11 +2,15 @@ package ginprom_test
 
 import (
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestSchemaValidation: New panics, saying what to fix, on a schema that
@@ -165,4 +169,27 @@ func TestSchemaPresetsAsOptions(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSchemaEmptyBuckets: a schema's empty Buckets, as nil, gives the
+// duration DefaultBuckets, as WithBuckets with no bounds keeps them; it
+// never makes a histogram with the +Inf bucket alone.
+func TestSchemaEmptyBuckets(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	r := gin.New()
+	ginprom.New(r, ginprom.WithRegistry(reg), ginprom.WithSchema(ginprom.Schema{
+		Duration: ginprom.Family{Name: "d_seconds", Labels: lbl("route", ginprom.Route)},
+		Buckets:  []float64{},
+	}))
+	r.GET("/x", func(c *gin.Context) {})
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
+
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	require.Len(t, mfs, 1)
+	var bounds []float64
+	for _, b := range mfs[0].GetMetric()[0].GetHistogram().GetBucket() {
+		bounds = append(bounds, b.GetUpperBound())
+	}
+	assert.Equal(t, ginprom.DefaultBuckets, bounds)
 }

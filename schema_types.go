@@ -30,7 +30,7 @@ type Schema struct {
 	ResponseBytes Family    // counter of response body bytes, whenever named
 	InFlight      Family    // gauge, with WithInFlight
 	Info          Family    // gauge, always 1
-	Buckets       []float64 // of Duration; nil: DefaultBuckets
+	Buckets       []float64 // of Duration; nil or empty: DefaultBuckets
 	// Sessions and the messages of ObserveMessage.
 	SessionsOpen, SessionDuration, SessionBytesIn, SessionBytesOut Family
 	Messages, MessageErrors, MessageDuration                       Family
@@ -177,7 +177,7 @@ func (v Value) String() string {
 }
 
 // WithSchema exposes ginprom's metrics under the names, help texts and
-// labels of s (see [Schema]), with the buckets s.Buckets (nil:
+// labels of s (see [Schema]), with the buckets s.Buckets (nil or empty:
 // [DefaultBuckets]) for the duration.
 //
 // Options apply in order: WithSchema sets the buckets, a histogram and the
@@ -200,7 +200,7 @@ func WithSchema(s Schema) Option {
 		c.schema = &s
 		c.buckets = slices.Clone(s.Buckets)
 		c.bucketsFrom = where + ": Buckets"
-		if c.buckets == nil {
+		if len(c.buckets) == 0 {
 			c.buckets = slices.Clone(DefaultBuckets)
 			c.bucketsFrom = ""
 		}
