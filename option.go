@@ -58,7 +58,8 @@ type config struct {
 	prefix            string
 	noDefaults        bool
 	buckets           []float64
-	bucketsGiven      bool // WithBuckets was given
+	bucketsGiven      bool   // WithBuckets was given
+	bucketsFrom       string // the option that set buckets, for its messages; "": WithBuckets
 	summary           bool
 	groupBy           GroupBy
 	defaultLabels     Labels
@@ -184,6 +185,7 @@ func WithBuckets(buckets ...float64) Option {
 		if len(buckets) > 0 {
 			c.buckets = append([]float64(nil), buckets...)
 			c.bucketsGiven = true
+			c.bucketsFrom = ""
 		}
 	})
 }
@@ -304,7 +306,11 @@ func (c *config) check() {
 	if c.prefix != NoPrefix && !validMetricName(c.prefix) {
 		panic(fmt.Sprintf("ginprom: WithDefaultsPrefix(%q): a prefix may hold only ASCII letters, digits, '_' and ':', and may not begin with a digit", c.prefix))
 	}
-	checkBuckets("WithBuckets", c.buckets)
+	bucketsFrom := c.bucketsFrom
+	if bucketsFrom == "" {
+		bucketsFrom = "WithBuckets"
+	}
+	checkBuckets(bucketsFrom, c.buckets)
 	checkBuckets("WithSizeBuckets", c.signals.sizeBuckets)
 	c.checkSchema()
 	c.checkIgnored()

@@ -1,11 +1,16 @@
 package ginprom_test
 
 import (
+	"math"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestSchemaValidation: New panics, saying what to fix, on a schema that
@@ -94,6 +99,16 @@ func TestSchemaValidation(t *testing.T) {
 			ginprom.Schema{Duration: dur("method", ginprom.Method)},
 			[]ginprom.Option{ginprom.WithInFlight()},
 		},
+		{
+			"buckets not increasing", `ginprom: WithSchema: Buckets: buckets must be strictly increasing, but 0.1 follows 1`,
+			ginprom.Schema{Duration: dur("method", ginprom.Method), Buckets: []float64{1, 0.1}},
+			nil,
+		},
+		{
+			"a NaN bucket", `ginprom: WithSchema: Buckets: bucket 2 is NaN`,
+			ginprom.Schema{Duration: dur("method", ginprom.Method), Buckets: []float64{1, math.NaN()}},
+			nil,
+		},
 		{"with a prefix", `with WithDefaultsPrefix("x")`, ginprom.DefaultSchema("x"), []ginprom.Option{ginprom.WithDefaultsPrefix("x")}},
 		{"with another schema", `give at most one schema option`, ginprom.DefaultSchema("x"), []ginprom.Option{ginprom.WithSemconv()}},
 	}
@@ -154,4 +169,27 @@ func TestSchemaPresetsAsOptions(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSchemaEmptyBuckets: a schema's empty Buckets, as nil, gives the
+// duration DefaultBuckets, as WithBuckets with no bounds keeps them; it
+// never makes a histogram with the +Inf bucket alone.
+func TestSchemaEmptyBuckets(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	r := gin.New()
+	ginprom.New(r, ginprom.WithRegistry(reg), ginprom.WithSchema(ginprom.Schema{
+		Duration: ginprom.Family{Name: "d_seconds", Labels: lbl("route", ginprom.Route)},
+		Buckets:  []float64{},
+	}))
+	r.GET("/x", func(c *gin.Context) {})
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
+
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	require.Len(t, mfs, 1)
+	var bounds []float64
+	for _, b := range mfs[0].GetMetric()[0].GetHistogram().GetBucket() {
+		bounds = append(bounds, b.GetUpperBound())
+	}
+	assert.Equal(t, ginprom.DefaultBuckets, bounds)
 }

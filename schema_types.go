@@ -37,7 +37,7 @@ type Schema struct {
 	ResponseBytes Family    // counter of response body bytes, whenever named; nil Labels: Duration's
 	InFlight      Family    // gauge, with WithInFlight; needs Method or MethodOTel on Duration
 	Info          Family    // gauge, always 1; WithoutDefaults drops it, but for BigBrotherSchema's
-	Buckets       []float64 // of Duration; nil: DefaultBuckets; New panics unless they increase
+	Buckets       []float64 // of Duration; nil or empty: DefaultBuckets; New panics unless they increase
 	// Sessions (WebSocket and event streams) and the messages of
 	// ObserveMessage. A Family with an empty Name is not exposed.
 	SessionsOpen, SessionDuration, SessionBytesIn, SessionBytesOut Family
@@ -212,7 +212,7 @@ func (v Value) String() string {
 }
 
 // WithSchema exposes ginprom's metrics under the names, help texts and
-// labels of s (see [Schema]), with the buckets s.Buckets (nil:
+// labels of s (see [Schema]), with the buckets s.Buckets (nil or empty:
 // [DefaultBuckets]) for the duration.
 //
 // Options apply in order: WithSchema sets the buckets, a histogram and the
@@ -234,8 +234,10 @@ func WithSchema(s Schema) Option {
 		c.schemas = append(c.schemas, where)
 		c.schema = &s
 		c.buckets = slices.Clone(s.Buckets)
-		if c.buckets == nil {
+		c.bucketsFrom = where + ": Buckets"
+		if len(c.buckets) == 0 {
 			c.buckets = slices.Clone(DefaultBuckets)
+			c.bucketsFrom = ""
 		}
 		c.summary = false
 		c.groupBy = GroupByRoute
