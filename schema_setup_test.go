@@ -182,7 +182,7 @@ func TestSchemaEmptyBuckets(t *testing.T) {
 		Buckets:  []float64{},
 	}))
 	r.GET("/x", func(c *gin.Context) {})
-	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/x", nil))
 
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
