@@ -136,14 +136,16 @@ func (p *plan) uses(src valueSource) bool {
 	return slices.ContainsFunc(p.labels, func(l Label) bool { return l.Value.src == src })
 }
 
-// compileSchema checks s and returns its plans. group is the group-by
-// label's name, totalsByGroup WithTotalsByGroup. It panics, saying what to
+// compileSchema checks s, given to WithSchema (or the default names of
+// cfg's prefix), and returns its plans for cfg. It panics, saying what to
 // fix, on a schema that cannot work.
-func compileSchema(s *Schema, where, group string, totalsByGroup bool) [numFamilies]plan {
+func compileSchema(s *Schema, cfg *config) [numFamilies]plan {
+	const where = "WithSchema"
+	group, totalsByGroup := cfg.groupBy.label, cfg.signals.totalsByGroup
 	var plans [numFamilies]plan
 	fams := s.families()
 	if fams[famDuration].Name == "" {
-		panic(fmt.Sprintf("ginprom: %s: the Duration family has no Name; every schema exposes the request duration", where))
+		panic("ginprom: WithSchema: Duration.Name is empty; every schema exposes the request duration: give Duration a Name")
 	}
 	for i, f := range fams {
 		p := &plans[i]
@@ -157,6 +159,9 @@ func compileSchema(s *Schema, where, group string, totalsByGroup bool) [numFamil
 		field := fmt.Sprintf("%s: %s", where, familyFields[i])
 		if !validMetricName(f.Name) {
 			panic(fmt.Sprintf("ginprom: %s.Name %q: not a valid metric name; use ASCII letters, digits, '_' and ':', not beginning with a digit", field, f.Name))
+		}
+		if f.Name == overflowName(cfg.prefix) {
+			panic(fmt.Sprintf("ginprom: %s.Name %q: that is the name of ginprom's counter of observations past the series budget (see WithSeriesLimit); give %s another Name", field, f.Name, familyFields[i]))
 		}
 		if !utf8.ValidString(p.help) {
 			panic(fmt.Sprintf("ginprom: %s.Help: not valid UTF-8", field))
@@ -196,6 +201,7 @@ func compileSchema(s *Schema, where, group string, totalsByGroup bool) [numFamil
 		}
 	}
 	checkShared(&plans, where)
+	checkSeriesNames(&plans, cfg.summary)
 	checkRequestPlans(&plans, where)
 	return plans
 }
@@ -211,10 +217,12 @@ func checkShared(plans *[numFamilies]plan, where string) {
 			}
 			pair := fmt.Sprintf("ginprom: %s: %s and %s are both named %q", where, familyFields[j], familyFields[i], a.name)
 			switch {
-			case j <= famInfo && i <= famInfo:
-				panic(pair + ": the request metrics are distinct families; name them apart")
+			case j <= famInfo:
+				// The request metrics are one collector's; a session,
+				// message or dependency family is another's.
+				panic(fmt.Sprintf("%s; %s is a request metric, which shares its name with no other family: give one of them another Name", pair, familyFields[j]))
 			case familyTypes[i] != familyTypes[j]:
-				panic(fmt.Sprintf("%s, a %s and a %s; one name is one family, of one type: name them apart", pair, familyTypeNames[familyTypes[j]], familyTypeNames[familyTypes[i]]))
+				panic(fmt.Sprintf("%s, a %s and a %s; one name is one family, of one type: give one of them another Name", pair, familyTypeNames[familyTypes[j]], familyTypeNames[familyTypes[i]]))
 			case !slices.Equal(a.names(), b.names()):
 				panic(fmt.Sprintf("%s with other label names (%s and %s); one name is one family: give them the same labels, told apart by a Const value", pair, strings.Join(a.names(), ", "), strings.Join(b.names(), ", ")))
 			}
@@ -227,6 +235,30 @@ func checkShared(plans *[numFamilies]plan, where string) {
 			}
 			if !apart {
 				panic(pair + " and no Const value tells their series apart; give both a label of Const values that differ (as direction \"in\" and \"out\")")
+			}
+		}
+	}
+}
+
+// checkSeriesNames panics on a family named like a series of another
+// (lat_count beside the histogram lat): the registry accepts both, and
+// every scrape would fail once both have series. summary says that the
+// duration is a summary, which has no _bucket series.
+func checkSeriesNames(plans *[numFamilies]plan, summary bool) {
+	for i := range plans {
+		owner := &plans[i]
+		if !owner.named() {
+			continue
+		}
+		f := family{owner.name, familyTypes[i]}
+		if i == famDuration && summary {
+			f.typ = typeSummary
+		}
+		for _, series := range f.series() {
+			for j := range plans {
+				if plans[j].name == series {
+					panic(fmt.Sprintf("ginprom: WithSchema: %s.Name %q is the name of a series of %s (the %s %q), and every scrape would fail once both have series; give %s another Name", familyFields[j], series, familyFields[i], familyTypeNames[f.typ], f.name, familyFields[j]))
+				}
 			}
 		}
 	}

@@ -47,12 +47,10 @@ type Schema struct {
 	// not exposed.
 	DependencyUp, DependencyDuration Family
 
-	// What the presets know beyond the families: how the schema is
-	// written in code, for setup messages; the version of Version; the
-	// status from which a request is an error by default (0: 500); and
-	// whether a Route label takes the group-by's label name (the default
-	// names' path, handler or GroupByFunc's label).
-	origin       string
+	// What the presets know beyond the families: the version of
+	// Version; the status from which a request is an error by default (0:
+	// 500); and whether a Route label takes the group-by's label name (the
+	// default names' path, handler or GroupByFunc's label).
 	version      string
 	errorFrom    int
 	groupLabel   bool
@@ -226,15 +224,11 @@ func (v Value) String() string {
 // name with other types or label names, or a Duration with no Name.
 func WithSchema(s Schema) Option {
 	s = s.clone()
-	where := s.origin
-	if where == "" {
-		where = "WithSchema"
-	}
 	return optionFunc(func(c *config) {
-		c.schemas = append(c.schemas, where)
+		c.schemas = append(c.schemas, "WithSchema")
 		c.schema = &s
 		c.buckets = slices.Clone(s.Buckets)
-		c.bucketsFrom = where + ": Buckets"
+		c.bucketsFrom = "WithSchema: Buckets"
 		if len(c.buckets) == 0 {
 			c.buckets = slices.Clone(DefaultBuckets)
 			c.bucketsFrom = ""
@@ -306,7 +300,6 @@ func DefaultSchema(prefix string) Schema {
 		ResponseSize: Family{Name: p("http_response_size_bytes"), Labels: req},
 		InFlight:     Family{Name: p("http_requests_in_flight"), Labels: labels("method", Method)},
 		Info:         Family{Name: p("exporter_info"), Labels: labels("version", AppVersion)},
-		origin:       fmt.Sprintf("DefaultSchema(%q)", prefix),
 		errorFrom:    500,
 		groupLabel:   true,
 		DependencyUp: Family{Name: p("dependency_up"), Labels: labels("name", Dependency)},
@@ -372,7 +365,6 @@ func BigBrotherSchema(version string) Schema {
 		DependencyDuration: Family{Name: "dependency_request_seconds", Labels: labels("name", Dependency,
 			"type", Const("http"), "status", Status, "method", Method, "addr", Dependency,
 			"isError", IsError, "errorMessage", ErrorMessage)},
-		origin:       fmt.Sprintf("WithBigBrother(%q)", version),
 		version:      version,
 		errorFrom:    400,
 		needsVersion: true,
@@ -414,7 +406,6 @@ func SemconvSchema() Schema {
 		Info:               d.Info,
 		DependencyUp:       d.DependencyUp,
 		DependencyDuration: d.DependencyDuration,
-		origin:             "WithSemconv()",
 		errorFrom:          500,
 	}
 	s.setSessions(DefaultPrefix)
