@@ -84,12 +84,16 @@ func TestSchemaMessages(t *testing.T) {
 		{
 			"two schemas",
 			`ginprom: WithSchema: a schema option (WithSchema, WithBigBrother or WithSemconv) is given 2 times; give one: a schema fixes the names of the metrics`,
-			func() { newOn(prometheus.NewRegistry(), ginprom.WithBigBrother("1"), ginprom.WithSchema(ginprom.DefaultSchema("x"))) },
+			func() {
+				newOn(prometheus.NewRegistry(), ginprom.WithBigBrother("1"), ginprom.WithSchema(ginprom.DefaultSchema("x")))
+			},
 		},
 		{
 			"a schema and a prefix",
 			`ginprom: WithSchema with WithDefaultsPrefix("x"): a schema's families have the names it gives them; remove WithDefaultsPrefix (DefaultSchema takes a prefix)`,
-			func() { newOn(prometheus.NewRegistry(), ginprom.WithDefaultsPrefix("x"), ginprom.WithSchema(ginprom.DefaultSchema("x"))) },
+			func() {
+				newOn(prometheus.NewRegistry(), ginprom.WithDefaultsPrefix("x"), ginprom.WithSchema(ginprom.DefaultSchema("x")))
+			},
 		},
 		{
 			"Big Brother without a version",
@@ -104,7 +108,9 @@ func TestSchemaMessages(t *testing.T) {
 		{
 			"the route template with GroupByPath",
 			`ginprom: WithSchema with WithGroupBy(GroupByPath): Duration's label "http_route" holds the matched route template only, never a path, handler or other value; use GroupByRoute, or remove WithGroupBy`,
-			func() { newOn(prometheus.NewRegistry(), ginprom.WithSemconv(), ginprom.WithGroupBy(ginprom.GroupByPath)) },
+			func() {
+				newOn(prometheus.NewRegistry(), ginprom.WithSemconv(), ginprom.WithGroupBy(ginprom.GroupByPath))
+			},
 		},
 	}
 	for _, tc := range cases {
