@@ -57,3 +57,33 @@ gin_http_request_exceptions_total{method="GET",path="/s/1",status="200"} 1
 gin_http_request_exceptions_total{method="GET",path="/s/2",status="200"} 1
 `, "gin_http_request_exceptions_total")
 }
+
+// TestSchemaGroupByPathCustom: under a schema of one's own, a later
+// WithGroupBy(GroupByPath) gives the request metrics' Route labels the
+// path, under the schema's label names, while a session family's Route
+// is the route template, as the README says.
+func TestSchemaGroupByPathCustom(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	r := gin.New()
+	ginprom.New(r, ginprom.WithRegistry(reg), ginprom.WithSchema(ginprom.Schema{
+		Duration:        ginprom.Family{Name: "d_seconds", Labels: lbl("endpoint", ginprom.Route)},
+		Requests:        ginprom.Family{Name: "r_total", Labels: lbl("endpoint", ginprom.Route, "code", ginprom.Status)},
+		SessionDuration: ginprom.Family{Name: "s_seconds", Labels: lbl("endpoint", ginprom.Route)},
+	}), ginprom.WithGroupBy(ginprom.GroupByPath))
+	r.GET("/u/:id", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.GET("/events/:id", func(c *gin.Context) {
+		c.Header("Content-Type", "text/event-stream")
+		c.String(http.StatusOK, "data: x\n\n")
+	})
+	serve(r, http.MethodGet, "/u/1")
+	serve(r, http.MethodGet, "/u/2")
+	serve(r, http.MethodGet, "/events/7", "Accept", "text/event-stream")
+	assert.Equal(t, map[string]uint64{`endpoint="/u/1"`: 1, `endpoint="/u/2"`: 1}, samples(t, reg, "d_seconds"))
+	assert.Equal(t, map[string]uint64{`endpoint="/events/:id"`: 1}, samples(t, reg, "s_seconds"))
+	requireExposition(t, reg, `
+# HELP r_total Total number of HTTP requests served by Gin.
+# TYPE r_total counter
+r_total{code="200",endpoint="/u/1"} 1
+r_total{code="200",endpoint="/u/2"} 1
+`, "r_total")
+}

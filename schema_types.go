@@ -162,7 +162,8 @@ var (
 	// Brother protocol's spelling).
 	Status = Value{src: srcStatus}
 	// Route is the group-by value (see [WithGroupBy]): the route template
-	// by default, [Unmatched] for a request that matched no route.
+	// by default, [Unmatched] for a request that matched no route. On a
+	// session family it is the route template, whatever the group-by.
 	Route = Value{src: srcRoute}
 	// IsError is "true" or "false", by [WithErrorStatus]. For a
 	// dependency, a transport error is always one.
@@ -284,8 +285,9 @@ func labels(pairs ...any) []Label {
 // <prefix>_http_request_exceptions_total{method, status}, the size
 // histograms, <prefix>_http_requests_in_flight{method} and
 // <prefix>_exporter_info{version}; the session, message and dependency
-// metrics of the README's metrics table. The Route label takes the
-// group-by's label name: path, handler, or GroupByFunc's label.
+// metrics of the README's metrics table. The request metrics' Route label
+// takes the group-by's label name: path, handler, or GroupByFunc's label;
+// the session metrics' stays path, with the route template.
 // WithSchema(DefaultSchema(p)) is WithDefaultsPrefix(p), but that it is a
 // schema option: it sets the buckets and group-by as [WithSchema] says, and
 // refuses another schema or WithDefaultsPrefix.
