@@ -63,8 +63,10 @@ type Schema struct {
 // New panics, saying what to fix, if Name is not a valid metric name, Help
 // is not valid UTF-8, a label name is invalid, "le" or "quantile", or used
 // twice, a label's Value is the zero Value or one the family cannot have,
-// or another family of the schema has the same Name with another type or
-// other label names.
+// another family of the schema has the same Name with another type or
+// other label names (or either is a request metric, whose name is its
+// own), or Name is that of a series of another family (lat_count beside
+// the histogram lat) or of the counter of [WithSeriesLimit]'s overflows.
 type Family struct {
 	// Name is the exposed name, exactly: a counter gets no _total added.
 	// "": the family is not exposed.
@@ -222,7 +224,9 @@ func (v Value) String() string {
 // WithSchema again) or [WithDefaultsPrefix] is given, in either order; and,
 // saying what to fix, on an invalid name or label name, a label name used
 // twice in a family, a Value that a family cannot have, two families of one
-// name with other types or label names, or a Duration with no Name.
+// name with other types or label names, a request family sharing its name,
+// a name that is another family's series or the overflow counter's, or a
+// Duration with no Name.
 func WithSchema(s Schema) Option {
 	s = s.clone()
 	return optionFunc(func(c *config) {
