@@ -164,7 +164,7 @@ func compileSchema(s *Schema, cfg *config) [numFamilies]plan {
 			panic(fmt.Sprintf("ginprom: %s.Name %q: that is the name of ginprom's counter of observations past the series budget (see WithSeriesLimit); give %s another Name", field, f.Name, familyFields[i]))
 		}
 		if !utf8.ValidString(p.help) {
-			panic(fmt.Sprintf("ginprom: %s.Help: not valid UTF-8", field))
+			panic(fmt.Sprintf("ginprom: %s.Help: not valid UTF-8; give UTF-8 text, or \"\" for ginprom's help text", field))
 		}
 		p.labels = slices.Clone(f.Labels)
 		if p.labels == nil && (i == famRequestSize || i == famResponseSize || i == famResponseBytes) {
@@ -196,7 +196,7 @@ func compileSchema(s *Schema, cfg *config) [numFamilies]plan {
 				panic(fmt.Sprintf("ginprom: %s: label %q cannot be %s: %s; remove it or give it another Value", field, l.Name, l.Value, why(i, l.Value.src)))
 			}
 			if l.Value.src == srcConst && !utf8.ValidString(l.Value.v) {
-				panic(fmt.Sprintf("ginprom: %s: label %q: Const(%q) is not valid UTF-8", field, l.Name, l.Value.v))
+				panic(fmt.Sprintf("ginprom: %s: label %q: Const(%q) is not valid UTF-8; give a UTF-8 value", field, l.Name, l.Value.v))
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package ginprom_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
@@ -111,6 +112,26 @@ func TestSchemaMessages(t *testing.T) {
 			func() {
 				newOn(prometheus.NewRegistry(), ginprom.WithSemconv(), ginprom.WithGroupBy(ginprom.GroupByPath))
 			},
+		},
+		{
+			"a NaN bucket",
+			`ginprom: WithSchema: Buckets: bucket 2 is NaN; give upper bounds that are numbers, in increasing order`,
+			schema(ginprom.Schema{Duration: d, Buckets: []float64{1, math.NaN()}}),
+		},
+		{
+			"help not UTF-8",
+			`ginprom: WithSchema: Requests.Help: not valid UTF-8; give UTF-8 text, or "" for ginprom's help text`,
+			schema(ginprom.Schema{Duration: d, Requests: ginprom.Family{Name: "r_total", Help: "a\xff"}}),
+		},
+		{
+			"a Const not UTF-8",
+			`ginprom: WithSchema: Duration: label "app": Const("a\xff") is not valid UTF-8; give a UTF-8 value`,
+			schema(ginprom.Schema{Duration: ginprom.Family{Name: "d_seconds", Labels: lbl("app", ginprom.Const("a\xff"))}}),
+		},
+		{
+			"a nil metrics middleware",
+			`ginprom: WithMetricsMiddleware: handler 2 is nil; remove it, or pass a gin.HandlerFunc`,
+			func() { newOn(prometheus.NewRegistry(), ginprom.WithMetricsMiddleware(func(*gin.Context) {}, nil)) },
 		},
 	}
 	for _, tc := range cases {

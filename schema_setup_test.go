@@ -100,12 +100,12 @@ func TestSchemaValidation(t *testing.T) {
 			[]ginprom.Option{ginprom.WithInFlight()},
 		},
 		{
-			"buckets not increasing", `ginprom: WithSchema: Buckets: buckets must be strictly increasing, but 0.1 follows 1`,
+			"buckets not increasing", `ginprom: WithSchema: Buckets: buckets must be strictly increasing, but 0.1 follows 1; give each upper bound once, in increasing order`,
 			ginprom.Schema{Duration: dur("method", ginprom.Method), Buckets: []float64{1, 0.1}},
 			nil,
 		},
 		{
-			"a NaN bucket", `ginprom: WithSchema: Buckets: bucket 2 is NaN`,
+			"a NaN bucket", `ginprom: WithSchema: Buckets: bucket 2 is NaN; give upper bounds that are numbers, in increasing order`,
 			ginprom.Schema{Duration: dur("method", ginprom.Method), Buckets: []float64{1, math.NaN()}},
 			nil,
 		},
