@@ -108,6 +108,16 @@ func why(fam int, v valueSource) string {
 		return "only the session metrics have a session kind"
 	case v == srcDependency:
 		return "only the dependency metrics have a dependency"
+	case fam == famInfo:
+		return "the info metric is set once, at setup, outside any request"
+	case fam >= famSessionsOpen && fam <= famSessionBytesOut:
+		return "a session is told apart by its kind and route only"
+	case fam >= famMessages && fam <= famMessageBytesOut:
+		return "a message is told apart by its event and, for Messages and MessageErrors, its result only"
+	case fam == famDependencyUp:
+		return "a dependency's check is told apart by the dependency only"
+	case fam == famDependencyDuration:
+		return "a dependency's request is told apart by the dependency, method, status and error only"
 	}
 	return "that metric has no such value"
 }

@@ -114,6 +114,16 @@ func TestSchemaMessages(t *testing.T) {
 			},
 		},
 		{
+			"a request value on the info metric",
+			`ginprom: WithSchema: Info: label "m" cannot be Method: the info metric is set once, at setup, outside any request; remove it or give it another Value`,
+			schema(ginprom.Schema{Duration: d, Info: ginprom.Family{Name: "i", Labels: lbl("m", ginprom.Method)}}),
+		},
+		{
+			"a request value on a session family",
+			`ginprom: WithSchema: SessionsOpen: label "code" cannot be Status: a session is told apart by its kind and route only; remove it or give it another Value`,
+			schema(ginprom.Schema{Duration: d, SessionsOpen: ginprom.Family{Name: "s", Labels: lbl("code", ginprom.Status)}}),
+		},
+		{
 			"a NaN bucket",
 			`ginprom: WithSchema: Buckets: bucket 2 is NaN; give upper bounds that are numbers, in increasing order`,
 			schema(ginprom.Schema{Duration: d, Buckets: []float64{1, math.NaN()}}),
