@@ -105,51 +105,6 @@ func WithErrorStatus(fn func(status int) bool) Option {
 	})
 }
 
-// checkSchema panics on a schema configuration that cannot work.
-func (c *config) checkSchema() {
-	if len(c.schemas) > 1 {
-		panic(fmt.Sprintf("ginprom: WithSchema: a schema option (WithSchema, WithBigBrother or WithSemconv) is given %d times; give one: a schema fixes the names of the metrics", len(c.schemas)))
-	}
-	s := c.schema
-	if s == nil {
-		return
-	}
-	if c.prefixGiven {
-		panic(fmt.Sprintf("ginprom: WithSchema with WithDefaultsPrefix(%q): a schema's families have the names it gives them; remove WithDefaultsPrefix (DefaultSchema takes a prefix)", c.prefix))
-	}
-	if s.needsVersion && s.version == "" {
-		panic("ginprom: WithBigBrother(\"\") or BigBrotherSchema(\"\"): the version is empty; give the application's version, which application_info{version} exposes")
-	}
-	for _, o := range []struct {
-		on          bool
-		option, fam string
-		name        string
-	}{
-		{c.signals.reqSize, "WithRequestSize", "RequestSize", s.RequestSize.Name},
-		{c.signals.respSize, "WithResponseSize", "ResponseSize", s.ResponseSize.Name},
-		{c.signals.inflight, "WithInFlight", "InFlight", s.InFlight.Name},
-	} {
-		if o.on && o.name == "" {
-			panic(fmt.Sprintf("ginprom: WithSchema with %s: the schema's %s has no Name, so %s would add nothing; remove %s, or give %s a Name (in a Schema of your own, for a preset's)", o.option, o.fam, o.option, o.option, o.fam))
-		}
-	}
-	if c.groupBy.kind == groupRoute {
-		return
-	}
-	for i, f := range s.families() {
-		for _, l := range f.Labels {
-			if l.Value.src == srcRouteTemplate {
-				panic(fmt.Sprintf("ginprom: WithSchema with WithGroupBy(%s): %s's label %q holds the matched route template only, never a path, handler or other value; use GroupByRoute, or remove WithGroupBy", c.groupBy.name(), familyFields[i], l.Name))
-			}
-		}
-	}
-}
-
-// overflowName returns the name of the counter of the observations that
-// went to overflow series (see [WithSeriesLimit]), under prefix: no
-// family of a schema may take it.
-func overflowName(prefix string) string { return prefixed(prefix, "series_overflow_total") }
-
 // schemaOf returns the schema of cfg: the one given, or the default names
 // with cfg's prefix.
 func schemaOf(cfg *config) *Schema {
