@@ -20,9 +20,16 @@ import (
 // conflict explains why reg refused c, whose families are fs (named
 // together as name), after err; fix says what to do.
 func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.Collector, fix string) string {
+	what := fmt.Sprintf("metric %q", name)
+	if len(fs) > 1 {
+		what = "metrics " + name
+	}
 	var same, other, absent, diffs []string
 	hints := map[string]bool{}
 	for _, d := range descsOf(c) {
+		if there, ok := notedDesc(reg, d); ok && isOverflowCounter(there) {
+			return fmt.Sprintf("ginprom: cannot register %s: %s is the name of ginprom's counter of observations past the series budget (see WithSeriesLimit), registered on this registry; %s", what, descName(d, fs), fix)
+		}
 		p := descProbe{d}
 		err := reg.Register(p)
 		var are prometheus.AlreadyRegisteredError
@@ -40,19 +47,16 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 			}
 		}
 	}
-	what := fmt.Sprintf("metric %q", name)
-	if len(fs) > 1 {
-		what = "metrics " + name
-	}
 	var why []string
 	switch {
 	case len(diffs) > 0:
 		var decide []string
 		if fix == registerFix {
-			// A decorator, or Info: its own arguments decide.
-			hints = map[string]bool{decoratorHint: hints[labelsHint]}
+			// A decorator, Info, or a session, message or dependency
+			// family: its own arguments decide.
+			hints = map[string]bool{decoratorHint: hints[labelsHint], decoratorHelpHint: hints[helpHint]}
 		}
-		for _, h := range []string{labelsHint, helpHint, decoratorHint} {
+		for _, h := range []string{labelsHint, helpHint, decoratorHint, decoratorHelpHint} {
 			if hints[h] {
 				decide = append(decide, h)
 			}
@@ -65,8 +69,12 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 		why = append(why, fmt.Sprintf("%s %s not registered beside them%s", sentence(absent), isAre(absent), signalOptions(absent)))
 	}
 	if len(other) == 0 && len(absent) == 0 {
-		why = append(why, fmt.Sprintf("%s %s registered alike, but together with other metrics%s",
-			sentence(same), isAre(same), signalOptions(nil)))
+		if fix == registerFix {
+			why = append(why, fmt.Sprintf("%s %s registered alike, but by another collector (ginprom's request metrics, another family of the schema, or code of your own)", sentence(same), isAre(same)))
+		} else {
+			why = append(why, fmt.Sprintf("%s %s registered alike, but together with other metrics%s",
+				sentence(same), isAre(same), signalOptions(nil)))
+		}
 	}
 	if len(why) == 0 {
 		// Every family is free: the registry refused c for a name of a
@@ -87,7 +95,7 @@ func kindDiff(there, here aggregate.RequestKind) string {
 		}
 	}
 	add(there.Summary != here.Summary, "WithLatencySummary")
-	add(!slices.Equal(there.Bounds, here.Bounds) && !there.Summary && !here.Summary, "WithBuckets")
+	add(!slices.Equal(there.Bounds, here.Bounds) && !there.Summary && !here.Summary, "the buckets (WithBuckets, or the schema's Buckets)")
 	add(!slices.Equal(there.SizeBounds, here.SizeBounds), "WithSizeBuckets")
 	add(there.ReqSize != here.ReqSize, "WithRequestSize")
 	add(there.RespSize != here.RespSize, "WithResponseSize")
@@ -102,11 +110,37 @@ func kindDiff(there, here aggregate.RequestKind) string {
 
 // What decides the labels and the help text of ginprom's metrics.
 const (
-	labelsHint = "WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, and WithTotalsByGroup decide the labels"
+	labelsHint = "WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, WithTotalsByGroup and the schema decide the labels"
 	helpHint   = "WithLatencySummary and the schema decide the help text"
-	// decoratorHint is for a metric that a decorator or Info registers.
-	decoratorHint = "the labels given, and WithDefaultLabels for a decorator, decide the labels"
+	// decoratorHint and decoratorHelpHint are for a metric that a
+	// decorator or Info registers, or a family of the sessions, messages
+	// or dependencies.
+	decoratorHint     = "the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels"
+	decoratorHelpHint = "the help given to the decorator, Info or the schema decides the help text"
 )
+
+// kindConflict is the message for the request metrics fs, which another
+// Metrics registered with other options (there) than this one's (here).
+func kindConflict(fs []family, there, here aggregate.RequestKind, fix string) string {
+	what, they := fmt.Sprintf("metric %q", fs[0].name), "it is already registered, and differs"
+	if len(fs) > 1 {
+		what, they = "metrics "+listNames(fs), "they are already registered, and differ"
+	}
+	diff := kindDiff(there, here)
+	if diff == "" {
+		diff = "their options"
+	}
+	return fmt.Sprintf("ginprom: cannot register %s: %s in %s; %s", what, they, diff, fix)
+}
+
+// isOverflowCounter reports whether the String form of a descriptor is
+// that of the counter of observations past the series budget, whatever its
+// prefix.
+func isOverflowCounter(desc string) bool {
+	m := descFQName.FindStringSubmatch(desc)
+	return m != nil && (m[1] == overflowName(NoPrefix) || strings.HasSuffix(m[1], "_"+overflowName(NoPrefix))) &&
+		strings.Contains(desc, "variableLabels: {metric}")
+}
 
 var (
 	descFQName = regexp.MustCompile(`fqName: "([^"]*)"`)

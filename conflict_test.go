@@ -22,28 +22,28 @@ func TestConflictNamesTheOption(t *testing.T) {
 	}{
 		{
 			"buckets", ginprom.WithBuckets(1, 2),
-			"ginprom: metrics " + both + " are already registered, and differ in WithBuckets; " + fix,
+			"ginprom: cannot register metrics " + both + ": they are already registered, and differ in the buckets (WithBuckets, or the schema's Buckets); " + fix,
 		},
 		{
 			"summary", ginprom.WithLatencySummary(),
-			"ginprom: metrics " + both + " are already registered, and differ in WithLatencySummary; " + fix,
+			"ginprom: cannot register metrics " + both + ": they are already registered, and differ in WithLatencySummary; " + fix,
 		},
 		{
 			"exemplars", ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil }),
-			"ginprom: metrics " + both + " are already registered, and differ in WithExemplars; " + fix,
+			"ginprom: cannot register metrics " + both + ": they are already registered, and differ in WithExemplars; " + fix,
 		},
 		{
 			"default labels", ginprom.WithDefaultLabels(ginprom.Labels{"region": "eu"}),
 			"ginprom: cannot register metrics " + both + ": " +
 				"gin_http_request_duration_seconds has the labels {method, path, status} as registered and {method, path, region, status} in this Metrics and " +
 				"gin_http_request_total has the labels {method, status} as registered and {method, region, status} in this Metrics " +
-				"(WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, and WithTotalsByGroup decide the labels); " + fix,
+				"(WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, WithTotalsByGroup and the schema decide the labels); " + fix,
 		},
 		{
 			"group-by label", ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", func(*gin.Context) string { return "" })),
 			"ginprom: cannot register metrics " + both + ": " +
 				"gin_http_request_duration_seconds has the labels {method, path, status} as registered and {method, status, tenant} in this Metrics " +
-				"(WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, and WithTotalsByGroup decide the labels); " + fix,
+				"(WithDefaultLabels, the group-by label of WithGroupBy or GroupByFunc, WithTotalsByGroup and the schema decide the labels); " + fix,
 		},
 		{
 			"response size", ginprom.WithResponseSize(),
@@ -73,6 +73,6 @@ func TestConflictDecoratorLabels(t *testing.T) {
 	m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
 	m.Counter("jobs_total", "Jobs.", ginprom.Labels{"kind": "a"})
 	assert.PanicsWithValue(t, `ginprom: cannot register metric "jobs_total": jobs_total has the labels {kind} as registered and {queue} in this Metrics `+
-		`(the labels given, and WithDefaultLabels for a decorator, decide the labels); choose another name`,
+		`(the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels); choose another name`,
 		func() { m.Counter("jobs_total", "Jobs.", ginprom.Labels{"queue": "a"}) })
 }

@@ -97,7 +97,7 @@ func TestDisabledDefaultRegistry(t *testing.T) {
 // turning metrics on in production finds no new setup error.
 func TestDisabledStillChecks(t *testing.T) {
 	off := ginprom.WithEnabled(false)
-	assert.PanicsWithValue(t, `ginprom: WithPath("metrics"): the path must begin with "/"`, func() {
+	assert.PanicsWithValue(t, `ginprom: WithPath("metrics"): the path must begin with "/"; give one such as "/metrics"`, func() {
 		ginprom.New(nil, off, ginprom.WithPath("metrics"))
 	})
 	assert.Panics(t, func() { ginprom.New(nil, off, nil) })

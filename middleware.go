@@ -1,7 +1,6 @@
 package ginprom
 
 import (
-	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -129,7 +128,7 @@ func newDefaultMetrics(m *Metrics, cfg *config, schema *requestSchema) *defaultM
 	budget := requestBudget(m.budget, schema, &descs, cfg, m.labels)
 	d.requests = registerOr(m.reg, names, fix, aggregate.NewRequests(descs, kind, budget, staticPos, schema), families...)
 	if !d.requests.Kind().Equal(kind) {
-		panic(fmt.Sprintf("ginprom: metrics %s are already registered, and differ in %s; %s", names, kindDiff(d.requests.Kind(), kind), fix))
+		panic(kindConflict(families, d.requests.Kind(), kind, fix))
 	}
 	d.schema = d.requests.Exposer().(*requestSchema)
 	d.messages = d.schema.messages

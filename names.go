@@ -266,7 +266,7 @@ func collision(f family, s string, other family) string {
 	default:
 		what = fmt.Sprintf("the %s %q would expose a series %s, as the %s %q does", familyTypeNames[f.typ], f.name, s, familyTypeNames[other.typ], other.name)
 	}
-	return fmt.Sprintf("ginprom: %s on the same registry, and every scrape would fail once both have series: choose another name (for the default metrics, another prefix with WithDefaultsPrefix)", what)
+	return fmt.Sprintf("ginprom: %s on the same registry, and every scrape would fail once both have series: choose another name (under WithSchema, another Name for the schema's family; for the default metrics, another prefix with WithDefaultsPrefix)", what)
 }
 
 // familiesOf returns the families the collector c, registered as name,

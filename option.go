@@ -296,11 +296,11 @@ func WithSkipper(fn func(c *gin.Context) bool) Option {
 // that cannot work.
 func (c *config) check() {
 	if c.path != "" && c.path[0] != '/' {
-		panic(fmt.Sprintf("ginprom: WithPath(%q): the path must begin with \"/\"", c.path))
+		panic(fmt.Sprintf("ginprom: WithPath(%q): the path must begin with \"/\"; give one such as \"/metrics\"", c.path))
 	}
 	for i, h := range c.metricsMiddleware {
 		if h == nil {
-			panic(fmt.Sprintf("ginprom: WithMetricsMiddleware: handler %d is nil", i+1))
+			panic(fmt.Sprintf("ginprom: WithMetricsMiddleware: handler %d is nil; remove it, or pass a gin.HandlerFunc", i+1))
 		}
 	}
 	if c.prefix != NoPrefix && !validMetricName(c.prefix) {
@@ -385,10 +385,10 @@ func isNil(v any) bool {
 func checkBuckets(option string, buckets []float64) {
 	for i, b := range buckets {
 		if math.IsNaN(b) {
-			panic(fmt.Sprintf("ginprom: %s: bucket %d is NaN", option, i+1))
+			panic(fmt.Sprintf("ginprom: %s: bucket %d is NaN; give upper bounds that are numbers, in increasing order", option, i+1))
 		}
 		if i > 0 && b <= buckets[i-1] {
-			panic(fmt.Sprintf("ginprom: %s: buckets must be strictly increasing, but %g follows %g", option, b, buckets[i-1]))
+			panic(fmt.Sprintf("ginprom: %s: buckets must be strictly increasing, but %g follows %g; give each upper bound once, in increasing order", option, b, buckets[i-1]))
 		}
 	}
 }

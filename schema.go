@@ -105,41 +105,6 @@ func WithErrorStatus(fn func(status int) bool) Option {
 	})
 }
 
-// checkSchema panics on a schema configuration that cannot work.
-func (c *config) checkSchema() {
-	if len(c.schemas) > 1 {
-		panic(fmt.Sprintf("ginprom: %s: give at most one schema option; a schema fixes the names of the request metrics", strings.Join(c.schemas, " and ")))
-	}
-	s := c.schema
-	if s == nil {
-		return
-	}
-	if c.prefixGiven {
-		panic(fmt.Sprintf("ginprom: %s with WithDefaultsPrefix(%q): a schema fixes the metric names; remove WithDefaultsPrefix", c.schemas[0], c.prefix))
-	}
-	if s.needsVersion && s.version == "" {
-		panic("ginprom: WithBigBrother(\"\"): give the application's version, which application_info{version} exposes")
-	}
-	for _, o := range []struct {
-		on          bool
-		option, fam string
-		name        string
-	}{
-		{c.signals.reqSize, "WithRequestSize", "RequestSize", s.RequestSize.Name},
-		{c.signals.respSize, "WithResponseSize", "ResponseSize", s.ResponseSize.Name},
-		{c.signals.inflight, "WithInFlight", "InFlight", s.InFlight.Name},
-	} {
-		if o.on && o.name == "" {
-			panic(fmt.Sprintf("ginprom: %s with %s: the schema names no %s family, so %s would add nothing; remove %s, or give %s a Name in a Schema of your own with WithSchema", c.schemas[0], o.option, o.fam, o.option, o.option, o.fam))
-		}
-	}
-	if c.groupBy.kind != groupRoute && slices.ContainsFunc(s.families(), func(f *Family) bool {
-		return slices.ContainsFunc(f.Labels, func(l Label) bool { return l.Value.src == srcRouteTemplate })
-	}) {
-		panic(fmt.Sprintf("ginprom: %s with WithGroupBy(%s): OpenTelemetry's http_route holds the matched route template only, never a path, handler or other value; use GroupByRoute", c.schemas[0], c.groupBy.name()))
-	}
-}
-
 // schemaOf returns the schema of cfg: the one given, or the default names
 // with cfg's prefix.
 func schemaOf(cfg *config) *Schema {
@@ -184,12 +149,8 @@ type requestSchema struct {
 
 func newRequestSchema(cfg *config) *requestSchema {
 	src := schemaOf(cfg)
-	where := "WithSchema"
-	if len(cfg.schemas) > 0 {
-		where = cfg.schemas[0]
-	}
 	s := &requestSchema{
-		plans:    compileSchema(src, where, cfg.groupBy.label, cfg.signals.totalsByGroup),
+		plans:    compileSchema(src, cfg),
 		version:  src.version,
 		prefixed: cfg.schema == nil,
 	}

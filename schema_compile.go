@@ -108,6 +108,16 @@ func why(fam int, v valueSource) string {
 		return "only the session metrics have a session kind"
 	case v == srcDependency:
 		return "only the dependency metrics have a dependency"
+	case fam == famInfo:
+		return "the info metric is set once, at setup, outside any request"
+	case fam >= famSessionsOpen && fam <= famSessionBytesOut:
+		return "a session is told apart by its kind and route only"
+	case fam >= famMessages && fam <= famMessageBytesOut:
+		return "a message is told apart by its event and, for Messages and MessageErrors, its result only"
+	case fam == famDependencyUp:
+		return "a dependency's check is told apart by the dependency only"
+	case fam == famDependencyDuration:
+		return "a dependency's request is told apart by the dependency, method, status and error only"
 	}
 	return "that metric has no such value"
 }
@@ -136,14 +146,16 @@ func (p *plan) uses(src valueSource) bool {
 	return slices.ContainsFunc(p.labels, func(l Label) bool { return l.Value.src == src })
 }
 
-// compileSchema checks s and returns its plans. group is the group-by
-// label's name, totalsByGroup WithTotalsByGroup. It panics, saying what to
+// compileSchema checks s, given to WithSchema (or the default names of
+// cfg's prefix), and returns its plans for cfg. It panics, saying what to
 // fix, on a schema that cannot work.
-func compileSchema(s *Schema, where, group string, totalsByGroup bool) [numFamilies]plan {
+func compileSchema(s *Schema, cfg *config) [numFamilies]plan {
+	const where = "WithSchema"
+	group, totalsByGroup := cfg.groupBy.label, cfg.signals.totalsByGroup
 	var plans [numFamilies]plan
 	fams := s.families()
 	if fams[famDuration].Name == "" {
-		panic(fmt.Sprintf("ginprom: %s: the Duration family has no Name; every schema exposes the request duration", where))
+		panic("ginprom: WithSchema: Duration.Name is empty; every schema exposes the request duration: give Duration a Name")
 	}
 	for i, f := range fams {
 		p := &plans[i]
@@ -158,8 +170,11 @@ func compileSchema(s *Schema, where, group string, totalsByGroup bool) [numFamil
 		if !validMetricName(f.Name) {
 			panic(fmt.Sprintf("ginprom: %s.Name %q: not a valid metric name; use ASCII letters, digits, '_' and ':', not beginning with a digit", field, f.Name))
 		}
+		if f.Name == overflowName(cfg.prefix) {
+			panic(fmt.Sprintf("ginprom: %s.Name %q: that is the name of ginprom's counter of observations past the series budget (see WithSeriesLimit); give %s another Name", field, f.Name, familyFields[i]))
+		}
 		if !utf8.ValidString(p.help) {
-			panic(fmt.Sprintf("ginprom: %s.Help: not valid UTF-8", field))
+			panic(fmt.Sprintf("ginprom: %s.Help: not valid UTF-8; give UTF-8 text, or \"\" for ginprom's help text", field))
 		}
 		p.labels = slices.Clone(f.Labels)
 		if p.labels == nil && (i == famRequestSize || i == famResponseSize || i == famResponseBytes) {
@@ -191,11 +206,12 @@ func compileSchema(s *Schema, where, group string, totalsByGroup bool) [numFamil
 				panic(fmt.Sprintf("ginprom: %s: label %q cannot be %s: %s; remove it or give it another Value", field, l.Name, l.Value, why(i, l.Value.src)))
 			}
 			if l.Value.src == srcConst && !utf8.ValidString(l.Value.v) {
-				panic(fmt.Sprintf("ginprom: %s: label %q: Const(%q) is not valid UTF-8", field, l.Name, l.Value.v))
+				panic(fmt.Sprintf("ginprom: %s: label %q: Const(%q) is not valid UTF-8; give a UTF-8 value", field, l.Name, l.Value.v))
 			}
 		}
 	}
 	checkShared(&plans, where)
+	checkSeriesNames(&plans, cfg.summary)
 	checkRequestPlans(&plans, where)
 	return plans
 }
@@ -211,10 +227,12 @@ func checkShared(plans *[numFamilies]plan, where string) {
 			}
 			pair := fmt.Sprintf("ginprom: %s: %s and %s are both named %q", where, familyFields[j], familyFields[i], a.name)
 			switch {
-			case j <= famInfo && i <= famInfo:
-				panic(pair + ": the request metrics are distinct families; name them apart")
+			case j <= famInfo:
+				// The request metrics are one collector's; a session,
+				// message or dependency family is another's.
+				panic(fmt.Sprintf("%s; %s is a request metric, which shares its name with no other family: give one of them another Name", pair, familyFields[j]))
 			case familyTypes[i] != familyTypes[j]:
-				panic(fmt.Sprintf("%s, a %s and a %s; one name is one family, of one type: name them apart", pair, familyTypeNames[familyTypes[j]], familyTypeNames[familyTypes[i]]))
+				panic(fmt.Sprintf("%s, a %s and a %s; one name is one family, of one type: give one of them another Name", pair, familyTypeNames[familyTypes[j]], familyTypeNames[familyTypes[i]]))
 			case !slices.Equal(a.names(), b.names()):
 				panic(fmt.Sprintf("%s with other label names (%s and %s); one name is one family: give them the same labels, told apart by a Const value", pair, strings.Join(a.names(), ", "), strings.Join(b.names(), ", ")))
 			}
@@ -227,6 +245,30 @@ func checkShared(plans *[numFamilies]plan, where string) {
 			}
 			if !apart {
 				panic(pair + " and no Const value tells their series apart; give both a label of Const values that differ (as direction \"in\" and \"out\")")
+			}
+		}
+	}
+}
+
+// checkSeriesNames panics on a family named like a series of another
+// (lat_count beside the histogram lat): the registry accepts both, and
+// every scrape would fail once both have series. summary says that the
+// duration is a summary, which has no _bucket series.
+func checkSeriesNames(plans *[numFamilies]plan, summary bool) {
+	for i := range plans {
+		owner := &plans[i]
+		if !owner.named() {
+			continue
+		}
+		f := family{owner.name, familyTypes[i]}
+		if i == famDuration && summary {
+			f.typ = typeSummary
+		}
+		for _, series := range f.series() {
+			for j := range plans {
+				if plans[j].name == series {
+					panic(fmt.Sprintf("ginprom: WithSchema: %s.Name %q is the name of a series of %s (the %s %q), and every scrape would fail once both have series; give %s another Name", familyFields[j], series, familyFields[i], familyTypeNames[f.typ], f.name, familyFields[j]))
+				}
 			}
 		}
 	}
@@ -276,3 +318,48 @@ func checkRequestPlans(plans *[numFamilies]plan, where string) {
 		panic(fmt.Sprintf("ginprom: %s: InFlight is named but Duration has no Method or MethodOTel label; the in-flight gauge is kept by the duration's method: add one, or leave InFlight unnamed", where))
 	}
 }
+
+// checkSchema panics on a schema configuration that cannot work.
+func (c *config) checkSchema() {
+	if len(c.schemas) > 1 {
+		panic(fmt.Sprintf("ginprom: WithSchema: a schema option (WithSchema, WithBigBrother or WithSemconv) is given %d times; give one: a schema fixes the names of the metrics", len(c.schemas)))
+	}
+	s := c.schema
+	if s == nil {
+		return
+	}
+	if c.prefixGiven {
+		panic(fmt.Sprintf("ginprom: WithSchema with WithDefaultsPrefix(%q): a schema's families have the names it gives them; remove WithDefaultsPrefix (DefaultSchema takes a prefix)", c.prefix))
+	}
+	if s.needsVersion && s.version == "" {
+		panic("ginprom: WithBigBrother(\"\") or BigBrotherSchema(\"\"): the version is empty; give the application's version, which application_info{version} exposes")
+	}
+	for _, o := range []struct {
+		on          bool
+		option, fam string
+		name        string
+	}{
+		{c.signals.reqSize, "WithRequestSize", "RequestSize", s.RequestSize.Name},
+		{c.signals.respSize, "WithResponseSize", "ResponseSize", s.ResponseSize.Name},
+		{c.signals.inflight, "WithInFlight", "InFlight", s.InFlight.Name},
+	} {
+		if o.on && o.name == "" {
+			panic(fmt.Sprintf("ginprom: WithSchema with %s: the schema's %s has no Name, so %s would add nothing; remove %s, or give %s a Name (in a Schema of your own, for a preset's)", o.option, o.fam, o.option, o.option, o.fam))
+		}
+	}
+	if c.groupBy.kind == groupRoute {
+		return
+	}
+	for i, f := range s.families() {
+		for _, l := range f.Labels {
+			if l.Value.src == srcRouteTemplate {
+				panic(fmt.Sprintf("ginprom: WithSchema with WithGroupBy(%s): %s's label %q holds the matched route template only, never a path, handler or other value; use GroupByRoute, or remove WithGroupBy", c.groupBy.name(), familyFields[i], l.Name))
+			}
+		}
+	}
+}
+
+// overflowName returns the name of the counter of the observations that
+// went to overflow series (see [WithSeriesLimit]), under prefix: no
+// family of a schema may take it.
+func overflowName(prefix string) string { return prefixed(prefix, "series_overflow_total") }

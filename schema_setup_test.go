@@ -22,7 +22,7 @@ func TestSchemaValidation(t *testing.T) {
 		schema        ginprom.Schema
 		opts          []ginprom.Option
 	}{
-		{"no duration", "the Duration family has no Name", ginprom.Schema{}, nil},
+		{"no duration", "Duration.Name is empty", ginprom.Schema{}, nil},
 		{"invalid name", `Duration.Name "1d": not a valid metric name`, ginprom.Schema{Duration: ginprom.Family{Name: "1d"}}, nil},
 		{"invalid label name", `label "a-b" is not a valid label name`, ginprom.Schema{Duration: dur("a-b", ginprom.Method)}, nil},
 		{"reserved label name", `label "le" is reserved`, ginprom.Schema{Duration: dur("le", ginprom.Method)}, nil},
@@ -85,32 +85,32 @@ func TestSchemaValidation(t *testing.T) {
 			nil,
 		},
 		{
-			"request size not named", `WithSchema with WithRequestSize: the schema names no RequestSize family, so WithRequestSize would add nothing; remove WithRequestSize, or give RequestSize a Name`,
+			"request size not named", `WithSchema with WithRequestSize: the schema's RequestSize has no Name, so WithRequestSize would add nothing; remove WithRequestSize, or give RequestSize a Name`,
 			ginprom.Schema{Duration: dur("method", ginprom.Method)},
 			[]ginprom.Option{ginprom.WithRequestSize()},
 		},
 		{
-			"response size not named", `WithSchema with WithResponseSize: the schema names no ResponseSize family`,
+			"response size not named", `WithSchema with WithResponseSize: the schema's ResponseSize has no Name`,
 			ginprom.Schema{Duration: dur("method", ginprom.Method), ResponseBytes: ginprom.Family{Name: "b_total"}},
 			[]ginprom.Option{ginprom.WithResponseSize()},
 		},
 		{
-			"in flight not named", `WithSchema with WithInFlight: the schema names no InFlight family`,
+			"in flight not named", `WithSchema with WithInFlight: the schema's InFlight has no Name`,
 			ginprom.Schema{Duration: dur("method", ginprom.Method)},
 			[]ginprom.Option{ginprom.WithInFlight()},
 		},
 		{
-			"buckets not increasing", `ginprom: WithSchema: Buckets: buckets must be strictly increasing, but 0.1 follows 1`,
+			"buckets not increasing", `ginprom: WithSchema: Buckets: buckets must be strictly increasing, but 0.1 follows 1; give each upper bound once, in increasing order`,
 			ginprom.Schema{Duration: dur("method", ginprom.Method), Buckets: []float64{1, 0.1}},
 			nil,
 		},
 		{
-			"a NaN bucket", `ginprom: WithSchema: Buckets: bucket 2 is NaN`,
+			"a NaN bucket", `ginprom: WithSchema: Buckets: bucket 2 is NaN; give upper bounds that are numbers, in increasing order`,
 			ginprom.Schema{Duration: dur("method", ginprom.Method), Buckets: []float64{1, math.NaN()}},
 			nil,
 		},
 		{"with a prefix", `with WithDefaultsPrefix("x")`, ginprom.DefaultSchema("x"), []ginprom.Option{ginprom.WithDefaultsPrefix("x")}},
-		{"with another schema", `give at most one schema option`, ginprom.DefaultSchema("x"), []ginprom.Option{ginprom.WithSemconv()}},
+		{"with another schema", `a schema option (WithSchema, WithBigBrother or WithSemconv) is given 2 times`, ginprom.DefaultSchema("x"), []ginprom.Option{ginprom.WithSemconv()}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,7 +135,7 @@ func TestSchemaUnnamedSignals(t *testing.T) {
 		{ginprom.WithResponseSize(), "ResponseSize"},
 		{ginprom.WithInFlight(), "InFlight"},
 	} {
-		want := `WithBigBrother("1") with With` + tc.name + `: the schema names no ` + tc.name + ` family`
+		want := `WithSchema with With` + tc.name + `: the schema's ` + tc.name + ` has no Name`
 		for _, opts := range [][]ginprom.Option{{ginprom.WithBigBrother("1"), tc.opt}, {tc.opt, ginprom.WithBigBrother("1")}} {
 			coreRequireSetupPanic(t, want, func() {
 				ginprom.New(gin.New(), append([]ginprom.Option{ginprom.WithRegistry(prometheus.NewRegistry())}, opts...)...)

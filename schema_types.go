@@ -47,12 +47,10 @@ type Schema struct {
 	// not exposed.
 	DependencyUp, DependencyDuration Family
 
-	// What the presets know beyond the families: how the schema is
-	// written in code, for setup messages; the version of Version; the
-	// status from which a request is an error by default (0: 500); and
-	// whether a Route label takes the group-by's label name (the default
-	// names' path, handler or GroupByFunc's label).
-	origin       string
+	// What the presets know beyond the families: the version of
+	// Version; the status from which a request is an error by default (0:
+	// 500); and whether a Route label takes the group-by's label name (the
+	// default names' path, handler or GroupByFunc's label).
 	version      string
 	errorFrom    int
 	groupLabel   bool
@@ -65,8 +63,10 @@ type Schema struct {
 // New panics, saying what to fix, if Name is not a valid metric name, Help
 // is not valid UTF-8, a label name is invalid, "le" or "quantile", or used
 // twice, a label's Value is the zero Value or one the family cannot have,
-// or another family of the schema has the same Name with another type or
-// other label names.
+// another family of the schema has the same Name with another type or
+// other label names (or either is a request metric, whose name is its
+// own), or Name is that of a series of another family (lat_count beside
+// the histogram lat) or of the counter of [WithSeriesLimit]'s overflows.
 type Family struct {
 	// Name is the exposed name, exactly: a counter gets no _total added.
 	// "": the family is not exposed.
@@ -164,7 +164,8 @@ var (
 	// Brother protocol's spelling).
 	Status = Value{src: srcStatus}
 	// Route is the group-by value (see [WithGroupBy]): the route template
-	// by default, [Unmatched] for a request that matched no route.
+	// by default, [Unmatched] for a request that matched no route. On a
+	// session family it is the route template, whatever the group-by.
 	Route = Value{src: srcRoute}
 	// IsError is "true" or "false", by [WithErrorStatus]. For a
 	// dependency, a transport error is always one.
@@ -223,18 +224,16 @@ func (v Value) String() string {
 // WithSchema again) or [WithDefaultsPrefix] is given, in either order; and,
 // saying what to fix, on an invalid name or label name, a label name used
 // twice in a family, a Value that a family cannot have, two families of one
-// name with other types or label names, or a Duration with no Name.
+// name with other types or label names, a request family sharing its name,
+// a name that is another family's series or the overflow counter's, or a
+// Duration with no Name.
 func WithSchema(s Schema) Option {
 	s = s.clone()
-	where := s.origin
-	if where == "" {
-		where = "WithSchema"
-	}
 	return optionFunc(func(c *config) {
-		c.schemas = append(c.schemas, where)
+		c.schemas = append(c.schemas, "WithSchema")
 		c.schema = &s
 		c.buckets = slices.Clone(s.Buckets)
-		c.bucketsFrom = where + ": Buckets"
+		c.bucketsFrom = "WithSchema: Buckets"
 		if len(c.buckets) == 0 {
 			c.buckets = slices.Clone(DefaultBuckets)
 			c.bucketsFrom = ""
@@ -290,8 +289,9 @@ func labels(pairs ...any) []Label {
 // <prefix>_http_request_exceptions_total{method, status}, the size
 // histograms, <prefix>_http_requests_in_flight{method} and
 // <prefix>_exporter_info{version}; the session, message and dependency
-// metrics of the README's metrics table. The Route label takes the
-// group-by's label name: path, handler, or GroupByFunc's label.
+// metrics of the README's metrics table. The request metrics' Route label
+// takes the group-by's label name: path, handler, or GroupByFunc's label;
+// the session metrics' stays path, with the route template.
 // WithSchema(DefaultSchema(p)) is WithDefaultsPrefix(p), but that it is a
 // schema option: it sets the buckets and group-by as [WithSchema] says, and
 // refuses another schema or WithDefaultsPrefix.
@@ -306,7 +306,6 @@ func DefaultSchema(prefix string) Schema {
 		ResponseSize: Family{Name: p("http_response_size_bytes"), Labels: req},
 		InFlight:     Family{Name: p("http_requests_in_flight"), Labels: labels("method", Method)},
 		Info:         Family{Name: p("exporter_info"), Labels: labels("version", AppVersion)},
-		origin:       fmt.Sprintf("DefaultSchema(%q)", prefix),
 		errorFrom:    500,
 		groupLabel:   true,
 		DependencyUp: Family{Name: p("dependency_up"), Labels: labels("name", Dependency)},
@@ -372,7 +371,6 @@ func BigBrotherSchema(version string) Schema {
 		DependencyDuration: Family{Name: "dependency_request_seconds", Labels: labels("name", Dependency,
 			"type", Const("http"), "status", Status, "method", Method, "addr", Dependency,
 			"isError", IsError, "errorMessage", ErrorMessage)},
-		origin:       fmt.Sprintf("WithBigBrother(%q)", version),
 		version:      version,
 		errorFrom:    400,
 		needsVersion: true,
@@ -414,7 +412,6 @@ func SemconvSchema() Schema {
 		Info:               d.Info,
 		DependencyUp:       d.DependencyUp,
 		DependencyDuration: d.DependencyDuration,
-		origin:             "WithSemconv()",
 		errorFrom:          500,
 	}
 	s.setSessions(DefaultPrefix)

@@ -196,7 +196,7 @@ func (t *tracker) watchSession(c *gin.Context, he *handlerEntry, p *pending) *se
 	if !websocket && !he.streams.Load() && !announcesStream(c.Request) {
 		return nil
 	}
-	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, path: p.path, id: p.id, sh: p.ref.Shard(), websocket: websocket}
+	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, path: p.routed(), id: p.id, sh: p.ref.Shard(), websocket: websocket}
 	c.Writer = sw
 	return sw
 }
@@ -365,6 +365,16 @@ func (t *tracker) sessionException(c *gin.Context, he *handlerEntry, kind int, p
 	d.exceptions.WithLabelValues(lvs...).Inc()
 }
 
+// routed returns the path Gin routed the request of p by, under
+// GroupByPath: the value of its entry in the route's index when the path
+// was there (p.path is then not looked for), else p.path.
+func (p *pending) routed() string {
+	if p.group != nil {
+		return p.group.Value()
+	}
+	return p.path
+}
+
 // hijackedKey marks a request whose connection a dispatch took over as a
 // WebSocket session.
 type hijackedKey struct{}
@@ -394,7 +404,7 @@ func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending, ws, 
 	}
 	s.finish(p.start)
 	if panicked {
-		t.sessionException(c, he, kind, p.path)
+		t.sessionException(c, he, kind, p.routed())
 	} else if s.rec != nil {
 		raiseLabelPanic(c, s.rec)
 	}

@@ -81,7 +81,7 @@ func TestResponseSizeBuckets(t *testing.T) {
 			buckets(t, a.reg, responseSizeName, `method="GET",path="/",status="200"`))
 	})
 	t.Run("bad buckets panic", func(t *testing.T) {
-		assert.PanicsWithValue(t, "ginprom: WithSizeBuckets: buckets must be strictly increasing, but 1 follows 2", func() {
+		assert.PanicsWithValue(t, "ginprom: WithSizeBuckets: buckets must be strictly increasing, but 1 follows 2; give each upper bound once, in increasing order", func() {
 			newApp(t, ginprom.WithResponseSize(), ginprom.WithSizeBuckets(2, 1))
 		})
 	})

@@ -436,7 +436,9 @@ func (rc *Requests) displayedAs(lvs []string, variant uint32) (exposedAs, *Reque
 	if display == nil {
 		return exposedAs{}, nil
 	}
-	e := exposedAs{duration: strings.Join(display, "\xff")}
+	// The leading \xfd keeps the key of a duration without labels from
+	// being "", which means the internal values.
+	e := exposedAs{duration: "\xfd" + strings.Join(display, "\xff")}
 	e.both = e.duration
 	if rc.descs.Total != nil {
 		counted := rc.exposer.Counted(lvs, method, variant)
