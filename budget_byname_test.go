@@ -20,7 +20,7 @@ import (
 // Overflow comes before the overflow series exists, and makes it. It
 // returns how many requests went to the overflow series (9) and how many
 // of them the budget redirected (4).
-func overflowByName(h http.Handler, literalFirst bool) (inSeries, redirected int) {
+func overflowByName(h http.Handler, literalFirst bool) (inSeries uint64, redirected int) {
 	send := func(tenant string, n int) {
 		for range n {
 			serve(h, http.MethodGet, "/", "X-Tenant", tenant)
@@ -76,7 +76,7 @@ func TestRequestBudgetOverflowByName(t *testing.T) {
 				inSeries, redirected := overflowByName(a.r, literalFirst)
 				got := samples(t, a.reg, durationName)
 				assert.Len(t, got, 4)
-				assert.Equal(t, uint64(inSeries), got[tc.series])
+				assert.Equal(t, inSeries, got[tc.series])
 				values := counterValues(t, a.reg, "gin_series_overflow_total")
 				assert.Len(t, values, len(tc.counts))
 				for _, family := range tc.counts {
