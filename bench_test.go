@@ -131,6 +131,9 @@ var benchEngines = []benchEngine{
 		return userRoute(r)
 	}},
 	{"ginprom", withGinprom()},
+	// Without the series budget: the budget's cost is ginprom's time
+	// minus this row's (benchratio's "budget" column).
+	{"ginprom-nolimit", withGinprom(ginprom.WithSeriesLimit(0))},
 	// WithEnabled(false) attaches nothing: this row is bare Gin.
 	{"ginprom-disabled", withGinprom(ginprom.WithEnabled(false))},
 	{"ginprom-sizes-inflight", withGinprom(ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithInFlight())},
@@ -138,6 +141,7 @@ var benchEngines = []benchEngine{
 		ginprom.WithTotalsByGroup(), ginprom.WithNativeHistograms(1.1),
 		ginprom.WithExemplars(func(*gin.Context) prometheus.Labels { return nil }))},
 	{"ginprom-path", withGinprom(ginprom.WithGroupBy(ginprom.GroupByPath))},
+	{"ginprom-path-nolimit", withGinprom(ginprom.WithGroupBy(ginprom.GroupByPath), ginprom.WithSeriesLimit(0))},
 	{"ginprom-handler", withGinprom(ginprom.WithGroupBy(ginprom.GroupByHandler))},
 	{"ginprom-func", withGinprom(ginprom.WithGroupBy(ginprom.GroupByFunc("endpoint",
 		func(c *gin.Context) string { return "users" })))},

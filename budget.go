@@ -27,7 +27,10 @@ const DefaultSeriesLimit = 10000
 // values of function-valued labels of [WithDefaultLabels] read [Overflow];
 // the values ginprom or the application fixes keep theirs: the method and
 // the status (clamped to fixed sets), route templates, handler names,
-// static labels. The duration, the size histograms and the response bytes
+// static labels; so a request family has one overflow series per method
+// and status under GroupByPath and GroupByFunc, and per method, status and
+// route template (or handler name) where only default label functions
+// overflow. The duration, the size histograms and the response bytes
 // share their series and budget; the request counter and the exceptions
 // are sums of those series; the in-flight gauge takes no value from
 // requests. In a decorator's, the values of its label functions and of
@@ -40,12 +43,16 @@ const DefaultSeriesLimit = 10000
 // A dependency_up overflow series reads 1 while every dependency in it is
 // up, 0 once one is down.
 //
+// A decorator has one overflow series per set of its static values.
+//
 // Counts stay exact: the series of a family add up to every request.
 // Series made before the budget was spent keep counting, and a series
-// that exists pays nothing for the budget. Each observation that goes to
+// that exists pays nothing for the budget. Each observation the budget sends to
 // an overflow series is also counted in
 // <prefix>_series_overflow_total{metric}, by the name of each family
-// whose exposed series it is, where prefix is that of
+// whose exposed series it is; a request whose values read Overflow
+// already (a client's own) lands in the overflow series without being
+// counted there. Prefix is that of
 // [WithDefaultsPrefix] ("gin" by default, under WithoutDefaults and under
 // every schema too). A family keeps the budget of the instance that made
 // it, also when another instance on the registry reuses it.

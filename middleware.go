@@ -162,10 +162,14 @@ func newExceptions(reg prometheus.Registerer, schema *requestSchema, defaults []
 // that no registry exposes when the schema has no exceptions.
 func (e *exceptions) WithLabelValues(lvs ...string) prometheus.Counter {
 	if e.vec == nil {
-		return prometheus.NewCounter(prometheus.CounterOpts{Name: "unexposed"})
+		return noExceptions
 	}
 	return e.vec.WithLabelValues(e.schema.exception(lvs)...)
 }
+
+// noExceptions counts the exceptions of a schema without them; no registry
+// has it, and sharing it keeps a panic from allocating one.
+var noExceptions = prometheus.NewCounter(prometheus.CounterOpts{Name: "unexposed"})
 
 // epoch is the origin of the monotonic readings of now.
 var epoch = time.Now()
@@ -424,8 +428,13 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 
 // firstException reports whether the panic unwinding through c has not
 // been counted by an inner dispatch (engine.HandleContext), and notes that
-// it now is.
+// it now is. Under a schema without exceptions nothing counts it: false,
+// and the request's context is left alone, so that a panic allocates
+// nothing.
 func (t *tracker) firstException(c *gin.Context) bool {
+	if t.d.exceptions.vec == nil {
+		return false
+	}
 	rm := t.m.requestMarks(c)
 	if rm != nil && rm.exception {
 		return false

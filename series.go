@@ -18,6 +18,7 @@ import (
 func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *aggregate.Observation) {
 	d := t.d
 	var s *aggregate.RequestSeries
+	var over bool // the budget redirected the request to an overflow series
 	if p.group != nil {
 		s = p.group.Series(status, p.variant)
 	}
@@ -30,12 +31,15 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 		if pfx == nil {
 			pfx = t.addPrefix(he, status)
 		}
-		s = d.requests.LookupGroup(pfx, group, p.variant)
+		s, over = d.requests.LookupGroup(pfx, group, p.variant)
 		if group == p.raw {
 			he.groups.Add(s.Group(), status, p.variant, s)
 		}
 	}
 	i := d.requests.Observe(p.ref, s, o)
+	if over {
+		d.requests.Overflowed(p.ref, s)
+	}
 	var rec any
 	if d.exemplars != nil {
 		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
@@ -43,7 +47,9 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 	if panicked {
 		if t.firstException(c) {
 			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
-			d.requests.Exception(p.ref, s)
+			if over {
+				d.requests.Exception(p.ref, s)
+			}
 		}
 	} else if rec != nil {
 		raiseLabelPanic(c, rec)
@@ -64,6 +70,7 @@ func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, statu
 	group, rec := canon.Call(d.groupBy.fn, c)
 	finished = true
 	var s *aggregate.RequestSeries
+	var over bool // the budget redirected the request to an overflow series
 	if ge := he.groups.Lookup(group); ge != nil {
 		s = ge.Series(status, p.variant)
 	}
@@ -72,12 +79,15 @@ func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, statu
 		if pfx == nil {
 			pfx = t.addPrefix(he, status)
 		}
-		s = d.requests.LookupGroup(pfx, group, p.variant)
+		s, over = d.requests.LookupGroup(pfx, group, p.variant)
 		if rec == nil {
 			he.groups.Add(s.Group(), status, p.variant, s)
 		}
 	}
 	i := d.requests.Observe(p.ref, s, o)
+	if over {
+		d.requests.Overflowed(p.ref, s)
+	}
 	if d.exemplars != nil {
 		if r := recordExemplar(d.exemplars, c, s, i, o.Seconds); rec == nil {
 			rec = r
@@ -173,6 +183,7 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		}
 	}
 	var s *aggregate.RequestSeries
+	var over bool // the budget redirected the request to an overflow series
 	if pfx != nil {
 		var ge *aggregate.GroupEntry
 		if he.groups != nil {
@@ -181,16 +192,19 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 			}
 		}
 		if s == nil {
-			s = d.requests.LookupGroup(pfx, group, p.variant)
+			s, over = d.requests.LookupGroup(pfx, group, p.variant)
 			if he.groups != nil && d.groupBy.kind == groupFunc && !fallback {
 				he.groups.Add(s.Group(), status, p.variant, s)
 			}
 		}
 	} else {
 		lvs = append(lvs, group)
-		s = d.requests.Lookup(lvs, p.variant)
+		s, over = d.requests.Lookup(lvs, p.variant)
 	}
 	i := d.requests.Observe(p.ref, s, o)
+	if over {
+		d.requests.Overflowed(p.ref, s)
+	}
 	p.observed = true
 	if d.exemplars != nil && !fallback {
 		if r := recordExemplar(d.exemplars, c, s, i, o.Seconds); rec == nil {
@@ -201,14 +215,16 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		if pfx != nil {
 			lvs = append(append(buf[:0], pfx.Labels()...), group)
 		}
-		if s.Overflowed() {
+		if over {
 			lvs = d.requests.Overflow(lvs)
 		}
 		if !d.byGroup {
 			lvs = lvs[:len(lvs)-1]
 		}
 		d.exceptions.WithLabelValues(lvs...).Inc()
-		d.requests.Exception(p.ref, s)
+		if over {
+			d.requests.Exception(p.ref, s)
+		}
 	}
 	return rec
 }
@@ -256,7 +272,8 @@ func (t *tracker) addEntry(he *handlerEntry, status int, variant uint32) seriesE
 	lvs := append([]string{canon.MethodNames[he.method], canon.StatusLabel(status)}, t.d.values...)
 	e := seriesEntry{status: status, variant: variant}
 	if t.d.cached {
-		e.series = t.d.requests.Lookup(append(lvs, he.label), variant)
+		// Values fixed per route: the budget never redirects them.
+		e.series, _ = t.d.requests.Lookup(append(lvs, he.label), variant)
 	} else {
 		e.prefix = t.d.requests.Prefix(lvs)
 	}

@@ -12,6 +12,9 @@
 //     X/decorators reads as the decorators' cost over the vecs';
 //   - for a benchmark X/name with a sibling X/promhttp-same-registry, the
 //     time as a ratio of that sibling's;
+//   - for a benchmark X/name with a sibling X/name-nolimit (the same
+//     configuration under WithSeriesLimit(0)), the series budget's cost:
+//     name's time minus that sibling's, in the column "budget";
 //   - any extra unit a benchmark reports (B/series), as is.
 //
 // Absolute times on shared machines are noisy; ratios of medians taken in
@@ -67,8 +70,8 @@ func main() {
 		os.Exit(1)
 	}
 
-	fmt.Println("| benchmark | runs | ns/op (median) | allocs/op | × bare | overhead over bare | overhead ÷ hand-rolled overhead | overhead ÷ full hand-rolled overhead | other |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| benchmark | runs | ns/op (median) | allocs/op | × bare | overhead over bare | overhead ÷ hand-rolled overhead | overhead ÷ full hand-rolled overhead | budget | other |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, name := range order {
 		ns := median(runs[name], "ns/op")
 		extra := others(runs[name])
@@ -92,8 +95,12 @@ func main() {
 		if ref, ok := runs[dir+"/promhttp-same-registry"]; ok {
 			ratio = fmt.Sprintf("%.2f × promhttp", ns/median(ref, "ns/op"))
 		}
-		fmt.Printf("| %s | %d | %.1f | %s | %s | %s | %s | %s | %s |\n",
-			name, len(runs[name]), ns, allocs(runs[name]), times, over, ratio, full, extra)
+		budget := ""
+		if nolimit, ok := runs[name+"-nolimit"]; ok {
+			budget = fmt.Sprintf("%+.1f ns", ns-median(nolimit, "ns/op"))
+		}
+		fmt.Printf("| %s | %d | %.1f | %s | %s | %s | %s | %s | %s | %s |\n",
+			name, len(runs[name]), ns, allocs(runs[name]), times, over, ratio, full, budget, extra)
 	}
 }
 

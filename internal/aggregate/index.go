@@ -109,6 +109,8 @@ const maxInline = 16
 // is set in fromRequest (bit i for lvs[i]; every value past the 64th)
 // replaced by the overflow value; overflowed then reports it, and the
 // caller records each observation there with [Limit.Overflowed] as well.
+// Values that read the overflow value already find the overflow series
+// without being redirected, and overflowed is false.
 // Series made before the budget was spent keep theirs; overflow series
 // take none of it.
 func (x *Index) Lookup(lvs []string, fromRequest uint64) (s *Series, overflowed bool) {
@@ -123,17 +125,18 @@ func (x *Index) Lookup(lvs []string, fromRequest uint64) (s *Series, overflowed 
 	}
 	var buf [maxInline]string
 	o := append(buf[:0], lvs...)
+	redirected := false // values that read the overflow value already are not redirected
 	for i := range o {
-		if i >= 64 || fromRequest&(1<<i) != 0 {
-			o[i] = x.overflow
+		if (i >= 64 || fromRequest&(1<<i) != 0) && o[i] != x.overflow {
+			o[i], redirected = x.overflow, true
 		}
 	}
 	h = x.hash(o)
 	if s := x.find(h, o); s != nil {
-		return s, true
+		return s, redirected
 	}
 	s, _ = x.add(h, o, false)
-	return s, true
+	return s, redirected
 }
 
 // find returns the series of lvs, whose hash is h, or nil.

@@ -296,34 +296,37 @@ func (p *Prefix) Labels() []string { return p.lvs }
 // on first sight; lvs is not retained. Once the budget is spent, label
 // values that would make a new series go to the overflow series instead:
 // lvs with each value that came from the request (RequestBudget.FromRequest)
-// replaced by canon.Overflow. Series made before keep theirs, and a
-// request that finds its series pays nothing for the budget.
-func (rc *Requests) Lookup(lvs []string, variant uint32) *RequestSeries {
+// replaced by canon.Overflow; redirected then reports it, and the caller
+// counts the observation with [Requests.Overflowed]. Label values that
+// read canon.Overflow already find the overflow series without being
+// redirected. Series made before keep theirs, and a request that finds its
+// series pays nothing for the budget.
+func (rc *Requests) Lookup(lvs []string, variant uint32) (s *RequestSeries, redirected bool) {
 	h := rc.hash(lvs) ^ variantHash(variant)
 	if s := rc.find(h, lvs, variant); s != nil {
-		return s
+		return s, false
 	}
 	if s := rc.findOverflow(lvs, variant); s != nil {
-		return s
+		return s, true
 	}
 	return rc.add(h, lvs, variant)
 }
 
 // LookupGroup returns the series of the label values p's followed by
 // group, and variant, as Lookup does, hashing only group.
-func (rc *Requests) LookupGroup(p *Prefix, group string, variant uint32) *RequestSeries {
+func (rc *Requests) LookupGroup(p *Prefix, group string, variant uint32) (s *RequestSeries, redirected bool) {
 	h := (p.hash*0x100000001b3 ^ maphash.String(rc.seed, group)) ^ variantHash(variant)
 	if v, ok := rc.index.Load(h); ok {
 		for s := v.(*RequestSeries); s != nil; s = s.next {
 			if n := len(s.lvs) - 1; s.variant() == variant && s.lvs[n] == group && slices.Equal(s.lvs[:n], p.lvs) {
-				return s.canonical()
+				return s.canonical(), false
 			}
 		}
 	}
 	var buf [maxInline]string
 	lvs := append(append(buf[:0], p.lvs...), group)
 	if s := rc.findOverflow(lvs, variant); s != nil {
-		return s
+		return s, true
 	}
 	return rc.add(h, append(slices.Clip(p.lvs), group), variant)
 }
@@ -373,17 +376,24 @@ func (rc *Requests) overflowed(lvs []string, with string) ([]string, bool) {
 
 // add makes the series of the label values given and variant, whose hash
 // is h, unless another caller made it first; past the budget, it returns
-// the overflow series.
-func (rc *Requests) add(h uint64, given []string, variant uint32) *RequestSeries {
+// the overflow series, and reports that it redirected the values there.
+func (rc *Requests) add(h uint64, given []string, variant uint32) (*RequestSeries, bool) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if s := rc.find(h, given, variant); s != nil {
-		return s
+		return s, false
 	}
 	// A copy, so that the caller's values, which the exposer sees, stay
 	// on the caller's stack.
 	lvs := slices.Clone(given)
 	shown, same := rc.displayedAs(lvs, variant)
+	// Values that read Overflow already (a client's own) make the
+	// overflow series itself, which counts what the budget redirects to
+	// it later.
+	var own *overflowSeries
+	if rc.isOverflow(lvs) {
+		own = rc.overflowOf(lvs, variant)
+	}
 	// Two series that the exposer shows alike are one: the later stands
 	// for the first (an alias), and takes one series of the budget for
 	// the memory it holds; past the budget, the request is recorded in
@@ -393,31 +403,32 @@ func (rc *Requests) add(h uint64, given []string, variant uint32) *RequestSeries
 	if rc.budget.Duration.admit() {
 		if same != nil {
 			rc.insert(h, &RequestSeries{lvs: lvs, extra: &seriesExtra{variant: variant, method: canon.Method(lvs[0])}, alias: same})
-			return same
+			return same, false
 		}
-		return rc.make(h, lvs, variant, shown, nil)
+		return rc.make(h, lvs, variant, shown, own), false
 	}
 	o, changed := rc.overflowed(slices.Clone(lvs), canon.Overflow)
 	switch {
 	case !changed && same != nil:
 		rc.insert(h, &RequestSeries{lvs: lvs, extra: &seriesExtra{variant: variant, method: canon.Method(lvs[0])}, alias: same})
-		return same
+		return same, false
 	case !changed:
-		// No value came from the request: the application's routes,
-		// methods and statuses bound these series.
-		return rc.make(h, lvs, variant, shown, nil)
+		// No value came from the request, or each reads Overflow
+		// already: the application's routes, methods and statuses
+		// bound these series.
+		return rc.make(h, lvs, variant, shown, own), false
 	case same != nil:
-		return same
+		return same, false
 	}
 	h = rc.hash(o) ^ variantHash(variant)
 	if s := rc.find(h, o, variant); s != nil {
-		return s
+		return s, true
 	}
 	if shown, same = rc.displayedAs(o, variant); same != nil {
 		rc.insert(h, &RequestSeries{lvs: o, extra: &seriesExtra{variant: variant, method: canon.Method(o[0])}, alias: same})
-		return same
+		return same, true
 	}
-	return rc.make(h, o, variant, shown, rc.overflowOf(lvs, variant))
+	return rc.make(h, o, variant, shown, rc.overflowOf(lvs, variant)), true
 }
 
 // exposedAs is how a series is exposed: the keys of the duration's label

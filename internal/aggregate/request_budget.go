@@ -9,10 +9,13 @@ import (
 // The series budget of the request families. The duration's Limit admits
 // the series that the families share (see [Requests.Lookup]); past it, an
 // overflow series takes the requests that would have made new ones, and
-// counts each of them, in the overflow counter, under every family whose
-// exposed series it is: the duration, the sizes and the response bytes,
-// and the request counter and the exceptions when their labels carry a
-// value from the request.
+// the caller counts each request the budget redirected there
+// ([Requests.Overflowed], [Requests.Exception]), in the overflow counter,
+// under every family whose exposed series it is: the duration, the sizes
+// and the response bytes, and the request counter and the exceptions when
+// their labels carry a value from the request. A request whose values read
+// Overflow already finds the overflow series without the budget, and is
+// not counted.
 
 // overflowSeries is what an overflow series counts per observation.
 type overflowSeries struct {
@@ -20,10 +23,32 @@ type overflowSeries struct {
 	exception *Limit   // the exceptions', when theirs read Overflow
 }
 
-func (o *overflowSeries) count(r Ref) {
-	for _, l := range o.families {
+// Overflowed counts one request that the budget redirected to s (see
+// [Requests.Lookup]) in the overflow counter, under each family whose
+// exposed series of s reads Overflow; nothing if s is none.
+func (rc *Requests) Overflowed(r Ref, s *RequestSeries) {
+	if s.overflow == nil {
+		return
+	}
+	for _, l := range s.overflow.families {
 		l.Overflowed(r, 1)
 	}
+}
+
+// isOverflow reports whether the label values lvs are those of an overflow
+// series: some came from the request, and each of those reads
+// canon.Overflow.
+func (rc *Requests) isOverflow(lvs []string) bool {
+	some := false
+	for i, v := range lvs {
+		if i >= 64 || rc.budget.FromRequest&(1<<i) != 0 {
+			if v != canon.Overflow {
+				return false
+			}
+			some = true
+		}
+	}
+	return some
 }
 
 // probe is a label value that no request gives (canonical values are valid
@@ -76,9 +101,9 @@ func (rc *Requests) Overflow(lvs []string) []string {
 	return lvs
 }
 
-// Exception counts, when s is an overflow series, one exception of s in
-// the overflow counter, if the exceptions' labels carry a value from the
-// request.
+// Exception counts one exception of a request that the budget redirected
+// to s in the overflow counter, if s is an overflow series and the
+// exceptions' labels carry a value from the request.
 func (rc *Requests) Exception(r Ref, s *RequestSeries) {
 	if s.overflow != nil && s.overflow.exception != nil {
 		s.overflow.exception.Overflowed(r, 1)

@@ -12,13 +12,8 @@ type Observation struct {
 }
 
 // Observe records one request in s, on the shard of ref, and returns the
-// index of the duration bucket it fell in, for [Requests.Exemplar]. An
-// overflow series also counts the request in the overflow counter, under
-// each family whose exposed series it is.
+// index of the duration bucket it fell in, for [Requests.Exemplar].
 func (rc *Requests) Observe(ref Ref, s *RequestSeries, o *Observation) int {
-	if s.overflow != nil {
-		s.overflow.count(ref)
-	}
 	if rc.hotCold {
 		return rc.observeHot(ref, s, o)
 	}

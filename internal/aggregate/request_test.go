@@ -37,8 +37,11 @@ func TestRequestsBudget(t *testing.T) {
 	}, nil, plainExposer{})
 	r := rc.Shard(1)
 	observe := func(tenant, path string) *RequestSeries {
-		s := rc.Lookup([]string{"GET", "200", tenant, path}, 0)
+		s, redirected := rc.Lookup([]string{"GET", "200", tenant, path}, 0)
 		rc.Observe(r, s, &Observation{Seconds: 0.5})
+		if redirected {
+			rc.Overflowed(r, s)
+		}
 		return s
 	}
 	a := observe("t1", "/a")
@@ -50,7 +53,9 @@ func TestRequestsBudget(t *testing.T) {
 	assert.Same(t, a, observe("t1", "/a"), "a known series keeps counting")
 	assert.False(t, a.Overflowed())
 	// A known prefix with a new path goes to the overflow series too.
-	assert.Same(t, over, rc.LookupGroup(rc.Prefix([]string{"GET", "200", "t1"}), "/z", 0))
+	s, redirected := rc.LookupGroup(rc.Prefix([]string{"GET", "200", "t1"}), "/z", 0)
+	assert.Same(t, over, s)
+	assert.True(t, redirected)
 	rc.Exception(r, over)
 
 	var counts []float64
