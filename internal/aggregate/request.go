@@ -256,13 +256,13 @@ func (s *RequestSeries) canonical() *RequestSeries {
 // seriesExtra is what a series keeps for the signals that need more than
 // its words; apart, so that a series without them stays small.
 type seriesExtra struct {
-	variant uint32                        // the schema's variant
-	display []string                      // the label values the exposer gives; nil for lvs
-	count   []string                      // the request counter's; nil for countLVs(lvs)
-	method  int                           // index of lvs[0]
-	group   *InFlight                     // with the in-flight gauge
-	native  []atomic.Pointer[nativeChunk] // native buckets, by shard then chunk, each made on first use (see native.go)
-	ex      []atomic.Pointer[exemplar]    // the latest exemplar of each duration bucket
+	variant uint32                         // the schema's variant
+	display []string                       // the label values the exposer gives; nil for lvs
+	count   []string                       // the request counter's; nil for countLVs(lvs)
+	method  int                            // index of lvs[0]
+	group   *InFlight                      // with the in-flight gauge
+	native  []atomic.Pointer[nativeChunk]  // native buckets, by shard then chunk, each made on first use (see native.go)
+	ex      []atomic.Pointer[exemplarSlot] // the latest exemplar of each duration bucket, made on its first
 }
 
 // variant returns the schema's variant of s.
@@ -476,7 +476,7 @@ func (rc *Requests) make(h uint64, lvs []string, variant uint32, e exposedAs, ov
 			x.native = make([]atomic.Pointer[nativeChunk], rc.shards.n*rc.native.chunks)
 		}
 		if rc.kind.Exemplars {
-			x.ex = make([]atomic.Pointer[exemplar], len(rc.kind.Bounds)+1)
+			x.ex = make([]atomic.Pointer[exemplarSlot], len(rc.kind.Bounds)+1)
 		}
 		s.extra = x
 	}
