@@ -43,11 +43,9 @@ type Requests struct {
 	jointOff        int
 	stride          int // words per shard, whole cache lines
 	// With native histograms, each shard is a block of a control word
-	// and two halves of stride words, hot and cold (see hotcold.go); the
-	// completions of a half are at doneOff in it.
+	// and two halves of stride words, hot and cold (see hotcold.go).
 	hotCold   bool
-	block     int // words per shard: stride, or the hot/cold block
-	doneOff   int
+	block     int        // words per shard: stride, or the hot/cold block
 	collectMu sync.Mutex // serialises the flips of Collect, with hotCold
 	shards    *shards
 	native    *nativeLayout // nil without WithNativeHistograms
@@ -194,8 +192,7 @@ func NewRequests(descs RequestDescs, kind RequestKind, budget RequestBudget, sta
 	rc.block = (words + lineWords - 1) &^ (lineWords - 1)
 	if kind.NativeFactor > 0 {
 		rc.native = newNativeLayout(kind)
-		rc.hotCold, rc.doneOff = true, words
-		words++
+		rc.hotCold = true
 	}
 	rc.stride = (words + lineWords - 1) &^ (lineWords - 1)
 	if rc.hotCold {
