@@ -17,17 +17,24 @@ import (
 // labels. The strings are the caller's, which are immutable; the caller's
 // map is not retained.
 //
-// A request writes the slot under a try-lock, and a request that finds it
-// taken (another writing the same bucket at the same instant, or a scrape
-// copying it) drops its exemplar rather than wait: the request path never
-// blocks. A scrape waits for the lock, which a writer holds for a copy of a
-// few strings.
+// A request writes the slot under a tiny lock. One that finds another
+// request writing the same bucket at the same instant drops its exemplar
+// rather than wait (either is the latest); one that finds a scrape copying
+// the slot waits for it, which copies a few strings, so that the latest
+// exemplar is the one kept. A scrape waits for a writer likewise.
 type exemplarSlot struct {
-	lock  atomic.Uint32 // 1 while written or read
+	lock  atomic.Uint32 // slotFree, slotWriting or slotReading
 	value float64
 	ts    time.Time
 	pairs []string // name, value, name, value...
 }
+
+// The states of an exemplar slot's lock.
+const (
+	slotFree uint32 = iota
+	slotWriting
+	slotReading
+)
 
 // validExemplar reports whether the exposition would take labels: valid
 // names, values that are UTF-8, and at most prometheus.ExemplarMaxRunes
@@ -56,15 +63,18 @@ func (s *RequestSeries) Exemplar(i int, labels prometheus.Labels, v float64) {
 	if e == nil {
 		e = newExemplarSlot(p)
 	}
-	if !e.lock.CompareAndSwap(0, 1) {
-		return
+	for !e.lock.CompareAndSwap(slotFree, slotWriting) {
+		if e.lock.Load() == slotWriting {
+			return // another request's exemplar, of the same instant
+		}
+		runtime.Gosched() // a scrape is copying a few strings
 	}
 	e.pairs = e.pairs[:0]
 	for name, value := range labels {
 		e.pairs = append(e.pairs, name, value)
 	}
 	e.value, e.ts = v, time.Now()
-	e.lock.Store(0)
+	e.lock.Store(slotFree)
 }
 
 // newExemplarSlot makes the slot of p, unless another request did first.
@@ -77,28 +87,33 @@ func newExemplarSlot(p *atomic.Pointer[exemplarSlot]) *exemplarSlot {
 }
 
 // read returns a copy of the exemplar in e, once e's writer is done; ok is
-// false while it holds none.
-func (e *exemplarSlot) read() (_ prometheus.Exemplar, ok bool) {
-	for !e.lock.CompareAndSwap(0, 1) {
+// false while it holds none. pairs is scratch space, which it returns.
+func (e *exemplarSlot) read(pairs []string) (_ prometheus.Exemplar, _ []string, ok bool) {
+	for !e.lock.CompareAndSwap(slotFree, slotReading) {
 		runtime.Gosched() // a writer is copying a few strings
 	}
-	defer e.lock.Store(0)
-	if len(e.pairs) == 0 {
-		return prometheus.Exemplar{}, false
+	pairs = append(pairs[:0], e.pairs...)
+	value, ts := e.value, e.ts
+	e.lock.Store(slotFree)
+	if len(pairs) == 0 {
+		return prometheus.Exemplar{}, pairs, false
 	}
-	labels := make(prometheus.Labels, len(e.pairs)/2)
-	for j := 0; j < len(e.pairs); j += 2 {
-		labels[e.pairs[j]] = e.pairs[j+1]
+	labels := make(prometheus.Labels, len(pairs)/2)
+	for j := 0; j < len(pairs); j += 2 {
+		labels[pairs[j]] = pairs[j+1]
 	}
-	return prometheus.Exemplar{Value: e.value, Labels: labels, Timestamp: e.ts}, true
+	return prometheus.Exemplar{Value: value, Labels: labels, Timestamp: ts}, pairs, true
 }
 
 // withExemplars returns m with the exemplars kept in ex, one per bucket.
 func withExemplars(desc *prometheus.Desc, m prometheus.Metric, ex []atomic.Pointer[exemplarSlot]) prometheus.Metric {
 	var list []prometheus.Exemplar
+	var pairs []string
 	for i := range ex {
 		if e := ex[i].Load(); e != nil {
-			if x, ok := e.read(); ok {
+			var x prometheus.Exemplar
+			var ok bool
+			if x, pairs, ok = e.read(pairs); ok {
 				list = append(list, x)
 			}
 		}

@@ -1,6 +1,8 @@
 package aggregate
 
 import (
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,7 +49,7 @@ func exemplarLabels(e *dto.Exemplar) map[string]string {
 
 // TestExemplarSlots: a bucket keeps the latest valid exemplar, a copy of
 // the caller's labels; labels the exposition refuses leave the previous
-// one; a write that finds the slot taken is dropped; buckets are apart.
+// one; a write that meets another is dropped; buckets are apart.
 func TestExemplarSlots(t *testing.T) {
 	rc, s := exemplarRequests(t)
 	labels := prometheus.Labels{"trace_id": "a1", "span_id": "b1"}
@@ -69,12 +71,46 @@ func TestExemplarSlots(t *testing.T) {
 	assert.Equal(t, map[string]string{"trace_id": "a2"}, exemplarLabels(got[0.1]))
 	assert.InDelta(t, 0.07, got[0.1].GetValue(), 0)
 
-	// A slot held by another writer or a scrape drops the exemplar.
+	// A slot that another request is writing drops the exemplar.
 	e := s.extra.ex[0].Load()
-	e.lock.Store(1)
+	e.lock.Store(slotWriting)
 	s.Exemplar(0, prometheus.Labels{"trace_id": "dropped"}, 0.09)
-	e.lock.Store(0)
+	e.lock.Store(slotFree)
 	got = scrapeExemplars(t, rc)
 	assert.Equal(t, map[string]string{"trace_id": "a2"}, exemplarLabels(got[0.1]))
 	assert.Nil(t, got[2], "the +Inf bucket has none")
+}
+
+// TestExemplarSlotsConcurrent: requests write exemplars to one bucket while
+// scrapes read it (run under -race); every scrape sees one whole exemplar,
+// its value and labels from the same request.
+func TestExemplarSlotsConcurrent(t *testing.T) {
+	rc, s := exemplarRequests(t)
+	const writers, each = 4, 500
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				v := float64(w*each+i) / (writers * each * 100) // below 0.1
+				s.Exemplar(0, prometheus.Labels{"v": strconv.FormatFloat(v, 'g', -1, 64), "w": strconv.Itoa(w)}, v)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		if e := scrapeExemplars(t, rc)[0.1]; e != nil {
+			l := exemplarLabels(e)
+			require.Len(t, l, 2)
+			require.Equal(t, strconv.FormatFloat(e.GetValue(), 'g', -1, 64), l["v"], "labels and value of one request")
+		}
+	}
+	require.NotNil(t, scrapeExemplars(t, rc)[0.1])
 }
