@@ -277,13 +277,22 @@ func ginHandler(h gin.HandlerFunc) http.Handler {
 // BenchmarkMemoryPerSeries reports the heap that 1,000 routes × 3 statuses
 // take per series once each has been requested, for ginprom and for the
 // hand-rolled middleware: what ginprom caches beyond client_golang's own
-// shows in the difference.
+// shows in the difference. ginprom-native has native histograms and both
+// sizes on.
 func BenchmarkMemoryPerSeries(b *testing.B) {
 	const routes, statuses = 1000, 3
 	build := map[string]func() *gin.Engine{
 		"ginprom": func() *gin.Engine {
 			r := gin.New()
 			ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()))
+			return r
+		},
+		// Native histograms beside the classic buckets, with both sizes:
+		// what a native series costs.
+		"ginprom-native": func() *gin.Engine {
+			r := gin.New()
+			ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithNativeHistograms(1.1),
+				ginprom.WithRequestSize(), ginprom.WithResponseSize())
 			return r
 		},
 		"handrolled": func() *gin.Engine {
@@ -296,7 +305,7 @@ func BenchmarkMemoryPerSeries(b *testing.B) {
 		"bare": func() *gin.Engine { return gin.New() }, //nolint:gocritic // unlambda: gin.New's signature differs between Gin versions
 	}
 	codes := [statuses]int{200, 404, 500}
-	for _, name := range []string{"bare", "handrolled", "ginprom"} {
+	for _, name := range []string{"bare", "handrolled", "ginprom", "ginprom-native"} {
 		b.Run(name, func(b *testing.B) {
 			var perSeries float64
 			for i := 0; i < b.N; i++ {

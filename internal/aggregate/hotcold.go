@@ -16,8 +16,10 @@ import (
 // word, then two halves of the shard's words. The control word holds, in
 // its top bit, which half is hot, and below it how many requests began on
 // the shard. A request adds one to the control word, records into the half
-// it names (classic words, and the same half of the series' native
-// buckets), then adds one to that half's completions (at doneOff).
+// it names (the sizes, the same half of its shard's native chunks, the
+// duration's sum), and last adds one to its duration bucket there: the
+// duration counts of a half are its completions, and a request costs no
+// other word to say that it is done.
 //
 // Collect flips the hot bit of every shard, then waits until each shard's
 // now cold half has completed as many requests as began before the flip
@@ -43,18 +45,18 @@ func (rc *Requests) shardWords(s *RequestSeries, sh, half int) []atomic.Uint64 {
 	return s.words[b : b+rc.stride]
 }
 
-// nativeHalf returns the native buckets of s in half.
-func (rc *Requests) nativeHalf(s *RequestSeries, half int) []atomic.Uint64 {
-	n := rc.native.words
-	return s.extra.native[half*n : (half+1)*n]
-}
-
-// observeHot records one request in the hot half of its shard of s.
+// observeHot records one request in the hot half of its shard of s, and
+// returns the index of its duration bucket.
 func (rc *Requests) observeHot(ref Ref, s *RequestSeries, o *Observation) int {
 	half := int(s.words[ref.sh*rc.block].Add(1) >> 63)
 	w := rc.shardWords(s, ref.sh, half)
-	i := rc.observeWords(ref, w, rc.nativeHalf(s, half), o)
-	w[rc.doneOff].Add(1)
+	if rc.sized {
+		rc.observeSizes(w, o)
+	}
+	rc.observeNative(s.extra, ref.sh, half, o)
+	rc.addSeconds(ref, &w[0], o.Seconds)
+	i := rc.durationBucket(o.Seconds)
+	w[1+i].Add(1) // last: the request is complete
 	return i
 }
 
@@ -70,14 +72,24 @@ func (rc *Requests) flip(s *RequestSeries) int {
 		began[sh] = n &^ hotBit
 	}
 	for sh := range rc.shards.n {
-		done := &rc.shardWords(s, sh, cold)[rc.doneOff]
-		for done.Load() != began[sh] {
+		w := rc.shardWords(s, sh, cold)
+		for rc.completed(w) != began[sh] {
 			// A request is between its two additions; it has a
 			// few atomic additions left.
 			runtime.Gosched()
 		}
 	}
 	return cold
+}
+
+// completed returns the requests complete in the words w of a half: the
+// sum of its duration counts.
+func (rc *Requests) completed(w []atomic.Uint64) uint64 {
+	var n uint64
+	for i := range len(rc.kind.Bounds) + 1 {
+		n += w[1+i].Load()
+	}
+	return n
 }
 
 // fold adds the cold halves of s into the hot ones, and clears them, once
@@ -97,7 +109,7 @@ func (rc *Requests) fold(s *RequestSeries, cold int) {
 		}
 		foldCounts(c[1:], h[1:])
 	}
-	foldCounts(rc.nativeHalf(s, cold), rc.nativeHalf(s, hot))
+	rc.native.fold(s.extra.native, cold)
 }
 
 // foldCounts adds each count of cold to hot, and clears cold.

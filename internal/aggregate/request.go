@@ -43,15 +43,14 @@ type Requests struct {
 	jointOff        int
 	stride          int // words per shard, whole cache lines
 	// With native histograms, each shard is a block of a control word
-	// and two halves of stride words, hot and cold (see hotcold.go); the
-	// completions of a half are at doneOff in it.
+	// and two halves of stride words, hot and cold (see hotcold.go).
 	hotCold   bool
-	block     int // words per shard: stride, or the hot/cold block
-	doneOff   int
+	block     int        // words per shard: stride, or the hot/cold block
 	collectMu sync.Mutex // serialises the flips of Collect, with hotCold
 	shards    *shards
 	native    *nativeLayout // nil without WithNativeHistograms
 	bytesOff  int           // the word of Big Brother's response bytes, with kind.Bytes
+	sized     bool          // a size histogram or the response bytes are on
 
 	// exposer turns a series' label values into those it is exposed
 	// with; it holds Big Brother's error messages, shared by every
@@ -167,6 +166,7 @@ func NewRequests(descs RequestDescs, kind RequestKind, budget RequestBudget, sta
 		first:     map[string]*RequestSeries{},
 	}
 	rc.groups.Store(&[]*InFlight{})
+	rc.sized = kind.ReqSize || kind.RespSize || kind.Bytes
 	// The duration's sum, then len(bounds)+1 counts (the last is +Inf, or
 	// the only one for a summary); then, per size histogram, a sum and
 	// len(sizeBounds)+1 counts; rounded up to whole 64-byte cache lines.
@@ -192,8 +192,7 @@ func NewRequests(descs RequestDescs, kind RequestKind, budget RequestBudget, sta
 	rc.block = (words + lineWords - 1) &^ (lineWords - 1)
 	if kind.NativeFactor > 0 {
 		rc.native = newNativeLayout(kind)
-		rc.hotCold, rc.doneOff = true, words
-		words++
+		rc.hotCold = true
 	}
 	rc.stride = (words + lineWords - 1) &^ (lineWords - 1)
 	if rc.hotCold {
@@ -254,13 +253,13 @@ func (s *RequestSeries) canonical() *RequestSeries {
 // seriesExtra is what a series keeps for the signals that need more than
 // its words; apart, so that a series without them stays small.
 type seriesExtra struct {
-	variant uint32                     // the schema's variant
-	display []string                   // the label values the exposer gives; nil for lvs
-	count   []string                   // the request counter's; nil for countLVs(lvs)
-	method  int                        // index of lvs[0]
-	group   *InFlight                  // with the in-flight gauge
-	native  []atomic.Uint64            // native buckets, unsharded, in two halves (see hotcold.go)
-	ex      []atomic.Pointer[exemplar] // the latest exemplar of each duration bucket
+	variant uint32                         // the schema's variant
+	display []string                       // the label values the exposer gives; nil for lvs
+	count   []string                       // the request counter's; nil for countLVs(lvs)
+	method  int                            // index of lvs[0]
+	group   *InFlight                      // with the in-flight gauge
+	native  []atomic.Pointer[nativeChunk]  // native buckets, by shard then chunk, each made on first use (see native.go)
+	ex      []atomic.Pointer[exemplarSlot] // the latest exemplar of each duration bucket, made on its first
 }
 
 // variant returns the schema's variant of s.
@@ -484,10 +483,10 @@ func (rc *Requests) make(h uint64, lvs []string, variant uint32, e exposedAs, ov
 			x.group = rc.groupOf(s.lvs)
 		}
 		if rc.native != nil {
-			x.native = make([]atomic.Uint64, 2*rc.native.words) // hot and cold
+			x.native = make([]atomic.Pointer[nativeChunk], rc.shards.n*rc.native.chunks)
 		}
 		if rc.kind.Exemplars {
-			x.ex = make([]atomic.Pointer[exemplar], len(rc.kind.Bounds)+1)
+			x.ex = make([]atomic.Pointer[exemplarSlot], len(rc.kind.Bounds)+1)
 		}
 		s.extra = x
 	}

@@ -160,7 +160,7 @@ func (rc *Requests) read(s *RequestSeries, sh *shown) uint64 {
 		half = rc.flip(s)
 	}
 	if rc.native != nil {
-		sh.native1 = rc.native.read(rc.nativeHalf(s, half), sh.native1)
+		sh.native1 = rc.native.read(s.extra.native, half, sh.native1)
 		if len(sh.native) == 0 {
 			sh.native = append(sh.native, sh.native1...)
 		} else {
@@ -282,7 +282,7 @@ func (rc *Requests) durationMetric(s *RequestSeries, count uint64, sum float64, 
 	}
 	m := ConstMetric(desc)(prometheus.NewConstHistogramWithCreatedTimestamp(desc, count, sum, bucketMap(rc.kind.Bounds, cumulative), s.created, s.labels()...))
 	if rc.native != nil {
-		m = rc.native.attach(desc, m, native, s.labels(), nativeDuration)
+		m = rc.native.attach(desc, m, native, count, s.labels(), nativeDuration)
 	}
 	if s.extra != nil && s.extra.ex != nil {
 		m = withExemplars(desc, m, s.extra.ex)
@@ -293,7 +293,7 @@ func (rc *Requests) durationMetric(s *RequestSeries, count uint64, sum float64, 
 func (rc *Requests) sizeMetric(desc *prometheus.Desc, s *RequestSeries, which int, count uint64, sum float64, cumulative, native []uint64) prometheus.Metric {
 	m := ConstMetric(desc)(prometheus.NewConstHistogramWithCreatedTimestamp(desc, count, sum, bucketMap(rc.kind.SizeBounds, cumulative), s.created, s.labels()...))
 	if rc.native != nil {
-		m = rc.native.attach(desc, m, native, s.labels(), which)
+		m = rc.native.attach(desc, m, native, count, s.labels(), which)
 	}
 	return m
 }

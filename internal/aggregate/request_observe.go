@@ -17,21 +17,31 @@ func (rc *Requests) Observe(ref Ref, s *RequestSeries, o *Observation) int {
 	if rc.hotCold {
 		return rc.observeHot(ref, s, o)
 	}
-	return rc.observeWords(ref, s.words[ref.sh*rc.stride:(ref.sh+1)*rc.stride], nil, o)
+	w := s.words[ref.sh*rc.stride : (ref.sh+1)*rc.stride]
+	i := rc.durationBucket(o.Seconds)
+	w[1+i].Add(1)
+	if rc.sized {
+		rc.observeSizes(w, o)
+	}
+	rc.addSeconds(ref, &w[0], o.Seconds)
+	return i
 }
 
-// observeWords records one request in the words w of a shard, and in the
-// native buckets native (nil without native histograms).
-func (rc *Requests) observeWords(ref Ref, w, native []atomic.Uint64, o *Observation) int {
+// durationBucket returns the index of the duration bucket of v seconds;
+// NaN is in the last, +Inf.
+func (rc *Requests) durationBucket(v float64) int {
 	bounds := rc.kind.Bounds
-	i := len(bounds)
 	for j, b := range bounds {
-		if o.Seconds <= b {
-			i = j
-			break
+		if v <= b {
+			return j
 		}
 	}
-	w[1+i].Add(1)
+	return len(bounds)
+}
+
+// observeSizes records the sizes and the response bytes of o in the words
+// w of a shard.
+func (rc *Requests) observeSizes(w []atomic.Uint64, o *Observation) {
 	if rc.joint {
 		rc.observeJoint(w[rc.jointOff:], o)
 	} else {
@@ -45,13 +55,15 @@ func (rc *Requests) observeWords(ref Ref, w, native []atomic.Uint64, o *Observat
 	if rc.kind.Bytes && o.RespSize != 0 {
 		w[rc.bytesOff].Add(o.RespSize)
 	}
-	if native != nil {
-		rc.native.observe(native, o)
-	}
+}
+
+// addSeconds adds v to the duration's sum at sum, a float64's bits, after
+// the request's counts, so that a scrape never sees the sum ahead of them.
+func (rc *Requests) addSeconds(ref Ref, sum *atomic.Uint64, v float64) {
 	for {
-		old := w[0].Load()
-		if w[0].CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+o.Seconds)) {
-			return i
+		old := sum.Load()
+		if sum.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+			return
 		}
 		// Another request wrote to this shard at the same instant: two
 		// contexts running side by side share it, as happens when shards
