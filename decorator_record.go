@@ -77,29 +77,34 @@ func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, p
 	if panicked && !d.fixed {
 		defer showPanicStatus(c)()
 	}
-	var buf [maxInlineLabels]string
-	lvs, rec := d.labelValues(c, buf[:0])
-	switch {
-	case d.sum != nil:
-		f, r := d.find(lvs), d.index.Shard(contextKey(c))
-		d.sum.Add(r, f.s, 1)
+	var rec any
+	if d.index != nil {
+		var f found
+		f, rec = d.seriesOf(c)
+		r := d.index.Shard(contextKey(c))
+		switch {
+		case d.sum != nil:
+			d.sum.Add(r, f.s, 1)
+		case d.hist != nil:
+			d.hist.Observe(r, f.s, elapsed)
+		default:
+			// A summary with objectives: its series are in the
+			// index, its values in client_golang's summary.
+			d.summaryVec.WithLabelValues(f.s.Labels()...).Observe(elapsed)
+		}
 		d.overflowed(f, r)
-	case d.hist != nil:
-		f, r := d.find(lvs), d.index.Shard(contextKey(c))
-		d.hist.Observe(r, f.s, elapsed)
-		d.overflowed(f, r)
-	case d.counterVec != nil:
-		d.counterVec.WithLabelValues(lvs...).Inc()
-	case d.index != nil:
-		// A summary with objectives: its series are in the index, its
-		// values in client_golang's summary.
-		f := d.find(lvs)
-		d.summaryVec.WithLabelValues(f.s.Labels()...).Observe(elapsed)
-		d.overflowed(f, d.index.Shard(contextKey(c)))
-	case d.histogramVec != nil:
-		d.histogramVec.WithLabelValues(lvs...).Observe(elapsed)
-	default:
-		d.summaryVec.WithLabelValues(lvs...).Observe(elapsed)
+	} else {
+		var buf [maxInlineLabels]string
+		var lvs []string
+		lvs, rec = d.labelValues(c, buf[:0])
+		switch {
+		case d.counterVec != nil:
+			d.counterVec.WithLabelValues(lvs...).Inc()
+		case d.histogramVec != nil:
+			d.histogramVec.WithLabelValues(lvs...).Observe(elapsed)
+		default:
+			d.summaryVec.WithLabelValues(lvs...).Observe(elapsed)
+		}
 	}
 	if rec != nil && !panicked {
 		raiseLabelPanic(c, rec)
@@ -112,14 +117,18 @@ func (d *decorator) inProgress(c *gin.Context) {
 		c.Next()
 		return
 	}
-	var buf [maxInlineLabels]string
-	lvs, rec := d.labelValues(c, buf[:0])
+	var rec any
 	if d.gauge != nil {
-		f, r := d.find(lvs), d.index.Shard(contextKey(c))
+		var f found
+		f, rec = d.seriesOf(c)
+		r := d.index.Shard(contextKey(c))
 		d.gauge.Add(r, f.s, 1)
 		d.overflowed(f, r)
 		defer d.gauge.Add(r, f.s, -1)
 	} else {
+		var buf [maxInlineLabels]string
+		var lvs []string
+		lvs, rec = d.labelValues(c, buf[:0])
 		g := d.gaugeVec.WithLabelValues(lvs...)
 		g.Inc()
 		defer g.Dec()

@@ -45,8 +45,10 @@ type decorator struct {
 	hist  *aggregate.Histogram
 	index *aggregate.Index
 	limit *aggregate.Limit
-	// The series of a fixed decorator, once found.
+	// The series of a fixed decorator, once found; those of the values
+	// of label functions lately seen.
 	series atomic.Pointer[found]
+	cache  seriesCache
 
 	// A client_golang vec that other code registered under the same
 	// definition, which the decorator then records in, or the summary
