@@ -44,9 +44,19 @@ func (d *decorator) seriesOf(c *gin.Context) (found, any) {
 	if d.fixed {
 		return d.find(d.values), nil
 	}
+	// Few labels need a buffer of few words to clear.
+	if len(d.labels) <= 4 {
+		var buf [4]string
+		return d.seriesIn(c, buf[:0])
+	}
 	var buf [maxInlineLabels]string
-	lvs := buf[:0]
-	if len(d.labels) > cap(buf) {
+	return d.seriesIn(c, buf[:0])
+}
+
+// seriesIn is seriesOf for a decorator with label functions, which
+// computes the values into buf, or a new slice if they do not fit.
+func (d *decorator) seriesIn(c *gin.Context, lvs []string) (found, any) {
+	if len(d.labels) > cap(lvs) {
 		lvs = make([]string, 0, len(d.labels))
 	}
 	var rec any
