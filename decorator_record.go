@@ -10,8 +10,7 @@ import (
 // afterChain is the handler of counters, summaries and histograms: it
 // records once the rest of the chain has run, or panicked.
 func (d *decorator) afterChain(c *gin.Context) {
-	m := d.m
-	id, out := m.decoratorLeftOut(c)
+	id, out := d.leftOut(c)
 	if out {
 		c.Next()
 		return
@@ -55,6 +54,15 @@ func (m *Metrics) decoratorLeftOut(c *gin.Context) (id dispatchID, out bool) {
 		return id, true
 	}
 	return id, false
+}
+
+// leftOut is m.decoratorLeftOut, asked only when something may leave the
+// request out: exclusions, a skipper that only decorators ask, or marks.
+func (d *decorator) leftOut(c *gin.Context) (dispatchID, bool) {
+	if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
+		return m.decoratorLeftOut(c)
+	}
+	return dispatchID{}, false
 }
 
 // dispatch returns id, or the current dispatch if id was not read because
@@ -113,7 +121,7 @@ func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, p
 
 // inProgress is the handler of gauges.
 func (d *decorator) inProgress(c *gin.Context) {
-	if _, out := d.m.decoratorLeftOut(c); out {
+	if _, out := d.leftOut(c); out {
 		c.Next()
 		return
 	}
