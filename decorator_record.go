@@ -10,8 +10,7 @@ import (
 // afterChain is the handler of counters, summaries and histograms: it
 // records once the rest of the chain has run, or panicked.
 func (d *decorator) afterChain(c *gin.Context) {
-	m := d.m
-	id, out := m.decoratorLeftOut(c)
+	id, out := d.leftOut(c)
 	if out {
 		c.Next()
 		return
@@ -57,6 +56,15 @@ func (m *Metrics) decoratorLeftOut(c *gin.Context) (id dispatchID, out bool) {
 	return id, false
 }
 
+// leftOut is m.decoratorLeftOut, asked only when something may leave the
+// request out: exclusions, a skipper that only decorators ask, or marks.
+func (d *decorator) leftOut(c *gin.Context) (dispatchID, bool) {
+	if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
+		return m.decoratorLeftOut(c)
+	}
+	return dispatchID{}, false
+}
+
 // dispatch returns id, or the current dispatch if id was not read because
 // no marks were in use then.
 func (m *Metrics) dispatch(c *gin.Context, id dispatchID) dispatchID {
@@ -77,29 +85,34 @@ func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, p
 	if panicked && !d.fixed {
 		defer showPanicStatus(c)()
 	}
-	var buf [maxInlineLabels]string
-	lvs, rec := d.labelValues(c, buf[:0])
-	switch {
-	case d.sum != nil:
-		f, r := d.find(lvs), d.index.Shard(contextKey(c))
-		d.sum.Add(r, f.s, 1)
+	var rec any
+	if d.index != nil {
+		var f found
+		f, rec = d.seriesOf(c)
+		r := d.index.Shard(contextKey(c))
+		switch {
+		case d.sum != nil:
+			d.sum.Add(r, f.s, 1)
+		case d.hist != nil:
+			d.hist.Observe(r, f.s, elapsed)
+		default:
+			// A summary with objectives: its series are in the
+			// index, its values in client_golang's summary.
+			d.summaryVec.WithLabelValues(f.s.Labels()...).Observe(elapsed)
+		}
 		d.overflowed(f, r)
-	case d.hist != nil:
-		f, r := d.find(lvs), d.index.Shard(contextKey(c))
-		d.hist.Observe(r, f.s, elapsed)
-		d.overflowed(f, r)
-	case d.counterVec != nil:
-		d.counterVec.WithLabelValues(lvs...).Inc()
-	case d.index != nil:
-		// A summary with objectives: its series are in the index, its
-		// values in client_golang's summary.
-		f := d.find(lvs)
-		d.summaryVec.WithLabelValues(f.s.Labels()...).Observe(elapsed)
-		d.overflowed(f, d.index.Shard(contextKey(c)))
-	case d.histogramVec != nil:
-		d.histogramVec.WithLabelValues(lvs...).Observe(elapsed)
-	default:
-		d.summaryVec.WithLabelValues(lvs...).Observe(elapsed)
+	} else {
+		var buf [maxInlineLabels]string
+		var lvs []string
+		lvs, rec = d.labelValues(c, buf[:0])
+		switch {
+		case d.counterVec != nil:
+			d.counterVec.WithLabelValues(lvs...).Inc()
+		case d.histogramVec != nil:
+			d.histogramVec.WithLabelValues(lvs...).Observe(elapsed)
+		default:
+			d.summaryVec.WithLabelValues(lvs...).Observe(elapsed)
+		}
 	}
 	if rec != nil && !panicked {
 		raiseLabelPanic(c, rec)
@@ -108,18 +121,22 @@ func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, p
 
 // inProgress is the handler of gauges.
 func (d *decorator) inProgress(c *gin.Context) {
-	if _, out := d.m.decoratorLeftOut(c); out {
+	if _, out := d.leftOut(c); out {
 		c.Next()
 		return
 	}
-	var buf [maxInlineLabels]string
-	lvs, rec := d.labelValues(c, buf[:0])
+	var rec any
 	if d.gauge != nil {
-		f, r := d.find(lvs), d.index.Shard(contextKey(c))
+		var f found
+		f, rec = d.seriesOf(c)
+		r := d.index.Shard(contextKey(c))
 		d.gauge.Add(r, f.s, 1)
 		d.overflowed(f, r)
 		defer d.gauge.Add(r, f.s, -1)
 	} else {
+		var buf [maxInlineLabels]string
+		var lvs []string
+		lvs, rec = d.labelValues(c, buf[:0])
 		g := d.gaugeVec.WithLabelValues(lvs...)
 		g.Inc()
 		defer g.Dec()

@@ -35,6 +35,9 @@ type decorator struct {
 	// fromRequest has bit i set if labels[i] is a label function: in an
 	// overflow series, its value reads Overflow.
 	fromRequest uint64
+	// mayLeaveOut says that exclusions, or a skipper that the decorators
+	// ask themselves, may leave requests out, without any mark.
+	mayLeaveOut bool
 
 	// The family in the engine, one set by kind: sum for counters,
 	// gauge, hist for histograms and summaries without objectives, and
@@ -45,8 +48,10 @@ type decorator struct {
 	hist  *aggregate.Histogram
 	index *aggregate.Index
 	limit *aggregate.Limit
-	// The series of a fixed decorator, once found.
+	// The series of a fixed decorator, once found; those of the values
+	// of label functions lately seen.
 	series atomic.Pointer[found]
+	cache  seriesCache
 
 	// A client_golang vec that other code registered under the same
 	// definition, which the decorator then records in, or the summary
@@ -244,6 +249,7 @@ func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels
 	}
 
 	d := &decorator{m: m, kind: kind, labels: set, fixed: set.fixed()}
+	d.mayLeaveOut = m.exclude.active() || m.defaults == nil && m.skipper != nil
 	if d.fixed {
 		d.values = set.values()
 	}

@@ -1,0 +1,102 @@
+package ginprom
+
+import (
+	"slices"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/gin-contrib/ginprom/internal/aggregate"
+	"github.com/gin-contrib/ginprom/internal/canon"
+	"github.com/gin-gonic/gin"
+)
+
+// seriesCache is a decorator's memory of the series its label functions'
+// values last led to, so that a known value costs one atomic load and one
+// comparison instead of hashing the values and searching the family's
+// index. It is direct-mapped by the addresses and lengths of the values'
+// strings, as the middleware's recent routes are by their full path: a
+// label function that answers from a table or a constant (a status text,
+// c.FullPath()) hands over the same string every time. A slot is only a
+// guess: a hit is a series whose label values equal the request's, whoever
+// filled the slot; a miss asks the index and fills the slot.
+//
+// A slot holds only a series that the index gave for the values
+// themselves, never an overflow series that the budget sent them to: each
+// of those lookups is counted in the overflow counter, so each asks the
+// index.
+type seriesCache struct {
+	slots [64]atomic.Pointer[aggregate.Series]
+}
+
+// cacheSlot returns the slot of the values lvs, from their strings'
+// addresses and lengths; their bytes are not read.
+func cacheSlot(lvs []string) int {
+	var h uint64
+	for _, v := range lvs {
+		addr := uintptr(unsafe.Pointer(unsafe.StringData(v))) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
+		h = (h ^ uint64(addr) ^ uint64(len(v))) * 0x9e3779b97f4a7c15
+	}
+	return int(h >> 58)
+}
+
+// seriesOf returns the series of the request in d's family, one of the
+// engine's, and the panic of the first label function that panicked.
+func (d *decorator) seriesOf(c *gin.Context) (found, any) {
+	if d.fixed {
+		return d.find(d.values), nil
+	}
+	// Few labels need a buffer of few words to clear.
+	if len(d.labels) <= 4 {
+		var buf [4]string
+		return d.seriesIn(c, buf[:0])
+	}
+	var buf [maxInlineLabels]string
+	return d.seriesIn(c, buf[:0])
+}
+
+// seriesIn is seriesOf for a decorator with label functions, which
+// computes the values into buf, or a new slice if they do not fit.
+func (d *decorator) seriesIn(c *gin.Context, lvs []string) (found, any) {
+	if len(d.labels) > cap(lvs) {
+		lvs = make([]string, 0, len(d.labels))
+	}
+	var rec any
+	for _, l := range d.labels {
+		if l.fn == nil {
+			lvs = append(lvs, l.value)
+			continue
+		}
+		v, r := labelValue(l.fn, c)
+		if rec == nil {
+			rec = r
+		}
+		lvs = append(lvs, v)
+	}
+	slot := &d.cache.slots[cacheSlot(lvs)]
+	// A series' values are canonical: values equal to them are too, and
+	// need no canon.Value.
+	if s := slot.Load(); s != nil && slices.Equal(s.Labels(), lvs) {
+		return found{s: s}, rec
+	}
+	for i, l := range d.labels {
+		if l.fn != nil {
+			lvs[i] = canon.Value(lvs[i])
+		}
+	}
+	s, over := d.index.Lookup(lvs, d.fromRequest)
+	if !over && slot.Load() != s {
+		slot.Store(s)
+	}
+	return found{s, over}, rec
+}
+
+// labelValue runs the label function fn, as canon.Call does, but leaves
+// the value as fn gave it: the caller makes it canonical if it must.
+func labelValue(fn func(*gin.Context) string, c *gin.Context) (v string, rec any) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, rec = canon.PanicValue, r
+		}
+	}()
+	return fn(c), nil
+}
