@@ -30,7 +30,7 @@ func BenchmarkObserve(b *testing.B) {
 			b.Run(mode+"/"+c.name, func(b *testing.B) {
 				descs := RequestDescs{Duration: desc("d_seconds"), ReqSize: desc("req_bytes"), RespSize: desc("resp_bytes")}
 				rc := NewRequests(descs, c.kind, RequestBudget{}, nil, plainExposer{})
-				s := rc.Lookup([]string{"GET", "200", "/users/:id"}, 0)
+				s, _ := rc.Lookup([]string{"GET", "200", "/users/:id"}, 0)
 				b.ReportAllocs()
 				if mode == "serial" {
 					ref := rc.Shard(1)

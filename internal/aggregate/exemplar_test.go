@@ -16,7 +16,8 @@ func exemplarRequests(t *testing.T) (*Requests, *RequestSeries) {
 	t.Helper()
 	desc := prometheus.NewDesc("d_seconds", "D.", []string{"method", "status", "path"}, nil)
 	rc := NewRequests(RequestDescs{Duration: desc}, RequestKind{Bounds: []float64{0.1, 1}, Exemplars: true}, RequestBudget{}, nil, plainExposer{})
-	return rc, rc.Lookup([]string{"GET", "200", "/a"}, 0)
+	s, _ := rc.Lookup([]string{"GET", "200", "/a"}, 0)
+	return rc, s
 }
 
 // scrapeExemplars returns the exemplars of the duration buckets of rc's

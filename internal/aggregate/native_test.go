@@ -118,7 +118,7 @@ func TestNativeBucketsAcrossShards(t *testing.T) {
 	kind := RequestKind{Bounds: []float64{0.1, 1}, SizeBounds: []float64{100}, RespSize: true, NativeFactor: 1.1}
 	rc := NewRequests(descs, kind, RequestBudget{}, nil, plainExposer{})
 	rc.shards = &shards{n: 4}
-	s := rc.Lookup([]string{"GET", "200", "/a"}, 0)
+	s, _ := rc.Lookup([]string{"GET", "200", "/a"}, 0)
 	// By shard: durations, and the response size of each.
 	obs := [][]Observation{
 		{{Seconds: 0.5, RespSize: 10}, {Seconds: 0, RespSize: 0}},
