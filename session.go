@@ -179,6 +179,7 @@ type sessionWriter struct {
 	path      string        // the request's path under GroupByPath
 	id        dispatchID
 	sh        int  // the request's shard
+	inflight  int  // the request's in-flight key (see aggregate.InFlight.Key)
 	websocket bool // the request is an upgrade request
 	headerOut bool // the header has gone out, or the connection was hijacked
 	kind      int
@@ -196,7 +197,7 @@ func (t *tracker) watchSession(c *gin.Context, he *handlerEntry, p *pending) *se
 	if !websocket && !he.streams.Load() && !announcesStream(c.Request) {
 		return nil
 	}
-	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, path: p.routed(), id: p.id, sh: p.ref.Shard(), websocket: websocket}
+	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, path: p.routed(), id: p.id, sh: p.ref.Shard(), inflight: p.inflight, websocket: websocket}
 	c.Writer = sw
 	return sw
 }
@@ -206,15 +207,17 @@ func (t *tracker) watchSession(c *gin.Context, he *handlerEntry, p *pending) *se
 // request out of the default metrics leave the session out too.
 func (sw *sessionWriter) begin(kind int) {
 	sw.kind = kind
-	sw.s = sw.t.beginSession(sw.c, sw.he, sw.id, sw.sh, kind)
+	sw.s = sw.t.beginSession(sw.c, sw.he, sw.id, sw.sh, sw.inflight, kind)
 }
 
 // beginSession starts a session of kind on the request's route; nil if
-// marks leave the request out.
-func (t *tracker) beginSession(c *gin.Context, he *handlerEntry, id dispatchID, sh int, kind int) *session {
+// marks leave the request out. The request leaves the in-flight gauge
+// under the key it entered with (sh and inflight), which carries the url
+// scheme when the gauge has one.
+func (t *tracker) beginSession(c *gin.Context, he *handlerEntry, id dispatchID, sh, inflight, kind int) *session {
 	m, d := t.m, t.d
 	if d.inflight != nil {
-		d.inflight.Abandon(sh, he.method)
+		d.inflight.Abandon(sh, inflight)
 	}
 	if m.marksUsed.Load() && m.marks(c, id)&(markNoDefaults|markNoMetrics) != 0 {
 		return nil
@@ -395,7 +398,7 @@ func (t *tracker) lateSession(c *gin.Context, he *handlerEntry, p *pending, ws, 
 	default:
 		he.streams.Store(true)
 	}
-	s := t.beginSession(c, he, p.id, p.ref.Shard(), kind)
+	s := t.beginSession(c, he, p.id, p.ref.Shard(), p.inflight, kind)
 	if s == nil {
 		return true
 	}
