@@ -3,6 +3,7 @@ package ginprom
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -293,3 +294,27 @@ type descProbe struct{ d *prometheus.Desc }
 
 func (p descProbe) Describe(ch chan<- *prometheus.Desc) { ch <- p.d }
 func (descProbe) Collect(chan<- prometheus.Metric)      {}
+
+// registeredAs says, for a message, what c is: the kind of metric when
+// ginprom or client_golang's vecs made it, ginprom when it made another
+// kind of collector, its Go type otherwise (never a type of ginprom's own).
+func registeredAs(c prometheus.Collector) string {
+	switch c.(type) {
+	case *counterFamily, *prometheus.CounterVec:
+		return "as a counter, another kind of metric"
+	case *gaugeFamily, *prometheus.GaugeVec:
+		return "as a gauge, another kind of metric"
+	case *histogramFamily, *prometheus.HistogramVec:
+		return "as a histogram, another kind of metric"
+	case *summaryFamily, *prometheus.SummaryVec:
+		return "as a summary, another kind of metric"
+	}
+	t := reflect.TypeOf(c)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if strings.HasPrefix(t.PkgPath(), "github.com/gin-contrib/ginprom") {
+		return "by ginprom, as another kind of metric"
+	}
+	return fmt.Sprintf("by a collector ginprom did not make (%T)", c)
+}

@@ -76,3 +76,19 @@ func TestConflictDecoratorLabels(t *testing.T) {
 		`(the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels); choose another name`,
 		func() { m.Counter("jobs_total", "Jobs.", ginprom.Labels{"queue": "a"}) })
 }
+
+// TestRegisteredAsMessage: a name already taken by another kind of metric
+// names that kind, or the type of a collector ginprom did not make, never
+// one of ginprom's own types.
+func TestRegisteredAsMessage(t *testing.T) {
+	a := newApp(t)
+	a.m.Counter("jobs_total", "Jobs.", nil)
+	assert.PanicsWithValue(t, `ginprom: metric "jobs_total" is already registered as a counter, another kind of metric; choose another name`, func() {
+		a.m.Gauge("jobs_total", "Jobs.", nil)
+	})
+
+	a.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "queue", Help: "Queue."}, func() float64 { return 0 }))
+	assert.PanicsWithValue(t, `ginprom: metric "queue" is already registered by a collector ginprom did not make (*prometheus.valueFunc); choose another name`, func() {
+		a.m.Gauge("queue", "Queue.", nil)
+	})
+}

@@ -131,5 +131,5 @@ func (d *decorator) want(kind metricKind, name string, c prometheus.Collector) {
 }
 
 func otherKind(name string, c prometheus.Collector) {
-	panic(fmt.Sprintf("ginprom: metric %q is already registered by a %T, another kind of metric or one ginprom did not make; choose another name", name, c))
+	panic(fmt.Sprintf("ginprom: metric %q is already registered %s; choose another name", name, registeredAs(c)))
 }

@@ -270,7 +270,7 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 	if errors.As(err, &are) {
 		existing, ok := are.ExistingCollector.(C)
 		if !ok {
-			panic(fmt.Sprintf("ginprom: metric %q is already registered by a %T, another kind of metric or one ginprom did not make; %s", name, are.ExistingCollector, fix))
+			panic(fmt.Sprintf("ginprom: metric %q is already registered %s; %s", name, registeredAs(are.ExistingCollector), fix))
 		}
 		// The registry compares label names as a set; the values ginprom
 		// passes follow the order of its own descriptors.
