@@ -84,3 +84,26 @@ func TestSeriesLimitLastWins(t *testing.T) {
 	assert.Len(t, samples(t, b.reg, "gin_http_request_duration_seconds"), 4)
 	requireExposition(t, b.reg, "", "gin_series_overflow_total")
 }
+
+// TestSeriesBudgetRouteNeverOverflows: under GroupByRoute with static
+// labels no value comes from the request, so, as the README says, the
+// family never overflows: past a budget of 1 each route, method and status
+// still gets its own series, and the overflow counter stays at 0.
+func TestSeriesBudgetRouteNeverOverflows(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithSeriesLimit(1), ginprom.WithDefaultLabels(ginprom.Labels{"service": "shop"}))
+	a.r.GET("/a", ok)
+	a.r.GET("/b", ok)
+	a.r.GET("/c", func(c *gin.Context) { c.Status(http.StatusInternalServerError) })
+	for _, p := range []string{"/a", "/b", "/c", "/nope", "/b"} {
+		a.do(http.MethodGet, p)
+	}
+	assert.Equal(t, map[string]uint64{
+		`method="GET",path="/a",service="shop",status="200"`:          1,
+		`method="GET",path="/b",service="shop",status="200"`:          2,
+		`method="GET",path="/c",service="shop",status="500"`:          1,
+		`method="GET",path="<unmatched>",service="shop",status="404"`: 1,
+	}, samples(t, a.reg, "gin_http_request_duration_seconds"))
+	requireExposition(t, a.reg, budgetOverflowHead+`gin_series_overflow_total{metric="gin_http_request_duration_seconds"} 0
+`, "gin_series_overflow_total")
+}
