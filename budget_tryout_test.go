@@ -107,3 +107,37 @@ func TestSeriesBudgetRouteNeverOverflows(t *testing.T) {
 	requireExposition(t, a.reg, budgetOverflowHead+`gin_series_overflow_total{metric="gin_http_request_duration_seconds"} 0
 `, "gin_series_overflow_total")
 }
+
+// TestSeriesBudgetMessageBytesShareBudget: the two directions of
+// gin_websocket_message_bytes_total share one budget, each with its
+// overflow series, so the name holds n+2 series, as the README says; the
+// overflow counter counts each observation the budget redirected once.
+func TestSeriesBudgetMessageBytesShareBudget(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithSeriesLimit(3))
+	for i := range 6 {
+		a.m.ObserveMessage("ev"+strconv.Itoa(i), 0, 1, 2, nil)
+	}
+	requireExposition(t, a.reg, `# HELP gin_websocket_message_bytes_total Total bytes of WebSocket messages, by event and direction (in: received, out: sent).
+# TYPE gin_websocket_message_bytes_total counter
+gin_websocket_message_bytes_total{direction="in",event="<overflow>"} 4
+gin_websocket_message_bytes_total{direction="in",event="ev0"} 1
+gin_websocket_message_bytes_total{direction="in",event="ev1"} 1
+gin_websocket_message_bytes_total{direction="out",event="<overflow>"} 10
+gin_websocket_message_bytes_total{direction="out",event="ev0"} 2
+`, "gin_websocket_message_bytes_total")
+	requireExposition(t, a.reg, budgetOverflowHead+`gin_series_overflow_total{metric="gin_websocket_message_bytes_total"} 9
+gin_series_overflow_total{metric="gin_websocket_message_duration_seconds"} 3
+gin_series_overflow_total{metric="gin_websocket_messages_total"} 4
+`, "gin_series_overflow_total")
+	// An event makes its ok and error series at once, so the counter of
+	// a budget of 3 holds ev0's two and ev1's ok: size the budget to the
+	// events times two, as the README says.
+	requireExposition(t, a.reg, `# HELP gin_websocket_messages_total Total number of WebSocket messages handled, by event and result (ok or error).
+# TYPE gin_websocket_messages_total counter
+gin_websocket_messages_total{event="<overflow>",result="<overflow>"} 4
+gin_websocket_messages_total{event="ev0",result="error"} 0
+gin_websocket_messages_total{event="ev0",result="ok"} 1
+gin_websocket_messages_total{event="ev1",result="ok"} 1
+`, "gin_websocket_messages_total")
+}
