@@ -9,9 +9,10 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Overflow is the value [LimitValues] gives once its bound is reached, and
-// the event under which [Metrics.ObserveMessage] records events past
-// [MaxEvents].
+// Overflow is the value [LimitValues] gives once its bound is reached,
+// the error message past [MaxErrorMessages] and the event past [MaxEvents],
+// and what a family's overflow series reads, past its series budget
+// ([WithSeriesLimit]), for each value that may differ between its series.
 const Overflow = canon.Overflow
 
 // LimitValues bounds the values of a label function. The first n distinct
