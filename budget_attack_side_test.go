@@ -1,0 +1,92 @@
+package ginprom_test
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-contrib/ginprom"
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/assert"
+)
+
+// TestBudgetAttackMaxEventsNotBudget: events past MaxEvents go to the
+// event Overflow under a budget they are far from: the budget redirected
+// none of them, so the overflow counter shows none.
+func TestBudgetAttackMaxEventsNotBudget(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	for i := range ginprom.MaxEvents + 50 {
+		a.m.ObserveMessage("e"+strconv.Itoa(i), time.Millisecond, 1, 1, nil)
+	}
+	a.m.ObserveMessage(ginprom.Overflow, time.Millisecond, 1, 1, nil)
+	messages := counterValues(t, a.reg, "gin_websocket_messages_total")
+	assert.InDelta(t, 51, messages[`event="<overflow>",result="ok"`], 0)
+	assert.Empty(t, counterValues(t, a.reg, "gin_series_overflow_total"))
+}
+
+// TestBudgetAttackDecoratorLimitOne: a decorator whose label comes from
+// the client under a budget of 1, with values that canonicalise alike, a
+// client's own <overflow>, a panicking label function and concurrent
+// clients: one series and the overflow series, every request counted, the
+// overflow counter exactly the redirected ones.
+func TestBudgetAttackDecoratorLimitOne(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithSeriesLimit(1))
+	a.r.GET("/", a.m.Counter("hits", "Hits.", ginprom.Labels{
+		"v": func(c *gin.Context) string {
+			if c.Query("panic") != "" {
+				panic("label")
+			}
+			return c.GetHeader("X-V")
+		},
+		"app": "shop",
+	}), ok)
+	long := strings.Repeat("é", 600)
+	serve(a.r, http.MethodGet, "/", "X-V", long+"a") // cut: the one series
+	serve(a.r, http.MethodGet, "/", "X-V", long+"b") // cut alike
+	serve(a.r, http.MethodGet, "/", "X-V", ginprom.Overflow)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				serve(a.r, http.MethodGet, "/", "X-V", strconv.Itoa(w*20+i))
+			}
+		}()
+	}
+	wg.Wait()
+	got := counterValues(t, a.reg, "hits_total")
+	assert.Len(t, got, 2)
+	assert.InDelta(t, 163, total(got), 0)
+	assert.InDelta(t, 161, got[`app="shop",v="<overflow>"`], 0)
+	n, _ := overflowCount(t, a.reg, "hits_total")
+	assert.InDelta(t, 160, n, 0, "the client's own <overflow> is not counted")
+	requireLint(t, a.reg)
+}
+
+// TestBudgetAttackUnmatched: under GroupByPath with a budget of 1, a
+// request that matched no route makes no series past the budget: it goes
+// to the overflow series and is counted.
+func TestBudgetAttackUnmatched(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithSeriesLimit(1), ginprom.WithGroupBy(ginprom.GroupByPath))
+	a.r.GET("/items/:id", ok)
+	a.do(http.MethodGet, "/items/1")
+	for i := range 10 {
+		a.do(http.MethodGet, "/nope/"+strconv.Itoa(i))
+	}
+	a.do(http.MethodGet, "/items/2")
+	got := samples(t, a.reg, durationName)
+	assert.Equal(t, map[string]uint64{
+		`method="GET",path="/items/1",status="200"`:   1,
+		`method="GET",path="<overflow>",status="404"`: 10,
+		`method="GET",path="<overflow>",status="200"`: 1,
+	}, got)
+	n, _ := overflowCount(t, a.reg, durationName)
+	assert.InDelta(t, 11, n, 0)
+}
