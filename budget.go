@@ -24,7 +24,8 @@ const DefaultSeriesLimit = 10000
 // Once a family holds n series, a request that would make one more is
 // recorded in the family's overflow series instead. For the request
 // metrics, the group-by value of [GroupByPath] and [GroupByFunc] and the
-// values of function-valued labels of [WithDefaultLabels] read [Overflow];
+// values of function-valued labels of [WithDefaultLabels] read [Overflow],
+// and so does the errorMessage of [SetErrorMessage] under [WithBigBrother];
 // the values ginprom or the application fixes keep theirs: the method and
 // the status (clamped to fixed sets), route templates, handler names,
 // static labels; so a request family has one overflow series per method

@@ -90,3 +90,27 @@ func TestBudgetAttackUnmatched(t *testing.T) {
 	n, _ := overflowCount(t, a.reg, durationName)
 	assert.InDelta(t, 11, n, 0)
 }
+
+// TestBudgetAttackErrorMessageOverflow: under WithBigBrother with the
+// group-by from a header and a budget of 1, requests with distinct tenants
+// and distinct error messages: past the budget, the request duration has
+// one overflow series per method and status, as WithSeriesLimit says; its
+// errorMessage reads Overflow too. (It had one per error message.)
+func TestBudgetAttackErrorMessageOverflow(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithSeriesLimit(1), ginprom.WithBigBrother("1.0.0"),
+		ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", func(c *gin.Context) string { return c.GetHeader("X-Tenant") })))
+	a.r.GET("/", func(c *gin.Context) {
+		ginprom.SetErrorMessage(c, "m"+c.GetHeader("X-Tenant"))
+		c.Status(http.StatusInternalServerError)
+	})
+	for i := range 30 {
+		serve(a.r, http.MethodGet, "/", "X-Tenant", strconv.Itoa(i))
+	}
+	got := samples(t, a.reg, "request_seconds")
+	assert.Equal(t, uint64(30), sumCounts(got))
+	assert.LessOrEqual(t, len(got), 2, "one series and one overflow series: %v", got)
+	assert.Equal(t, uint64(29), got[`addr="<overflow>",errorMessage="<overflow>",isError="true",method="GET",status="500",type="http"`])
+	n, _ := overflowCount(t, a.reg, "request_seconds")
+	assert.InDelta(t, 29, n, 0)
+}
