@@ -134,3 +134,43 @@ func TestBudgetAttackSchemas(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetAttackHiddenPath: under a schema that shows the path on the
+// request counter and the exceptions but not on the duration, with
+// GroupByPath, WithTotalsByGroup, random paths and statuses, panics and
+// concurrent clients: the scrape succeeds, the counts add up, and the
+// counter holds at most the budget besides its overflow series, whose
+// count the overflow counter shows.
+func TestBudgetAttackHiddenPath(t *testing.T) {
+	t.Parallel()
+	for _, limit := range []int{1, 5} {
+		reg := prometheus.NewRegistry()
+		r := gin.New()
+		r.Use(gin.RecoveryWithWriter(io.Discard))
+		ginprom.New(r, ginprom.WithRegistry(reg), ginprom.WithSeriesLimit(limit), ginprom.WithSchema(routeOnCountsSchema()),
+			ginprom.WithGroupBy(ginprom.GroupByPath), ginprom.WithTotalsByGroup())
+		r.GET("/a/:id", func(c *gin.Context) {
+			id, _ := strconv.Atoi(c.Param("id"))
+			if id%5 == 0 {
+				panic("boom")
+			}
+			c.Status(200 + id%3)
+		})
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 40 {
+					serve(r, http.MethodGet, "/a/"+strconv.Itoa((w*7+i)%23))
+				}
+			}()
+		}
+		wg.Wait()
+		totals := counterValues(t, reg, "gin_http_request_total")
+		assert.InDelta(t, 160, total(totals), 0)
+		assert.Equal(t, uint64(160), sumCounts(samples(t, reg, durationName)))
+		checkBudget(t, reg, "gin_series_overflow_total", "route", limit)
+		requireLint(t, reg)
+	}
+}
