@@ -114,3 +114,25 @@ func TestBudgetAttackErrorMessageOverflow(t *testing.T) {
 	n, _ := overflowCount(t, a.reg, "request_seconds")
 	assert.InDelta(t, 29, n, 0)
 }
+
+// TestBudgetAttackOwnOverflowMessages: past the budget, a client's own
+// <overflow> tenant with distinct error messages makes no series per
+// message either: it goes to the one overflow series.
+func TestBudgetAttackOwnOverflowMessages(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithSeriesLimit(1), ginprom.WithBigBrother("1.0.0"),
+		ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", func(c *gin.Context) string { return c.GetHeader("X-Tenant") })))
+	a.r.GET("/", func(c *gin.Context) {
+		ginprom.SetErrorMessage(c, c.GetHeader("X-Message"))
+		c.Status(http.StatusInternalServerError)
+	})
+	serve(a.r, http.MethodGet, "/", "X-Tenant", "a", "X-Message", "m")
+	for i := range 20 {
+		serve(a.r, http.MethodGet, "/", "X-Tenant", ginprom.Overflow, "X-Message", "m"+strconv.Itoa(i))
+	}
+	got := samples(t, a.reg, "request_seconds")
+	assert.Equal(t, map[string]uint64{
+		`addr="a",errorMessage="m",isError="true",method="GET",status="500",type="http"`:                   1,
+		`addr="<overflow>",errorMessage="<overflow>",isError="true",method="GET",status="500",type="http"`: 20,
+	}, got)
+}
