@@ -136,3 +136,40 @@ func TestBudgetAttackOwnOverflowMessages(t *testing.T) {
 		`addr="<overflow>",errorMessage="<overflow>",isError="true",method="GET",status="500",type="http"`: 20,
 	}, got)
 }
+
+// TestBudgetAttackSessionsRace: event streams from concurrent clients
+// under a budget of 1, one of them a client's own <overflow> tenant: two
+// series per session family, every session counted, and the overflow
+// counter equal to the overflow series (the own tenant's kind and path are
+// redirected, so it is counted as well).
+func TestBudgetAttackSessionsRace(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithSeriesLimit(1),
+		ginprom.WithDefaultLabels(ginprom.Labels{"tenant": func(c *gin.Context) string { return c.GetHeader("X-Tenant") }}))
+	a.r.GET("/events", func(c *gin.Context) {
+		c.Header("Content-Type", "text/event-stream")
+		c.String(http.StatusOK, "data: hi\n\n")
+	})
+	serve(a.r, http.MethodGet, "/events", "Accept", "text/event-stream", "X-Tenant", "first")
+	serve(a.r, http.MethodGet, "/events", "Accept", "text/event-stream", "X-Tenant", ginprom.Overflow)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				serve(a.r, http.MethodGet, "/events", "Accept", "text/event-stream", "X-Tenant", strconv.Itoa(w*10+i))
+			}
+		}()
+	}
+	wg.Wait()
+	durations := samples(t, a.reg, sessionDuration)
+	assert.Equal(t, map[string]uint64{`kind="sse",path="/events",tenant="first"`: 1, overflowAll: 81}, durations)
+	open := gaugeValues(t, a.reg, sessionsOpen)
+	assert.Len(t, open, 2)
+	assert.InDelta(t, 0, open[overflowAll], 0)
+	overflow := counterValues(t, a.reg, "gin_series_overflow_total")
+	assert.InDelta(t, 81, overflow[`metric="gin_http_session_duration_seconds"`], 0)
+	assert.InDelta(t, 81, overflow[`metric="gin_http_sessions_open"`], 0)
+	requireLint(t, a.reg)
+}
