@@ -173,3 +173,43 @@ func TestBudgetAttackSessionsRace(t *testing.T) {
 	assert.InDelta(t, 81, overflow[`metric="gin_http_sessions_open"`], 0)
 	requireLint(t, a.reg)
 }
+
+// TestBudgetAttackDecoratorKinds: a summary with objectives, a histogram
+// and a gauge whose label comes from the client, under a budget of 1 and
+// concurrent clients: each family holds one series and the overflow
+// series, every request observed once, the overflow counter equal to the
+// overflow series' count, and the gauge back at 0.
+func TestBudgetAttackDecoratorKinds(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithSeriesLimit(1))
+	v := ginprom.Labels{"v": func(c *gin.Context) string { return c.GetHeader("X-V") }}
+	a.r.GET("/",
+		a.m.Summary("delay_seconds", "Latency.", v, ginprom.WithMetricObjectives(map[float64]float64{0.5: 0.05})),
+		a.m.Histogram("wait_seconds", "Latency.", v),
+		a.m.Gauge("busy", "Busy.", v),
+		ok)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 15 {
+				serve(a.r, http.MethodGet, "/", "X-V", strconv.Itoa(w*15+i))
+			}
+		}()
+	}
+	wg.Wait()
+	overflow := counterValues(t, a.reg, "gin_series_overflow_total")
+	for _, name := range []string{"delay_seconds", "wait_seconds"} {
+		got := samples(t, a.reg, name)
+		assert.Len(t, got, 2, name)
+		assert.Equal(t, uint64(120), sumCounts(got), name)
+		assert.InDelta(t, float64(got[`v="<overflow>"`]), overflow[`metric="`+name+`"`], 0, name)
+		assert.Equal(t, uint64(119), got[`v="<overflow>"`], name)
+	}
+	busy := gaugeValues(t, a.reg, "busy")
+	assert.Len(t, busy, 2)
+	assert.InDelta(t, 0, busy[`v="<overflow>"`], 0)
+	assert.InDelta(t, 119, overflow[`metric="busy"`], 0)
+	requireLint(t, a.reg)
+}
