@@ -103,10 +103,12 @@ func TestBudgetAttackSchemas(t *testing.T) {
 				reg := prometheus.NewRegistry()
 				r := gin.New()
 				r.Use(gin.RecoveryWithWriter(io.Discard))
-				base := []ginprom.Option{ginprom.WithRegistry(reg), ginprom.WithSeriesLimit(limit),
+				base := []ginprom.Option{
+					ginprom.WithRegistry(reg), ginprom.WithSeriesLimit(limit),
 					ginprom.WithDefaultLabels(ginprom.Labels{
 						"tenant": func(c *gin.Context) string { return c.GetHeader("X-Tenant") },
-					})}
+					}),
+				}
 				ginprom.New(r, append(base, opts...)...)
 				r.GET("/ok", ok)
 				r.GET("/p", func(*gin.Context) { panic("boom") })

@@ -23,8 +23,10 @@ import (
 // header.
 func tenantApp(t *testing.T, limit int, opts ...ginprom.Option) *app {
 	t.Helper()
-	a := newApp(t, append([]ginprom.Option{ginprom.WithSeriesLimit(limit),
-		ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", func(c *gin.Context) string { return c.GetHeader("X-Tenant") }))}, opts...)...)
+	a := newApp(t, append([]ginprom.Option{
+		ginprom.WithSeriesLimit(limit),
+		ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", func(c *gin.Context) string { return c.GetHeader("X-Tenant") })),
+	}, opts...)...)
 	a.r.GET("/", ok)
 	return a
 }
