@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -212,4 +213,32 @@ func TestBudgetAttackDecoratorKinds(t *testing.T) {
 	assert.InDelta(t, 0, busy[`v="<overflow>"`], 0)
 	assert.InDelta(t, 119, overflow[`metric="busy"`], 0)
 	requireLint(t, a.reg)
+}
+
+// TestBudgetAttackTwoInstances: two instances on one registry, budgets 1
+// and 0 (none), the second reusing the first's decorator family and
+// request metrics: the families keep the first's budget, one overflow
+// counter counts what either redirected, and the scrape succeeds.
+func TestBudgetAttackTwoInstances(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	group := ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", func(c *gin.Context) string { return c.GetHeader("X-Tenant") }))
+	r1, r2 := gin.New(), gin.New()
+	m1 := ginprom.New(r1, ginprom.WithRegistry(reg), ginprom.WithSeriesLimit(1), group)
+	m2 := ginprom.New(r2, ginprom.WithRegistry(reg), ginprom.WithSeriesLimit(0), group)
+	v := ginprom.Labels{"v": func(c *gin.Context) string { return c.GetHeader("X-Tenant") }}
+	r1.GET("/", m1.Counter("hits", "Hits.", v), ok)
+	r2.GET("/", m2.Counter("hits", "Hits.", v), ok)
+	serve(r1, http.MethodGet, "/", "X-Tenant", "a")
+	for i := range 10 {
+		serve(r2, http.MethodGet, "/", "X-Tenant", strconv.Itoa(i))
+	}
+	hits := counterValues(t, reg, "hits_total")
+	assert.Equal(t, map[string]float64{`v="a"`: 1, `v="<overflow>"`: 10}, hits)
+	got := samples(t, reg, durationName)
+	assert.Equal(t, map[string]uint64{`method="GET",status="200",tenant="a"`: 1, `method="GET",status="200",tenant="<overflow>"`: 10}, got)
+	overflow := counterValues(t, reg, "gin_series_overflow_total")
+	assert.InDelta(t, 10, overflow[`metric="hits_total"`], 0)
+	assert.InDelta(t, 10, overflow[`metric="`+durationName+`"`], 0)
+	requireLint(t, reg)
 }
