@@ -27,10 +27,11 @@ const DefaultSeriesLimit = 10000
 // values of function-valued labels of [WithDefaultLabels] read [Overflow],
 // and so does the errorMessage of [SetErrorMessage] under [WithBigBrother];
 // the values ginprom or the application fixes keep theirs: the method and
-// the status (clamped to fixed sets), route templates, handler names,
-// static labels; so a request family has one overflow series per method
-// and status under GroupByPath and GroupByFunc, and per method, status and
-// route template (or handler name) where only default label functions
+// the status (clamped to fixed sets), the url_scheme of [WithSemconv]
+// ("http" or "https"), route templates, handler names, static labels; so
+// a request family has one overflow series per method and status (and
+// url_scheme) under GroupByPath and GroupByFunc, and per method, status
+// and route template (or handler name) where only default label functions
 // overflow. The duration, the size histograms and the response bytes
 // share their series and budget; the request counter and the exceptions
 // are sums of those series; the in-flight gauge takes no value from

@@ -1,8 +1,11 @@
 package ginprom_test
 
 import (
+	"context"
+	"crypto/tls"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -175,4 +178,30 @@ func TestBudgetAttackHiddenPath(t *testing.T) {
 		checkBudget(t, reg, "gin_series_overflow_total", "route", limit)
 		requireLint(t, reg)
 	}
+}
+
+// TestBudgetAttackSemconvScheme: under WithSemconv, the url_scheme keeps
+// its value in an overflow series: a budget of 1 spent, tenants over http
+// and https go to one overflow series per scheme, and each is counted.
+func TestBudgetAttackSemconvScheme(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, ginprom.WithSeriesLimit(1), ginprom.WithSemconv(),
+		ginprom.WithDefaultLabels(ginprom.Labels{"tenant": func(c *gin.Context) string { return c.GetHeader("X-Tenant") }}))
+	a.r.GET("/", ok)
+	for i := range 10 {
+		req := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/", nil)
+		req.Header.Set("X-Tenant", strconv.Itoa(i))
+		if i%2 == 1 {
+			req.TLS = &tls.ConnectionState{}
+		}
+		a.r.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	const series = `error_type="",http_request_method="GET",http_response_status_code="200",http_route="/",tenant=`
+	assert.Equal(t, map[string]uint64{
+		series + `"0",url_scheme="http"`:           1,
+		series + `"<overflow>",url_scheme="http"`:  4,
+		series + `"<overflow>",url_scheme="https"`: 5,
+	}, samples(t, a.reg, "http_server_request_duration_seconds"))
+	n, _ := overflowCount(t, a.reg, "http_server_request_duration_seconds")
+	assert.InDelta(t, 9, n, 0)
 }
