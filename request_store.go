@@ -41,17 +41,6 @@ func requestBudget(b *budget, schema *requestSchema, descs *aggregate.RequestDes
 	if k := cfg.groupBy.kind; k == groupPath || k == groupFunc {
 		rb.FromRequest |= 1 << (2 + len(labels))
 	}
-	if schema.messages != nil {
-		// An error message may hold what a client sent: in an overflow
-		// series it reads Overflow, as the values from the request do.
-		shift := schema.messageShift
-		rb.OverflowVariant = func(v uint32) uint32 {
-			if v>>shift < messageFirst {
-				return v
-			}
-			return v&(1<<shift-1) | messageOverflow<<shift
-		}
-	}
 	return rb
 }
 

@@ -143,11 +143,6 @@ func (k RequestKind) Equal(o RequestKind) bool {
 type RequestBudget struct {
 	Duration, Total, ReqSize, RespSize, Bytes, Exceptions *Limit
 	FromRequest                                           uint64
-	// OverflowVariant returns the variant of the overflow series that a
-	// request of variant goes to: the part of a variant that may take
-	// many values (an error message) reads as its overflow there. nil:
-	// the variant as it is.
-	OverflowVariant func(variant uint32) uint32
 }
 
 // maxJoint bounds the words of a joint size histogram, so that few size
@@ -359,23 +354,11 @@ func (rc *Requests) findOverflow(lvs []string, variant uint32) *RequestSeries {
 		return nil
 	}
 	var buf [maxInline]string
-	o, ov, changed := rc.redirect(append(buf[:0], lvs...), variant)
+	o, changed := rc.overflowed(append(buf[:0], lvs...), canon.Overflow)
 	if !changed {
 		return nil
 	}
-	return rc.find(rc.hash(o)^variantHash(ov), o, ov)
-}
-
-// redirect returns the label values and variant of the overflow series
-// that the label values lvs, which it changes, and variant go to once the
-// budget is spent, and whether they differ from lvs and variant.
-func (rc *Requests) redirect(lvs []string, variant uint32) ([]string, uint32, bool) {
-	o, changed := rc.overflowed(lvs, canon.Overflow)
-	ov := variant
-	if rc.budget.OverflowVariant != nil && rc.isOverflow(o) {
-		ov = rc.budget.OverflowVariant(variant)
-	}
-	return o, ov, changed || ov != variant
+	return rc.find(rc.hash(o)^variantHash(variant), o, variant)
 }
 
 // overflowed replaces, in lvs, each value that came from the request by
@@ -423,7 +406,7 @@ func (rc *Requests) add(h uint64, given []string, variant uint32) (*RequestSerie
 		}
 		return rc.make(h, lvs, variant, shown, own), false
 	}
-	o, ov, changed := rc.redirect(slices.Clone(lvs), variant)
+	o, changed := rc.overflowed(slices.Clone(lvs), canon.Overflow)
 	switch {
 	case !changed && same != nil:
 		rc.insert(h, &RequestSeries{lvs: lvs, extra: &seriesExtra{variant: variant, method: canon.Method(lvs[0])}, alias: same})
@@ -436,15 +419,15 @@ func (rc *Requests) add(h uint64, given []string, variant uint32) (*RequestSerie
 	case same != nil:
 		return same, false
 	}
-	h = rc.hash(o) ^ variantHash(ov)
-	if s := rc.find(h, o, ov); s != nil {
+	h = rc.hash(o) ^ variantHash(variant)
+	if s := rc.find(h, o, variant); s != nil {
 		return s, true
 	}
-	if shown, same = rc.displayedAs(o, ov); same != nil {
-		rc.insert(h, &RequestSeries{lvs: o, extra: &seriesExtra{variant: ov, method: canon.Method(o[0])}, alias: same})
+	if shown, same = rc.displayedAs(o, variant); same != nil {
+		rc.insert(h, &RequestSeries{lvs: o, extra: &seriesExtra{variant: variant, method: canon.Method(o[0])}, alias: same})
 		return same, true
 	}
-	return rc.make(h, o, ov, shown, rc.overflowOf(lvs, variant)), true
+	return rc.make(h, o, variant, shown, rc.overflowOf(lvs, variant)), true
 }
 
 // exposedAs is how a series is exposed: the keys of the duration's label
