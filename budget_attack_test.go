@@ -181,3 +181,31 @@ func TestBudgetAttackExceptions(t *testing.T) {
 	assert.InDelta(t, 2, n, 0)
 	requireLint(t, reg)
 }
+
+// TestBudgetAttackExceptionsVarying: the exceptions attack with a
+// function-valued default label as well, whose values are gathered per
+// request: the exceptions count what the budget redirected, not the
+// client's own <overflow>.
+func TestBudgetAttackExceptionsVarying(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	r := gin.New()
+	r.Use(gin.RecoveryWithWriter(io.Discard))
+	ginprom.New(r, ginprom.WithRegistry(reg), ginprom.WithSeriesLimit(1), ginprom.WithTotalsByGroup(),
+		ginprom.WithDefaultLabels(ginprom.Labels{"user": func(c *gin.Context) string { return c.GetHeader("X-Tenant") }}),
+		ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", func(c *gin.Context) string { return c.GetHeader("X-Tenant") })))
+	r.GET("/", func(*gin.Context) { panic("boom") })
+	for _, v := range []string{"a", ginprom.Overflow, "b", "c", ginprom.Overflow} {
+		serve(r, http.MethodGet, "/", "X-Tenant", v)
+	}
+	ex := counterValues(t, reg, "gin_http_request_exceptions_total")
+	assert.Equal(t, map[string]float64{
+		`method="GET",status="500",tenant="a",user="a"`:                   1,
+		`method="GET",status="500",tenant="<overflow>",user="<overflow>"`: 4,
+	}, ex)
+	n, _ := overflowCount(t, reg, "gin_http_request_exceptions_total")
+	assert.InDelta(t, 2, n, 0)
+	n, _ = overflowCount(t, reg, durationName)
+	assert.InDelta(t, 2, n, 0)
+	requireLint(t, reg)
+}
