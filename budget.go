@@ -26,11 +26,13 @@ const DefaultSeriesLimit = 10000
 // metrics, the group-by value of [GroupByPath] and [GroupByFunc] and the
 // values of function-valued labels of [WithDefaultLabels] read [Overflow];
 // the values ginprom or the application fixes keep theirs: the method and
-// the status (clamped to fixed sets), route templates, handler names,
-// static labels; so a request family has one overflow series per method
-// and status under GroupByPath and GroupByFunc, and per method, status and
-// route template (or handler name) where only default label functions
-// overflow. The duration, the size histograms and the response bytes
+// the status (clamped to fixed sets), the schema's fixed-set values (the
+// url_scheme of [WithSemconv], the errorMessage of [SetErrorMessage] under
+// [WithBigBrother]), route templates, handler names, static labels; so a
+// request family has one overflow series per method, status and fixed-set
+// values under GroupByPath and GroupByFunc, and per method, status,
+// fixed-set values and route template (or handler name) where only default
+// label functions overflow. The duration, the size histograms and the response bytes
 // share their series and budget; the request counter and the exceptions
 // are sums of those series; the in-flight gauge takes no value from
 // requests. In a decorator's, the values of its label functions and of
