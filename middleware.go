@@ -44,7 +44,7 @@ func (t *tracker) handle(c *gin.Context) {
 	// the chain, the session check after it, the status the client got
 	// (internal/canon), the series (series.go) and the observation
 	// (internal/aggregate). See the README's "How it works".
-	he, pass := t.route(c, canon.Method(c.Request.Method))
+	he, pass := t.route(c)
 	if pass {
 		c.Next()
 		return

@@ -39,11 +39,12 @@ type handlerEntry struct {
 	// method's index; matched says that a route matched (the full path is
 	// not ""). label is the group-by value when it is fixed per route and
 	// handler (GroupByRoute, GroupByHandler), or Unmatched.
-	pc       uintptr
-	method   int
-	fullPath string
-	matched  bool
-	label    string
+	pc         uintptr
+	method     int
+	methodName string // canon.MethodNames[method]
+	fullPath   string
+	matched    bool
+	label      string
 	// pass says whether the middleware leaves the route's requests
 	// alone: never, always (the metrics route, or a route whose routed
 	// path is its template and is excluded), or as the exclusions match
@@ -88,23 +89,35 @@ const (
 	passMatch         // the exclusions match each request's routed path
 )
 
-// route returns the entry of the request's route, method (canonical, see
-// canon.Method) and last handler, making it on first sight, and whether the middleware leaves the request
-// alone (see handlerEntry.pass). What identifies the route is read here,
-// before the chain runs: a handler may hand the context to
+// route returns the entry of the request's route, method and last
+// handler, making it on first sight, and whether the middleware leaves the
+// request alone (see handlerEntry.pass). What identifies the route is read
+// here, before the chain runs: a handler may hand the context to
 // engine.HandleContext, which resets it for another route.
-func (t *tracker) route(c *gin.Context, method int) (he *handlerEntry, pass bool) {
+//
+// A hit compares the request's method with the entry's canonical name, so
+// the method is made canonical (canon.Method) only on a miss: when the
+// entry is made, or for a method outside the nine, whose requests find
+// their entry (OTHER) in the map each time.
+func (t *tracker) route(c *gin.Context) (he *handlerEntry, pass bool) {
 	fullPath := c.FullPath()
 	pc := reflect.ValueOf(c.Handler()).Pointer()
+	method := c.Request.Method
+	var mk uint64
+	if method != "" {
+		mk = uint64(len(method))<<8 | uint64(method[0])
+	}
 	// The address only identifies the string; a hit compares the
 	// contents too, which is one pointer comparison for Gin's own string.
-	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath))))         //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
-	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+uint64(method))>>58] //nolint:gosec // G115: a method index is between 0 and numMethods-1.
-	if he = slot.Load(); he == nil || he.pc != pc || he.method != method || he.fullPath != fullPath {
-		if he = t.lookupRoute(c, fullPath, method, pc); he == nil {
+	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath)))) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
+	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+mk)>>58]
+	if he = slot.Load(); he == nil || he.pc != pc || he.fullPath != fullPath || he.methodName != method {
+		if he = t.lookupRoute(c, fullPath, canon.Method(method), pc); he == nil {
 			return nil, true
 		}
-		slot.Store(he)
+		if he.methodName == method {
+			slot.Store(he)
+		}
 	}
 	switch he.pass {
 	case passNever:
@@ -173,7 +186,7 @@ func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, met
 			return he
 		}
 	}
-	he := &handlerEntry{pc: pc, method: method, fullPath: fullPath, matched: fullPath != "", label: Unmatched, route: Unmatched}
+	he := &handlerEntry{pc: pc, method: method, methodName: canon.MethodNames[method], fullPath: fullPath, matched: fullPath != "", label: Unmatched, route: Unmatched}
 	m := t.m
 	switch {
 	case pc == m.metricsPC:
