@@ -2,6 +2,7 @@ package ginprom
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,11 +40,12 @@ type tracker struct {
 
 func (t *tracker) handle(c *gin.Context) {
 	m, d := t.m, t.d
-	// The walk of a request: the canonical method, the route's entry
-	// (route_cache.go), the session check before the chain (session.go),
-	// the chain, the session check after it, the status the client got
-	// (internal/canon), the series (series.go) and the observation
-	// (internal/aggregate). See the README's "How it works".
+	// The walk of a request: the route's entry (route_cache.go), the
+	// session check before the chain (here; session.go only for a request
+	// that may be a session), the chain, the session check after it, the
+	// status the client got (internal/canon), the series (series.go) and
+	// the observation (internal/aggregate). See the README's "How it
+	// works".
 	he, pass := t.route(c)
 	if pass {
 		c.Next()
@@ -89,9 +91,13 @@ func (t *tracker) handle(c *gin.Context) {
 		d.inflight.Start(p.ref, p.inflight)
 	}
 	p.start = now()
-	// A request that may become a session (see session.go) is watched;
-	// any other is checked for an event stream once it returns.
-	sw := t.watchSession(c, he, &p)
+	// The session check before the chain: a request that may become a
+	// session (see session.go) is watched; any other is checked for an
+	// event stream once it returns.
+	var sw *sessionWriter
+	if ws := he.method == canon.MethodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
+		sw = t.watchSession(c, he, &p, ws)
+	}
 	returned := false
 	defer func() {
 		if !returned {
@@ -102,7 +108,7 @@ func (t *tracker) handle(c *gin.Context) {
 			// gin.Recovery prints. A label function's panic, raised
 			// again by ginprom after the handler answered, is not the
 			// handler's.
-			if t.endSession(c, he, &p, sw, true) {
+			if (sw != nil || streamed(c.Writer)) && t.endSession(c, he, &p, sw, true) {
 				return
 			}
 			t.record(c, he, &p, !labelPanicking(c))
@@ -116,7 +122,7 @@ func (t *tracker) handle(c *gin.Context) {
 	}()
 	c.Next()
 	returned = true
-	if t.endSession(c, he, &p, sw, false) {
+	if (sw != nil || streamed(c.Writer)) && t.endSession(c, he, &p, sw, false) {
 		return
 	}
 	t.record(c, he, &p, false)
@@ -285,4 +291,57 @@ func (t *tracker) firstException(c *gin.Context) bool {
 	}
 	rm.exception = true
 	return true
+}
+
+// websocketRequest reports what c.IsWebsocket() reports, without its
+// allocations: the Upgrade header is "websocket" and Connection has the
+// token "upgrade", case aside. An ordinary request, without Upgrade, costs
+// one map lookup.
+func websocketRequest(r *http.Request) bool {
+	up := r.Header["Upgrade"]
+	if len(up) == 0 || !strings.EqualFold(up[0], "websocket") {
+		return false
+	}
+	return containsFold(r.Header.Get("Connection"), "upgrade")
+}
+
+// announcesStream reports whether the client announces an event stream:
+// its Accept header begins with text/event-stream, as EventSource and
+// most clients of streams send it. A stream asked for otherwise (after
+// other media types) is found when it ends, and its route watched from
+// then on. The test costs a map lookup and a byte comparison.
+func announcesStream(r *http.Request) bool {
+	accept := r.Header["Accept"]
+	return len(accept) > 0 && eventStreamPrefix(accept[0])
+}
+
+// streamed is the session check after the chain for a request that was
+// not watched: its response went out as an event stream (see lateSession).
+func streamed(w gin.ResponseWriter) bool {
+	return w.Written() && isEventStream(w.Header())
+}
+
+// isEventStream reports whether the response header says text/event-stream.
+func isEventStream(h http.Header) bool {
+	ct := h["Content-Type"]
+	return len(ct) > 0 && eventStreamPrefix(ct[0])
+}
+
+// eventStreamPrefix reports whether s begins with text/event-stream, ASCII
+// case aside. Most values differ at their sixth byte ("text/html",
+// "application/json"), where it looks first.
+func eventStreamPrefix(s string) bool {
+	const want = "text/event-stream"
+	return len(s) >= len(want) && s[5]|0x20 == 'e' && strings.EqualFold(s[:len(want)], want)
+}
+
+// containsFold reports whether s contains sub, ASCII case aside, without
+// allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
