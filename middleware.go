@@ -87,6 +87,7 @@ func (t *tracker) handle(c *gin.Context) {
 		p.mw = d.messages.wrap(c)
 	}
 	if d.inflight != nil {
+		p.ref = d.requests.Shard(p.key)
 		p.inflight = d.inflight.Key(he.method, p.variant)
 		d.inflight.Start(p.ref, p.inflight)
 	}
@@ -136,9 +137,11 @@ func contextKey(c *gin.Context) uintptr {
 }
 
 // pending returns what the middleware knows of a request of he before its
-// chain runs: its shard, and under GroupByPath its path.
+// chain runs: the key that picks its shard, and under GroupByPath its
+// path. The shard is picked when the request is observed, or before the
+// chain by the in-flight gauge.
 func (t *tracker) pending(c *gin.Context, he *handlerEntry, id dispatchID) pending {
-	p := pending{id: id, ref: t.d.requests.Shard(contextKey(c))}
+	p := pending{id: id, key: contextKey(c)}
 	if t.d.groupBy.kind == groupPath && he.matched {
 		// The path Gin routed is the URL path, but for spellings
 		// (RemoveExtraSlash, UseRawPath); the index holds only routed
@@ -166,6 +169,7 @@ func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
 				p.variant = requestScheme(c)
 			}
 			if in := t.d.inflight; in != nil {
+				p.ref = t.d.requests.Shard(p.key)
 				p.inflight = in.Key(he.method, p.variant)
 				in.Start(p.ref, p.inflight)
 			}
@@ -183,7 +187,8 @@ func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
 type pending struct {
 	id            dispatchID
 	start         time.Duration
-	ref           aggregate.Ref
+	key           uintptr       // picks the shard (see contextKey)
+	ref           aggregate.Ref // the shard, picked only for the in-flight gauge
 	contentLength int64
 	body          *countingBody // counts a body of unknown length
 	written       *bodyCounter  // counts the body behind another's writer
@@ -255,7 +260,12 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	if s == nil {
 		s = t.addSeries(he, status, p.variant)
 	}
-	i := d.requests.Observe(p.ref, s, &o)
+	var i int
+	if d.inflight != nil {
+		i = d.requests.Observe(p.ref, s, &o)
+	} else {
+		i = d.requests.ObserveBy(p.key, s, &o)
+	}
 	var rec any
 	if d.exemplars != nil {
 		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)

@@ -36,9 +36,9 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 			he.groups.Add(s.Group(), status, p.variant, s)
 		}
 	}
-	i := d.requests.Observe(p.ref, s, o)
+	i := d.requests.ObserveBy(p.key, s, o)
 	if over {
-		d.requests.Overflowed(p.ref, s)
+		d.requests.Overflowed(d.requests.Shard(p.key), s)
 	}
 	var rec any
 	if d.exemplars != nil {
@@ -48,7 +48,7 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 		if t.firstException(c) {
 			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
 			if over {
-				d.requests.Exception(p.ref, s)
+				d.requests.Exception(d.requests.Shard(p.key), s)
 			}
 		}
 	} else if rec != nil {
@@ -84,9 +84,9 @@ func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, statu
 			he.groups.Add(s.Group(), status, p.variant, s)
 		}
 	}
-	i := d.requests.Observe(p.ref, s, o)
+	i := d.requests.ObserveBy(p.key, s, o)
 	if over {
-		d.requests.Overflowed(p.ref, s)
+		d.requests.Overflowed(d.requests.Shard(p.key), s)
 	}
 	if d.exemplars != nil {
 		if r := recordExemplar(d.exemplars, c, s, i, o.Seconds); rec == nil {
@@ -201,9 +201,9 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		lvs = append(lvs, group)
 		s, over = d.requests.Lookup(lvs, p.variant)
 	}
-	i := d.requests.Observe(p.ref, s, o)
+	i := d.requests.ObserveBy(p.key, s, o)
 	if over {
-		d.requests.Overflowed(p.ref, s)
+		d.requests.Overflowed(d.requests.Shard(p.key), s)
 	}
 	p.observed = true
 	if d.exemplars != nil && !fallback {
@@ -223,7 +223,7 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		}
 		d.exceptions.WithLabelValues(lvs...).Inc()
 		if over {
-			d.requests.Exception(p.ref, s)
+			d.requests.Exception(d.requests.Shard(p.key), s)
 		}
 	}
 	return rec
