@@ -71,10 +71,7 @@ func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, statu
 	finished = true
 	var s *aggregate.RequestSeries
 	var over bool // the budget redirected the request to an overflow series
-	if ge := he.groups.Lookup(group); ge != nil {
-		s = ge.Series(status, p.variant)
-	}
-	if s == nil {
+	if s = he.groups.Series(group, status, p.variant); s == nil {
 		pfx := he.prefix(status)
 		if pfx == nil {
 			pfx = t.addPrefix(he, status)
@@ -185,11 +182,8 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 	var s *aggregate.RequestSeries
 	var over bool // the budget redirected the request to an overflow series
 	if pfx != nil {
-		var ge *aggregate.GroupEntry
 		if he.groups != nil {
-			if ge = he.groups.Lookup(group); ge != nil {
-				s = ge.Series(status, p.variant)
-			}
+			s = he.groups.Series(group, status, p.variant)
 		}
 		if s == nil {
 			s, over = d.requests.LookupGroup(pfx, group, p.variant)

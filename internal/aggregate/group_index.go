@@ -85,6 +85,15 @@ func (gi *GroupIndex) Lookup(value string) *GroupEntry {
 	}
 }
 
+// Series returns the series of value, status and variant, or nil: Lookup
+// and GroupEntry.Series in one call.
+func (gi *GroupIndex) Series(value string, status int, variant uint32) *RequestSeries {
+	if e := gi.Lookup(value); e != nil {
+		return e.Series(status, variant)
+	}
+	return nil
+}
+
 // Add records s as the series of value and status, making the value's
 // entry if there is none. value is retained: it is a series' own label
 // value.
