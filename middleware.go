@@ -157,31 +157,6 @@ func (t *tracker) pending(c *gin.Context, he *handlerEntry, id dispatchID) pendi
 	return p
 }
 
-// skip asks the skipper about the request. A skipper that panics or calls
-// runtime.Goexit is a panic in the chain: the request is recorded as an
-// exception with status 500, and the panic goes on.
-func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
-	returned := false
-	defer func() {
-		if !returned {
-			p := t.pending(c, he, id)
-			if t.d.schema.scheme {
-				p.variant = requestScheme(c)
-			}
-			if in := t.d.inflight; in != nil {
-				p.ref = t.d.requests.Shard(p.key)
-				p.inflight = in.Key(he.method, p.variant)
-				in.Start(p.ref, p.inflight)
-			}
-			p.start = now()
-			t.record(c, he, &p, true)
-		}
-	}()
-	skip := t.m.skipper(c)
-	returned = true
-	return skip
-}
-
 // pending is what the middleware knows of a request before its chain
 // runs.
 type pending struct {
@@ -227,31 +202,22 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		}
 		return
 	}
+	if !panicked && he.groups != nil && d.groupBy.kind == groupFunc {
+		t.recordFunc(c, he, p, &o)
+		return
+	}
 	status, answered := http.StatusInternalServerError, true
 	if !panicked {
 		status, answered = canon.ClientStatus(c.Request.Context().Err(), c.Writer.Status(), c.Writer)
 	}
-	if d.reqSize {
-		o.ReqSize = requestSize(p.contentLength, p.body)
-	}
-	if d.respSize {
-		if panicked {
-			o.RespSize = panicResponseSize(c, p.written)
-		} else {
-			o.RespSize = responseSize(c, he.method, he.matched, answered, p.written)
-		}
+	if d.reqSize || d.respSize {
+		t.sizes(c, he, p, panicked, answered, &o)
 	}
 	if !d.cached {
-		if he.groups != nil {
-			switch {
-			case d.groupBy.kind == groupPath && status != http.StatusNotFound:
-				// No label function runs: the series is at hand.
-				t.recordPath(c, he, p, status, panicked, &o)
-				return
-			case d.groupBy.kind == groupFunc && !panicked:
-				t.recordFunc(c, he, p, status, &o)
-				return
-			}
+		if he.groups != nil && d.groupBy.kind == groupPath && status != http.StatusNotFound {
+			// No label function runs: the series is at hand.
+			t.recordPath(c, he, p, status, panicked, &o)
+			return
 		}
 		t.recordVarying(c, he, p, status, panicked, &o)
 		return
@@ -283,24 +249,70 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	}
 }
 
-// firstException reports whether the panic unwinding through c has not
-// been counted by an inner dispatch (engine.HandleContext), and notes that
-// it now is. Under a schema without exceptions nothing counts it: false,
-// and the request's context is left alone, so that a panic allocates
-// nothing.
-func (t *tracker) firstException(c *gin.Context) bool {
-	if t.d.exceptions.vec == nil {
-		return false
+// sizes puts the request's sizes in o, when they are on: answered says
+// whether the client got what the handlers wrote (see canon.ClientStatus).
+func (t *tracker) sizes(c *gin.Context, he *handlerEntry, p *pending, panicked, answered bool, o *aggregate.Observation) {
+	d := t.d
+	if d.reqSize {
+		o.ReqSize = requestSize(p.contentLength, p.body)
 	}
-	rm := t.m.requestMarks(c)
-	if rm != nil && rm.exception {
-		return false
+	if d.respSize {
+		if panicked {
+			o.RespSize = panicResponseSize(c, p.written)
+		} else {
+			o.RespSize = responseSize(c, he.method, he.matched, answered, p.written)
+		}
 	}
-	if rm == nil {
-		rm = t.m.marksOrAdd(c)
+}
+
+// recordFunc records a request that returned under GroupByFunc with fixed
+// default labels: the status the client got and the group-by value in one
+// call into internal/canon (canon.Finish), the series in one into the
+// route's index; series.go only makes a series the index does not have.
+// If the function calls runtime.Goexit, the request is recorded with
+// PanicValue as its group-by value.
+func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, o *aggregate.Observation) {
+	d := t.d
+	var out canon.Outcome
+	finished := false
+	defer func() {
+		if !finished && goexiting() {
+			if d.reqSize || d.respSize {
+				t.sizes(c, he, p, false, out.Answered, o)
+			}
+			t.observeVarying(c, he, p, out.Status, false, o, true)
+		}
+	}()
+	canon.Finish(&out, c.Request.Context().Err(), c.Writer.Status(), c.Writer, d.groupBy.fn, c)
+	finished = true
+	if d.reqSize || d.respSize {
+		t.sizes(c, he, p, false, out.Answered, o)
 	}
-	rm.exception = true
-	return true
+	s := he.groups.Series(out.Group, out.Status, p.variant)
+	var over bool // the budget redirected the request to an overflow series
+	if s == nil {
+		pfx := he.prefix(out.Status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, out.Status)
+		}
+		s, over = d.requests.LookupGroup(pfx, out.Group, p.variant)
+		if out.Panic == nil {
+			he.groups.Add(s.Group(), out.Status, p.variant, s)
+		}
+	}
+	i := d.requests.ObserveBy(p.key, s, o)
+	if over {
+		d.requests.Overflowed(d.requests.Shard(p.key), s)
+	}
+	rec := out.Panic
+	if d.exemplars != nil {
+		if r := recordExemplar(d.exemplars, c, s, i, o.Seconds); rec == nil {
+			rec = r
+		}
+	}
+	if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
 }
 
 // websocketRequest reports what c.IsWebsocket() reports, without its

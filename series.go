@@ -56,45 +56,6 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 	}
 }
 
-// recordFunc records a request that returned under GroupByFunc with fixed
-// default labels. If the function calls runtime.Goexit, the request is
-// recorded with PanicValue as its group-by value.
-func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, status int, o *aggregate.Observation) {
-	d := t.d
-	finished := false
-	defer func() {
-		if !finished && goexiting() {
-			t.observeVarying(c, he, p, status, false, o, true)
-		}
-	}()
-	group, rec := canon.Call(d.groupBy.fn, c)
-	finished = true
-	var s *aggregate.RequestSeries
-	var over bool // the budget redirected the request to an overflow series
-	if s = he.groups.Series(group, status, p.variant); s == nil {
-		pfx := he.prefix(status)
-		if pfx == nil {
-			pfx = t.addPrefix(he, status)
-		}
-		s, over = d.requests.LookupGroup(pfx, group, p.variant)
-		if rec == nil {
-			he.groups.Add(s.Group(), status, p.variant, s)
-		}
-	}
-	i := d.requests.ObserveBy(p.key, s, o)
-	if over {
-		d.requests.Overflowed(d.requests.Shard(p.key), s)
-	}
-	if d.exemplars != nil {
-		if r := recordExemplar(d.exemplars, c, s, i, o.Seconds); rec == nil {
-			rec = r
-		}
-	}
-	if rec != nil {
-		raiseLabelPanic(c, rec)
-	}
-}
-
 // exceptionLVs returns the exceptions' label values for series s.
 func exceptionLVs(d *defaultMetrics, s *aggregate.RequestSeries) []string {
 	lvs := s.Labels()

@@ -1,0 +1,53 @@
+package ginprom
+
+import (
+	"github.com/gin-gonic/gin"
+)
+
+// The middleware's turns off the walk of a request (see tracker.handle):
+// a skipper asked, an exception counted.
+
+// skip asks the skipper about the request. A skipper that panics or calls
+// runtime.Goexit is a panic in the chain: the request is recorded as an
+// exception with status 500, and the panic goes on.
+func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
+	returned := false
+	defer func() {
+		if !returned {
+			p := t.pending(c, he, id)
+			if t.d.schema.scheme {
+				p.variant = requestScheme(c)
+			}
+			if in := t.d.inflight; in != nil {
+				p.ref = t.d.requests.Shard(p.key)
+				p.inflight = in.Key(he.method, p.variant)
+				in.Start(p.ref, p.inflight)
+			}
+			p.start = now()
+			t.record(c, he, &p, true)
+		}
+	}()
+	skip := t.m.skipper(c)
+	returned = true
+	return skip
+}
+
+// firstException reports whether the panic unwinding through c has not
+// been counted by an inner dispatch (engine.HandleContext), and notes that
+// it now is. Under a schema without exceptions nothing counts it: false,
+// and the request's context is left alone, so that a panic allocates
+// nothing.
+func (t *tracker) firstException(c *gin.Context) bool {
+	if t.d.exceptions.vec == nil {
+		return false
+	}
+	rm := t.m.requestMarks(c)
+	if rm != nil && rm.exception {
+		return false
+	}
+	if rm == nil {
+		rm = t.m.marksOrAdd(c)
+	}
+	rm.exception = true
+	return true
+}
