@@ -157,32 +157,6 @@ func (t *tracker) pending(c *gin.Context, he *handlerEntry, id dispatchID) pendi
 	return p
 }
 
-// pending is what the middleware knows of a request before its chain
-// runs.
-type pending struct {
-	id            dispatchID
-	start         time.Duration
-	key           uintptr       // picks the shard (see contextKey)
-	ref           aggregate.Ref // the shard, picked only for the in-flight gauge
-	contentLength int64
-	body          *countingBody // counts a body of unknown length
-	written       *bodyCounter  // counts the body behind another's writer
-	// Under GroupByPath: the URL path, and its entry in the route's index
-	// or else the path Gin routed.
-	raw   string
-	group *aggregate.GroupEntry
-	path  string
-	// The schema's variant (see seriesEntry), the writer that carries
-	// Big Brother's error message, and the in-flight gauge's key.
-	variant  uint32
-	mw       *messageWriter
-	inflight int
-	// observed says that the request is in its series: a runtime.Goexit
-	// after that point (in the exemplar function) must not record it
-	// again.
-	observed bool
-}
-
 // maxInlineLabels bounds the label values the middleware gathers in an
 // array on the stack; more spill to the heap.
 const maxInlineLabels = 16
@@ -262,6 +236,50 @@ func (t *tracker) sizes(c *gin.Context, he *handlerEntry, p *pending, panicked, 
 		} else {
 			o.RespSize = responseSize(c, he.method, he.matched, answered, p.written)
 		}
+	}
+}
+
+// recordPath records a request under GroupByPath with fixed default
+// labels: the series of the status, in the route's index entry found
+// before the chain; series.go only makes a series the index does not have.
+func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *aggregate.Observation) {
+	d := t.d
+	var s *aggregate.RequestSeries
+	var over bool // the budget redirected the request to an overflow series
+	if p.group != nil {
+		s = p.group.Series(status, p.variant)
+	}
+	if s == nil {
+		group := canon.Value(p.path)
+		if p.group != nil {
+			group = p.group.Value()
+		}
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s, over = d.requests.LookupGroup(pfx, group, p.variant)
+		if group == p.raw {
+			he.groups.Add(s.Group(), status, p.variant, s)
+		}
+	}
+	i := d.requests.ObserveBy(p.key, s, o)
+	if over {
+		d.requests.Overflowed(d.requests.Shard(p.key), s)
+	}
+	var rec any
+	if d.exemplars != nil {
+		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
+	}
+	if panicked {
+		if t.firstException(c) {
+			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
+			if over {
+				d.requests.Exception(d.requests.Shard(p.key), s)
+			}
+		}
+	} else if rec != nil {
+		raiseLabelPanic(c, rec)
 	}
 }
 

@@ -1,11 +1,15 @@
 package ginprom
 
 import (
+	"time"
+
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/gin-gonic/gin"
 )
 
 // The middleware's turns off the walk of a request (see tracker.handle):
-// a skipper asked, an exception counted.
+// a skipper asked, an exception counted; and what the walk carries across
+// the chain.
 
 // skip asks the skipper about the request. A skipper that panics or calls
 // runtime.Goexit is a panic in the chain: the request is recorded as an
@@ -50,4 +54,30 @@ func (t *tracker) firstException(c *gin.Context) bool {
 	}
 	rm.exception = true
 	return true
+}
+
+// pending is what the middleware knows of a request before its chain
+// runs.
+type pending struct {
+	id            dispatchID
+	start         time.Duration
+	key           uintptr       // picks the shard (see contextKey)
+	ref           aggregate.Ref // the shard, picked only for the in-flight gauge
+	contentLength int64
+	body          *countingBody // counts a body of unknown length
+	written       *bodyCounter  // counts the body behind another's writer
+	// Under GroupByPath: the URL path, and its entry in the route's index
+	// or else the path Gin routed.
+	raw   string
+	group *aggregate.GroupEntry
+	path  string
+	// The schema's variant (see seriesEntry), the writer that carries
+	// Big Brother's error message, and the in-flight gauge's key.
+	variant  uint32
+	mw       *messageWriter
+	inflight int
+	// observed says that the request is in its series: a runtime.Goexit
+	// after that point (in the exemplar function) must not record it
+	// again.
+	observed bool
 }

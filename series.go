@@ -13,49 +13,6 @@ import (
 // route, and otherwise the series of the request's group-by value and
 // default label values, made canonical first (internal/canon).
 
-// recordPath records a request under GroupByPath with fixed default
-// labels.
-func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *aggregate.Observation) {
-	d := t.d
-	var s *aggregate.RequestSeries
-	var over bool // the budget redirected the request to an overflow series
-	if p.group != nil {
-		s = p.group.Series(status, p.variant)
-	}
-	if s == nil {
-		group := canon.Value(p.path)
-		if p.group != nil {
-			group = p.group.Value()
-		}
-		pfx := he.prefix(status)
-		if pfx == nil {
-			pfx = t.addPrefix(he, status)
-		}
-		s, over = d.requests.LookupGroup(pfx, group, p.variant)
-		if group == p.raw {
-			he.groups.Add(s.Group(), status, p.variant, s)
-		}
-	}
-	i := d.requests.ObserveBy(p.key, s, o)
-	if over {
-		d.requests.Overflowed(d.requests.Shard(p.key), s)
-	}
-	var rec any
-	if d.exemplars != nil {
-		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
-	}
-	if panicked {
-		if t.firstException(c) {
-			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
-			if over {
-				d.requests.Exception(d.requests.Shard(p.key), s)
-			}
-		}
-	} else if rec != nil {
-		raiseLabelPanic(c, rec)
-	}
-}
-
 // exceptionLVs returns the exceptions' label values for series s.
 func exceptionLVs(d *defaultMetrics, s *aggregate.RequestSeries) []string {
 	lvs := s.Labels()
