@@ -148,7 +148,7 @@ func (t *tracker) pending(c *gin.Context, he *handlerEntry, id dispatchID) pendi
 		// paths, so a hit needs no work to find it.
 		p.raw = c.Request.URL.Path
 		if he.groups != nil {
-			p.group = he.groups.Lookup(p.raw)
+			p.group, p.series = he.groups.Find(p.raw)
 		}
 		if p.group == nil {
 			p.path = routedPath(c)
@@ -246,8 +246,11 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 	d := t.d
 	var s *aggregate.RequestSeries
 	var over bool // the budget redirected the request to an overflow series
-	if p.group != nil {
-		s = p.group.Series(status, p.variant)
+	for _, e := range p.series {
+		if e.Status == status && e.Variant == p.variant {
+			s = e.Series
+			break
+		}
 	}
 	if s == nil {
 		group := canon.Value(p.path)

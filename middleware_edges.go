@@ -67,10 +67,12 @@ type pending struct {
 	body          *countingBody // counts a body of unknown length
 	written       *bodyCounter  // counts the body behind another's writer
 	// Under GroupByPath: the URL path, and its entry in the route's index
-	// or else the path Gin routed.
-	raw   string
-	group *aggregate.GroupEntry
-	path  string
+	// with the entry's series as they were before the chain (see
+	// aggregate.GroupIndex.Find), or else the path Gin routed.
+	raw    string
+	group  *aggregate.GroupEntry
+	series []aggregate.GroupSeries // group's series, as they were then
+	path   string
 	// The schema's variant (see seriesEntry), the writer that carries
 	// Big Brother's error message, and the in-flight gauge's key.
 	variant  uint32
