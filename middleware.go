@@ -69,7 +69,8 @@ func (t *tracker) handle(c *gin.Context) {
 		c.Next()
 		return
 	}
-	p := t.pending(c, he, id)
+	var p pending
+	t.pending(&p, c, he, id)
 	if d.reqSize {
 		p.contentLength = c.Request.ContentLength
 		p.body = countBody(c.Request)
@@ -136,12 +137,12 @@ func contextKey(c *gin.Context) uintptr {
 	return uintptr(unsafe.Pointer(c)) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
 }
 
-// pending returns what the middleware knows of a request of he before its
-// chain runs: the key that picks its shard, and under GroupByPath its
-// path. The shard is picked when the request is observed, or before the
-// chain by the in-flight gauge.
-func (t *tracker) pending(c *gin.Context, he *handlerEntry, id dispatchID) pending {
-	p := pending{id: id, key: contextKey(c)}
+// pending fills p with what the middleware knows of a request of he
+// before its chain runs: the key that picks its shard, and under
+// GroupByPath its path. The shard is picked when the request is observed,
+// or before the chain by the in-flight gauge.
+func (t *tracker) pending(p *pending, c *gin.Context, he *handlerEntry, id dispatchID) {
+	*p = pending{id: id, key: contextKey(c)}
 	if t.d.groupBy.kind == groupPath && he.matched {
 		// The path Gin routed is the URL path, but for spellings
 		// (RemoveExtraSlash, UseRawPath); the index holds only routed
@@ -154,7 +155,6 @@ func (t *tracker) pending(c *gin.Context, he *handlerEntry, id dispatchID) pendi
 			p.path = routedPath(c)
 		}
 	}
-	return p
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an
@@ -200,12 +200,11 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	if s == nil {
 		s = t.addSeries(he, status, p.variant)
 	}
-	var i int
-	if d.inflight != nil {
-		i = d.requests.Observe(p.ref, s, &o)
-	} else {
-		i = d.requests.ObserveBy(p.key, s, &o)
+	ref := p.ref // picked before the chain for the in-flight gauge
+	if d.inflight == nil {
+		ref = d.requests.Shard(p.key)
 	}
+	i := d.requests.Observe(ref, s, &o)
 	var rec any
 	if d.exemplars != nil {
 		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
@@ -266,7 +265,7 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 			he.groups.Add(s.Group(), status, p.variant, s)
 		}
 	}
-	i := d.requests.ObserveBy(p.key, s, o)
+	i := d.requests.Observe(d.requests.Shard(p.key), s, o)
 	if over {
 		d.requests.Overflowed(d.requests.Shard(p.key), s)
 	}
@@ -321,7 +320,7 @@ func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, o *ag
 			he.groups.Add(s.Group(), out.Status, p.variant, s)
 		}
 	}
-	i := d.requests.ObserveBy(p.key, s, o)
+	i := d.requests.Observe(d.requests.Shard(p.key), s, o)
 	if over {
 		d.requests.Overflowed(d.requests.Shard(p.key), s)
 	}

@@ -18,7 +18,8 @@ func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
 	returned := false
 	defer func() {
 		if !returned {
-			p := t.pending(c, he, id)
+			var p pending
+			t.pending(&p, c, he, id)
 			if t.d.schema.scheme {
 				p.variant = requestScheme(c)
 			}

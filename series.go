@@ -113,7 +113,7 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		lvs = append(lvs, group)
 		s, over = d.requests.Lookup(lvs, p.variant)
 	}
-	i := d.requests.ObserveBy(p.key, s, o)
+	i := d.requests.Observe(d.requests.Shard(p.key), s, o)
 	if over {
 		d.requests.Overflowed(d.requests.Shard(p.key), s)
 	}

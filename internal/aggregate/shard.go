@@ -67,9 +67,3 @@ func (r Ref) Shard() int { return r.sh }
 // Shard returns the shard that the request named key writes to; key is
 // the address of its *gin.Context (see [Ref]).
 func (rc *Requests) Shard(key uintptr) Ref { return rc.shards.pick(key) }
-
-// ObserveBy is Observe on the shard of the request named key (see [Ref]):
-// for a caller that has not picked it before.
-func (rc *Requests) ObserveBy(key uintptr, s *RequestSeries, o *Observation) int {
-	return rc.Observe(rc.shards.pick(key), s, o)
-}
