@@ -2,6 +2,7 @@ package ginprom
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,12 +40,13 @@ type tracker struct {
 
 func (t *tracker) handle(c *gin.Context) {
 	m, d := t.m, t.d
-	// The walk of a request: the canonical method, the route's entry
-	// (route_cache.go), the session check before the chain (session.go),
-	// the chain, the session check after it, the status the client got
-	// (internal/canon), the series (series.go) and the observation
-	// (internal/aggregate). See the README's "How it works".
-	he, pass := t.route(c, canon.Method(c.Request.Method))
+	// The walk of a request: the route's entry (route_cache.go), the
+	// session check before the chain (here; session.go only for a request
+	// that may be a session), the chain, the session check after it, the
+	// status the client got (internal/canon), the series (series.go) and
+	// the observation (internal/aggregate). See the README's "How it
+	// works".
+	he, pass := t.route(c)
 	if pass {
 		c.Next()
 		return
@@ -67,7 +69,8 @@ func (t *tracker) handle(c *gin.Context) {
 		c.Next()
 		return
 	}
-	p := t.pending(c, he, id)
+	var p pending
+	t.pending(&p, c, he, id)
 	if d.reqSize {
 		p.contentLength = c.Request.ContentLength
 		p.body = countBody(c.Request)
@@ -85,13 +88,18 @@ func (t *tracker) handle(c *gin.Context) {
 		p.mw = d.messages.wrap(c)
 	}
 	if d.inflight != nil {
+		p.ref = d.requests.Shard(p.key)
 		p.inflight = d.inflight.Key(he.method, p.variant)
 		d.inflight.Start(p.ref, p.inflight)
 	}
 	p.start = now()
-	// A request that may become a session (see session.go) is watched;
-	// any other is checked for an event stream once it returns.
-	sw := t.watchSession(c, he, &p)
+	// The session check before the chain: a request that may become a
+	// session (see session.go) is watched; any other is checked for an
+	// event stream once it returns.
+	var sw *sessionWriter
+	if ws := he.method == canon.MethodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
+		sw = t.watchSession(c, he, &p, ws)
+	}
 	returned := false
 	defer func() {
 		if !returned {
@@ -102,7 +110,7 @@ func (t *tracker) handle(c *gin.Context) {
 			// gin.Recovery prints. A label function's panic, raised
 			// again by ginprom after the handler answered, is not the
 			// handler's.
-			if t.endSession(c, he, &p, sw, true) {
+			if (sw != nil || streamed(c.Writer)) && t.endSession(c, he, &p, sw, true) {
 				return
 			}
 			t.record(c, he, &p, !labelPanicking(c))
@@ -116,7 +124,7 @@ func (t *tracker) handle(c *gin.Context) {
 	}()
 	c.Next()
 	returned = true
-	if t.endSession(c, he, &p, sw, false) {
+	if (sw != nil || streamed(c.Writer)) && t.endSession(c, he, &p, sw, false) {
 		return
 	}
 	t.record(c, he, &p, false)
@@ -129,72 +137,24 @@ func contextKey(c *gin.Context) uintptr {
 	return uintptr(unsafe.Pointer(c)) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
 }
 
-// pending returns what the middleware knows of a request of he before its
-// chain runs: its shard, and under GroupByPath its path.
-func (t *tracker) pending(c *gin.Context, he *handlerEntry, id dispatchID) pending {
-	p := pending{id: id, ref: t.d.requests.Shard(contextKey(c))}
+// pending fills p with what the middleware knows of a request of he
+// before its chain runs: the key that picks its shard, and under
+// GroupByPath its path. The shard is picked when the request is observed,
+// or before the chain by the in-flight gauge.
+func (t *tracker) pending(p *pending, c *gin.Context, he *handlerEntry, id dispatchID) {
+	*p = pending{id: id, key: contextKey(c)}
 	if t.d.groupBy.kind == groupPath && he.matched {
 		// The path Gin routed is the URL path, but for spellings
 		// (RemoveExtraSlash, UseRawPath); the index holds only routed
 		// paths, so a hit needs no work to find it.
 		p.raw = c.Request.URL.Path
 		if he.groups != nil {
-			p.group = he.groups.Lookup(p.raw)
+			p.group, p.series = he.groups.Find(p.raw)
 		}
 		if p.group == nil {
 			p.path = routedPath(c)
 		}
 	}
-	return p
-}
-
-// skip asks the skipper about the request. A skipper that panics or calls
-// runtime.Goexit is a panic in the chain: the request is recorded as an
-// exception with status 500, and the panic goes on.
-func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
-	returned := false
-	defer func() {
-		if !returned {
-			p := t.pending(c, he, id)
-			if t.d.schema.scheme {
-				p.variant = requestScheme(c)
-			}
-			if in := t.d.inflight; in != nil {
-				p.inflight = in.Key(he.method, p.variant)
-				in.Start(p.ref, p.inflight)
-			}
-			p.start = now()
-			t.record(c, he, &p, true)
-		}
-	}()
-	skip := t.m.skipper(c)
-	returned = true
-	return skip
-}
-
-// pending is what the middleware knows of a request before its chain
-// runs.
-type pending struct {
-	id            dispatchID
-	start         time.Duration
-	ref           aggregate.Ref
-	contentLength int64
-	body          *countingBody // counts a body of unknown length
-	written       *bodyCounter  // counts the body behind another's writer
-	// Under GroupByPath: the URL path, and its entry in the route's index
-	// or else the path Gin routed.
-	raw   string
-	group *aggregate.GroupEntry
-	path  string
-	// The schema's variant (see seriesEntry), the writer that carries
-	// Big Brother's error message, and the in-flight gauge's key.
-	variant  uint32
-	mw       *messageWriter
-	inflight int
-	// observed says that the request is in its series: a runtime.Goexit
-	// after that point (in the exemplar function) must not record it
-	// again.
-	observed bool
 }
 
 // maxInlineLabels bounds the label values the middleware gathers in an
@@ -216,31 +176,22 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		}
 		return
 	}
+	if !panicked && he.groups != nil && d.groupBy.kind == groupFunc {
+		t.recordFunc(c, he, p, &o)
+		return
+	}
 	status, answered := http.StatusInternalServerError, true
 	if !panicked {
 		status, answered = canon.ClientStatus(c.Request.Context().Err(), c.Writer.Status(), c.Writer)
 	}
-	if d.reqSize {
-		o.ReqSize = requestSize(p.contentLength, p.body)
-	}
-	if d.respSize {
-		if panicked {
-			o.RespSize = panicResponseSize(c, p.written)
-		} else {
-			o.RespSize = responseSize(c, he.method, he.matched, answered, p.written)
-		}
+	if d.reqSize || d.respSize {
+		t.sizes(c, he, p, panicked, answered, &o)
 	}
 	if !d.cached {
-		if he.groups != nil {
-			switch {
-			case d.groupBy.kind == groupPath && status != http.StatusNotFound:
-				// No label function runs: the series is at hand.
-				t.recordPath(c, he, p, status, panicked, &o)
-				return
-			case d.groupBy.kind == groupFunc && !panicked:
-				t.recordFunc(c, he, p, status, &o)
-				return
-			}
+		if he.groups != nil && d.groupBy.kind == groupPath && status != http.StatusNotFound {
+			// No label function runs: the series is at hand.
+			t.recordPath(c, he, p, status, panicked, &o)
+			return
 		}
 		t.recordVarying(c, he, p, status, panicked, &o)
 		return
@@ -249,7 +200,11 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	if s == nil {
 		s = t.addSeries(he, status, p.variant)
 	}
-	i := d.requests.Observe(p.ref, s, &o)
+	ref := p.ref // picked before the chain for the in-flight gauge
+	if d.inflight == nil {
+		ref = d.requests.Shard(p.key)
+	}
+	i := d.requests.Observe(ref, s, &o)
 	var rec any
 	if d.exemplars != nil {
 		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
@@ -267,22 +222,168 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	}
 }
 
-// firstException reports whether the panic unwinding through c has not
-// been counted by an inner dispatch (engine.HandleContext), and notes that
-// it now is. Under a schema without exceptions nothing counts it: false,
-// and the request's context is left alone, so that a panic allocates
-// nothing.
-func (t *tracker) firstException(c *gin.Context) bool {
-	if t.d.exceptions.vec == nil {
+// sizes puts the request's sizes in o, when they are on: answered says
+// whether the client got what the handlers wrote (see canon.ClientStatus).
+func (t *tracker) sizes(c *gin.Context, he *handlerEntry, p *pending, panicked, answered bool, o *aggregate.Observation) {
+	d := t.d
+	if d.reqSize {
+		o.ReqSize = requestSize(p.contentLength, p.body)
+	}
+	if d.respSize {
+		if panicked {
+			o.RespSize = panicResponseSize(c, p.written)
+		} else {
+			o.RespSize = responseSize(c, he.method, he.matched, answered, p.written)
+		}
+	}
+}
+
+// recordPath records a request under GroupByPath with fixed default
+// labels: the series of the status, in the route's index entry found
+// before the chain; series.go only makes a series the index does not have.
+func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *aggregate.Observation) {
+	d := t.d
+	var s *aggregate.RequestSeries
+	var over bool // the budget redirected the request to an overflow series
+	for _, e := range p.series {
+		if e.Status == status && e.Variant == p.variant {
+			s = e.Series
+			break
+		}
+	}
+	if s == nil {
+		group := canon.Value(p.path)
+		if p.group != nil {
+			group = p.group.Value()
+		}
+		pfx := he.prefix(status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, status)
+		}
+		s, over = d.requests.LookupGroup(pfx, group, p.variant)
+		if group == p.raw {
+			he.groups.Add(s.Group(), status, p.variant, s)
+		}
+	}
+	i := d.requests.Observe(d.requests.Shard(p.key), s, o)
+	if over {
+		d.requests.Overflowed(d.requests.Shard(p.key), s)
+	}
+	var rec any
+	if d.exemplars != nil {
+		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
+	}
+	if panicked {
+		if t.firstException(c) {
+			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
+			if over {
+				d.requests.Exception(d.requests.Shard(p.key), s)
+			}
+		}
+	} else if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// recordFunc records a request that returned under GroupByFunc with fixed
+// default labels: the status the client got and the group-by value in one
+// call into internal/canon (canon.Finish), the series in one into the
+// route's index; series.go only makes a series the index does not have.
+// If the function calls runtime.Goexit, the request is recorded with
+// PanicValue as its group-by value.
+func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, o *aggregate.Observation) {
+	d := t.d
+	var out canon.Outcome
+	finished := false
+	defer func() {
+		if !finished && goexiting() {
+			if d.reqSize || d.respSize {
+				t.sizes(c, he, p, false, out.Answered, o)
+			}
+			t.observeVarying(c, he, p, out.Status, false, o, true)
+		}
+	}()
+	canon.Finish(&out, c.Request.Context().Err(), c.Writer.Status(), c.Writer, d.groupBy.fn, c)
+	finished = true
+	if d.reqSize || d.respSize {
+		t.sizes(c, he, p, false, out.Answered, o)
+	}
+	s := he.groups.Series(out.Group, out.Status, p.variant)
+	var over bool // the budget redirected the request to an overflow series
+	if s == nil {
+		pfx := he.prefix(out.Status)
+		if pfx == nil {
+			pfx = t.addPrefix(he, out.Status)
+		}
+		s, over = d.requests.LookupGroup(pfx, out.Group, p.variant)
+		if out.Panic == nil {
+			he.groups.Add(s.Group(), out.Status, p.variant, s)
+		}
+	}
+	i := d.requests.Observe(d.requests.Shard(p.key), s, o)
+	if over {
+		d.requests.Overflowed(d.requests.Shard(p.key), s)
+	}
+	rec := out.Panic
+	if d.exemplars != nil {
+		if r := recordExemplar(d.exemplars, c, s, i, o.Seconds); rec == nil {
+			rec = r
+		}
+	}
+	if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// websocketRequest reports what c.IsWebsocket() reports, without its
+// allocations: the Upgrade header is "websocket" and Connection has the
+// token "upgrade", case aside. An ordinary request, without Upgrade, costs
+// one map lookup.
+func websocketRequest(r *http.Request) bool {
+	up := r.Header["Upgrade"]
+	if len(up) == 0 || !strings.EqualFold(up[0], "websocket") {
 		return false
 	}
-	rm := t.m.requestMarks(c)
-	if rm != nil && rm.exception {
-		return false
+	return containsFold(r.Header.Get("Connection"), "upgrade")
+}
+
+// announcesStream reports whether the client announces an event stream:
+// its Accept header begins with text/event-stream, as EventSource and
+// most clients of streams send it. A stream asked for otherwise (after
+// other media types) is found when it ends, and its route watched from
+// then on. The test costs a map lookup and a byte comparison.
+func announcesStream(r *http.Request) bool {
+	accept := r.Header["Accept"]
+	return len(accept) > 0 && eventStreamPrefix(accept[0])
+}
+
+// streamed is the session check after the chain for a request that was
+// not watched: its response went out as an event stream (see lateSession).
+func streamed(w gin.ResponseWriter) bool {
+	return w.Written() && isEventStream(w.Header())
+}
+
+// isEventStream reports whether the response header says text/event-stream.
+func isEventStream(h http.Header) bool {
+	ct := h["Content-Type"]
+	return len(ct) > 0 && eventStreamPrefix(ct[0])
+}
+
+// eventStreamPrefix reports whether s begins with text/event-stream, ASCII
+// case aside. Most values differ at their sixth byte ("text/html",
+// "application/json"), where it looks first.
+func eventStreamPrefix(s string) bool {
+	const want = "text/event-stream"
+	return len(s) >= len(want) && s[5]|0x20 == 'e' && strings.EqualFold(s[:len(want)], want)
+}
+
+// containsFold reports whether s contains sub, ASCII case aside, without
+// allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
 	}
-	if rm == nil {
-		rm = t.m.marksOrAdd(c)
-	}
-	rm.exception = true
-	return true
+	return false
 }

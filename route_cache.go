@@ -1,9 +1,7 @@
 package ginprom
 
 import (
-	"fmt"
 	"reflect"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,11 +37,12 @@ type handlerEntry struct {
 	// method's index; matched says that a route matched (the full path is
 	// not ""). label is the group-by value when it is fixed per route and
 	// handler (GroupByRoute, GroupByHandler), or Unmatched.
-	pc       uintptr
-	method   int
-	fullPath string
-	matched  bool
-	label    string
+	pc         uintptr
+	method     int
+	methodName string // canon.MethodNames[method]
+	fullPath   string
+	matched    bool
+	label      string
 	// pass says whether the middleware leaves the route's requests
 	// alone: never, always (the metrics route, or a route whose routed
 	// path is its template and is excluded), or as the exclusions match
@@ -88,23 +87,35 @@ const (
 	passMatch         // the exclusions match each request's routed path
 )
 
-// route returns the entry of the request's route, method (canonical, see
-// canon.Method) and last handler, making it on first sight, and whether the middleware leaves the request
-// alone (see handlerEntry.pass). What identifies the route is read here,
-// before the chain runs: a handler may hand the context to
+// route returns the entry of the request's route, method and last
+// handler, making it on first sight, and whether the middleware leaves the
+// request alone (see handlerEntry.pass). What identifies the route is read
+// here, before the chain runs: a handler may hand the context to
 // engine.HandleContext, which resets it for another route.
-func (t *tracker) route(c *gin.Context, method int) (he *handlerEntry, pass bool) {
+//
+// A hit compares the request's method with the entry's canonical name, so
+// the method is made canonical (canon.Method) only on a miss: when the
+// entry is made, or for a method outside the nine, whose requests find
+// their entry (OTHER) in the map each time.
+func (t *tracker) route(c *gin.Context) (he *handlerEntry, pass bool) {
 	fullPath := c.FullPath()
 	pc := reflect.ValueOf(c.Handler()).Pointer()
+	method := c.Request.Method
+	var mk uint64
+	if method != "" {
+		mk = uint64(len(method))<<8 | uint64(method[0])
+	}
 	// The address only identifies the string; a hit compares the
 	// contents too, which is one pointer comparison for Gin's own string.
-	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath))))         //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
-	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+uint64(method))>>58] //nolint:gosec // G115: a method index is between 0 and numMethods-1.
-	if he = slot.Load(); he == nil || he.pc != pc || he.method != method || he.fullPath != fullPath {
-		if he = t.lookupRoute(c, fullPath, method, pc); he == nil {
+	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath)))) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
+	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+mk)>>58]
+	if he = slot.Load(); he == nil || he.pc != pc || he.fullPath != fullPath || he.methodName != method {
+		if he = t.lookupRoute(c, fullPath, canon.Method(method), pc); he == nil {
 			return nil, true
 		}
-		slot.Store(he)
+		if he.methodName == method {
+			slot.Store(he)
+		}
 	}
 	switch he.pass {
 	case passNever:
@@ -144,116 +155,102 @@ func (t *tracker) lookupRoute(c *gin.Context, fullPath string, method int, pc ui
 	return t.addHandler(c, r, fullPath, method, pc)
 }
 
-func (t *tracker) addRoute(fullPath string) *routeEntry {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	old := *t.routes.Load()
-	if r := old[fullPath]; r != nil {
-		return r
-	}
-	routes := make(map[string]*routeEntry, len(old)+1)
-	for k, v := range old {
-		routes[k] = v
-	}
-	r := &routeEntry{}
-	routes[fullPath] = r
-	t.routes.Store(&routes)
-	return r
-}
-
-func (t *tracker) addHandler(c *gin.Context, r *routeEntry, fullPath string, method int, pc uintptr) *handlerEntry {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var old []*handlerEntry
-	if list := r.methods[method].Load(); list != nil {
-		old = *list
-	}
-	for _, he := range old {
-		if he.pc == pc {
-			return he
-		}
-	}
-	he := &handlerEntry{pc: pc, method: method, fullPath: fullPath, matched: fullPath != "", label: Unmatched, route: Unmatched}
-	m := t.m
+// routedPath returns the path Gin routed the request by, which exclusions
+// and GroupByPath match and record, rather than the URL path the client
+// wrote. For a request that matched a route, it is the route template with
+// each parameter's value in place: the template itself for a route without
+// parameters, and otherwise the URL path when it spells the template so, as
+// it does under Gin's default settings. Only a path that Gin changed before
+// routing (cleaned under RemoveExtraSlash, taken raw under UseRawPath)
+// makes a new string, once per request.
+//
+// So "//health" and "/static/../health", which Gin routes to /health under
+// RemoveExtraSlash, both give "/health": a client cannot move a request out
+// of an exclusion, into one, or into a series of its own by spelling its
+// path another way. A request that matched no route, which reaches no
+// handler of the application's, gives its URL path.
+//
+// Under UseRawPath with UnescapePathValues, Gin unescapes the parameters,
+// and the path is spelled with the unescaped values.
+func routedPath(c *gin.Context) string {
+	tmpl := c.FullPath()
 	switch {
-	case pc == m.metricsPC:
-		he.pass = passAlways
-	case !m.exclude.active():
-	case variesPerRequest(fullPath):
-		he.pass = passMatch
-	case m.exclude.match(fullPath):
-		// A route without parameters routes only its template.
-		he.pass = passAlways
+	case tmpl == "":
+		return c.Request.URL.Path
+	case len(c.Params) == 0:
+		// A route without parameters matches only its template.
+		return tmpl
 	}
-	if he.pass == passAlways {
-		// Left alone: no series, no in-flight method, no warning.
-		list := append(append(make([]*handlerEntry, 0, len(old)+1), old...), he)
-		r.methods[method].Store(&list)
-		return he
+	if p := c.Request.URL.Path; spells(p, tmpl, c.Params) {
+		return p
 	}
-	if he.matched {
-		he.route = repairUTF8(fullPath)
-		switch t.d.groupBy.kind {
-		case groupRoute:
-			he.label = repairUTF8(fullPath)
-		case groupHandler:
-			// What c.HandlerName() returns, taken from the address read
-			// before the chain ran, as HandleContext may change the
-			// context's handlers.
-			he.label = repairUTF8(runtime.FuncForPC(pc).Name())
-		}
-	}
-	he.list.Store(&[]seriesEntry{})
-	he.shared = middlewares(c) > 1
-	if he.matched && !t.d.cached && t.d.fixedLabels {
-		he.groups = aggregate.NewGroupIndex()
-	}
-	if t.d.inflight != nil {
-		t.d.inflight.Use(method)
-	}
-	if he.matched && gin.IsDebugging() {
-		warnRecoveryAfter(c)
-	}
-	list := append(append(make([]*handlerEntry, 0, len(old)+1), old...), he)
-	r.methods[method].Store(&list)
-	return he
+	return spell(tmpl, c.Params)
 }
 
-// middlewareName is the name Gin gives the handler of every default
-// middleware.
-const middlewareName = "github.com/gin-contrib/ginprom.(*tracker).handle"
-
-// middlewares counts the default middlewares in the chain of c, of every
-// Metrics. It runs once per route.
-func middlewares(c *gin.Context) int {
-	n := 0
-	for _, name := range c.HandlerNames() {
-		if strings.HasPrefix(name, middlewareName) {
-			n++
+// spells reports whether path is tmpl with the values of params in place of
+// its parameters.
+func spells(path, tmpl string, params gin.Params) bool {
+	k := 0
+	for i := 0; i < len(tmpl); {
+		if v, n, ok := param(tmpl[i:], params, k); ok {
+			if !strings.HasPrefix(path, v) {
+				return false
+			}
+			path = path[len(v):]
+			i += n
+			k++
+			continue
 		}
+		if path == "" || path[0] != tmpl[i] {
+			return false
+		}
+		path = path[1:]
+		i++
 	}
-	return n
+	return path == ""
 }
 
-// warnRecoveryAfter warns, in Gin's debug mode, when the route of c runs a
-// gin.Recovery after the ginprom middleware: that Recovery answers a
-// handler's panic before ginprom sees it, so the panic shows as an ordinary
-// 500 response, not as an exception. It runs once per route.
-func warnRecoveryAfter(c *gin.Context) {
-	const (
-		middleware = middlewareName
-		recovery   = "github.com/gin-gonic/gin.CustomRecoveryWithWriter."
-	)
-	seen := false
-	for _, name := range c.HandlerNames() {
-		switch {
-		case strings.HasPrefix(name, middleware):
-			seen = true
-		case seen && strings.HasPrefix(name, recovery):
-			_, _ = fmt.Fprintf(gin.DefaultWriter, "[GIN-debug] [WARNING] ginprom: %s %s runs gin.Recovery after the ginprom middleware, "+
-				"so its panics are counted as 500 responses, not as exceptions; register gin.Recovery before ginprom, as gin.Default does.\n",
-				c.Request.Method, c.FullPath())
-			return
+// spell returns tmpl with the values of params in place of its parameters.
+func spell(tmpl string, params gin.Params) string {
+	var b strings.Builder
+	b.Grow(len(tmpl))
+	k := 0
+	for i := 0; i < len(tmpl); {
+		if v, n, ok := param(tmpl[i:], params, k); ok {
+			b.WriteString(v)
+			i += n
+			k++
+			continue
 		}
+		b.WriteByte(tmpl[i])
+		i++
 	}
+	return b.String()
+}
+
+// param reports whether tmpl begins with the k-th parameter of params, and
+// returns its value and the length of its name in tmpl. A named parameter
+// is ":key"; a catch-all is "/*key", whose value Gin gives with the slash
+// before it. A colon or star that does not name params[k] is a literal, as
+// an escaped colon of newer Gin versions is in the template.
+func param(tmpl string, params gin.Params, k int) (value string, n int, ok bool) {
+	if k >= len(params) {
+		return "", 0, false
+	}
+	start := 1
+	switch {
+	case tmpl[0] == ':':
+	case strings.HasPrefix(tmpl, "/*"):
+		start = 2
+	default:
+		return "", 0, false
+	}
+	n = strings.IndexByte(tmpl[start:], '/')
+	if n < 0 {
+		n = len(tmpl) - start
+	}
+	if tmpl[start:start+n] != params[k].Key {
+		return "", 0, false
+	}
+	return params[k].Value, start + n, true
 }

@@ -13,91 +13,6 @@ import (
 // route, and otherwise the series of the request's group-by value and
 // default label values, made canonical first (internal/canon).
 
-// recordPath records a request under GroupByPath with fixed default
-// labels.
-func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, status int, panicked bool, o *aggregate.Observation) {
-	d := t.d
-	var s *aggregate.RequestSeries
-	var over bool // the budget redirected the request to an overflow series
-	if p.group != nil {
-		s = p.group.Series(status, p.variant)
-	}
-	if s == nil {
-		group := canon.Value(p.path)
-		if p.group != nil {
-			group = p.group.Value()
-		}
-		pfx := he.prefix(status)
-		if pfx == nil {
-			pfx = t.addPrefix(he, status)
-		}
-		s, over = d.requests.LookupGroup(pfx, group, p.variant)
-		if group == p.raw {
-			he.groups.Add(s.Group(), status, p.variant, s)
-		}
-	}
-	i := d.requests.Observe(p.ref, s, o)
-	if over {
-		d.requests.Overflowed(p.ref, s)
-	}
-	var rec any
-	if d.exemplars != nil {
-		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
-	}
-	if panicked {
-		if t.firstException(c) {
-			d.exceptions.WithLabelValues(exceptionLVs(d, s)...).Inc()
-			if over {
-				d.requests.Exception(p.ref, s)
-			}
-		}
-	} else if rec != nil {
-		raiseLabelPanic(c, rec)
-	}
-}
-
-// recordFunc records a request that returned under GroupByFunc with fixed
-// default labels. If the function calls runtime.Goexit, the request is
-// recorded with PanicValue as its group-by value.
-func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, status int, o *aggregate.Observation) {
-	d := t.d
-	finished := false
-	defer func() {
-		if !finished && goexiting() {
-			t.observeVarying(c, he, p, status, false, o, true)
-		}
-	}()
-	group, rec := canon.Call(d.groupBy.fn, c)
-	finished = true
-	var s *aggregate.RequestSeries
-	var over bool // the budget redirected the request to an overflow series
-	if ge := he.groups.Lookup(group); ge != nil {
-		s = ge.Series(status, p.variant)
-	}
-	if s == nil {
-		pfx := he.prefix(status)
-		if pfx == nil {
-			pfx = t.addPrefix(he, status)
-		}
-		s, over = d.requests.LookupGroup(pfx, group, p.variant)
-		if rec == nil {
-			he.groups.Add(s.Group(), status, p.variant, s)
-		}
-	}
-	i := d.requests.Observe(p.ref, s, o)
-	if over {
-		d.requests.Overflowed(p.ref, s)
-	}
-	if d.exemplars != nil {
-		if r := recordExemplar(d.exemplars, c, s, i, o.Seconds); rec == nil {
-			rec = r
-		}
-	}
-	if rec != nil {
-		raiseLabelPanic(c, rec)
-	}
-}
-
 // exceptionLVs returns the exceptions' label values for series s.
 func exceptionLVs(d *defaultMetrics, s *aggregate.RequestSeries) []string {
 	lvs := s.Labels()
@@ -185,11 +100,8 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 	var s *aggregate.RequestSeries
 	var over bool // the budget redirected the request to an overflow series
 	if pfx != nil {
-		var ge *aggregate.GroupEntry
 		if he.groups != nil {
-			if ge = he.groups.Lookup(group); ge != nil {
-				s = ge.Series(status, p.variant)
-			}
+			s = he.groups.Series(group, status, p.variant)
 		}
 		if s == nil {
 			s, over = d.requests.LookupGroup(pfx, group, p.variant)
@@ -201,9 +113,9 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		lvs = append(lvs, group)
 		s, over = d.requests.Lookup(lvs, p.variant)
 	}
-	i := d.requests.Observe(p.ref, s, o)
+	i := d.requests.Observe(d.requests.Shard(p.key), s, o)
 	if over {
-		d.requests.Overflowed(p.ref, s)
+		d.requests.Overflowed(d.requests.Shard(p.key), s)
 	}
 	p.observed = true
 	if d.exemplars != nil && !fallback {
@@ -223,7 +135,7 @@ func (t *tracker) observeVarying(c *gin.Context, he *handlerEntry, p *pending, s
 		}
 		d.exceptions.WithLabelValues(lvs...).Inc()
 		if over {
-			d.requests.Exception(p.ref, s)
+			d.requests.Exception(d.requests.Shard(p.key), s)
 		}
 	}
 	return rec

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gin-contrib/ginprom/internal/canon"
@@ -42,7 +41,10 @@ import (
 //     then, and teaches the route.
 //
 // An ordinary request pays three header lookups for this (about 9 ns each
-// on a request with a browser's headers), and allocates nothing.
+// on a request with a browser's headers), made by tracker.handle before the
+// chain, and a look at the response header once it returns (streamed); it
+// allocates nothing, and enters this file only if it may be, or was, a
+// session.
 
 // DefaultSessionBuckets are the upper bounds, in seconds, of
 // <prefix>_http_session_duration_seconds: from 1 s to 1 h. Metrics copy
@@ -120,53 +122,6 @@ func (s *session) addOut(n int) {
 	s.sm.out.add(s.key, s.out, uint64(n)) //nolint:gosec // G115: n is a byte count, never negative.
 }
 
-// websocketRequest reports what c.IsWebsocket() reports, without its
-// allocations: the Upgrade header is "websocket" and Connection has the
-// token "upgrade", case aside. An ordinary request, without Upgrade, costs
-// one map lookup.
-func websocketRequest(r *http.Request) bool {
-	up := r.Header["Upgrade"]
-	if len(up) == 0 || !strings.EqualFold(up[0], "websocket") {
-		return false
-	}
-	return containsFold(r.Header.Get("Connection"), "upgrade")
-}
-
-// announcesStream reports whether the client announces an event stream:
-// its Accept header begins with text/event-stream, as EventSource and
-// most clients of streams send it. A stream asked for otherwise (after
-// other media types) is found when it ends, and its route watched from
-// then on. The test costs a map lookup and a byte comparison.
-func announcesStream(r *http.Request) bool {
-	accept := r.Header["Accept"]
-	return len(accept) > 0 && eventStreamPrefix(accept[0])
-}
-
-// isEventStream reports whether the response header says text/event-stream.
-func isEventStream(h http.Header) bool {
-	ct := h["Content-Type"]
-	return len(ct) > 0 && eventStreamPrefix(ct[0])
-}
-
-// eventStreamPrefix reports whether s begins with text/event-stream, ASCII
-// case aside. Most values differ at their sixth byte ("text/html",
-// "application/json"), where it looks first.
-func eventStreamPrefix(s string) bool {
-	const want = "text/event-stream"
-	return len(s) >= len(want) && s[5]|0x20 == 'e' && strings.EqualFold(s[:len(want)], want)
-}
-
-// containsFold reports whether s contains sub, ASCII case aside, without
-// allocating.
-func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i]|0x20 == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
-		}
-	}
-	return false
-}
-
 // sessionWriter stands in for c.Writer on a request that may become a
 // session, to see it become one: when the handler hijacks the connection of
 // an upgrade request, or sends an event-stream header.
@@ -186,17 +141,13 @@ type sessionWriter struct {
 	s         *session // nil until the session begins, and if it is not recorded
 }
 
-// watchSession is the session check before the chain: it replaces
-// c.Writer with a sessionWriter, and returns it, when the request may
-// become a session: an upgrade request (of a GET route), a request that
-// announces an event stream, or any request of a route that has streamed.
-// Otherwise it returns nil, and endSession checks for a stream once the
-// request returns.
-func (t *tracker) watchSession(c *gin.Context, he *handlerEntry, p *pending) *sessionWriter {
-	websocket := he.method == canon.MethodGet && websocketRequest(c.Request)
-	if !websocket && !he.streams.Load() && !announcesStream(c.Request) {
-		return nil
-	}
+// watchSession replaces c.Writer with a sessionWriter, and returns it,
+// for a request that may become a session: the session check before the
+// chain (tracker.handle) found an upgrade request of a GET route
+// (websocket), a request that announces an event stream, or a request of
+// a route that has streamed. A request not watched is checked for an
+// event stream once it returns (see streamed and lateSession).
+func (t *tracker) watchSession(c *gin.Context, he *handlerEntry, p *pending, websocket bool) *sessionWriter {
 	sw := &sessionWriter{ResponseWriter: c.Writer, t: t, c: c, he: he, start: p.start, path: p.routed(), id: p.id, sh: p.ref.Shard(), inflight: p.inflight, websocket: websocket}
 	c.Writer = sw
 	return sw

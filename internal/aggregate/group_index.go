@@ -24,14 +24,14 @@ import (
 type GroupEntry struct {
 	hash  uint64
 	value string
-	list  atomic.Pointer[[]groupSeries] // replaced, never modified
+	list  atomic.Pointer[[]GroupSeries] // replaced, never modified
 }
 
-// groupSeries is the series of a group-by value for a status and variant.
-type groupSeries struct {
-	status  int
-	variant uint32
-	series  *RequestSeries
+// GroupSeries is the series of a group-by value for a status and variant.
+type GroupSeries struct {
+	Status  int
+	Variant uint32
+	Series  *RequestSeries
 }
 
 // Value returns the group-by value of g.
@@ -41,8 +41,8 @@ func (g *GroupEntry) Value() string { return g.value }
 func (g *GroupEntry) Series(status int, variant uint32) *RequestSeries {
 	if list := g.list.Load(); list != nil {
 		for _, e := range *list {
-			if e.status == status && e.variant == variant {
-				return e.series
+			if e.Status == status && e.Variant == variant {
+				return e.Series
 			}
 		}
 	}
@@ -85,6 +85,31 @@ func (gi *GroupIndex) Lookup(value string) *GroupEntry {
 	}
 }
 
+// Series returns the series of value, status and variant, or nil: Lookup
+// and GroupEntry.Series in one call.
+func (gi *GroupIndex) Series(value string, status int, variant uint32) *RequestSeries {
+	if e := gi.Lookup(value); e != nil {
+		return e.Series(status, variant)
+	}
+	return nil
+}
+
+// Find returns the entry of value, or nil, and its series as they are now:
+// for a caller that looks the value up before it knows the status, and
+// picks the status's series from the list once it does, without entering
+// the index again. A series added in between is not in the list; the
+// caller then finds it as if it were not indexed.
+func (gi *GroupIndex) Find(value string) (*GroupEntry, []GroupSeries) {
+	e := gi.Lookup(value)
+	if e == nil {
+		return nil, nil
+	}
+	if list := e.list.Load(); list != nil {
+		return e, *list
+	}
+	return e, nil
+}
+
 // Add records s as the series of value and status, making the value's
 // entry if there is none. value is retained: it is a series' own label
 // value.
@@ -104,11 +129,11 @@ func (gi *GroupIndex) Add(value string, status int, variant uint32, s *RequestSe
 	if e.Series(status, variant) != nil {
 		return
 	}
-	var old []groupSeries
+	var old []GroupSeries
 	if list := e.list.Load(); list != nil {
 		old = *list
 	}
-	list := append(append(make([]groupSeries, 0, len(old)+1), old...), groupSeries{status: status, variant: variant, series: s})
+	list := append(append(make([]GroupSeries, 0, len(old)+1), old...), GroupSeries{Status: status, Variant: variant, Series: s})
 	e.list.Store(&list)
 }
 

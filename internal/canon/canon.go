@@ -36,33 +36,6 @@ const (
 	PanicValue = "<panic>"
 )
 
-// Value returns the canonical form of a label value taken from a request:
-// s repaired (each run of invalid bytes becomes U+FFFD), then, if that is
-// longer than MaxValueLen bytes, its longest prefix of whole runes that
-// leaves room for CutMark, followed by CutMark. A valid value within the
-// limit is returned as it is, without allocation; any other is copied into
-// a new string of at most MaxValueLen bytes, so that the request's longer
-// string is not retained, and the work stops once the copy is full.
-func Value(s string) string {
-	if len(s) <= MaxValueLen && utf8.ValidString(s) {
-		return s
-	}
-	return bound(s, MaxValueLen, CutMark)
-}
-
-// Call runs fn, a function that gives a label's value for a request, on c
-// and returns the canonical form of the value (Value). If fn panics, the
-// value is PanicValue and the panic value is returned, for the caller to
-// raise again once the request is recorded; a runtime.Goexit goes on.
-func Call[C any](fn func(C) string, c C) (v string, rec any) {
-	defer func() {
-		if r := recover(); r != nil {
-			v, rec = PanicValue, r
-		}
-	}()
-	return Value(fn(c)), nil
-}
-
 // Message returns the canonical form of an error message: msg repaired,
 // then cut to at most MaxMessageBytes bytes on a rune boundary, without a
 // mark. The repair comes first, so that the exposed message is within the

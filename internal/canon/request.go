@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // The methods a request is recorded under. Any other method is recorded as
@@ -178,3 +179,53 @@ type discardWriter struct{}
 func (discardWriter) Header() http.Header         { return http.Header{} }
 func (discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (discardWriter) WriteHeader(int)             {}
+
+// Outcome is what a request came to once its chain returned, every value
+// canonical: what decides its series.
+type Outcome struct {
+	// Status is the status code the client got, and Answered whether it
+	// got what the handlers wrote (see ClientStatus).
+	Status   int
+	Answered bool
+	// Group is the group-by value, and Panic the panic of the group-by
+	// function, for the caller to raise again once the request is
+	// recorded (see Call).
+	Group string
+	Panic any
+}
+
+// Finish fills o with the outcome of a request whose chain returned, in
+// one call: the status of ClientStatus(err, written, w), then the
+// group-by value of Call(fn, c). The status is in o before fn runs, so a
+// caller whose fn calls runtime.Goexit still has it.
+func Finish[C any](o *Outcome, err error, written int, w any, fn func(C) string, c C) {
+	o.Status, o.Answered = ClientStatus(err, written, w)
+	o.Group, o.Panic = Call(fn, c)
+}
+
+// Value returns the canonical form of a label value taken from a request:
+// s repaired (each run of invalid bytes becomes U+FFFD), then, if that is
+// longer than MaxValueLen bytes, its longest prefix of whole runes that
+// leaves room for CutMark, followed by CutMark. A valid value within the
+// limit is returned as it is, without allocation; any other is copied into
+// a new string of at most MaxValueLen bytes, so that the request's longer
+// string is not retained, and the work stops once the copy is full.
+func Value(s string) string {
+	if len(s) <= MaxValueLen && utf8.ValidString(s) {
+		return s
+	}
+	return bound(s, MaxValueLen, CutMark)
+}
+
+// Call runs fn, a function that gives a label's value for a request, on c
+// and returns the canonical form of the value (Value). If fn panics, the
+// value is PanicValue and the panic value is returned, for the caller to
+// raise again once the request is recorded; a runtime.Goexit goes on.
+func Call[C any](fn func(C) string, c C) (v string, rec any) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, rec = PanicValue, r
+		}
+	}()
+	return Value(fn(c)), nil
+}
