@@ -181,3 +181,27 @@ func TestBothSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestBothSizesNative: with native histograms, the joint size histogram
+// does not count the pair of empty bodies per request but derives it at
+// scrape time from the requests completed; the buckets stay exact over
+// scrapes, which fold each scraped half into the other.
+func TestBothSizesNative(t *testing.T) {
+	a := newApp(t, ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithNativeHistograms(1.1))
+	a.r.POST("/echo", func(c *gin.Context) {
+		b, _ := io.ReadAll(c.Request.Body)
+		c.String(http.StatusOK, "%s%s", b, b)
+	})
+	key := `method="POST",path="/echo",status="200"`
+	for round := uint64(1); round <= 3; round++ {
+		for _, n := range []int{0, 0, 3, 500, 5000} {
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/echo", strings.NewReader(strings.Repeat("x", n)))
+			a.r.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		assert.Equal(t, observation{5 * round, float64(5503 * round)}, observations(t, a.reg, requestSizeName)[key])
+		assert.Equal(t, observation{5 * round, float64(11006 * round)}, observations(t, a.reg, responseSizeName)[key])
+		want := map[float64]uint64{100: 3 * round, 1e3: 4 * round, 1e4: 5 * round, 1e5: 5 * round, 1e6: 5 * round, 1e7: 5 * round, 1e8: 5 * round}
+		assert.Equal(t, want, buckets(t, a.reg, requestSizeName, key), "round %d", round)
+		assert.Equal(t, want, buckets(t, a.reg, responseSizeName, key), "round %d", round)
+	}
+}

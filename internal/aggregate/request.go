@@ -41,7 +41,14 @@ type Requests struct {
 	reqOff, respOff int
 	joint           bool
 	jointOff        int
-	stride          int // words per shard, whole cache lines
+	// zeroCell is the joint cell of two sizes of 0 bytes. With hotCold it
+	// is never counted: a scrape derives it from the half's completed
+	// requests (see observeJoint).
+	zeroCell int
+	// sizeIdx is the size bucket of the sizes of each bit length, or -1
+	// where sizes of that length fall in more than one (see sizeBucket).
+	sizeIdx [65]int32
+	stride  int // words per shard, whole cache lines
 	// With native histograms, each shard is a block of a control word
 	// and two halves of stride words, hot and cold (see hotcold.go).
 	hotCold   bool
@@ -185,6 +192,8 @@ func NewRequests(descs RequestDescs, kind RequestKind, budget RequestBudget, sta
 			words += 1 + ns
 		}
 	}
+	rc.sizeIdx = sizeIndex(kind.SizeBounds)
+	rc.zeroCell = rc.sizeBucket(0)*ns + rc.sizeBucket(0)
 	if kind.Bytes {
 		rc.bytesOff = words
 		words++

@@ -228,17 +228,28 @@ func (rc *Requests) sumJoint(s *RequestSeries, half int, req, resp []uint64) (co
 	ns := len(req)
 	var rs, ps uint64
 	for sh := 0; sh < rc.shards.n; sh++ {
-		w := rc.shardWords(s, sh, half)[rc.jointOff:]
+		words := rc.shardWords(s, sh, half)
+		w := words[rc.jointOff:]
 		// The sums first: a request adds to them after its count, so
 		// a sum never runs ahead of the count.
 		rs += w[ns*ns].Load()
 		ps += w[ns*ns+1].Load()
+		var counted uint64
 		for i := range ns {
 			for j := range ns {
 				n := w[i*ns+j].Load()
 				req[i] += n
 				resp[j] += n
+				counted += n
 			}
+		}
+		if rc.hotCold {
+			// The cell that requests do not count (observeJoint):
+			// the half is quiescent, so its completed requests are
+			// exactly those of every cell.
+			n := rc.completed(words) - counted
+			req[rc.zeroCell/ns] += n
+			resp[rc.zeroCell%ns] += n
 		}
 	}
 	for i := 1; i < ns; i++ {
