@@ -170,6 +170,9 @@ func TestBothSizes(t *testing.T) {
 		key := `method="POST",path="/echo",status="200"`
 		assert.Equal(t, observation{4, 5503}, observations(t, a.reg, requestSizeName)[key])
 		assert.Equal(t, observation{4, 11006}, observations(t, a.reg, responseSizeName)[key])
+		// The requests of two empty bodies count their duration apart.
+		assert.Equal(t, uint64(4), samples(t, a.reg, coreDuration)[key])
+		assert.Equal(t, uint64(4), buckets(t, a.reg, coreDuration, key)[10])
 		if bounds == nil {
 			assert.Equal(t, map[float64]uint64{100: 2, 1e3: 3, 1e4: 4, 1e5: 4, 1e6: 4, 1e7: 4, 1e8: 4},
 				buckets(t, a.reg, requestSizeName, key))
@@ -203,5 +206,7 @@ func TestBothSizesNative(t *testing.T) {
 		want := map[float64]uint64{100: 3 * round, 1e3: 4 * round, 1e4: 5 * round, 1e5: 5 * round, 1e6: 5 * round, 1e7: 5 * round, 1e8: 5 * round}
 		assert.Equal(t, want, buckets(t, a.reg, requestSizeName, key), "round %d", round)
 		assert.Equal(t, want, buckets(t, a.reg, responseSizeName, key), "round %d", round)
+		assert.Equal(t, 5*round, samples(t, a.reg, coreDuration)[key])
+		assert.Equal(t, 5*round, buckets(t, a.reg, coreDuration, key)[10])
 	}
 }

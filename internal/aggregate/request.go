@@ -41,10 +41,13 @@ type Requests struct {
 	reqOff, respOff int
 	joint           bool
 	jointOff        int
-	// zeroCell is the joint cell of two sizes of 0 bytes. With hotCold it
-	// is never counted: a scrape derives it from the half's completed
-	// requests (see observeJoint).
+	// zeroCell is the joint cell of two sizes of 0 bytes. It is never
+	// counted in its own word: with hotCold a scrape derives it from the
+	// half's completed requests; otherwise a request in it counts its
+	// duration bucket in a second row of duration counts at zeroOff, and
+	// the cell is the sum of that row (see Observe).
 	zeroCell int
+	zeroOff  int // 0 unless joint without hotCold
 	// sizeIdx is the size bucket of the sizes of each bit length, or -1
 	// where sizes of that length fall in more than one (see sizeBucket).
 	sizeIdx [65]int32
@@ -197,6 +200,10 @@ func NewRequests(descs RequestDescs, kind RequestKind, budget RequestBudget, sta
 	if kind.Bytes {
 		rc.bytesOff = words
 		words++
+	}
+	if rc.joint && kind.NativeFactor == 0 {
+		rc.zeroOff = words
+		words += len(kind.Bounds) + 1
 	}
 	rc.block = (words + lineWords - 1) &^ (lineWords - 1)
 	if kind.NativeFactor > 0 {

@@ -243,14 +243,19 @@ func (rc *Requests) sumJoint(s *RequestSeries, half int, req, resp []uint64) (co
 				counted += n
 			}
 		}
+		// The cell that requests do not count (observeJoint).
+		var n uint64
 		if rc.hotCold {
-			// The cell that requests do not count (observeJoint):
-			// the half is quiescent, so its completed requests are
+			// The half is quiescent, so its completed requests are
 			// exactly those of every cell.
-			n := rc.completed(words) - counted
-			req[rc.zeroCell/ns] += n
-			resp[rc.zeroCell%ns] += n
+			n = rc.completed(words) - counted
+		} else {
+			for i := range len(rc.kind.Bounds) + 1 {
+				n += words[rc.zeroOff+i].Load()
+			}
 		}
+		req[rc.zeroCell/ns] += n
+		resp[rc.zeroCell%ns] += n
 	}
 	for i := 1; i < ns; i++ {
 		req[i] += req[i-1]
@@ -275,6 +280,12 @@ func (rc *Requests) sumShards(s *RequestSeries, half, off int, cumulative []uint
 		}
 		for i := range cumulative {
 			cumulative[i] += w[1+i].Load()
+		}
+		if off == 0 && rc.zeroOff != 0 {
+			// The durations of the requests of two empty bodies.
+			for i := range cumulative {
+				cumulative[i] += w[rc.zeroOff+i].Load()
+			}
 		}
 	}
 	for i := 1; i < len(cumulative); i++ {

@@ -20,9 +20,18 @@ func (rc *Requests) Observe(ref Ref, s *RequestSeries, o *Observation) int {
 	}
 	w := s.words[ref.sh*rc.stride : (ref.sh+1)*rc.stride]
 	i := rc.durationBucket(o.Seconds)
-	w[1+i].Add(1)
+	cell := -1
+	if rc.zeroOff != 0 {
+		cell = rc.jointCell(o)
+	}
+	if cell == rc.zeroCell {
+		// One count for the duration bucket and the pair of sizes.
+		w[rc.zeroOff+i].Add(1)
+	} else {
+		w[1+i].Add(1)
+	}
 	if rc.sized {
-		rc.observeSizes(w, o)
+		rc.observeSizesIn(w, o, cell)
 	}
 	rc.addSeconds(ref, &w[0], o.Seconds)
 	return i
@@ -43,8 +52,17 @@ func (rc *Requests) durationBucket(v float64) int {
 // observeSizes records the sizes and the response bytes of o in the words
 // w of a shard.
 func (rc *Requests) observeSizes(w []atomic.Uint64, o *Observation) {
+	rc.observeSizesIn(w, o, -1)
+}
+
+// observeSizesIn is observeSizes given the joint cell of o, or -1 if it is
+// yet to be found.
+func (rc *Requests) observeSizesIn(w []atomic.Uint64, o *Observation, cell int) {
 	if rc.joint {
-		rc.observeJoint(w[rc.jointOff:], o)
+		if cell < 0 {
+			cell = rc.jointCell(o)
+		}
+		rc.observeJoint(w[rc.jointOff:], o, cell)
 	} else {
 		if rc.kind.ReqSize {
 			rc.observeSize(w[rc.reqOff:], o.ReqSize)
@@ -124,15 +142,21 @@ func (rc *Requests) observeSize(w []atomic.Uint64, n uint64) {
 	}
 }
 
-// observeJoint adds both sizes to the joint histogram whose words begin w:
-// one count for the pair of buckets, then the two sums. With hotCold, the
-// cell of two empty bodies (a HEAD, a 204, a redirect, most health checks)
-// costs no count: a half's requests are all complete when a scrape reads
-// it, so that cell is the half's completed requests less the other cells
-// (see sumJoint).
-func (rc *Requests) observeJoint(w []atomic.Uint64, o *Observation) {
+// jointCell returns the cell of the joint size histogram of o's sizes.
+func (rc *Requests) jointCell(o *Observation) int {
+	return rc.sizeBucket(o.ReqSize)*(len(rc.kind.SizeBounds)+1) + rc.sizeBucket(o.RespSize)
+}
+
+// observeJoint adds both sizes, of the joint cell cell, to the joint
+// histogram whose words begin w: one count for the pair of buckets, then
+// the two sums. The cell of two empty bodies (a HEAD, a 204, a redirect,
+// most health checks) costs no count of its own: with hotCold a half's
+// requests are all complete when a scrape reads it, so that cell is the
+// half's completed requests less the other cells; otherwise Observe counted
+// it with the duration (see sumJoint).
+func (rc *Requests) observeJoint(w []atomic.Uint64, o *Observation, cell int) {
 	ns := len(rc.kind.SizeBounds) + 1
-	if cell := rc.sizeBucket(o.ReqSize)*ns + rc.sizeBucket(o.RespSize); cell != rc.zeroCell || !rc.hotCold {
+	if cell != rc.zeroCell {
 		w[cell].Add(1)
 	}
 	if o.ReqSize != 0 {
