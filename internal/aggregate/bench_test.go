@@ -26,7 +26,9 @@ func BenchmarkObserve(b *testing.B) {
 		{"sizes-inflight", RequestKind{Bounds: bounds, SizeBounds: sizes, ReqSize: true, RespSize: true, InFlight: true}, 120},
 		{"every-signal", RequestKind{Bounds: bounds, SizeBounds: sizes, ReqSize: true, RespSize: true, InFlight: true, TotalsByGroup: true, NativeFactor: 1.1, Exemplars: true}, 120},
 		// An empty response, as BenchmarkRequest's: the pair of empty
-		// bodies, which hot/cold halves derive rather than count.
+		// bodies, whose count comes with the duration's or, with
+		// hot/cold halves, is derived.
+		{"sizes-inflight-empty", RequestKind{Bounds: bounds, SizeBounds: sizes, ReqSize: true, RespSize: true, InFlight: true}, 0},
 		{"every-signal-empty", RequestKind{Bounds: bounds, SizeBounds: sizes, ReqSize: true, RespSize: true, InFlight: true, TotalsByGroup: true, NativeFactor: 1.1, Exemplars: true}, 0},
 	}
 	for _, mode := range []string{"serial", "parallel"} {

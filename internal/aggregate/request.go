@@ -41,17 +41,7 @@ type Requests struct {
 	reqOff, respOff int
 	joint           bool
 	jointOff        int
-	// zeroCell is the joint cell of two sizes of 0 bytes. It is never
-	// counted in its own word: with hotCold a scrape derives it from the
-	// half's completed requests; otherwise a request in it counts its
-	// duration bucket in a second row of duration counts at zeroOff, and
-	// the cell is the sum of that row (see Observe).
-	zeroCell int
-	zeroOff  int // 0 unless joint without hotCold
-	// sizeIdx is the size bucket of the sizes of each bit length, or -1
-	// where sizes of that length fall in more than one (see sizeBucket).
-	sizeIdx [65]int32
-	stride  int // words per shard, whole cache lines
+	stride          int // words per shard, whole cache lines
 	// With native histograms, each shard is a block of a control word
 	// and two halves of stride words, hot and cold (see hotcold.go).
 	hotCold   bool
@@ -86,6 +76,18 @@ type Requests struct {
 	displayed map[string]*RequestSeries
 	first     map[string]*RequestSeries
 	anyShown  atomic.Bool
+
+	// sizeIdx is the size bucket of the sizes of each bit length, or -1
+	// where sizes of that length fall in more than one (see sizeBucket).
+	// It comes last, away from the words that every request reads.
+	sizeIdx [65]int32
+	// zeroCell is the joint cell of two sizes of 0 bytes. It is never
+	// counted in its own word: with hotCold a scrape derives it from the
+	// half's completed requests; otherwise a request in it counts its
+	// duration bucket in a second row of duration counts at zeroOff, and
+	// the cell is the sum of that row (see Observe).
+	zeroCell int
+	zeroOff  int // 0 unless joint without hotCold
 }
 
 // An Exposer says which label values each request family exposes for a

@@ -20,18 +20,13 @@ func (rc *Requests) Observe(ref Ref, s *RequestSeries, o *Observation) int {
 	}
 	w := s.words[ref.sh*rc.stride : (ref.sh+1)*rc.stride]
 	i := rc.durationBucket(o.Seconds)
-	cell := -1
-	if rc.zeroOff != 0 {
-		cell = rc.jointCell(o)
-	}
-	if cell == rc.zeroCell {
-		// One count for the duration bucket and the pair of sizes.
-		w[rc.zeroOff+i].Add(1)
-	} else {
+	if rc.zeroOff == 0 {
 		w[1+i].Add(1)
-	}
-	if rc.sized {
-		rc.observeSizesIn(w, o, cell)
+		if rc.sized {
+			rc.observeSizes(w, o)
+		}
+	} else {
+		rc.observeWithSizes(w, i, o)
 	}
 	rc.addSeconds(ref, &w[0], o.Seconds)
 	return i
@@ -47,6 +42,20 @@ func (rc *Requests) durationBucket(v float64) int {
 		}
 	}
 	return len(bounds)
+}
+
+// observeWithSizes adds o, in duration bucket i, to the words w of a
+// shard with a joint size histogram and no hot/cold halves: a request in
+// the joint cell of two empty bodies counts its duration in the row at
+// zeroOff, one addition for both.
+func (rc *Requests) observeWithSizes(w []atomic.Uint64, i int, o *Observation) {
+	cell := rc.jointCell(o)
+	if cell == rc.zeroCell {
+		w[rc.zeroOff+i].Add(1)
+	} else {
+		w[1+i].Add(1)
+	}
+	rc.observeSizesIn(w, o, cell)
 }
 
 // observeSizes records the sizes and the response bytes of o in the words
