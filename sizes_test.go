@@ -170,6 +170,9 @@ func TestBothSizes(t *testing.T) {
 		key := `method="POST",path="/echo",status="200"`
 		assert.Equal(t, observation{4, 5503}, observations(t, a.reg, requestSizeName)[key])
 		assert.Equal(t, observation{4, 11006}, observations(t, a.reg, responseSizeName)[key])
+		// The requests of two empty bodies count their duration apart.
+		assert.Equal(t, uint64(4), samples(t, a.reg, coreDuration)[key])
+		assert.Equal(t, uint64(4), buckets(t, a.reg, coreDuration, key)[10])
 		if bounds == nil {
 			assert.Equal(t, map[float64]uint64{100: 2, 1e3: 3, 1e4: 4, 1e5: 4, 1e6: 4, 1e7: 4, 1e8: 4},
 				buckets(t, a.reg, requestSizeName, key))
@@ -179,5 +182,31 @@ func TestBothSizes(t *testing.T) {
 			assert.Equal(t, uint64(1), buckets(t, a.reg, requestSizeName, key)[1], "0 bytes")
 			assert.Equal(t, uint64(2), buckets(t, a.reg, responseSizeName, key)[16], "0 and 6 bytes")
 		}
+	}
+}
+
+// TestBothSizesNative: with native histograms, the joint size histogram
+// does not count the pair of empty bodies per request but derives it at
+// scrape time from the requests completed; the buckets stay exact over
+// scrapes, which fold each scraped half into the other.
+func TestBothSizesNative(t *testing.T) {
+	a := newApp(t, ginprom.WithRequestSize(), ginprom.WithResponseSize(), ginprom.WithNativeHistograms(1.1))
+	a.r.POST("/echo", func(c *gin.Context) {
+		b, _ := io.ReadAll(c.Request.Body)
+		c.String(http.StatusOK, "%s%s", b, b)
+	})
+	key := `method="POST",path="/echo",status="200"`
+	for round := uint64(1); round <= 3; round++ {
+		for _, n := range []int{0, 0, 3, 500, 5000} {
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/echo", strings.NewReader(strings.Repeat("x", n)))
+			a.r.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		assert.Equal(t, observation{5 * round, float64(5503 * round)}, observations(t, a.reg, requestSizeName)[key])
+		assert.Equal(t, observation{5 * round, float64(11006 * round)}, observations(t, a.reg, responseSizeName)[key])
+		want := map[float64]uint64{100: 3 * round, 1e3: 4 * round, 1e4: 5 * round, 1e5: 5 * round, 1e6: 5 * round, 1e7: 5 * round, 1e8: 5 * round}
+		assert.Equal(t, want, buckets(t, a.reg, requestSizeName, key), "round %d", round)
+		assert.Equal(t, want, buckets(t, a.reg, responseSizeName, key), "round %d", round)
+		assert.Equal(t, 5*round, samples(t, a.reg, coreDuration)[key])
+		assert.Equal(t, 5*round, buckets(t, a.reg, coreDuration, key)[10])
 	}
 }

@@ -20,10 +20,16 @@ func BenchmarkObserve(b *testing.B) {
 	configs := []struct {
 		name string
 		kind RequestKind
+		resp uint64 // the response size
 	}{
-		{"defaults", RequestKind{Bounds: bounds, SizeBounds: sizes}},
-		{"sizes-inflight", RequestKind{Bounds: bounds, SizeBounds: sizes, ReqSize: true, RespSize: true, InFlight: true}},
-		{"every-signal", RequestKind{Bounds: bounds, SizeBounds: sizes, ReqSize: true, RespSize: true, InFlight: true, TotalsByGroup: true, NativeFactor: 1.1, Exemplars: true}},
+		{"defaults", RequestKind{Bounds: bounds, SizeBounds: sizes}, 120},
+		{"sizes-inflight", RequestKind{Bounds: bounds, SizeBounds: sizes, ReqSize: true, RespSize: true, InFlight: true}, 120},
+		{"every-signal", RequestKind{Bounds: bounds, SizeBounds: sizes, ReqSize: true, RespSize: true, InFlight: true, TotalsByGroup: true, NativeFactor: 1.1, Exemplars: true}, 120},
+		// An empty response, as BenchmarkRequest's: the pair of empty
+		// bodies, whose count comes with the duration's or, with
+		// hot/cold halves, is derived.
+		{"sizes-inflight-empty", RequestKind{Bounds: bounds, SizeBounds: sizes, ReqSize: true, RespSize: true, InFlight: true}, 0},
+		{"every-signal-empty", RequestKind{Bounds: bounds, SizeBounds: sizes, ReqSize: true, RespSize: true, InFlight: true, TotalsByGroup: true, NativeFactor: 1.1, Exemplars: true}, 0},
 	}
 	for _, mode := range []string{"serial", "parallel"} {
 		for _, c := range configs {
@@ -34,7 +40,7 @@ func BenchmarkObserve(b *testing.B) {
 				b.ReportAllocs()
 				if mode == "serial" {
 					ref := rc.Shard(1)
-					o := Observation{Seconds: 0.0003, RespSize: 120}
+					o := Observation{Seconds: 0.0003, RespSize: c.resp}
 					for b.Loop() {
 						rc.Observe(ref, s, &o)
 					}
@@ -43,7 +49,7 @@ func BenchmarkObserve(b *testing.B) {
 				var keys atomic.Uintptr // a key per goroutine, as a context's address
 				b.RunParallel(func(pb *testing.PB) {
 					key := keys.Add(64)
-					o := Observation{Seconds: 0.0003, RespSize: 120}
+					o := Observation{Seconds: 0.0003, RespSize: c.resp}
 					for pb.Next() {
 						rc.Observe(rc.Shard(key), s, &o)
 					}

@@ -76,6 +76,18 @@ type Requests struct {
 	displayed map[string]*RequestSeries
 	first     map[string]*RequestSeries
 	anyShown  atomic.Bool
+
+	// sizeIdx is the size bucket of the sizes of each bit length, or -1
+	// where sizes of that length fall in more than one (see sizeBucket).
+	// It comes last, away from the words that every request reads.
+	sizeIdx [65]int32
+	// zeroCell is the joint cell of two sizes of 0 bytes. It is never
+	// counted in its own word: with hotCold a scrape derives it from the
+	// half's completed requests; otherwise a request in it counts its
+	// duration bucket in a second row of duration counts at zeroOff, and
+	// the cell is the sum of that row (see Observe).
+	zeroCell int
+	zeroOff  int // 0 unless joint without hotCold
 }
 
 // An Exposer says which label values each request family exposes for a
@@ -185,9 +197,15 @@ func NewRequests(descs RequestDescs, kind RequestKind, budget RequestBudget, sta
 			words += 1 + ns
 		}
 	}
+	rc.sizeIdx = sizeIndex(kind.SizeBounds)
+	rc.zeroCell = rc.sizeBucket(0)*ns + rc.sizeBucket(0)
 	if kind.Bytes {
 		rc.bytesOff = words
 		words++
+	}
+	if rc.joint && kind.NativeFactor == 0 {
+		rc.zeroOff = words
+		words += len(kind.Bounds) + 1
 	}
 	rc.block = (words + lineWords - 1) &^ (lineWords - 1)
 	if kind.NativeFactor > 0 {

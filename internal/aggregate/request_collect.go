@@ -228,18 +228,34 @@ func (rc *Requests) sumJoint(s *RequestSeries, half int, req, resp []uint64) (co
 	ns := len(req)
 	var rs, ps uint64
 	for sh := 0; sh < rc.shards.n; sh++ {
-		w := rc.shardWords(s, sh, half)[rc.jointOff:]
+		words := rc.shardWords(s, sh, half)
+		w := words[rc.jointOff:]
 		// The sums first: a request adds to them after its count, so
 		// a sum never runs ahead of the count.
 		rs += w[ns*ns].Load()
 		ps += w[ns*ns+1].Load()
+		var counted uint64
 		for i := range ns {
 			for j := range ns {
 				n := w[i*ns+j].Load()
 				req[i] += n
 				resp[j] += n
+				counted += n
 			}
 		}
+		// The cell that requests do not count (observeJoint).
+		var n uint64
+		if rc.hotCold {
+			// The half is quiescent, so its completed requests are
+			// exactly those of every cell.
+			n = rc.completed(words) - counted
+		} else {
+			for i := range len(rc.kind.Bounds) + 1 {
+				n += words[rc.zeroOff+i].Load()
+			}
+		}
+		req[rc.zeroCell/ns] += n
+		resp[rc.zeroCell%ns] += n
 	}
 	for i := 1; i < ns; i++ {
 		req[i] += req[i-1]
@@ -264,6 +280,12 @@ func (rc *Requests) sumShards(s *RequestSeries, half, off int, cumulative []uint
 		}
 		for i := range cumulative {
 			cumulative[i] += w[1+i].Load()
+		}
+		if off == 0 && rc.zeroOff != 0 {
+			// The durations of the requests of two empty bodies.
+			for i := range cumulative {
+				cumulative[i] += w[rc.zeroOff+i].Load()
+			}
 		}
 	}
 	for i := 1; i < len(cumulative); i++ {

@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"math"
+	"math/bits"
 	"sync/atomic"
 )
 
@@ -19,9 +20,13 @@ func (rc *Requests) Observe(ref Ref, s *RequestSeries, o *Observation) int {
 	}
 	w := s.words[ref.sh*rc.stride : (ref.sh+1)*rc.stride]
 	i := rc.durationBucket(o.Seconds)
-	w[1+i].Add(1)
-	if rc.sized {
-		rc.observeSizes(w, o)
+	if rc.zeroOff == 0 {
+		w[1+i].Add(1)
+		if rc.sized {
+			rc.observeSizes(w, o)
+		}
+	} else {
+		rc.observeWithSizes(w, i, o)
 	}
 	rc.addSeconds(ref, &w[0], o.Seconds)
 	return i
@@ -39,11 +44,34 @@ func (rc *Requests) durationBucket(v float64) int {
 	return len(bounds)
 }
 
+// observeWithSizes adds o, in duration bucket i, to the words w of a
+// shard with a joint size histogram and no hot/cold halves: a request in
+// the joint cell of two empty bodies counts its duration in the row at
+// zeroOff, one addition for both.
+func (rc *Requests) observeWithSizes(w []atomic.Uint64, i int, o *Observation) {
+	cell := rc.jointCell(o)
+	if cell == rc.zeroCell {
+		w[rc.zeroOff+i].Add(1)
+	} else {
+		w[1+i].Add(1)
+	}
+	rc.observeSizesIn(w, o, cell)
+}
+
 // observeSizes records the sizes and the response bytes of o in the words
 // w of a shard.
 func (rc *Requests) observeSizes(w []atomic.Uint64, o *Observation) {
+	rc.observeSizesIn(w, o, -1)
+}
+
+// observeSizesIn is observeSizes given the joint cell of o, or -1 if it is
+// yet to be found.
+func (rc *Requests) observeSizesIn(w []atomic.Uint64, o *Observation, cell int) {
 	if rc.joint {
-		rc.observeJoint(w[rc.jointOff:], o)
+		if cell < 0 {
+			cell = rc.jointCell(o)
+		}
+		rc.observeJoint(w[rc.jointOff:], o, cell)
 	} else {
 		if rc.kind.ReqSize {
 			rc.observeSize(w[rc.reqOff:], o.ReqSize)
@@ -73,16 +101,44 @@ func (rc *Requests) addSeconds(ref Ref, sum *atomic.Uint64, v float64) {
 	}
 }
 
-// sizeBucket returns the index of the size bucket of n bytes.
+// sizeBucket returns the index of the size bucket of n bytes: from the
+// table of bit lengths, where every size of n's length falls in one
+// bucket, as with a bucket per power of ten for all but a few lengths.
 func (rc *Requests) sizeBucket(n uint64) int {
-	bounds := rc.kind.SizeBounds
-	v := float64(n)
+	if i := rc.sizeIdx[bits.Len64(n)]; i >= 0 {
+		return int(i)
+	}
+	return searchBucket(rc.kind.SizeBounds, float64(n))
+}
+
+// searchBucket returns the index of the first of bounds that v is not
+// above, or len(bounds), the +Inf bucket.
+func searchBucket(bounds []float64, v float64) int {
 	for j, b := range bounds {
 		if v <= b {
 			return j
 		}
 	}
 	return len(bounds)
+}
+
+// sizeIndex returns the table of sizeBucket for bounds: for each bit
+// length, the bucket of all the sizes of that length, or -1 if they
+// span more than one. The bucket of a size only grows with it, and so
+// does its conversion to float64, so the sizes of a length share a bucket
+// exactly when the least and the greatest of them do.
+func sizeIndex(bounds []float64) (t [65]int32) {
+	for l := range t {
+		var lo, hi uint64 // the sizes of bit length l
+		if l > 0 {
+			lo, hi = 1<<(l-1), math.MaxUint64>>(64-l)
+		}
+		t[l] = -1
+		if i := searchBucket(bounds, float64(lo)); i == searchBucket(bounds, float64(hi)) {
+			t[l] = int32(i) //nolint:gosec // G115: a bucket index is far below 2^31.
+		}
+	}
+	return t
 }
 
 // observeSize adds n bytes to the size histogram whose words begin w: a
@@ -95,11 +151,23 @@ func (rc *Requests) observeSize(w []atomic.Uint64, n uint64) {
 	}
 }
 
-// observeJoint adds both sizes to the joint histogram whose words begin w:
-// one count for the pair of buckets, then the two sums.
-func (rc *Requests) observeJoint(w []atomic.Uint64, o *Observation) {
+// jointCell returns the cell of the joint size histogram of o's sizes.
+func (rc *Requests) jointCell(o *Observation) int {
+	return rc.sizeBucket(o.ReqSize)*(len(rc.kind.SizeBounds)+1) + rc.sizeBucket(o.RespSize)
+}
+
+// observeJoint adds both sizes, of the joint cell cell, to the joint
+// histogram whose words begin w: one count for the pair of buckets, then
+// the two sums. The cell of two empty bodies (a HEAD, a 204, a redirect,
+// most health checks) costs no count of its own: with hotCold a half's
+// requests are all complete when a scrape reads it, so that cell is the
+// half's completed requests less the other cells; otherwise Observe counted
+// it with the duration (see sumJoint).
+func (rc *Requests) observeJoint(w []atomic.Uint64, o *Observation, cell int) {
 	ns := len(rc.kind.SizeBounds) + 1
-	w[rc.sizeBucket(o.ReqSize)*ns+rc.sizeBucket(o.RespSize)].Add(1)
+	if cell != rc.zeroCell {
+		w[cell].Add(1)
+	}
 	if o.ReqSize != 0 {
 		w[ns*ns].Add(o.ReqSize)
 	}
