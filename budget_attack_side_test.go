@@ -50,17 +50,7 @@ func TestBudgetAttackDecoratorLimitOne(t *testing.T) {
 	serve(a.r, http.MethodGet, "/", "X-V", long+"a") // cut: the one series
 	serve(a.r, http.MethodGet, "/", "X-V", long+"b") // cut alike
 	serve(a.r, http.MethodGet, "/", "X-V", ginprom.Overflow)
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 20 {
-				serve(a.r, http.MethodGet, "/", "X-V", strconv.Itoa(w*20+i))
-			}
-		}()
-	}
-	wg.Wait()
+	concurrently(8, 20, func(w, i int) { serve(a.r, http.MethodGet, "/", "X-V", strconv.Itoa(w*20+i)) })
 	got := counterValues(t, a.reg, "hits_total")
 	assert.Len(t, got, 2)
 	assert.InDelta(t, 163, total(got), 0)
@@ -137,17 +127,9 @@ func TestBudgetAttackSessionsRace(t *testing.T) {
 	})
 	serve(a.r, http.MethodGet, "/events", "Accept", "text/event-stream", "X-Tenant", "first")
 	serve(a.r, http.MethodGet, "/events", "Accept", "text/event-stream", "X-Tenant", ginprom.Overflow)
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 10 {
-				serve(a.r, http.MethodGet, "/events", "Accept", "text/event-stream", "X-Tenant", strconv.Itoa(w*10+i))
-			}
-		}()
-	}
-	wg.Wait()
+	concurrently(8, 10, func(w, i int) {
+		serve(a.r, http.MethodGet, "/events", "Accept", "text/event-stream", "X-Tenant", strconv.Itoa(w*10+i))
+	})
 	durations := samples(t, a.reg, sessionDuration)
 	assert.Equal(t, map[string]uint64{`kind="sse",path="/events",tenant="first"`: 1, overflowAll: 81}, durations)
 	open := gaugeValues(t, a.reg, sessionsOpen)
@@ -173,17 +155,7 @@ func TestBudgetAttackDecoratorKinds(t *testing.T) {
 		a.m.Histogram("wait_seconds", "Latency.", v),
 		a.m.Gauge("busy", "Busy.", v),
 		ok)
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 15 {
-				serve(a.r, http.MethodGet, "/", "X-V", strconv.Itoa(w*15+i))
-			}
-		}()
-	}
-	wg.Wait()
+	concurrently(8, 15, func(w, i int) { serve(a.r, http.MethodGet, "/", "X-V", strconv.Itoa(w*15+i)) })
 	overflow := counterValues(t, a.reg, "gin_series_overflow_total")
 	for _, name := range []string{"delay_seconds", "wait_seconds"} {
 		got := samples(t, a.reg, name)
@@ -225,4 +197,18 @@ func TestBudgetAttackTwoInstances(t *testing.T) {
 	assert.InDelta(t, 10, overflow[`metric="hits_total"`], 0)
 	assert.InDelta(t, 10, overflow[`metric="`+durationName+`"`], 0)
 	requireLint(t, reg)
+}
+
+// concurrently calls do(w, i) for i below each in each of workers
+// goroutines, and returns when all are done.
+func concurrently(workers, each int, do func(w, i int)) {
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				do(w, i)
+			}
+		})
+	}
+	wg.Wait()
 }
