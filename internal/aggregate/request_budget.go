@@ -17,11 +17,14 @@ import (
 // Overflow already finds the overflow series without the budget, and is
 // not counted.
 //
-// When the shared budget takes its last series, the overflow counter
-// shows, at 0, the duration's series (its budget's) and that of every
-// other family that can count an overflow, as overflowOf finds them; so
-// increase() sees each family's first overflow. The other families'
-// Limits admit nothing: they only count.
+// The other families' Limits admit nothing; they name the families'
+// series of the overflow counter. When the shared budget takes its last
+// series, before anything overflows, the counter shows, at 0, the
+// duration's series (that of the budget, also where the duration cannot
+// overflow) and that of every other family that can count an overflow, as
+// overflowOf finds them; so increase() sees each family's first overflow,
+// and a family that never counts one (a request counter without the
+// request's values) never shows.
 
 // admit takes one series of the shared budget for the series of the label
 // values lvs and variant, or reports that none is left. Taking the last
