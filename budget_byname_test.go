@@ -56,16 +56,19 @@ func TestRequestBudgetOverflowByName(t *testing.T) {
 		opt    ginprom.Option
 		series string
 		counts []string // the families whose overflow series carry the tenant
+		zero   []string // those that carry it too, at 0: the exceptions
 	}{
 		"GroupByFunc": {
 			ginprom.WithGroupBy(ginprom.GroupByFunc("tenant", tenantHeader)),
 			`method="GET",status="200",tenant="<overflow>"`,
 			[]string{durationName},
+			nil,
 		},
 		"default label": {
 			ginprom.WithDefaultLabels(ginprom.Labels{"tenant": tenantHeader}),
 			`method="GET",path="/",status="200",tenant="<overflow>"`,
 			[]string{durationName, "gin_http_request_total"},
+			[]string{"gin_http_request_exceptions_total"},
 		},
 	} {
 		for _, literalFirst := range []bool{false, true} {
@@ -78,9 +81,13 @@ func TestRequestBudgetOverflowByName(t *testing.T) {
 				assert.Len(t, got, 4)
 				assert.Equal(t, inSeries, got[tc.series])
 				values := counterValues(t, a.reg, "gin_series_overflow_total")
-				assert.Len(t, values, len(tc.counts))
+				assert.Len(t, values, len(tc.counts)+len(tc.zero))
 				for _, family := range tc.counts {
 					assert.InDelta(t, redirected, values[`metric="`+family+`"`], 0, family)
+				}
+				for _, family := range tc.zero {
+					assert.Contains(t, values, `metric="`+family+`"`)
+					assert.Zero(t, values[`metric="`+family+`"`], family)
 				}
 				requireLint(t, a.reg)
 			})

@@ -10,10 +10,11 @@ import (
 
 // TestSeriesOverflowZeroSeries: as the README's "The series budget" says,
 // the request families share the duration's budget, so when it takes its
-// last series the overflow counter shows the duration's series at 0, and
-// the series of the response size and of the request counter (under
-// WithTotalsByGroup, which gives it the path) appear with their first
-// overflow.
+// last series the overflow counter shows, at 0, the series of the duration
+// and of every family that carries the path: the response size, and the
+// request counter and the exceptions (under WithTotalsByGroup, which gives
+// them the path). The first overflow then counts 1 under each family that
+// carries it.
 func TestSeriesOverflowZeroSeries(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, ginprom.WithSeriesLimit(2), ginprom.WithGroupBy(ginprom.GroupByPath),
@@ -24,10 +25,14 @@ func TestSeriesOverflowZeroSeries(t *testing.T) {
 
 	a.do(http.MethodGet, "/items/2")
 	requireExposition(t, a.reg, budgetOverflowHead+`gin_series_overflow_total{metric="gin_http_request_duration_seconds"} 0
+gin_series_overflow_total{metric="gin_http_request_exceptions_total"} 0
+gin_series_overflow_total{metric="gin_http_request_total"} 0
+gin_series_overflow_total{metric="gin_http_response_size_bytes"} 0
 `, "gin_series_overflow_total")
 
 	a.do(http.MethodGet, "/items/3")
 	requireExposition(t, a.reg, budgetOverflowHead+`gin_series_overflow_total{metric="gin_http_request_duration_seconds"} 1
+gin_series_overflow_total{metric="gin_http_request_exceptions_total"} 0
 gin_series_overflow_total{metric="gin_http_request_total"} 1
 gin_series_overflow_total{metric="gin_http_response_size_bytes"} 1
 `, "gin_series_overflow_total")

@@ -91,8 +91,10 @@ func TestSeriesLimitDefaultLabelFunction(t *testing.T) {
 	}
 	assert.Equal(t, uint64(3000), n)
 	assert.Equal(t, uint64(2900), got[`tenant="<overflow>"`])
-	// The request families carry the tenant too, and overflow alike.
+	// The request families carry the tenant too, and overflow alike; the
+	// exceptions carry it, and show 0 from the budget's last series.
 	requireExposition(t, a.reg, strings.ReplaceAll(budgetOverflowHead, "gin_", "shop_")+`shop_series_overflow_total{metric="shop_http_request_duration_seconds"} 2900
+shop_series_overflow_total{metric="shop_http_request_exceptions_total"} 0
 shop_series_overflow_total{metric="shop_http_request_total"} 2900
 shop_series_overflow_total{metric="took_seconds"} 2900
 `, "shop_series_overflow_total")

@@ -87,7 +87,8 @@ func TestRequestBudgetGroupByFunc(t *testing.T) {
 
 // TestRequestBudgetDefaultLabel: a function-valued default label overflows
 // the duration and the request counter, which both carry it; the static
-// default label keeps its value.
+// default label keeps its value. The exceptions carry it too: their series
+// of the overflow counter shows 0, with no handler panicking.
 func TestRequestBudgetDefaultLabel(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, ginprom.WithSeriesLimit(100), ginprom.WithDefaultLabels(ginprom.Labels{
@@ -106,6 +107,7 @@ func TestRequestBudgetDefaultLabel(t *testing.T) {
 	assert.Len(t, totals, 101)
 	assert.InDelta(t, 2900, totals[`app="shop",method="GET",status="200",tenant="<overflow>"`], 0)
 	requireExposition(t, a.reg, budgetOverflowHead+`gin_series_overflow_total{metric="gin_http_request_duration_seconds"} 2900
+gin_series_overflow_total{metric="gin_http_request_exceptions_total"} 0
 gin_series_overflow_total{metric="gin_http_request_total"} 2900
 `, "gin_series_overflow_total")
 	requireLint(t, a.reg)

@@ -11,9 +11,12 @@ import (
 // An OverflowCounter is the counter <prefix>_series_overflow_total{metric}:
 // the observations that went to an overflow series, by the name of the
 // family whose budget was spent. A family's series appears, at 0, when the
-// family takes the last series of its budget, before anything overflows;
-// so the counter's series are bounded by the number of families, and a
-// family far from its budget adds nothing to the exposition.
+// family takes the last series of its budget, before anything overflows,
+// so that increase() sees the first overflow; families that share one
+// budget (the request families, see [Requests]) show theirs when it takes
+// its last series, each that can count an overflow. So the counter's
+// series are bounded by the number of families, and a family far from its
+// budget adds nothing to the exposition.
 type OverflowCounter struct {
 	desc *prometheus.Desc
 	mu   sync.Mutex
@@ -66,7 +69,7 @@ func (o *OverflowCounter) Limit(family string, n int) *Limit {
 // family, in the shard of r.
 func (l *Limit) Overflowed(r Ref, n uint64) {
 	if l != nil && l.overflow != nil {
-		l.overflow.expose() // already, unless the budget came from another Limit
+		l.overflow.expose() // already: its budget, or the one it shares, is spent
 		l.overflow.counts[r.sh][0].Add(n)
 	}
 }

@@ -417,7 +417,7 @@ func (rc *Requests) add(h uint64, given []string, variant uint32) (*RequestSerie
 	// the first without an alias, so that values a request chooses and
 	// the exposer leaves out (a path, under a duration without it) do not
 	// hold memory without bound.
-	if rc.budget.Duration.admit() {
+	if rc.admit(lvs, variant) {
 		if same != nil {
 			rc.insert(h, &RequestSeries{lvs: lvs, extra: &seriesExtra{variant: variant, method: canon.Method(lvs[0])}, alias: same})
 			return same, false

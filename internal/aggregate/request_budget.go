@@ -16,6 +16,34 @@ import (
 // their labels carry a value from the request. A request whose values read
 // Overflow already finds the overflow series without the budget, and is
 // not counted.
+//
+// The other families' Limits admit nothing; they name the families'
+// series of the overflow counter. When the shared budget takes its last
+// series, before anything overflows, the counter shows, at 0, the
+// duration's series (that of the budget, also where the duration cannot
+// overflow) and that of every other family that can count an overflow, as
+// overflowOf finds them; so increase() sees each family's first overflow,
+// and a family that never counts one (a request counter without the
+// request's values) never shows.
+
+// admit takes one series of the shared budget for the series of the label
+// values lvs and variant, or reports that none is left. Taking the last
+// exposes the overflow counter's series of each family that can count an
+// overflow; rc.mu is held.
+func (rc *Requests) admit(lvs []string, variant uint32) bool {
+	ok, last := rc.budget.Duration.take()
+	if last {
+		// Which families show the request's values depends on the
+		// schema's labels, not on the values, the method or the
+		// variant: any series tells.
+		o := rc.overflowOf(lvs, variant)
+		for _, l := range o.families {
+			l.expose()
+		}
+		o.exception.expose()
+	}
+	return ok
+}
 
 // overflowSeries is what an overflow series counts per observation.
 type overflowSeries struct {
