@@ -97,7 +97,7 @@ func (t *tracker) handle(c *gin.Context) {
 	// session (see session.go) is watched; any other is checked for an
 	// event stream once it returns.
 	var sw *sessionWriter
-	if ws := he.method == canon.MethodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
+	if ws, announced := sessionHints(c.Request, he.method == canon.MethodGet); ws || announced || he.streams.Load() {
 		sw = t.watchSession(c, he, &p, ws)
 	}
 	returned := false
@@ -335,26 +335,37 @@ func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, o *ag
 	}
 }
 
+// sessionHints reports, in one call, what the request says of a session
+// before its chain: whether it is a websocket request (see
+// websocketRequest; only a GET can be one), and whether the client
+// announces an event stream: its Accept header begins with
+// text/event-stream, as EventSource and most clients of streams send it. A
+// stream asked for otherwise (after other media types) is found when it
+// ends, and its route watched from then on. An ordinary GET costs two map
+// lookups and a byte comparison, and no other call.
+func sessionHints(r *http.Request, get bool) (websocket, announced bool) {
+	if get {
+		if up := r.Header["Upgrade"]; len(up) > 0 {
+			websocket = websocketUpgrade(r, up[0])
+		}
+	}
+	accept := r.Header["Accept"]
+	return websocket, len(accept) > 0 && eventStreamPrefix(accept[0])
+}
+
 // websocketRequest reports what c.IsWebsocket() reports, without its
 // allocations: the Upgrade header is "websocket" and Connection has the
 // token "upgrade", case aside. An ordinary request, without Upgrade, costs
 // one map lookup.
 func websocketRequest(r *http.Request) bool {
 	up := r.Header["Upgrade"]
-	if len(up) == 0 || !strings.EqualFold(up[0], "websocket") {
-		return false
-	}
-	return containsFold(r.Header.Get("Connection"), "upgrade")
+	return len(up) > 0 && websocketUpgrade(r, up[0])
 }
 
-// announcesStream reports whether the client announces an event stream:
-// its Accept header begins with text/event-stream, as EventSource and
-// most clients of streams send it. A stream asked for otherwise (after
-// other media types) is found when it ends, and its route watched from
-// then on. The test costs a map lookup and a byte comparison.
-func announcesStream(r *http.Request) bool {
-	accept := r.Header["Accept"]
-	return len(accept) > 0 && eventStreamPrefix(accept[0])
+// websocketUpgrade is websocketRequest for a request whose first Upgrade
+// header is up.
+func websocketUpgrade(r *http.Request, up string) bool {
+	return strings.EqualFold(up, "websocket") && containsFold(r.Header.Get("Connection"), "upgrade")
 }
 
 // streamed is the session check after the chain for a request that was
