@@ -70,7 +70,7 @@ func (t *tracker) handle(c *gin.Context) {
 		return
 	}
 	var p pending
-	t.pending(&p, c, he, id)
+	d.pending(&p, c, he, id)
 	if d.reqSize {
 		p.contentLength = c.Request.ContentLength
 		p.body = countBody(c.Request)
@@ -140,20 +140,30 @@ func contextKey(c *gin.Context) uintptr {
 // pending fills p with what the middleware knows of a request of he
 // before its chain runs: the key that picks its shard, and under
 // GroupByPath its path. The shard is picked when the request is observed,
-// or before the chain by the in-flight gauge.
-func (t *tracker) pending(p *pending, c *gin.Context, he *handlerEntry, id dispatchID) {
+// or before the chain by the in-flight gauge. It is inlined; pendingPath,
+// under GroupByPath, is not.
+func (d *defaultMetrics) pending(p *pending, c *gin.Context, he *handlerEntry, id dispatchID) {
 	*p = pending{id: id, key: contextKey(c)}
-	if t.d.groupBy.kind == groupPath && he.matched {
-		// The path Gin routed is the URL path, but for spellings
-		// (RemoveExtraSlash, UseRawPath); the index holds only routed
-		// paths, so a hit needs no work to find it.
-		p.raw = c.Request.URL.Path
-		if he.groups != nil {
-			p.group, p.series = he.groups.Find(p.raw)
-		}
-		if p.group == nil {
-			p.path = routedPath(c)
-		}
+	if d.groupBy.kind == groupPath {
+		pendingPath(p, c, he)
+	}
+}
+
+// pendingPath puts in p, under GroupByPath, the path of a request of a
+// matched route, and its entry in the route's index.
+func pendingPath(p *pending, c *gin.Context, he *handlerEntry) {
+	if !he.matched {
+		return
+	}
+	// The path Gin routed is the URL path, but for spellings
+	// (RemoveExtraSlash, UseRawPath); the index holds only routed paths,
+	// so a hit needs no work to find it.
+	p.raw = c.Request.URL.Path
+	if he.groups != nil {
+		p.group, p.series = he.groups.Find(p.raw)
+	}
+	if p.group == nil {
+		p.path = routedPath(c)
 	}
 }
 
@@ -182,7 +192,10 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	}
 	status, answered := http.StatusInternalServerError, true
 	if !panicked {
-		status, answered = canon.ClientStatus(c.Request.Context().Err(), c.Writer.Status(), c.Writer)
+		err, written := c.Request.Context().Err(), c.Writer.Status()
+		if status = written; !canon.Plain(err, written) {
+			status, answered = canon.ClientStatus(err, written, c.Writer)
+		}
 	}
 	if d.reqSize || d.respSize {
 		t.sizes(c, he, p, panicked, answered, &o)
