@@ -19,8 +19,10 @@ func (rc *Requests) Observe(ref Ref, s *RequestSeries, o *Observation) int {
 		// The hot half of the request's shard (see hotcold.go), in
 		// Observe itself: a call less for every request with native
 		// histograms.
-		half := int(s.words[ref.sh*rc.block].Add(1) >> 63)
-		w := rc.shardWords(s, ref.sh, half)
+		b := ref.sh * rc.block // the shard's control word, then its halves
+		half := int(s.words[b].Add(1) >> 63)
+		b += 1 + half*rc.stride
+		w := s.words[b : b+rc.stride]
 		if rc.sized {
 			rc.observeSizesIn(w, o, -1)
 		}
