@@ -23,7 +23,9 @@ func (rc *Requests) Observe(ref Ref, s *RequestSeries, o *Observation) int {
 		half := int(s.words[b].Add(1) >> 63)
 		b += 1 + half*rc.stride
 		w := s.words[b : b+rc.stride]
-		if rc.sized {
+		if rc.sized && (!rc.joint || o.ReqSize|o.RespSize != 0) {
+			// Two empty bodies in the joint histogram cost nothing
+			// here (see observeJoint), not even the call.
 			rc.observeSizesIn(w, o, -1)
 		}
 		rc.observeNative(s.extra, ref.sh, half, o)
