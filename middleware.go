@@ -70,7 +70,7 @@ func (t *tracker) handle(c *gin.Context) {
 		return
 	}
 	var p pending
-	t.pending(&p, c, he, id)
+	d.pending(&p, c, he, id)
 	if d.reqSize {
 		p.contentLength = c.Request.ContentLength
 		p.body = countBody(c.Request)
@@ -97,7 +97,7 @@ func (t *tracker) handle(c *gin.Context) {
 	// session (see session.go) is watched; any other is checked for an
 	// event stream once it returns.
 	var sw *sessionWriter
-	if ws := he.method == canon.MethodGet && websocketRequest(c.Request); ws || he.streams.Load() || announcesStream(c.Request) {
+	if ws, announced := sessionHints(c.Request, he.method == canon.MethodGet); ws || announced || he.streams.Load() {
 		sw = t.watchSession(c, he, &p, ws)
 	}
 	returned := false
@@ -140,20 +140,30 @@ func contextKey(c *gin.Context) uintptr {
 // pending fills p with what the middleware knows of a request of he
 // before its chain runs: the key that picks its shard, and under
 // GroupByPath its path. The shard is picked when the request is observed,
-// or before the chain by the in-flight gauge.
-func (t *tracker) pending(p *pending, c *gin.Context, he *handlerEntry, id dispatchID) {
+// or before the chain by the in-flight gauge. It is inlined; pendingPath,
+// under GroupByPath, is not.
+func (d *defaultMetrics) pending(p *pending, c *gin.Context, he *handlerEntry, id dispatchID) {
 	*p = pending{id: id, key: contextKey(c)}
-	if t.d.groupBy.kind == groupPath && he.matched {
-		// The path Gin routed is the URL path, but for spellings
-		// (RemoveExtraSlash, UseRawPath); the index holds only routed
-		// paths, so a hit needs no work to find it.
-		p.raw = c.Request.URL.Path
-		if he.groups != nil {
-			p.group, p.series = he.groups.Find(p.raw)
-		}
-		if p.group == nil {
-			p.path = routedPath(c)
-		}
+	if d.groupBy.kind == groupPath {
+		pendingPath(p, c, he)
+	}
+}
+
+// pendingPath puts in p, under GroupByPath, the path of a request of a
+// matched route, and its entry in the route's index.
+func pendingPath(p *pending, c *gin.Context, he *handlerEntry) {
+	if !he.matched {
+		return
+	}
+	// The path Gin routed is the URL path, but for spellings
+	// (RemoveExtraSlash, UseRawPath); the index holds only routed paths,
+	// so a hit needs no work to find it.
+	p.raw = c.Request.URL.Path
+	if he.groups != nil {
+		p.group, p.series = he.groups.Find(p.raw)
+	}
+	if p.group == nil {
+		p.path = routedPath(c)
 	}
 }
 
@@ -182,10 +192,21 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	}
 	status, answered := http.StatusInternalServerError, true
 	if !panicked {
-		status, answered = canon.ClientStatus(c.Request.Context().Err(), c.Writer.Status(), c.Writer)
+		err, written := c.Request.Context().Err(), c.Writer.Status()
+		if status = written; !canon.Plain(err, written) {
+			status, answered = canon.ClientStatus(err, written, c.Writer)
+		}
 	}
-	if d.reqSize || d.respSize {
-		t.sizes(c, he, p, panicked, answered, &o)
+	// The sizes, as sizes puts them, a call less.
+	if d.reqSize {
+		o.ReqSize = requestSize(p.contentLength, p.body)
+	}
+	if d.respSize {
+		if panicked {
+			o.RespSize = panicResponseSize(c, p.written)
+		} else {
+			o.RespSize = responseSize(c, he.method, he.matched, answered, p.written)
+		}
 	}
 	if !d.cached {
 		if he.groups != nil && d.groupBy.kind == groupPath && status != http.StatusNotFound {
@@ -335,26 +356,37 @@ func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, o *ag
 	}
 }
 
+// sessionHints reports, in one call, what the request says of a session
+// before its chain: whether it is a websocket request (see
+// websocketRequest; only a GET can be one), and whether the client
+// announces an event stream: its Accept header begins with
+// text/event-stream, as EventSource and most clients of streams send it. A
+// stream asked for otherwise (after other media types) is found when it
+// ends, and its route watched from then on. An ordinary GET costs two map
+// lookups and a byte comparison, and no other call.
+func sessionHints(r *http.Request, get bool) (websocket, announced bool) {
+	if get {
+		if up := r.Header["Upgrade"]; len(up) > 0 {
+			websocket = websocketUpgrade(r, up[0])
+		}
+	}
+	accept := r.Header["Accept"]
+	return websocket, len(accept) > 0 && eventStreamPrefix(accept[0])
+}
+
 // websocketRequest reports what c.IsWebsocket() reports, without its
 // allocations: the Upgrade header is "websocket" and Connection has the
 // token "upgrade", case aside. An ordinary request, without Upgrade, costs
 // one map lookup.
 func websocketRequest(r *http.Request) bool {
 	up := r.Header["Upgrade"]
-	if len(up) == 0 || !strings.EqualFold(up[0], "websocket") {
-		return false
-	}
-	return containsFold(r.Header.Get("Connection"), "upgrade")
+	return len(up) > 0 && websocketUpgrade(r, up[0])
 }
 
-// announcesStream reports whether the client announces an event stream:
-// its Accept header begins with text/event-stream, as EventSource and
-// most clients of streams send it. A stream asked for otherwise (after
-// other media types) is found when it ends, and its route watched from
-// then on. The test costs a map lookup and a byte comparison.
-func announcesStream(r *http.Request) bool {
-	accept := r.Header["Accept"]
-	return len(accept) > 0 && eventStreamPrefix(accept[0])
+// websocketUpgrade is websocketRequest for a request whose first Upgrade
+// header is up.
+func websocketUpgrade(r *http.Request, up string) bool {
+	return strings.EqualFold(up, "websocket") && containsFold(r.Header.Get("Connection"), "upgrade")
 }
 
 // streamed is the session check after the chain for a request that was

@@ -19,7 +19,7 @@ func (t *tracker) skip(c *gin.Context, he *handlerEntry, id dispatchID) bool {
 	defer func() {
 		if !returned {
 			var p pending
-			t.pending(&p, c, he, id)
+			t.d.pending(&p, c, he, id)
 			if t.d.schema.scheme {
 				p.variant = requestScheme(c)
 			}

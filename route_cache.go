@@ -109,7 +109,7 @@ func (t *tracker) route(c *gin.Context) (he *handlerEntry, pass bool) {
 	// contents too, which is one pointer comparison for Gin's own string.
 	addr := uint64(uintptr(unsafe.Pointer(unsafe.StringData(fullPath)))) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
 	slot := &t.recent[((addr^uint64(pc))*0x9e3779b97f4a7c15+mk)>>58]
-	if he = slot.Load(); he == nil || he.pc != pc || he.fullPath != fullPath || he.methodName != method {
+	if he = slot.Load(); he == nil || he.pc != pc || !sameString(he.fullPath, fullPath) || !sameMethod(he.methodName, method) {
 		if he = t.lookupRoute(c, fullPath, canon.Method(method), pc); he == nil {
 			return nil, true
 		}
@@ -124,6 +124,37 @@ func (t *tracker) route(c *gin.Context) (he *handlerEntry, pass bool) {
 		return he, true
 	}
 	return he, t.m.exclude.match(routedPath(c))
+}
+
+// sameString reports whether a and b are equal, answering from their
+// addresses first: a route's requests bring the very string of its entry
+// (Gin's full path), whose bytes then need no comparison.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b) //nolint:gosec // G103: the addresses are compared, nothing is dereferenced.
+}
+
+// sameMethod reports whether the request's method equals name, an entry's
+// canonical method name. The request's method is a string of its own,
+// parsed from the request line, so its bytes are compared here, without a
+// call: a name of 4 to 8 bytes by its first and last 4 (which together
+// cover it), one of 3 byte by byte. Other lengths compare as strings.
+func sameMethod(name, method string) bool {
+	n := len(name)
+	switch {
+	case n != len(method):
+		return false
+	case n == 3:
+		return name[0] == method[0] && name[1] == method[1] && name[2] == method[2]
+	case n >= 4 && n <= 8:
+		return word4(name) == word4(method) && word4(name[n-4:]) == word4(method[n-4:])
+	}
+	return name == method
+}
+
+// word4 returns the first 4 bytes of s, len(s) >= 4, as one number.
+func word4(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // variesPerRequest reports whether the routed path of a route's requests

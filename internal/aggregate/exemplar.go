@@ -54,8 +54,17 @@ func validExemplar(labels prometheus.Labels) bool {
 // bucket i of s (see [Requests.Observe]). Labels that the exposition would
 // refuse are dropped, and so is an exemplar that meets another being
 // written to, or read from, the same bucket at the same instant.
+// It is inlined, so that a request without an exemplar (no labels) costs
+// no call.
 func (s *RequestSeries) Exemplar(i int, labels prometheus.Labels, v float64) {
-	if len(labels) == 0 || s.extra == nil || s.extra.ex == nil || !validExemplar(labels) {
+	if len(labels) != 0 {
+		s.exemplar(i, labels, v)
+	}
+}
+
+// exemplar is Exemplar for labels that are not empty.
+func (s *RequestSeries) exemplar(i int, labels prometheus.Labels, v float64) {
+	if s.extra == nil || s.extra.ex == nil || !validExemplar(labels) {
 		return
 	}
 	p := &s.extra.ex[i]

@@ -45,20 +45,8 @@ func (rc *Requests) shardWords(s *RequestSeries, sh, half int) []atomic.Uint64 {
 	return s.words[b : b+rc.stride]
 }
 
-// observeHot records one request in the hot half of its shard of s, and
-// returns the index of its duration bucket.
-func (rc *Requests) observeHot(ref Ref, s *RequestSeries, o *Observation) int {
-	half := int(s.words[ref.sh*rc.block].Add(1) >> 63)
-	w := rc.shardWords(s, ref.sh, half)
-	if rc.sized {
-		rc.observeSizes(w, o)
-	}
-	rc.observeNative(s.extra, ref.sh, half, o)
-	rc.addSeconds(ref, &w[0], o.Seconds)
-	i := rc.durationBucket(o.Seconds)
-	w[1+i].Add(1) // last: the request is complete
-	return i
-}
+// A request's control word, halves and duration bucket are written by
+// Observe (request_observe.go), in that order.
 
 // flip makes the hot halves of s cold, waits until the requests that began
 // in them are complete, and returns the index of the cold half. Collect

@@ -177,19 +177,37 @@ func (rc *Requests) observeNative(x *seriesExtra, sh, half int, o *Observation) 
 	chunks := x.native[sh*l.chunks : (sh+1)*l.chunks]
 	if h := &l.hists[nativeDuration]; h.on {
 		if i := l.index(h, o.Seconds); i >= 0 {
-			addNative(chunks, half, h.off+i)
+			if !addMade(chunks, half, h.off+i) {
+				addNative(chunks, half, h.off+i)
+			}
 		}
 	}
 	if h := &l.hists[nativeReq]; h.on && o.ReqSize != 0 {
 		if i := l.index(h, float64(o.ReqSize)); i >= 0 {
-			addNative(chunks, half, h.off+i)
+			if !addMade(chunks, half, h.off+i) {
+				addNative(chunks, half, h.off+i)
+			}
 		}
 	}
 	if h := &l.hists[nativeResp]; h.on && o.RespSize != 0 {
 		if i := l.index(h, float64(o.RespSize)); i >= 0 {
-			addNative(chunks, half, h.off+i)
+			if !addMade(chunks, half, h.off+i) {
+				addNative(chunks, half, h.off+i)
+			}
 		}
 	}
+}
+
+// addMade adds one to native bucket i in half of a shard's chunks, and
+// reports true, if its chunk is made: the case of every request but the
+// first few, inlined into observeNative. addNative makes the chunk.
+func addMade(chunks []atomic.Pointer[nativeChunk], half, i int) bool {
+	c := chunks[i/lineWords].Load()
+	if c == nil {
+		return false
+	}
+	c[half*lineWords+i%lineWords].Add(1)
+	return true
 }
 
 // addNative adds one to native bucket i in half of a shard's chunks,

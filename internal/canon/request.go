@@ -117,6 +117,14 @@ func ClientStatus(err error, written int, w any) (status int, answered bool) {
 	return Final(written), true
 }
 
+// Plain reports whether ClientStatus(err, written, w) is (written, true),
+// whatever w: the request's context is live and written is a final status
+// in range. It is inlined: a caller that asks it first spares nearly every
+// request the call to ClientStatus.
+func Plain(err error, written int) bool {
+	return err == nil && written >= 200 && written <= 999
+}
+
 // unanswered is ClientStatus for a request whose context has ended.
 func unanswered(err error, written int, w any) (status int, answered bool) {
 	final := Final(written)

@@ -41,3 +41,21 @@ func TestClientStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestPlain: Plain says so for every final status in range with a live
+// context, and for no other, and wherever it says so ClientStatus gives the
+// status written, answered.
+func TestPlain(t *testing.T) {
+	for _, err := range []error{nil, context.Canceled, context.DeadlineExceeded} {
+		for written := -1; written <= 1001; written++ {
+			plain := Plain(err, written)
+			if want := err == nil && written >= 200 && written <= 999; plain != want {
+				t.Fatalf("Plain(%v, %d) = %v, want %v", err, written, plain, want)
+			}
+			status, answered := ClientStatus(err, written, nil)
+			if plain && (status != written || !answered) {
+				t.Fatalf("Plain(%v, %d), but ClientStatus = %d, %v", err, written, status, answered)
+			}
+		}
+	}
+}
