@@ -33,6 +33,66 @@ func (d *decorator) afterChain(c *gin.Context) {
 	d.record(c, id, start, false)
 }
 
+// countAfter is afterChain for a counter in its own family, and
+// observeAfter for a histogram or a summary without objectives: the same
+// records, with the common case, nothing that may leave the request out,
+// taken without the general path's checks and switches.
+func (d *decorator) countAfter(c *gin.Context) {
+	if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
+		d.afterChain(c)
+		return
+	}
+	returned := false
+	defer func() {
+		if !returned {
+			d.record(c, dispatchID{}, 0, !goexiting() && !labelPanicking(c))
+		}
+	}()
+	c.Next()
+	returned = true
+	if d.m.marksUsed.Load() {
+		// The chain marked a request, maybe this one.
+		d.record(c, dispatchID{}, 0, false)
+		return
+	}
+	f, rec := d.seriesOf(c)
+	r := d.index.Shard(contextKey(c))
+	d.sum.Add(r, f.s, 1)
+	d.overflowed(f, r)
+	if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
+// observeAfter: see countAfter.
+func (d *decorator) observeAfter(c *gin.Context) {
+	if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
+		d.afterChain(c)
+		return
+	}
+	start := now()
+	returned := false
+	defer func() {
+		if !returned {
+			d.record(c, dispatchID{}, start, !goexiting() && !labelPanicking(c))
+		}
+	}()
+	c.Next()
+	returned = true
+	if d.m.marksUsed.Load() {
+		d.record(c, dispatchID{}, start, false)
+		return
+	}
+	elapsed := seconds(now() - start)
+	f, rec := d.seriesOf(c)
+	r := d.index.Shard(contextKey(c))
+	d.hist.Observe(r, f.s, elapsed)
+	d.overflowed(f, r)
+	if rec != nil {
+		raiseLabelPanic(c, rec)
+	}
+}
+
 // decoratorLeftOut reports whether the request is left out of m's
 // decorator metrics: an excluded path, ExcludeAllMetrics, or WithSkipper.
 // The default middleware evaluates the skipper and marks what it skips;

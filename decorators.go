@@ -101,6 +101,9 @@ type found struct {
 // once they have a series.
 func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindCounter, name, help, labels, opts); d != nil {
+		if d.sum != nil {
+			return d.countAfter
+		}
 		return d.afterChain
 	}
 	return passThrough
@@ -129,6 +132,9 @@ func (m *Metrics) Gauge(name, help string, labels Labels, opts ...MetricOption) 
 // reserved.
 func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindSummary, name, help, labels, opts); d != nil {
+		if d.hist != nil {
+			return d.observeAfter
+		}
 		return d.afterChain
 	}
 	return passThrough
@@ -142,6 +148,9 @@ func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption
 // that nothing is appended to name and the label name "le" is reserved.
 func (m *Metrics) Histogram(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindHistogram, name, help, labels, opts); d != nil {
+		if d.hist != nil {
+			return d.observeAfter
+		}
 		return d.afterChain
 	}
 	return passThrough
