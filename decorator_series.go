@@ -45,6 +45,9 @@ func (d *decorator) seriesOf(c *gin.Context) (found, any) {
 	if d.fixed {
 		return d.find(d.values), nil
 	}
+	if d.oneFunc {
+		return d.seriesOfOne(c)
+	}
 	// Few labels need a buffer of few words to clear.
 	if len(d.labels) <= 4 {
 		var buf [4]string
@@ -84,6 +87,23 @@ func (d *decorator) seriesIn(c *gin.Context, lvs []string) (found, any) {
 		}
 	}
 	s, over := d.index.Lookup(lvs, d.fromRequest)
+	if !over && slot.Load() != s {
+		slot.Store(s)
+	}
+	return found{s, over}, rec
+}
+
+// seriesOfOne is seriesOf for a decorator whose only label is a label
+// function.
+func (d *decorator) seriesOfOne(c *gin.Context) (found, any) {
+	v, rec := labelValue(d.labels[0].fn, c)
+	lvs := [1]string{v}
+	slot := &d.cache.slots[cacheSlot(lvs[:])]
+	if s := slot.Load(); s != nil && s.Labels()[0] == v {
+		return found{s: s}, rec
+	}
+	lvs[0] = canon.Value(v)
+	s, over := d.index.Lookup(lvs[:], d.fromRequest)
 	if !over && slot.Load() != s {
 		slot.Store(s)
 	}

@@ -32,6 +32,8 @@ type decorator struct {
 	// then those values, and the metric has one series, found once.
 	fixed  bool
 	values []string
+	// oneFunc says that the only label is a label function.
+	oneFunc bool
 	// fromRequest has bit i set if labels[i] is a label function: in an
 	// overflow series, its value reads Overflow.
 	fromRequest uint64
@@ -262,6 +264,7 @@ func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels
 	if d.fixed {
 		d.values = set.values()
 	}
+	d.oneFunc = len(set) == 1 && set[0].fn != nil
 	for i, l := range set {
 		if l.fn != nil && i < 64 {
 			d.fromRequest |= 1 << i
