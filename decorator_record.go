@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gin-contrib/ginprom/internal/aggregate"
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
 
@@ -36,26 +37,41 @@ func (d *decorator) afterChain(c *gin.Context) {
 // countAfter is afterChain for a counter in its own family, and
 // observeAfter for a histogram or a summary without objectives: the same
 // records, with the common case, nothing that may leave the request out,
-// taken without the general path's checks and switches.
+// taken without the general path's checks and switches. A decorator whose
+// only label is a label function calls it without a recover of its own:
+// the handler's deferred function, which runs anyway, recovers its panic
+// and records the request as labelValue and record would have.
 func (d *decorator) countAfter(c *gin.Context) {
 	if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
 		d.afterChain(c)
 		return
 	}
-	returned := false
+	step := inChain
 	defer func() {
-		if !returned {
+		switch step {
+		case inChain:
 			d.record(c, dispatchID{}, 0, !goexiting() && !labelPanicking(c))
+		case inLabel:
+			d.labelPanicked(c, 0, recover())
 		}
 	}()
 	c.Next()
-	returned = true
+	step = recorded
 	if d.m.marksUsed.Load() {
 		// The chain marked a request, maybe this one.
 		d.record(c, dispatchID{}, 0, false)
 		return
 	}
-	f, rec := d.seriesOf(c)
+	var f found
+	var rec any
+	if d.oneFunc {
+		step = inLabel
+		v := d.labels[0].fn(c)
+		step = recorded
+		f = d.seriesOfValue(v)
+	} else {
+		f, rec = d.seriesOf(c)
+	}
 	r := d.index.Shard(contextKey(c))
 	d.sum.Add(r, f.s, 1)
 	d.overflowed(f, r)
@@ -71,26 +87,66 @@ func (d *decorator) observeAfter(c *gin.Context) {
 		return
 	}
 	start := now()
-	returned := false
+	var elapsed float64
+	step := inChain
 	defer func() {
-		if !returned {
+		switch step {
+		case inChain:
 			d.record(c, dispatchID{}, start, !goexiting() && !labelPanicking(c))
+		case inLabel:
+			d.labelPanicked(c, elapsed, recover())
 		}
 	}()
 	c.Next()
-	returned = true
+	step = recorded
 	if d.m.marksUsed.Load() {
 		d.record(c, dispatchID{}, start, false)
 		return
 	}
-	elapsed := seconds(now() - start)
-	f, rec := d.seriesOf(c)
+	elapsed = seconds(now() - start)
+	var f found
+	var rec any
+	if d.oneFunc {
+		step = inLabel
+		v := d.labels[0].fn(c)
+		step = recorded
+		f = d.seriesOfValue(v)
+	} else {
+		f, rec = d.seriesOf(c)
+	}
 	r := d.index.Shard(contextKey(c))
 	d.hist.Observe(r, f.s, elapsed)
 	d.overflowed(f, r)
 	if rec != nil {
 		raiseLabelPanic(c, rec)
 	}
+}
+
+// Where countAfter and observeAfter are, for their deferred function.
+const (
+	inChain  = iota // in the rest of the chain
+	inLabel         // in the label function
+	recorded        // past both
+)
+
+// labelPanicked is what countAfter and observeAfter do when the label
+// function of a decorator whose only label is one panicked with rec:
+// record the request in the series of canon.PanicValue, then raise the
+// panic again, as labelValue and record do. A nil rec is runtime.Goexit in
+// the label function, which, as under labelValue, records nothing.
+func (d *decorator) labelPanicked(c *gin.Context, elapsed float64, rec any) {
+	if rec == nil {
+		return
+	}
+	f := d.seriesOfValue(canon.PanicValue)
+	r := d.index.Shard(contextKey(c))
+	if d.sum != nil {
+		d.sum.Add(r, f.s, 1)
+	} else {
+		d.hist.Observe(r, f.s, elapsed)
+	}
+	d.overflowed(f, r)
+	raiseLabelPanic(c, rec)
 }
 
 // decoratorLeftOut reports whether the request is left out of m's

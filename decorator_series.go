@@ -97,17 +97,23 @@ func (d *decorator) seriesIn(c *gin.Context, lvs []string) (found, any) {
 // function.
 func (d *decorator) seriesOfOne(c *gin.Context) (found, any) {
 	v, rec := labelValue(d.labels[0].fn, c)
+	return d.seriesOfValue(v), rec
+}
+
+// seriesOfValue returns the series of the value v of a decorator whose
+// only label is a label function.
+func (d *decorator) seriesOfValue(v string) found {
 	lvs := [1]string{v}
 	slot := &d.cache.slots[cacheSlot(lvs[:])]
 	if s := slot.Load(); s != nil && s.Labels()[0] == v {
-		return found{s: s}, rec
+		return found{s: s}
 	}
 	lvs[0] = canon.Value(v)
 	s, over := d.index.Lookup(lvs[:], d.fromRequest)
 	if !over && slot.Load() != s {
 		slot.Store(s)
 	}
-	return found{s, over}, rec
+	return found{s, over}
 }
 
 // labelValue runs the label function fn, as canon.Call does, but leaves
