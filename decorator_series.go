@@ -103,17 +103,88 @@ func (d *decorator) seriesOfOne(c *gin.Context) (found, any) {
 // seriesOfValue returns the series of the value v of a decorator whose
 // only label is a label function.
 func (d *decorator) seriesOfValue(v string) found {
-	lvs := [1]string{v}
-	slot := &d.cache.slots[cacheSlot(lvs[:])]
-	if s := slot.Load(); s != nil && s.Labels()[0] == v {
+	if s := d.one.get(v); s != nil {
 		return found{s: s}
 	}
-	lvs[0] = canon.Value(v)
+	lvs := [1]string{canon.Value(v)}
 	s, over := d.index.Lookup(lvs[:], d.fromRequest)
-	if !over && slot.Load() != s {
-		slot.Store(s)
+	if !over {
+		d.one.put(v, s)
 	}
 	return found{s, over}
+}
+
+// valueCache is the seriesCache of a decorator whose only label is a label
+// function, which remembers the very string the function returned beside
+// its series, so that a hit compares a pointer and a length instead of
+// bytes. A slot holds a string and its series under a sequence number, as
+// a seqlock: a writer makes the number odd, stores both, and makes it even
+// again, and a reader trusts the pair only if the number was even and
+// unchanged across its reads. Otherwise it compares the series' own
+// values with the string byte by byte, as seriesCache does, which is
+// right whatever the slot holds.
+//
+// Why a pointer and a length suffice: the slot keeps a reference to the
+// string's bytes, so they cannot be freed and reused while it holds them,
+// and Go strings do not change; equal address and length are then the
+// same bytes, whose canonical value the slot's series has. (Code that
+// changes a string's bytes through unsafe breaks that, as it breaks map
+// keys.) The reference keeps alive at most one string per slot, such as
+// the URL that a c.Param value points into, until the slot is filled again.
+type valueCache struct {
+	slots [64]valueSlot
+}
+
+type valueSlot struct {
+	// seq is a sequence number, odd while a writer fills the slot, in
+	// the high 32 bits, and the length of the string in the low 32.
+	seq atomic.Uint64
+	raw atomic.Pointer[byte] // the string's first byte
+	s   atomic.Pointer[aggregate.Series]
+}
+
+const seqOne = 1 << 32 // one step of valueSlot.seq's sequence number
+
+// slot returns the slot of v, from its address and length.
+func (vc *valueCache) slot(v string) *valueSlot {
+	addr := uintptr(unsafe.Pointer(unsafe.StringData(v))) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
+	return &vc.slots[(uint64(addr)^uint64(len(v)))*0x9e3779b97f4a7c15>>58]
+}
+
+// get returns the series of v, if its slot has it, or nil.
+func (vc *valueCache) get(v string) *aggregate.Series {
+	sl := vc.slot(v)
+	seq := sl.seq.Load()
+	raw := sl.raw.Load()
+	s := sl.s.Load()
+	if s == nil {
+		return nil
+	}
+	if seq&seqOne == 0 && seq&(seqOne-1) == uint64(len(v)) && raw == unsafe.StringData(v) && sl.seq.Load() == seq {
+		return s
+	}
+	// A series' values are canonical: values equal to them are too, and
+	// need no canon.Value.
+	if s.Labels()[0] == v {
+		return s
+	}
+	return nil
+}
+
+// put remembers s as the series of v, unless another writer is filling the
+// slot, or v is too long to note its length.
+func (vc *valueCache) put(v string, s *aggregate.Series) {
+	if uint64(len(v)) >= seqOne {
+		return
+	}
+	sl := vc.slot(v)
+	seq := sl.seq.Load()
+	if seq&seqOne != 0 || !sl.seq.CompareAndSwap(seq, seq&^(seqOne-1)+seqOne) {
+		return
+	}
+	sl.s.Store(s)
+	sl.raw.Store(unsafe.StringData(v))
+	sl.seq.Store(seq&^(seqOne-1) + 2*seqOne | uint64(len(v)))
 }
 
 // labelValue runs the label function fn, as canon.Call does, but leaves

@@ -54,6 +54,7 @@ type decorator struct {
 	// of label functions lately seen.
 	series atomic.Pointer[found]
 	cache  seriesCache
+	one    *valueCache // for a decorator whose only label is a label function
 
 	// A client_golang vec that other code registered under the same
 	// definition, which the decorator then records in, or the summary
@@ -264,7 +265,9 @@ func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels
 	if d.fixed {
 		d.values = set.values()
 	}
-	d.oneFunc = len(set) == 1 && set[0].fn != nil
+	if len(set) == 1 && set[0].fn != nil {
+		d.oneFunc, d.one = true, &valueCache{}
+	}
 	for i, l := range set {
 		if l.fn != nil && i < 64 {
 			d.fromRequest |= 1 << i
