@@ -34,91 +34,100 @@ func (d *decorator) afterChain(c *gin.Context) {
 	d.record(c, id, start, false)
 }
 
-// countAfter is afterChain for a counter in its own family, and
-// observeAfter for a histogram or a summary without objectives: the same
+// countAfter returns the handler of a counter in its own family, and
+// observeAfter that of a histogram or a summary without objectives: the
+// same as afterChain, with the body in the closure to save a call, the same
 // records, with the common case, nothing that may leave the request out,
 // taken without the general path's checks and switches. A decorator whose
 // only label is a label function calls it without a recover of its own:
 // the handler's deferred function, which runs anyway, recovers its panic
 // and records the request as labelValue and record would have.
-func (d *decorator) countAfter(c *gin.Context) {
-	if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
-		d.afterChain(c)
-		return
-	}
-	step := inChain
-	defer func() {
-		switch step {
-		case inChain:
-			d.record(c, dispatchID{}, 0, !goexiting() && !labelPanicking(c))
-		case inLabel:
-			d.labelPanicked(c, 0, recover())
+func (d *decorator) countAfter() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
+			d.afterChain(c)
+			return
 		}
-	}()
-	c.Next()
-	step = recorded
-	if d.m.marksUsed.Load() {
-		// The chain marked a request, maybe this one.
-		d.record(c, dispatchID{}, 0, false)
-		return
-	}
-	var f found
-	var rec any
-	if d.oneFunc {
-		step = inLabel
-		v := d.labels[0].fn(c)
+		step := inChain
+		defer func() {
+			switch step {
+			case inChain:
+				d.record(c, dispatchID{}, 0, !goexiting() && !labelPanicking(c))
+			case inLabel:
+				d.labelPanicked(c, 0, recover())
+			}
+		}()
+		c.Next()
 		step = recorded
-		f = d.seriesOfValue(v)
-	} else {
-		f, rec = d.seriesOf(c)
-	}
-	r := d.index.Shard(contextKey(c))
-	d.sum.Add(r, f.s, 1)
-	d.overflowed(f, r)
-	if rec != nil {
-		raiseLabelPanic(c, rec)
+		if d.m.marksUsed.Load() {
+			// The chain marked a request, maybe this one.
+			d.record(c, dispatchID{}, 0, false)
+			return
+		}
+		var f found
+		var rec any
+		if d.oneFunc {
+			step = inLabel
+			v := d.labels[0].fn(c)
+			step = recorded
+			if f.s = d.one.get(v); f.s == nil {
+				f = d.lookupValue(v)
+			}
+		} else {
+			f, rec = d.seriesOf(c)
+		}
+		r := d.index.Shard(contextKey(c))
+		d.sum.Add(r, f.s, 1)
+		d.overflowed(f, r)
+		if rec != nil {
+			raiseLabelPanic(c, rec)
+		}
 	}
 }
 
 // observeAfter: see countAfter.
-func (d *decorator) observeAfter(c *gin.Context) {
-	if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
-		d.afterChain(c)
-		return
-	}
-	start := now()
-	var elapsed float64
-	step := inChain
-	defer func() {
-		switch step {
-		case inChain:
-			d.record(c, dispatchID{}, start, !goexiting() && !labelPanicking(c))
-		case inLabel:
-			d.labelPanicked(c, elapsed, recover())
+func (d *decorator) observeAfter() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
+			d.afterChain(c)
+			return
 		}
-	}()
-	c.Next()
-	step = recorded
-	if d.m.marksUsed.Load() {
-		d.record(c, dispatchID{}, start, false)
-		return
-	}
-	elapsed = seconds(now() - start)
-	var f found
-	var rec any
-	if d.oneFunc {
-		step = inLabel
-		v := d.labels[0].fn(c)
+		start := now()
+		var elapsed float64
+		step := inChain
+		defer func() {
+			switch step {
+			case inChain:
+				d.record(c, dispatchID{}, start, !goexiting() && !labelPanicking(c))
+			case inLabel:
+				d.labelPanicked(c, elapsed, recover())
+			}
+		}()
+		c.Next()
 		step = recorded
-		f = d.seriesOfValue(v)
-	} else {
-		f, rec = d.seriesOf(c)
-	}
-	r := d.index.Shard(contextKey(c))
-	d.hist.Observe(r, f.s, elapsed)
-	d.overflowed(f, r)
-	if rec != nil {
-		raiseLabelPanic(c, rec)
+		if d.m.marksUsed.Load() {
+			d.record(c, dispatchID{}, start, false)
+			return
+		}
+		elapsed = seconds(now() - start)
+		var f found
+		var rec any
+		if d.oneFunc {
+			step = inLabel
+			v := d.labels[0].fn(c)
+			step = recorded
+			if f.s = d.one.get(v); f.s == nil {
+				f = d.lookupValue(v)
+			}
+		} else {
+			f, rec = d.seriesOf(c)
+		}
+		r := d.index.Shard(contextKey(c))
+		d.hist.Observe(r, f.s, elapsed)
+		d.overflowed(f, r)
+		if rec != nil {
+			raiseLabelPanic(c, rec)
+		}
 	}
 }
 

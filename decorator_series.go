@@ -106,6 +106,11 @@ func (d *decorator) seriesOfValue(v string) found {
 	if s := d.one.get(v); s != nil {
 		return found{s: s}
 	}
+	return d.lookupValue(v)
+}
+
+// lookupValue is seriesOfValue for a value that d.one does not know.
+func (d *decorator) lookupValue(v string) found {
 	lvs := [1]string{canon.Value(v)}
 	s, over := d.index.Lookup(lvs[:], d.fromRequest)
 	if !over {
@@ -155,17 +160,18 @@ func (vc *valueCache) slot(v string) *valueSlot {
 func (vc *valueCache) get(v string) *aggregate.Series {
 	sl := vc.slot(v)
 	seq := sl.seq.Load()
-	raw := sl.raw.Load()
-	s := sl.s.Load()
-	if s == nil {
-		return nil
-	}
+	raw, s := sl.raw.Load(), sl.s.Load()
 	if seq&seqOne == 0 && seq&(seqOne-1) == uint64(len(v)) && raw == unsafe.StringData(v) && sl.seq.Load() == seq {
 		return s
 	}
-	// A series' values are canonical: values equal to them are too, and
-	// need no canon.Value.
-	if s.Labels()[0] == v {
+	return sameBytes(s, v)
+}
+
+// sameBytes returns s if its value is v, byte by byte, or nil. A series'
+// values are canonical: values equal to them are too, and need no
+// canon.Value.
+func sameBytes(s *aggregate.Series, v string) *aggregate.Series {
+	if s != nil && s.Labels()[0] == v {
 		return s
 	}
 	return nil

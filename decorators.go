@@ -105,7 +105,7 @@ type found struct {
 func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindCounter, name, help, labels, opts); d != nil {
 		if d.sum != nil {
-			return d.countAfter
+			return d.countAfter()
 		}
 		return d.afterChain
 	}
@@ -136,7 +136,7 @@ func (m *Metrics) Gauge(name, help string, labels Labels, opts ...MetricOption) 
 func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindSummary, name, help, labels, opts); d != nil {
 		if d.hist != nil {
-			return d.observeAfter
+			return d.observeAfter()
 		}
 		return d.afterChain
 	}
@@ -152,7 +152,7 @@ func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption
 func (m *Metrics) Histogram(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindHistogram, name, help, labels, opts); d != nil {
 		if d.hist != nil {
-			return d.observeAfter
+			return d.observeAfter()
 		}
 		return d.afterChain
 	}
