@@ -31,11 +31,18 @@ func TestValueCacheRandomized(t *testing.T) {
 		s, _ := x.Lookup([]string{v}, 1)
 		values, series = append(values, v), append(series, s)
 	}
-	require.Nil(t, vc.get(values[0]), "an empty slot")
+	require.Nil(t, vc.find(values[0]), "an empty slot")
 	vc.put(values[0], series[0])
-	require.Same(t, series[0], vc.get(values[0]))
-	require.Same(t, series[0], vc.get(copyIn(&vc, values[0])), "a copy finds the series by its bytes")
-	require.Nil(t, vc.get(values[1]), "another string of the slot")
+	require.Same(t, series[0], vc.find(values[0]))
+	require.Same(t, series[0], vc.find(copyIn(&vc, values[0])), "a copy finds the series by its bytes")
+	require.Nil(t, vc.find(values[1]), "another string of the slot")
+	sl := vc.slot(values[0])
+	seq := sl.seq.Load()
+	sl.seq.Store(seq&^lenMask + seqOne) // as put leaves it while it writes
+	require.Nil(t, sl.get(values[0]), "a slot being filled")
+	sl.seq.Store(seq)
+	require.Same(t, series[0], sl.get(values[0]))
+	require.Nil(t, sl.get(values[0][:3]), "a prefix at the same address")
 
 	copies := make([]string, len(values))
 	for j, v := range values {
@@ -59,7 +66,7 @@ func TestValueCacheRandomized(t *testing.T) {
 				if i%4 == 0 {
 					v = copies[j]
 				}
-				if s := vc.get(v); s != nil && s != series[j] {
+				if s := vc.find(v); s != nil && s != series[j] {
 					t.Errorf("%q found the series of %q", v, s.Labels()[0])
 					return
 				}
@@ -68,7 +75,7 @@ func TestValueCacheRandomized(t *testing.T) {
 	}
 	wg.Wait()
 	for j, v := range values {
-		if s := vc.get(v); s != nil {
+		if s := vc.find(v); s != nil {
 			assert.Same(t, series[j], s)
 		}
 	}
@@ -85,4 +92,12 @@ func copyIn(vc *valueCache, v string) string {
 		}
 		keep = append(keep, c)
 	}
+}
+
+// find is what seriesOfValue asks of vc.
+func (vc *valueCache) find(v string) *aggregate.Series {
+	if s := vc.slot(v).get(v); s != nil {
+		return s
+	}
+	return vc.lookup(v)
 }

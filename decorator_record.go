@@ -70,7 +70,7 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 			step = inLabel
 			v := d.labels[0].fn(c)
 			step = recorded
-			if f.s = d.one.get(v); f.s == nil {
+			if f.s = d.one.slot(v).get(v); f.s == nil {
 				f = d.lookupValue(v)
 			}
 		} else {
@@ -116,7 +116,7 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 			step = inLabel
 			v := d.labels[0].fn(c)
 			step = recorded
-			if f.s = d.one.get(v); f.s == nil {
+			if f.s = d.one.slot(v).get(v); f.s == nil {
 				f = d.lookupValue(v)
 			}
 		} else {

@@ -103,14 +103,18 @@ func (d *decorator) seriesOfOne(c *gin.Context) (found, any) {
 // seriesOfValue returns the series of the value v of a decorator whose
 // only label is a label function.
 func (d *decorator) seriesOfValue(v string) found {
-	if s := d.one.get(v); s != nil {
+	if s := d.one.slot(v).get(v); s != nil {
 		return found{s: s}
 	}
 	return d.lookupValue(v)
 }
 
-// lookupValue is seriesOfValue for a value that d.one does not know.
+// lookupValue is seriesOfValue for a value whose own string d.one does
+// not hold.
 func (d *decorator) lookupValue(v string) found {
+	if s := d.one.lookup(v); s != nil {
+		return found{s: s}
+	}
 	lvs := [1]string{canon.Value(v)}
 	s, over := d.index.Lookup(lvs[:], d.fromRequest)
 	if !over {
@@ -141,14 +145,19 @@ type valueCache struct {
 }
 
 type valueSlot struct {
-	// seq is a sequence number, odd while a writer fills the slot, in
-	// the high 32 bits, and the length of the string in the low 32.
+	// seq is a sequence number in the high 32 bits, and in the low 32
+	// the length of the string plus one, or 0 while a writer fills the
+	// slot: no string matches a slot being filled, nor, being too long
+	// to note, one the slot could not hold.
 	seq atomic.Uint64
 	raw atomic.Pointer[byte] // the string's first byte
 	s   atomic.Pointer[aggregate.Series]
 }
 
-const seqOne = 1 << 32 // one step of valueSlot.seq's sequence number
+const (
+	seqOne  = 1 << 32    // one step of valueSlot.seq's sequence number
+	lenMask = seqOne - 1 // valueSlot.seq's length plus one
+)
 
 // slot returns the slot of v, from its address and length.
 func (vc *valueCache) slot(v string) *valueSlot {
@@ -156,22 +165,23 @@ func (vc *valueCache) slot(v string) *valueSlot {
 	return &vc.slots[(uint64(addr)^uint64(len(v)))*0x9e3779b97f4a7c15>>58]
 }
 
-// get returns the series of v, if its slot has it, or nil.
-func (vc *valueCache) get(v string) *aggregate.Series {
-	sl := vc.slot(v)
+// get returns the series of v if sl, v's slot, holds v itself, the same
+// address and length, or nil. It is small enough to inline; see lookup.
+func (sl *valueSlot) get(v string) *aggregate.Series {
 	seq := sl.seq.Load()
-	raw, s := sl.raw.Load(), sl.s.Load()
-	if seq&seqOne == 0 && seq&(seqOne-1) == uint64(len(v)) && raw == unsafe.StringData(v) && sl.seq.Load() == seq {
+	s := sl.s.Load()
+	if seq&lenMask == uint64(len(v))+1 && sl.raw.Load() == unsafe.StringData(v) && sl.seq.Load() == seq {
 		return s
 	}
-	return sameBytes(s, v)
+	return nil
 }
 
-// sameBytes returns s if its value is v, byte by byte, or nil. A series'
-// values are canonical: values equal to them are too, and need no
+// lookup returns the series of v if its slot holds a series whose value is
+// v, compared byte by byte, whatever string the slot holds, or nil. A
+// series' values are canonical: values equal to them are too, and need no
 // canon.Value.
-func sameBytes(s *aggregate.Series, v string) *aggregate.Series {
-	if s != nil && s.Labels()[0] == v {
+func (vc *valueCache) lookup(v string) *aggregate.Series {
+	if s := vc.slot(v).s.Load(); s != nil && s.Labels()[0] == v {
 		return s
 	}
 	return nil
@@ -180,17 +190,18 @@ func sameBytes(s *aggregate.Series, v string) *aggregate.Series {
 // put remembers s as the series of v, unless another writer is filling the
 // slot, or v is too long to note its length.
 func (vc *valueCache) put(v string, s *aggregate.Series) {
-	if uint64(len(v)) >= seqOne {
+	if uint64(len(v)) >= lenMask {
 		return
 	}
 	sl := vc.slot(v)
 	seq := sl.seq.Load()
-	if seq&seqOne != 0 || !sl.seq.CompareAndSwap(seq, seq&^(seqOne-1)+seqOne) {
-		return
+	next := seq&^lenMask + seqOne
+	if seq != 0 && seq&lenMask == 0 || !sl.seq.CompareAndSwap(seq, next) {
+		return // another writer
 	}
 	sl.s.Store(s)
 	sl.raw.Store(unsafe.StringData(v))
-	sl.seq.Store(seq&^(seqOne-1) + 2*seqOne | uint64(len(v)))
+	sl.seq.Store(next + seqOne | (uint64(len(v)) + 1))
 }
 
 // labelValue runs the label function fn, as canon.Call does, but leaves
