@@ -3,7 +3,6 @@ package ginprom
 import (
 	"time"
 
-	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
@@ -76,9 +75,9 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 		} else {
 			f, rec = d.seriesOf(c)
 		}
-		r := d.index.Shard(contextKey(c))
-		d.sum.Add(r, f.s, 1)
-		d.overflowed(f, r)
+		key := contextKey(c)
+		d.sum.AddAt(key, f.s, 1)
+		d.overflowed(f, key)
 		if rec != nil {
 			raiseLabelPanic(c, rec)
 		}
@@ -122,9 +121,9 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 		} else {
 			f, rec = d.seriesOf(c)
 		}
-		r := d.index.Shard(contextKey(c))
-		d.hist.Observe(r, f.s, elapsed)
-		d.overflowed(f, r)
+		key := contextKey(c)
+		d.hist.ObserveAt(key, f.s, elapsed)
+		d.overflowed(f, key)
 		if rec != nil {
 			raiseLabelPanic(c, rec)
 		}
@@ -148,13 +147,13 @@ func (d *decorator) labelPanicked(c *gin.Context, elapsed float64, rec any) {
 		return
 	}
 	f := d.seriesOfValue(canon.PanicValue)
-	r := d.index.Shard(contextKey(c))
+	key := contextKey(c)
 	if d.sum != nil {
-		d.sum.Add(r, f.s, 1)
+		d.sum.AddAt(key, f.s, 1)
 	} else {
-		d.hist.Observe(r, f.s, elapsed)
+		d.hist.ObserveAt(key, f.s, elapsed)
 	}
-	d.overflowed(f, r)
+	d.overflowed(f, key)
 	raiseLabelPanic(c, rec)
 }
 
@@ -214,18 +213,18 @@ func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, p
 	if d.index != nil {
 		var f found
 		f, rec = d.seriesOf(c)
-		r := d.index.Shard(contextKey(c))
+		key := contextKey(c)
 		switch {
 		case d.sum != nil:
-			d.sum.Add(r, f.s, 1)
+			d.sum.AddAt(key, f.s, 1)
 		case d.hist != nil:
-			d.hist.Observe(r, f.s, elapsed)
+			d.hist.ObserveAt(key, f.s, elapsed)
 		default:
 			// A summary with objectives: its series are in the
 			// index, its values in client_golang's summary.
 			d.summaryVec.WithLabelValues(f.s.Labels()...).Observe(elapsed)
 		}
-		d.overflowed(f, r)
+		d.overflowed(f, key)
 	} else {
 		var buf [maxInlineLabels]string
 		var lvs []string
@@ -256,7 +255,7 @@ func (d *decorator) inProgress(c *gin.Context) {
 		f, rec = d.seriesOf(c)
 		r := d.index.Shard(contextKey(c))
 		d.gauge.Add(r, f.s, 1)
-		d.overflowed(f, r)
+		d.overflowed(f, contextKey(c))
 		defer d.gauge.Add(r, f.s, -1)
 	} else {
 		var buf [maxInlineLabels]string
@@ -301,11 +300,11 @@ func (d *decorator) find(lvs []string) found {
 	return *f
 }
 
-// overflowed counts the observation in the overflow counter if it went to
-// an overflow series.
-func (d *decorator) overflowed(f found, r aggregate.Ref) {
+// overflowed counts the observation of the request named key in the
+// overflow counter if it went to an overflow series.
+func (d *decorator) overflowed(f found, key uintptr) {
 	if f.overflowed {
-		d.limit.Overflowed(r, 1)
+		d.limit.Overflowed(d.index.Shard(key), 1)
 	}
 }
 
