@@ -126,12 +126,15 @@ func (d *decorator) lookupValue(v string) found {
 // valueCache is the seriesCache of a decorator whose only label is a label
 // function, which remembers the very string the function returned beside
 // its series, so that a hit compares a pointer and a length instead of
-// bytes. A slot holds a string and its series under a sequence number, as
-// a seqlock: a writer makes the number odd, stores both, and makes it even
-// again, and a reader trusts the pair only if the number was even and
-// unchanged across its reads. Otherwise it compares the series' own
-// values with the string byte by byte, as seriesCache does, which is
-// right whatever the slot holds.
+// bytes. A slot holds a string and its series under a sequence word, as a
+// seqlock: a writer marks the word as being written (a length of 0),
+// stores both, then writes the next sequence number with the string's
+// length, and a reader trusts the pair only if the word had the length of
+// its string and did not change across its reads. (The sequence number
+// would have to wrap around, 2^31 writes, between two loads of one reader
+// to fool it.) Otherwise the reader compares the series' own value with
+// its string byte by byte, as seriesCache does, which is right whatever
+// the slot holds. Like seriesCache, a slot never holds an overflow series.
 //
 // Why a pointer and a length suffice: the slot keeps a reference to the
 // string's bytes, so they cannot be freed and reused while it holds them,
@@ -170,7 +173,7 @@ func (vc *valueCache) slot(v string) *valueSlot {
 func (sl *valueSlot) get(v string) *aggregate.Series {
 	seq := sl.seq.Load()
 	s := sl.s.Load()
-	if seq&lenMask == uint64(len(v))+1 && sl.raw.Load() == unsafe.StringData(v) && sl.seq.Load() == seq {
+	if seq&lenMask == uint64(len(v))+1 && sl.raw.Load() == unsafe.StringData(v) && sl.seq.Load() == seq { //nolint:gosec // G103: addresses are compared; nothing is read through them.
 		return s
 	}
 	return nil
@@ -200,7 +203,7 @@ func (vc *valueCache) put(v string, s *aggregate.Series) {
 		return // another writer
 	}
 	sl.s.Store(s)
-	sl.raw.Store(unsafe.StringData(v))
+	sl.raw.Store(unsafe.StringData(v)) //nolint:gosec // G103: kept to hold the bytes alive and to compare the address; never read through.
 	sl.seq.Store(next + seqOne | (uint64(len(v)) + 1))
 }
 
