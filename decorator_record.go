@@ -42,6 +42,7 @@ func (d *decorator) afterChain(c *gin.Context) {
 // the handler's deferred function, which runs anyway, recovers its panic
 // and records the request as labelValue and record would have.
 func (d *decorator) countAfter() gin.HandlerFunc {
+	one := d.oneFunction()
 	return func(c *gin.Context) {
 		if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
 			d.afterChain(c)
@@ -65,9 +66,9 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 		}
 		var f found
 		var rec any
-		if d.oneFunc {
+		if one != nil {
 			step = inLabel
-			v := d.labels[0].fn(c)
+			v := one(c)
 			step = recorded
 			if f.s = d.one.slot(v).get(v); f.s == nil {
 				f = d.lookupValue(v)
@@ -86,6 +87,7 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 
 // observeAfter: see countAfter.
 func (d *decorator) observeAfter() gin.HandlerFunc {
+	one := d.oneFunction()
 	return func(c *gin.Context) {
 		if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
 			d.afterChain(c)
@@ -111,9 +113,9 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 		elapsed = seconds(now() - start)
 		var f found
 		var rec any
-		if d.oneFunc {
+		if one != nil {
 			step = inLabel
-			v := d.labels[0].fn(c)
+			v := one(c)
 			step = recorded
 			if f.s = d.one.slot(v).get(v); f.s == nil {
 				f = d.lookupValue(v)
@@ -128,6 +130,15 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 			raiseLabelPanic(c, rec)
 		}
 	}
+}
+
+// oneFunction returns the label function of a decorator whose only label
+// is one, or nil.
+func (d *decorator) oneFunction() func(*gin.Context) string {
+	if d.oneFunc {
+		return d.labels[0].fn
+	}
+	return nil
 }
 
 // Where countAfter and observeAfter are, for their deferred function.
