@@ -37,14 +37,16 @@ func (d *decorator) afterChain(c *gin.Context) {
 // observeAfter that of a histogram or a summary without objectives: the
 // same as afterChain, with the body in the closure to save a call, the same
 // records, with the common case, nothing that may leave the request out,
-// taken without the general path's checks and switches. A decorator whose
+// taken without the general path's checks and switches; a decorator that
+// exclusions or its own skipper may leave out (mayLeaveOut, known when it
+// is made) has afterChain instead. A decorator whose
 // only label is a label function calls it without a recover of its own:
 // the handler's deferred function, which runs anyway, recovers its panic
 // and records the request as labelValue and record would have.
 func (d *decorator) countAfter() gin.HandlerFunc {
 	one := d.oneFunction()
 	return func(c *gin.Context) {
-		if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
+		if m := d.m; m.marksUsed.Load() || m.skipsMarked.Load() {
 			d.afterChain(c)
 			return
 		}
@@ -89,7 +91,7 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 func (d *decorator) observeAfter() gin.HandlerFunc {
 	one := d.oneFunction()
 	return func(c *gin.Context) {
-		if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
+		if m := d.m; m.marksUsed.Load() || m.skipsMarked.Load() {
 			d.afterChain(c)
 			return
 		}

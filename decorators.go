@@ -104,7 +104,7 @@ type found struct {
 // once they have a series.
 func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindCounter, name, help, labels, opts); d != nil {
-		if d.sum != nil {
+		if d.sum != nil && !d.mayLeaveOut {
 			return d.countAfter()
 		}
 		return d.afterChain
@@ -135,7 +135,7 @@ func (m *Metrics) Gauge(name, help string, labels Labels, opts ...MetricOption) 
 // reserved.
 func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindSummary, name, help, labels, opts); d != nil {
-		if d.hist != nil {
+		if d.hist != nil && !d.mayLeaveOut {
 			return d.observeAfter()
 		}
 		return d.afterChain
@@ -151,7 +151,7 @@ func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption
 // that nothing is appended to name and the label name "le" is reserved.
 func (m *Metrics) Histogram(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindHistogram, name, help, labels, opts); d != nil {
-		if d.hist != nil {
+		if d.hist != nil && !d.mayLeaveOut {
 			return d.observeAfter()
 		}
 		return d.afterChain
