@@ -361,7 +361,8 @@ func statusLabel(c *gin.Context) string {
 // status label against the same two metrics written by hand with
 // client_golang vecs, WithLabelValues(...) per request; no default
 // metrics in either. make bench prints the decorators' overhead over bare
-// Gin as a ratio of the vecs' overhead (the handrolled row).
+// Gin as a ratio of the vecs' overhead (the handrolled row); the floor row
+// is the least any such pair of decorators could cost (see decoratorFloor).
 var decoratorEngines = []benchEngine{
 	{"bare", func() *gin.Engine { return userRoute(gin.New()) }},
 	{"handrolled", func() *gin.Engine {
