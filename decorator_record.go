@@ -3,7 +3,7 @@ package ginprom
 import (
 	"time"
 
-	"github.com/gin-contrib/ginprom/internal/aggregate"
+	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
 
@@ -31,6 +31,143 @@ func (d *decorator) afterChain(c *gin.Context) {
 	c.Next()
 	returned = true
 	d.record(c, id, start, false)
+}
+
+// countAfter returns the handler of a counter in its own family, and
+// observeAfter that of a histogram or a summary without objectives: the
+// same as afterChain, with the body in the closure to save a call, the same
+// records, with the common case, nothing that may leave the request out,
+// taken without the general path's checks and switches; a decorator that
+// exclusions or its own skipper may leave out (mayLeaveOut, known when it
+// is made) has afterChain instead. A decorator whose
+// only label is a label function calls it without a recover of its own:
+// the handler's deferred function, which runs anyway, recovers its panic
+// and records the request as labelValue and record would have.
+func (d *decorator) countAfter() gin.HandlerFunc {
+	one := d.oneFunction()
+	return func(c *gin.Context) {
+		if m := d.m; m.marksUsed.Load() || m.skipsMarked.Load() {
+			d.afterChain(c)
+			return
+		}
+		step := inChain
+		defer func() {
+			switch step {
+			case inChain:
+				d.record(c, dispatchID{}, 0, !goexiting() && !labelPanicking(c))
+			case inLabel:
+				d.labelPanicked(c, 0, recover())
+			}
+		}()
+		c.Next()
+		step = recorded
+		if d.m.marksUsed.Load() {
+			// The chain marked a request, maybe this one.
+			d.record(c, dispatchID{}, 0, false)
+			return
+		}
+		var f found
+		var rec any
+		if one != nil {
+			step = inLabel
+			v := one(c)
+			step = recorded
+			if f.s = d.one.slot(v).get(v); f.s == nil {
+				f = d.lookupValue(v)
+			}
+		} else {
+			f, rec = d.seriesOf(c)
+		}
+		key := contextKey(c)
+		d.sum.AddAt(key, f.s, 1)
+		d.overflowed(f, key)
+		if rec != nil {
+			raiseLabelPanic(c, rec)
+		}
+	}
+}
+
+// observeAfter: see countAfter.
+func (d *decorator) observeAfter() gin.HandlerFunc {
+	one := d.oneFunction()
+	return func(c *gin.Context) {
+		if m := d.m; m.marksUsed.Load() || m.skipsMarked.Load() {
+			d.afterChain(c)
+			return
+		}
+		start := now()
+		var elapsed float64
+		step := inChain
+		defer func() {
+			switch step {
+			case inChain:
+				d.record(c, dispatchID{}, start, !goexiting() && !labelPanicking(c))
+			case inLabel:
+				d.labelPanicked(c, elapsed, recover())
+			}
+		}()
+		c.Next()
+		step = recorded
+		if d.m.marksUsed.Load() {
+			d.record(c, dispatchID{}, start, false)
+			return
+		}
+		elapsed = seconds(now() - start)
+		var f found
+		var rec any
+		if one != nil {
+			step = inLabel
+			v := one(c)
+			step = recorded
+			if f.s = d.one.slot(v).get(v); f.s == nil {
+				f = d.lookupValue(v)
+			}
+		} else {
+			f, rec = d.seriesOf(c)
+		}
+		key := contextKey(c)
+		d.hist.ObserveAt(key, f.s, elapsed)
+		d.overflowed(f, key)
+		if rec != nil {
+			raiseLabelPanic(c, rec)
+		}
+	}
+}
+
+// oneFunction returns the label function of a decorator whose only label
+// is one, or nil.
+func (d *decorator) oneFunction() func(*gin.Context) string {
+	if d.oneFunc {
+		return d.labels[0].fn
+	}
+	return nil
+}
+
+// Where countAfter and observeAfter are, for their deferred function.
+const (
+	inChain  = iota // in the rest of the chain
+	inLabel         // in the label function
+	recorded        // past both
+)
+
+// labelPanicked is what countAfter and observeAfter do when the label
+// function of a decorator whose only label is one panicked with rec:
+// record the request in the series of canon.PanicValue, then raise the
+// panic again, as labelValue and record do. A nil rec is runtime.Goexit in
+// the label function, which, as under labelValue, records nothing.
+func (d *decorator) labelPanicked(c *gin.Context, elapsed float64, rec any) {
+	if rec == nil {
+		return
+	}
+	f := d.seriesOfValue(canon.PanicValue)
+	key := contextKey(c)
+	if d.sum != nil {
+		d.sum.AddAt(key, f.s, 1)
+	} else {
+		d.hist.ObserveAt(key, f.s, elapsed)
+	}
+	d.overflowed(f, key)
+	raiseLabelPanic(c, rec)
 }
 
 // decoratorLeftOut reports whether the request is left out of m's
@@ -89,18 +226,18 @@ func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, p
 	if d.index != nil {
 		var f found
 		f, rec = d.seriesOf(c)
-		r := d.index.Shard(contextKey(c))
+		key := contextKey(c)
 		switch {
 		case d.sum != nil:
-			d.sum.Add(r, f.s, 1)
+			d.sum.AddAt(key, f.s, 1)
 		case d.hist != nil:
-			d.hist.Observe(r, f.s, elapsed)
+			d.hist.ObserveAt(key, f.s, elapsed)
 		default:
 			// A summary with objectives: its series are in the
 			// index, its values in client_golang's summary.
 			d.summaryVec.WithLabelValues(f.s.Labels()...).Observe(elapsed)
 		}
-		d.overflowed(f, r)
+		d.overflowed(f, key)
 	} else {
 		var buf [maxInlineLabels]string
 		var lvs []string
@@ -131,7 +268,7 @@ func (d *decorator) inProgress(c *gin.Context) {
 		f, rec = d.seriesOf(c)
 		r := d.index.Shard(contextKey(c))
 		d.gauge.Add(r, f.s, 1)
-		d.overflowed(f, r)
+		d.overflowed(f, contextKey(c))
 		defer d.gauge.Add(r, f.s, -1)
 	} else {
 		var buf [maxInlineLabels]string
@@ -176,11 +313,11 @@ func (d *decorator) find(lvs []string) found {
 	return *f
 }
 
-// overflowed counts the observation in the overflow counter if it went to
-// an overflow series.
-func (d *decorator) overflowed(f found, r aggregate.Ref) {
+// overflowed counts the observation of the request named key in the
+// overflow counter if it went to an overflow series.
+func (d *decorator) overflowed(f found, key uintptr) {
 	if f.overflowed {
-		d.limit.Overflowed(r, 1)
+		d.limit.Overflowed(d.index.Shard(key), 1)
 	}
 }
 

@@ -45,6 +45,9 @@ func (d *decorator) seriesOf(c *gin.Context) (found, any) {
 	if d.fixed {
 		return d.find(d.values), nil
 	}
+	if d.oneFunc {
+		return d.seriesOfOne(c)
+	}
 	// Few labels need a buffer of few words to clear.
 	if len(d.labels) <= 4 {
 		var buf [4]string
@@ -88,6 +91,120 @@ func (d *decorator) seriesIn(c *gin.Context, lvs []string) (found, any) {
 		slot.Store(s)
 	}
 	return found{s, over}, rec
+}
+
+// seriesOfOne is seriesOf for a decorator whose only label is a label
+// function.
+func (d *decorator) seriesOfOne(c *gin.Context) (found, any) {
+	v, rec := labelValue(d.labels[0].fn, c)
+	return d.seriesOfValue(v), rec
+}
+
+// seriesOfValue returns the series of the value v of a decorator whose
+// only label is a label function.
+func (d *decorator) seriesOfValue(v string) found {
+	if s := d.one.slot(v).get(v); s != nil {
+		return found{s: s}
+	}
+	return d.lookupValue(v)
+}
+
+// lookupValue is seriesOfValue for a value whose own string d.one does
+// not hold.
+func (d *decorator) lookupValue(v string) found {
+	if s := d.one.lookup(v); s != nil {
+		return found{s: s}
+	}
+	lvs := [1]string{canon.Value(v)}
+	s, over := d.index.Lookup(lvs[:], d.fromRequest)
+	if !over {
+		d.one.put(v, s)
+	}
+	return found{s, over}
+}
+
+// valueCache is the seriesCache of a decorator whose only label is a label
+// function, which remembers the very string the function returned beside
+// its series, so that a hit compares a pointer and a length instead of
+// bytes. A slot holds a string and its series under a sequence word, as a
+// seqlock: a writer marks the word as being written (a length of 0),
+// stores both, then writes the next sequence number with the string's
+// length, and a reader trusts the pair only if the word had the length of
+// its string and did not change across its reads. (The sequence number
+// would have to wrap around, 2^31 writes, between two loads of one reader
+// to fool it.) Otherwise the reader compares the series' own value with
+// its string byte by byte, as seriesCache does, which is right whatever
+// the slot holds. Like seriesCache, a slot never holds an overflow series.
+//
+// Why a pointer and a length suffice: the slot keeps a reference to the
+// string's bytes, so they cannot be freed and reused while it holds them,
+// and Go strings do not change; equal address and length are then the
+// same bytes, whose canonical value the slot's series has. (Code that
+// changes a string's bytes through unsafe breaks that, as it breaks map
+// keys.) The reference keeps alive at most one string per slot, such as
+// the URL that a c.Param value points into, until the slot is filled again.
+type valueCache struct {
+	slots [64]valueSlot
+}
+
+type valueSlot struct {
+	// seq is a sequence number in the high 32 bits, and in the low 32
+	// the length of the string plus one, or 0 while a writer fills the
+	// slot: no string matches a slot being filled, nor, being too long
+	// to note, one the slot could not hold.
+	seq atomic.Uint64
+	raw atomic.Pointer[byte] // the string's first byte
+	s   atomic.Pointer[aggregate.Series]
+}
+
+const (
+	seqOne  = 1 << 32    // one step of valueSlot.seq's sequence number
+	lenMask = seqOne - 1 // valueSlot.seq's length plus one
+)
+
+// slot returns the slot of v, from its address and length.
+func (vc *valueCache) slot(v string) *valueSlot {
+	addr := uintptr(unsafe.Pointer(unsafe.StringData(v))) //nolint:gosec // G103: only the address is read, as a number; nothing is dereferenced.
+	return &vc.slots[(uint64(addr)^uint64(len(v)))*0x9e3779b97f4a7c15>>58]
+}
+
+// get returns the series of v if sl, v's slot, holds v itself, the same
+// address and length, or nil. It is small enough to inline; see lookup.
+func (sl *valueSlot) get(v string) *aggregate.Series {
+	seq := sl.seq.Load()
+	s := sl.s.Load()
+	if seq&lenMask == uint64(len(v))+1 && sl.raw.Load() == unsafe.StringData(v) && sl.seq.Load() == seq { //nolint:gosec // G103: addresses are compared; nothing is read through them.
+		return s
+	}
+	return nil
+}
+
+// lookup returns the series of v if its slot holds a series whose value is
+// v, compared byte by byte, whatever string the slot holds, or nil. A
+// series' values are canonical: values equal to them are too, and need no
+// canon.Value.
+func (vc *valueCache) lookup(v string) *aggregate.Series {
+	if s := vc.slot(v).s.Load(); s != nil && s.Labels()[0] == v {
+		return s
+	}
+	return nil
+}
+
+// put remembers s as the series of v, unless another writer is filling the
+// slot, or v is too long to note its length.
+func (vc *valueCache) put(v string, s *aggregate.Series) {
+	if uint64(len(v)) >= lenMask {
+		return
+	}
+	sl := vc.slot(v)
+	seq := sl.seq.Load()
+	next := seq&^lenMask + seqOne
+	if seq != 0 && seq&lenMask == 0 || !sl.seq.CompareAndSwap(seq, next) {
+		return // another writer
+	}
+	sl.s.Store(s)
+	sl.raw.Store(unsafe.StringData(v)) //nolint:gosec // G103: kept to hold the bytes alive and to compare the address; never read through.
+	sl.seq.Store(next + seqOne | (uint64(len(v)) + 1))
 }
 
 // labelValue runs the label function fn, as canon.Call does, but leaves

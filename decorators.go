@@ -32,6 +32,8 @@ type decorator struct {
 	// then those values, and the metric has one series, found once.
 	fixed  bool
 	values []string
+	// oneFunc says that the only label is a label function.
+	oneFunc bool
 	// fromRequest has bit i set if labels[i] is a label function: in an
 	// overflow series, its value reads Overflow.
 	fromRequest uint64
@@ -52,6 +54,7 @@ type decorator struct {
 	// of label functions lately seen.
 	series atomic.Pointer[found]
 	cache  seriesCache
+	one    *valueCache // for a decorator whose only label is a label function
 
 	// A client_golang vec that other code registered under the same
 	// definition, which the decorator then records in, or the summary
@@ -101,6 +104,9 @@ type found struct {
 // once they have a series.
 func (m *Metrics) Counter(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindCounter, name, help, labels, opts); d != nil {
+		if d.sum != nil && !d.mayLeaveOut {
+			return d.countAfter()
+		}
 		return d.afterChain
 	}
 	return passThrough
@@ -129,6 +135,9 @@ func (m *Metrics) Gauge(name, help string, labels Labels, opts ...MetricOption) 
 // reserved.
 func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindSummary, name, help, labels, opts); d != nil {
+		if d.hist != nil && !d.mayLeaveOut {
+			return d.observeAfter()
+		}
 		return d.afterChain
 	}
 	return passThrough
@@ -142,6 +151,9 @@ func (m *Metrics) Summary(name, help string, labels Labels, opts ...MetricOption
 // that nothing is appended to name and the label name "le" is reserved.
 func (m *Metrics) Histogram(name, help string, labels Labels, opts ...MetricOption) gin.HandlerFunc {
 	if d := m.newDecorator(kindHistogram, name, help, labels, opts); d != nil {
+		if d.hist != nil && !d.mayLeaveOut {
+			return d.observeAfter()
+		}
 		return d.afterChain
 	}
 	return passThrough
@@ -252,6 +264,9 @@ func (m *Metrics) newDecorator(kind metricKind, name, help string, labels Labels
 	d.mayLeaveOut = m.exclude.active() || m.defaults == nil && m.skipper != nil
 	if d.fixed {
 		d.values = set.values()
+	}
+	if len(set) == 1 && set[0].fn != nil {
+		d.oneFunc, d.one = true, &valueCache{}
 	}
 	for i, l := range set {
 		if l.fn != nil && i < 64 {

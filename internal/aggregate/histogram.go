@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"math"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -44,23 +45,52 @@ func NewSummary(desc *prometheus.Desc, limit *Limit, overflow string) *Histogram
 // Observe records v in s, in the shard of r.
 func (a *Histogram) Observe(r Ref, s *Series, v float64) {
 	w := a.shard(s, r)
-	i := len(a.bounds)
-	for j, b := range a.bounds {
-		if v <= b {
-			i = j
-			break
-		}
+	w[1+a.bucket(v)].Add(1)
+	if old := w[0].Load(); !w[0].CompareAndSwap(old, addFloat(old, v)) {
+		a.contended(&w[0], r, v)
 	}
-	w[1+i].Add(1)
+}
+
+// ObserveAt is Observe in the shard of the caller named key (see
+// [Index.Shard]), in one call.
+func (a *Histogram) ObserveAt(key uintptr, s *Series, v float64) {
+	r, ok := a.shards.known(key)
+	if !ok {
+		r = a.shards.pick(key)
+	}
+	w := a.shard(s, r)
+	w[1+a.bucket(v)].Add(1)
+	if old := w[0].Load(); !w[0].CompareAndSwap(old, addFloat(old, v)) {
+		a.contended(&w[0], r, v)
+	}
+}
+
+// contended adds v to the sum, whose first try failed: another writer used
+// the shard of r at the same instant. It moves the caller to the next shard
+// for its later writes.
+func (a *Histogram) contended(sum *atomic.Uint64, r Ref, v float64) {
+	r.moveOn(a.shards.n)
 	for {
-		old := w[0].Load()
-		if w[0].CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+		old := sum.Load()
+		if sum.CompareAndSwap(old, addFloat(old, v)) {
 			return
 		}
-		// Another writer used this shard at the same instant: move
-		// the caller to the next shard for its later writes.
-		r.moveOn(a.shards.n)
 	}
+}
+
+// addFloat returns the bits of the float64 whose bits are bits, plus v.
+func addFloat(bits uint64, v float64) uint64 {
+	return math.Float64bits(math.Float64frombits(bits) + v)
+}
+
+// bucket returns the index of the first bucket that holds v.
+func (a *Histogram) bucket(v float64) int {
+	for j, b := range a.bounds {
+		if v <= b {
+			return j
+		}
+	}
+	return len(a.bounds)
 }
 
 // read sums the shards of s into cumulative bucket counts, and returns the

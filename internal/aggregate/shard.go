@@ -42,15 +42,26 @@ func (s *shards) pick(key uintptr) Ref {
 	if s.n == 1 {
 		return Ref{}
 	}
+	if r, ok := s.known(key); ok {
+		return r
+	}
 	k := uint64(key)
 	slot := &s.slots[(k*0x9e3779b97f4a7c15)>>58]
-	if entry := slot.Load(); entry>>8 == k {
-		return Ref{int(entry & 0xff), slot, entry}
-	}
 	sh := int(s.next.Add(1) % uint32(s.n)) //nolint:gosec // G115: n is between 1 and maxShards.
 	entry := k<<8 | uint64(sh)
 	slot.Store(entry)
 	return Ref{sh, slot, entry}
+}
+
+// known returns the shard of key if its slot remembers it, which it never
+// does with one shard. It inlines, for callers that pick on every write.
+func (s *shards) known(key uintptr) (Ref, bool) {
+	k := uint64(key)
+	slot := &s.slots[(k*0x9e3779b97f4a7c15)>>58]
+	if entry := slot.Load(); entry>>8 == k {
+		return Ref{int(entry & 0xff), slot, entry}, true
+	}
+	return Ref{}, false
 }
 
 // moveOn sends the key of r to the next shard for its later writes: another

@@ -22,6 +22,16 @@ func (a *Sum) Add(r Ref, s *Series, n uint64) {
 	a.shard(s, r)[0].Add(n)
 }
 
+// AddAt is Add in the shard of the caller named key (see [Index.Shard]),
+// in one call.
+func (a *Sum) AddAt(key uintptr, s *Series, n uint64) {
+	r, ok := a.shards.known(key)
+	if !ok {
+		r = a.shards.pick(key)
+	}
+	a.shard(s, r)[0].Add(n)
+}
+
 // Value returns the count of s, summed over its shards.
 func (a *Sum) Value(s *Series) uint64 {
 	var n uint64
