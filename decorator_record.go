@@ -323,11 +323,18 @@ func (d *decorator) find(lvs []string) found {
 }
 
 // overflowed counts the observation of the request named key in the
-// overflow counter if it went to an overflow series.
+// overflow counter if it went to an overflow series. It inlines; the
+// counting, which is rare, does not.
 func (d *decorator) overflowed(f found, key uintptr) {
 	if f.overflowed {
-		d.limit.Overflowed(d.index.Shard(key), 1)
+		d.countOverflow(key)
 	}
+}
+
+// countOverflow counts the observation of the request named key in the
+// overflow counter.
+func (d *decorator) countOverflow(key uintptr) {
+	d.limit.Overflowed(d.index.Shard(key), 1)
 }
 
 // initial makes the series of a fixed decorator, at 0.
