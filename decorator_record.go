@@ -59,12 +59,14 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 		}
 		step := inChain
 		defer func() {
-			switch step {
-			case inChain:
-				d.record(c, dispatchID{}, 0, !goexiting() && !labelPanicking(c))
-			case inLabel:
-				d.labelPanicked(c, 0, recover())
+			if step == recorded {
+				return
 			}
+			if step == inLabel {
+				d.labelPanicked(c, 0, recover())
+				return
+			}
+			d.chainUnwound(c, 0)
 		}()
 		c.Next()
 		step = recorded
@@ -108,12 +110,14 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 		var elapsed float64
 		step := inChain
 		defer func() {
-			switch step {
-			case inChain:
-				d.record(c, dispatchID{}, start, !goexiting() && !labelPanicking(c))
-			case inLabel:
-				d.labelPanicked(c, elapsed, recover())
+			if step == recorded {
+				return
 			}
+			if step == inLabel {
+				d.labelPanicked(c, elapsed, recover())
+				return
+			}
+			d.chainUnwound(c, start)
 		}()
 		c.Next()
 		step = recorded
@@ -158,6 +162,12 @@ const (
 	inLabel         // in the label function
 	recorded        // past both
 )
+
+// chainUnwound is what countAfter and observeAfter do when the rest of
+// the chain did not return: record the request as afterChain does.
+func (d *decorator) chainUnwound(c *gin.Context, start time.Duration) {
+	d.record(c, dispatchID{}, start, !goexiting() && !labelPanicking(c))
+}
 
 // labelPanicked is what countAfter and observeAfter do when the label
 // function of a decorator whose only label is one panicked with rec:
