@@ -3,11 +3,13 @@ package ginprom_test
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"runtime"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -76,5 +78,27 @@ func TestDecoratorOnlyLabelGoexit(t *testing.T) {
 			a.do(http.MethodGet, "/")
 			decoRequireSeries(t, a.reg, k, "exiting"+k.suffix, "Exiting.", map[string]float64{`who="fine"`: k.perRequest()})
 		})
+	}
+}
+
+// TestDecoratorFastHandlersCompiledOnce: the handlers of counters,
+// histograms and summaries without objectives are the closures of
+// countAfter and observeAfter as compiled once, not copies made where the
+// compiler inlined the function returning them, in which it inlines no
+// calls (the handlers' atomic loads, clock readings and cache lookups).
+func TestDecoratorFastHandlersCompiledOnce(t *testing.T) {
+	t.Parallel()
+	status := ginprom.Labels{"status": func(c *gin.Context) string { return "200" }}
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithoutDefaults())
+	for _, h := range []struct {
+		h    gin.HandlerFunc
+		want string
+	}{
+		{m.Counter("fast", "Fast.", status), "countAfter.func1"},
+		{m.Histogram("fast_seconds", "Fast.", status), "observeAfter.func1"},
+		{m.Summary("fast_summary_seconds", "Fast.", status), "observeAfter.func1"},
+	} {
+		name := runtime.FuncForPC(reflect.ValueOf(h.h).Pointer()).Name()
+		assert.Equal(t, "github.com/gin-contrib/ginprom.(*decorator)."+h.want, name)
 	}
 }

@@ -43,6 +43,13 @@ func (d *decorator) afterChain(c *gin.Context) {
 // only label is a label function calls it without a recover of its own:
 // the handler's deferred function, which runs anyway, recovers its panic
 // and records the request as labelValue and record would have.
+//
+// Neither is inlined: the compiler does not inline calls inside the copy
+// of a closure that it makes when it inlines the function returning it,
+// and the handlers' atomic loads, clock readings and cache lookups would
+// each become a call.
+//
+//go:noinline
 func (d *decorator) countAfter() gin.HandlerFunc {
 	one := d.oneFunction()
 	return func(c *gin.Context) {
@@ -52,12 +59,14 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 		}
 		step := inChain
 		defer func() {
-			switch step {
-			case inChain:
-				d.record(c, dispatchID{}, 0, !goexiting() && !labelPanicking(c))
-			case inLabel:
-				d.labelPanicked(c, 0, recover())
+			if step == recorded {
+				return
 			}
+			if step == inLabel {
+				d.labelPanicked(c, 0, recover())
+				return
+			}
+			d.chainUnwound(c, 0)
 		}()
 		c.Next()
 		step = recorded
@@ -88,6 +97,8 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 }
 
 // observeAfter: see countAfter.
+//
+//go:noinline
 func (d *decorator) observeAfter() gin.HandlerFunc {
 	one := d.oneFunction()
 	return func(c *gin.Context) {
@@ -99,12 +110,14 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 		var elapsed float64
 		step := inChain
 		defer func() {
-			switch step {
-			case inChain:
-				d.record(c, dispatchID{}, start, !goexiting() && !labelPanicking(c))
-			case inLabel:
-				d.labelPanicked(c, elapsed, recover())
+			if step == recorded {
+				return
 			}
+			if step == inLabel {
+				d.labelPanicked(c, elapsed, recover())
+				return
+			}
+			d.chainUnwound(c, start)
 		}()
 		c.Next()
 		step = recorded
@@ -149,6 +162,12 @@ const (
 	inLabel         // in the label function
 	recorded        // past both
 )
+
+// chainUnwound is what countAfter and observeAfter do when the rest of
+// the chain did not return: record the request as afterChain does.
+func (d *decorator) chainUnwound(c *gin.Context, start time.Duration) {
+	d.record(c, dispatchID{}, start, !goexiting() && !labelPanicking(c))
+}
 
 // labelPanicked is what countAfter and observeAfter do when the label
 // function of a decorator whose only label is one panicked with rec:
@@ -314,11 +333,18 @@ func (d *decorator) find(lvs []string) found {
 }
 
 // overflowed counts the observation of the request named key in the
-// overflow counter if it went to an overflow series.
+// overflow counter if it went to an overflow series. It inlines; the
+// counting, which is rare, does not.
 func (d *decorator) overflowed(f found, key uintptr) {
 	if f.overflowed {
-		d.limit.Overflowed(d.index.Shard(key), 1)
+		d.countOverflow(key)
 	}
+}
+
+// countOverflow counts the observation of the request named key in the
+// overflow counter.
+func (d *decorator) countOverflow(key uintptr) {
+	d.limit.Overflowed(d.index.Shard(key), 1)
 }
 
 // initial makes the series of a fixed decorator, at 0.
