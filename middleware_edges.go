@@ -95,11 +95,11 @@ type pending struct {
 
 // Where tracker.handle is in a request, for its deferred function.
 const (
-	stepChain    uint8 = iota // the chain runs, or is unwinding
-	stepReturned              // the chain returned; user functions run unguarded
-	stepExemplar              // in the exemplar function
-	stepGroup                 // in the GroupByFunc function
-	stepRecovered             // recording after a user function's panic
+	stepChain     uint8 = iota // the chain runs, or is unwinding
+	stepReturned               // the chain returned; user functions run unguarded
+	stepExemplar               // in the exemplar function
+	stepGroup                  // in the GroupByFunc function
+	stepRecovered              // recording after a user function's panic
 )
 
 // exemplar runs the exemplar function and keeps its exemplar in duration
