@@ -237,7 +237,14 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	i := d.requests.Observe(ref, s, o)
 	var rec any
 	if d.exemplars != nil {
-		rec = t.exemplar(c, p, s, i)
+		if p.step == stepReturned {
+			// t.exemplar's common case, a call less.
+			p.step = stepExemplar
+			s.Exemplar(i, d.exemplars(c), o.Seconds)
+			p.step = stepReturned
+		} else {
+			rec = t.exemplar(c, p, s, i)
+		}
 	}
 	if panicked {
 		if t.firstException(c) {

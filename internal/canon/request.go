@@ -205,7 +205,11 @@ type Outcome struct {
 // recover: a panic or a runtime.Goexit of fn goes on, for the caller to
 // catch, with the status already in o.
 func Finish[C any](o *Outcome, err error, written int, w any, fn func(C) string, c C) {
-	o.Status, o.Answered = ClientStatus(err, written, w)
+	if Plain(err, written) {
+		o.Status, o.Answered = written, true
+	} else {
+		o.Status, o.Answered = ClientStatus(err, written, w)
+	}
 	o.Group = Value(fn(c))
 }
 
