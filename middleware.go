@@ -100,9 +100,10 @@ func (t *tracker) handle(c *gin.Context) {
 	if ws, announced := sessionHints(c.Request, he.method == canon.MethodGet); ws || announced || he.streams.Load() {
 		sw = t.watchSession(c, he, &p, ws)
 	}
-	returned := false
 	defer func() {
-		if !returned {
+		var rec any
+		switch p.step {
+		case stepChain:
 			// c.Next is unwinding from a panic, or from runtime.Goexit,
 			// which leaves the client without an answer: both are
 			// exceptions. Record it and let it go on: recovering here
@@ -114,6 +115,10 @@ func (t *tracker) handle(c *gin.Context) {
 				return
 			}
 			t.record(c, he, &p, !labelPanicking(c))
+		case stepExemplar, stepGroup:
+			// A user function that record called panicked, or called
+			// runtime.Goexit: see userPanicked.
+			rec = t.userPanicked(c, he, &p, recover())
 		}
 		if p.mw != nil {
 			d.messages.unwrap(c, p.mw)
@@ -121,9 +126,12 @@ func (t *tracker) handle(c *gin.Context) {
 		if p.written != nil {
 			p.written.remove(c)
 		}
+		if rec != nil {
+			raiseLabelPanic(c, rec)
+		}
 	}()
 	c.Next()
-	returned = true
+	p.step = stepReturned
 	if (sw != nil || streamed(c.Writer)) && t.endSession(c, he, &p, sw, false) {
 		return
 	}
@@ -175,7 +183,8 @@ const maxInlineLabels = 16
 // panicked says that the handler panicked; a panic of a label function is
 // then dropped in favour of the handler's.
 func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked bool) {
-	o := aggregate.Observation{Seconds: seconds(now() - p.start)}
+	p.obs = aggregate.Observation{Seconds: seconds(now() - p.start)}
+	o := &p.obs
 	m, d := t.m, t.d
 	if p.mw != nil {
 		p.variant = d.schema.variantOf(p.variant, p.mw.id)
@@ -187,7 +196,7 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 		return
 	}
 	if !panicked && he.groups != nil && d.groupBy.kind == groupFunc {
-		t.recordFunc(c, he, p, &o)
+		t.recordFunc(c, he, p)
 		return
 	}
 	status, answered := http.StatusInternalServerError, true
@@ -211,10 +220,10 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	if !d.cached {
 		if he.groups != nil && d.groupBy.kind == groupPath && status != http.StatusNotFound {
 			// No label function runs: the series is at hand.
-			t.recordPath(c, he, p, status, panicked, &o)
+			t.recordPath(c, he, p, status, panicked, o)
 			return
 		}
-		t.recordVarying(c, he, p, status, panicked, &o)
+		t.recordVarying(c, he, p, status, panicked, o)
 		return
 	}
 	s := he.series(status, p.variant)
@@ -225,10 +234,17 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	if d.inflight == nil {
 		ref = d.requests.Shard(p.key)
 	}
-	i := d.requests.Observe(ref, s, &o)
+	i := d.requests.Observe(ref, s, o)
 	var rec any
 	if d.exemplars != nil {
-		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
+		if p.step == stepReturned {
+			// t.exemplar's common case, a call less.
+			p.step = stepExemplar
+			s.Exemplar(i, d.exemplars(c), o.Seconds)
+			p.step = stepReturned
+		} else {
+			rec = t.exemplar(c, p, s, i)
+		}
 	}
 	if panicked {
 		if t.firstException(c) {
@@ -292,7 +308,7 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 	}
 	var rec any
 	if d.exemplars != nil {
-		rec = recordExemplar(d.exemplars, c, s, i, o.Seconds)
+		rec = t.exemplar(c, p, s, i)
 	}
 	if panicked {
 		if t.firstException(c) {
@@ -310,50 +326,53 @@ func (t *tracker) recordPath(c *gin.Context, he *handlerEntry, p *pending, statu
 // default labels: the status the client got and the group-by value in one
 // call into internal/canon (canon.Finish), the series in one into the
 // route's index; series.go only makes a series the index does not have.
-// If the function calls runtime.Goexit, the request is recorded with
-// PanicValue as its group-by value.
-func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending, o *aggregate.Observation) {
-	d := t.d
-	var out canon.Outcome
-	finished := false
-	defer func() {
-		if !finished && goexiting() {
-			if d.reqSize || d.respSize {
-				t.sizes(c, he, p, false, out.Answered, o)
-			}
-			t.observeVarying(c, he, p, out.Status, false, o, true)
-		}
-	}()
-	canon.Finish(&out, c.Request.Context().Err(), c.Writer.Status(), c.Writer, d.groupBy.fn, c)
-	finished = true
-	if d.reqSize || d.respSize {
-		t.sizes(c, he, p, false, out.Answered, o)
+// The function runs without a recover of its own: a panic or a
+// runtime.Goexit in it is caught by the deferred function of
+// tracker.handle, which runs anyway (see userPanicked), or, when record
+// runs from a deferred function, by recordFuncGuarded's.
+func (t *tracker) recordFunc(c *gin.Context, he *handlerEntry, p *pending) {
+	if p.step != stepReturned {
+		t.recordFuncGuarded(c, he, p)
+		return
 	}
-	s := he.groups.Series(out.Group, out.Status, p.variant)
+	p.step = stepGroup
+	canon.Finish(&p.out, c.Request.Context().Err(), c.Writer.Status(), c.Writer, t.d.groupBy.fn, c)
+	p.step = stepReturned
+	t.recordGroup(c, he, p, p.out.Group, nil)
+}
+
+// recordGroup records a request under GroupByFunc with fixed default
+// labels in the series of group, of the status in p.out. rec is the
+// group-by function's panic, if it panicked; the panic to raise again once
+// the request is recorded is returned: rec, or else the exemplar
+// function's.
+func (t *tracker) recordGroup(c *gin.Context, he *handlerEntry, p *pending, group string, rec any) any {
+	d := t.d
+	if d.reqSize || d.respSize {
+		t.sizes(c, he, p, false, p.out.Answered, &p.obs)
+	}
+	s := he.groups.Series(group, p.out.Status, p.variant)
 	var over bool // the budget redirected the request to an overflow series
 	if s == nil {
-		pfx := he.prefix(out.Status)
+		pfx := he.prefix(p.out.Status)
 		if pfx == nil {
-			pfx = t.addPrefix(he, out.Status)
+			pfx = t.addPrefix(he, p.out.Status)
 		}
-		s, over = d.requests.LookupGroup(pfx, out.Group, p.variant)
-		if out.Panic == nil {
-			he.groups.Add(s.Group(), out.Status, p.variant, s)
+		s, over = d.requests.LookupGroup(pfx, group, p.variant)
+		if rec == nil {
+			he.groups.Add(s.Group(), p.out.Status, p.variant, s)
 		}
 	}
-	i := d.requests.Observe(d.requests.Shard(p.key), s, o)
+	i := d.requests.Observe(d.requests.Shard(p.key), s, &p.obs)
 	if over {
 		d.requests.Overflowed(d.requests.Shard(p.key), s)
 	}
-	rec := out.Panic
 	if d.exemplars != nil {
-		if r := recordExemplar(d.exemplars, c, s, i, o.Seconds); rec == nil {
+		if r := t.exemplar(c, p, s, i); rec == nil {
 			rec = r
 		}
 	}
-	if rec != nil {
-		raiseLabelPanic(c, rec)
-	}
+	return rec
 }
 
 // sessionHints reports, in one call, what the request says of a session

@@ -195,20 +195,22 @@ type Outcome struct {
 	// got what the handlers wrote (see ClientStatus).
 	Status   int
 	Answered bool
-	// Group is the group-by value, and Panic the panic of the group-by
-	// function, for the caller to raise again once the request is
-	// recorded (see Call).
+	// Group is the group-by value.
 	Group string
-	Panic any
 }
 
 // Finish fills o with the outcome of a request whose chain returned, in
 // one call: the status of ClientStatus(err, written, w), then the
-// group-by value of Call(fn, c). The status is in o before fn runs, so a
-// caller whose fn calls runtime.Goexit still has it.
+// group-by value, the canonical form (Value) of fn(c). fn runs without a
+// recover: a panic or a runtime.Goexit of fn goes on, for the caller to
+// catch, with the status already in o.
 func Finish[C any](o *Outcome, err error, written int, w any, fn func(C) string, c C) {
-	o.Status, o.Answered = ClientStatus(err, written, w)
-	o.Group, o.Panic = Call(fn, c)
+	if Plain(err, written) {
+		o.Status, o.Answered = written, true
+	} else {
+		o.Status, o.Answered = ClientStatus(err, written, w)
+	}
+	o.Group = Value(fn(c))
 }
 
 // Value returns the canonical form of a label value taken from a request:
