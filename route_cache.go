@@ -1,6 +1,7 @@
 package ginprom
 
 import (
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -98,7 +99,7 @@ const (
 // their entry (OTHER) in the map each time.
 func (t *tracker) route(c *gin.Context) (he *handlerEntry, pass bool) {
 	fullPath := c.FullPath()
-	pc := codePC(c.Handler())
+	pc := reflect.ValueOf(c.Handler()).Pointer()
 	method := c.Request.Method
 	var mk uint64
 	if method != "" {
@@ -123,17 +124,6 @@ func (t *tracker) route(c *gin.Context) (he *handlerEntry, pass bool) {
 		return he, true
 	}
 	return he, t.m.exclude.match(routedPath(c))
-}
-
-// codePC returns what funcPC(h) returns, h's code address, without
-// reflect's call: a func value points to its closure, whose first word is
-// the code address (what reflect.Value.Pointer reads), and a nil one gives
-// 0.
-func codePC(h gin.HandlerFunc) uintptr {
-	if h == nil {
-		return 0
-	}
-	return **(**uintptr)(unsafe.Pointer(&h)) //nolint:gosec // G103: reads the closure's code word, as reflect.Value.Pointer does.
 }
 
 // sameString reports whether a and b are equal, answering from their

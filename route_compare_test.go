@@ -3,8 +3,6 @@ package ginprom
 import (
 	"strings"
 	"testing"
-
-	"github.com/gin-gonic/gin"
 )
 
 // TestSameMethod: the route cache's comparison of a request's method with
@@ -36,21 +34,6 @@ func TestSameMethod(t *testing.T) {
 			if got, want := sameString(name, m), name == m; got != want {
 				t.Errorf("sameString(%q, %q) = %v, want %v", name, m, got, want)
 			}
-		}
-	}
-}
-
-// TestCodePC: the route cache's code address of a handler is funcPC's,
-// the one reflect gives, for a function, closures, method values (the
-// middleware's own handler, the metrics handler) and nil.
-func TestCodePC(t *testing.T) {
-	t.Parallel()
-	closure := func(n int) gin.HandlerFunc { return func(*gin.Context) { _ = n } }
-	tr := &tracker{}
-	m := &Metrics{}
-	for i, h := range []gin.HandlerFunc{gin.Logger(), closure(1), closure(2), tr.handle, m.serveMetrics, func(*gin.Context) {}, nil} {
-		if got, want := codePC(h), funcPC(h); got != want {
-			t.Errorf("handler %d: codePC %#x, funcPC %#x", i, got, want)
 		}
 	}
 }
