@@ -37,7 +37,6 @@ func TestValueCacheSameAddressInOneSlot(t *testing.T) {
 	values := []string{base[:a], base[:b], base[:0], "", long, canon.Value(long)}
 
 	reg := prometheus.NewRegistry()
-	gin.SetMode(gin.TestMode)
 	r := gin.New()
 	m := New(r, WithRegistry(reg), WithoutDefaults())
 	r.GET("/", m.Counter("c", "C.", Labels{"v": func(c *gin.Context) string {

@@ -191,14 +191,21 @@ func (vc *valueCache) lookup(v string) *aggregate.Series {
 }
 
 // put remembers s as the series of v, unless another writer is filling the
-// slot, or v is too long to note its length.
+// slot, or v is longer than a label value.
 func (vc *valueCache) put(v string, s *aggregate.Series) {
-	if uint64(len(v)) >= lenMask {
+	if len(v) > canon.MaxValueLen {
+		// A value longer than any label value is cut anyway; the
+		// slot would keep all of its bytes alive (a body, a header).
 		return
 	}
 	sl := vc.slot(v)
 	seq := sl.seq.Load()
 	next := seq&^lenMask + seqOne
+	if next == 0 {
+		// The sequence number wrapped: 0 would read as a slot never
+		// written, which another writer may take at the same time.
+		next = seqOne
+	}
 	if seq != 0 && seq&lenMask == 0 || !sl.seq.CompareAndSwap(seq, next) {
 		return // another writer
 	}
