@@ -63,7 +63,7 @@ func TestRequestBudgetRaceToLastSeries(t *testing.T) {
 				var wg sync.WaitGroup
 				for w := range workers {
 					wg.Go(func() {
-						rng := rand.New(rand.NewPCG(uint64(w), uint64(limit)))
+						rng := rand.New(rand.NewPCG(uint64(w), uint64(limit))) //nolint:gosec // G404: a seeded test, not a secret.
 						for range each {
 							v := "g" + strconv.Itoa(rng.IntN(30))
 							if rng.IntN(10) == 0 {
@@ -146,7 +146,7 @@ func TestRequestBudgetRaceToLastSeries(t *testing.T) {
 							continue
 						}
 						if c, ok := got[k]; ok {
-							require.Equal(t, n, c, "%s: %s", name, k)
+							require.InDelta(t, n, c, 0, "%s: %s", name, k)
 						} else {
 							redirected += n
 						}
@@ -157,13 +157,13 @@ func TestRequestBudgetRaceToLastSeries(t *testing.T) {
 							inOverflow += n
 						}
 					}
-					require.Equal(t, own+redirected, inOverflow, "%s: the overflow series", name)
+					require.InDelta(t, own+redirected, inOverflow, 0, "%s: the overflow series", name)
 					if name == "gin_http_request_exceptions_total" && over[name] == 0 && redirected == 0 {
 						continue // shown or not, nothing was redirected
 					}
 					c, ok := over[name]
 					require.True(t, ok, "%s's overflow counter series", name)
-					require.Equal(t, redirected, c, "%s's overflow count", name)
+					require.InDelta(t, redirected, c, 0, "%s's overflow count", name)
 				}
 			})
 		}

@@ -66,7 +66,7 @@ func TestDecoratorValueCacheBudgetRace(t *testing.T) {
 			var wg sync.WaitGroup
 			for w := range workers {
 				wg.Go(func() {
-					rng := rand.New(rand.NewPCG(uint64(w), uint64(limit)))
+					rng := rand.New(rand.NewPCG(uint64(w), uint64(limit))) //nolint:gosec // G404: a seeded test, not a secret.
 					for range each {
 						i := rng.IntN(len(cacheValues))
 						target := "/?i=" + strconv.Itoa(i)

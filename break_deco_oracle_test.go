@@ -1,6 +1,7 @@
 package ginprom_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -56,7 +57,7 @@ func oracleValue(c *gin.Context) string {
 	case 'P':
 		panic("label boom")
 	case 'N':
-		panic(nil)
+		panic(nil) //nolint:govet // a nil panic is a case under test.
 	case 'X':
 		runtime.Goexit()
 	}
@@ -80,7 +81,7 @@ func oracleHandler(excl *atomic.Pointer[gin.HandlerFunc]) gin.HandlerFunc {
 		case 'P':
 			panic("handler boom")
 		case 'N':
-			panic(nil)
+			panic(nil) //nolint:govet // a nil panic is a case under test.
 		case 'X':
 			runtime.Goexit()
 		case 'A':
@@ -113,7 +114,7 @@ func serveOutcome(h http.Handler, target string) outcome {
 			o.goexited = exited && !o.returning
 		}()
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+		h.ServeHTTP(w, httptest.NewRequestWithContext(context.Background(), http.MethodGet, target, nil))
 		o.code, o.returning = w.Code, true
 	}()
 	<-done
@@ -197,7 +198,7 @@ func TestDecoratorFastHandlerOracle(t *testing.T) {
 					two := mk(ginprom.Labels{"v": oracleValue, "z": "k"})
 					general := mk(ginprom.Labels{"v": oracleValue}, ginprom.WithExcludedPaths("/never"))
 					apps := []*oracleApp{fast, two, general}
-					rng := rand.New(rand.NewPCG(uint64(len(k.name)), 9))
+					rng := rand.New(rand.NewPCG(uint64(len(k.name)), 9)) //nolint:gosec // G404: a seeded test, not a secret.
 					const n = 200
 					for i := range n {
 						if i == n/2 {

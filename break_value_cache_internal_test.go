@@ -1,6 +1,7 @@
 package ginprom
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -49,7 +50,7 @@ func TestValueCacheSameAddressInOneSlot(t *testing.T) {
 		if i%7 == 3 {
 			j = (i * 5) % len(values)
 		}
-		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/?i="+strconv.Itoa(j), nil))
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/?i="+strconv.Itoa(j), nil))
 		want[canon.Value(values[j])]++
 	}
 	mfs, err := reg.Gather()
