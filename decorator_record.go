@@ -53,7 +53,7 @@ func (d *decorator) afterChain(c *gin.Context) {
 func (d *decorator) countAfter() gin.HandlerFunc {
 	one := d.oneFunction()
 	return func(c *gin.Context) {
-		if m := d.m; m.marksUsed.Load() || m.skipsMarked.Load() {
+		if d.m.marking.Load() != 0 {
 			d.afterChain(c)
 			return
 		}
@@ -70,7 +70,7 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 		}()
 		c.Next()
 		step = recorded
-		if d.m.marksUsed.Load() {
+		if d.m.marksUsed() {
 			// The chain marked a request, maybe this one.
 			d.record(c, dispatchID{}, 0, false)
 			return
@@ -102,7 +102,7 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 func (d *decorator) observeAfter() gin.HandlerFunc {
 	one := d.oneFunction()
 	return func(c *gin.Context) {
-		if m := d.m; m.marksUsed.Load() || m.skipsMarked.Load() {
+		if d.m.marking.Load() != 0 {
 			d.afterChain(c)
 			return
 		}
@@ -121,7 +121,7 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 		}()
 		c.Next()
 		step = recorded
-		if d.m.marksUsed.Load() {
+		if d.m.marksUsed() {
 			d.record(c, dispatchID{}, start, false)
 			return
 		}
@@ -198,7 +198,7 @@ func (m *Metrics) decoratorLeftOut(c *gin.Context) (id dispatchID, out bool) {
 	if m.excluded(c) {
 		return id, true
 	}
-	if m.marksUsed.Load() || m.skipsMarked.Load() {
+	if m.marking.Load() != 0 {
 		id = currentDispatch(c)
 		if m.marks(c, id)&(markNoMetrics|markSkipped) != 0 {
 			return id, true
@@ -215,7 +215,7 @@ func (m *Metrics) decoratorLeftOut(c *gin.Context) (id dispatchID, out bool) {
 // leftOut is m.decoratorLeftOut, asked only when something may leave the
 // request out: exclusions, a skipper that only decorators ask, or marks.
 func (d *decorator) leftOut(c *gin.Context) (dispatchID, bool) {
-	if m := d.m; d.mayLeaveOut || m.marksUsed.Load() || m.skipsMarked.Load() {
+	if m := d.m; d.mayLeaveOut || m.marking.Load() != 0 {
 		return m.decoratorLeftOut(c)
 	}
 	return dispatchID{}, false
@@ -235,7 +235,7 @@ func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, p
 	if d.kind != kindCounter {
 		elapsed = seconds(now() - start)
 	}
-	if d.m.marksUsed.Load() && d.m.marks(c, d.m.dispatch(c, id))&markNoMetrics != 0 {
+	if d.m.marksUsed() && d.m.marks(c, d.m.dispatch(c, id))&markNoMetrics != 0 {
 		return
 	}
 	if panicked && !d.fixed {

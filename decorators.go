@@ -170,7 +170,7 @@ func (m *Metrics) DoNotTrack() gin.HandlerFunc {
 	if m.disabled() {
 		return passThrough
 	}
-	m.marksUsed.Store(true)
+	m.marking.Or(marksMade)
 	return func(c *gin.Context) { m.mark(c, currentDispatch(c), markNoDefaults) }
 }
 
@@ -183,7 +183,7 @@ func (m *Metrics) ExcludeAllMetrics() gin.HandlerFunc {
 	if m.disabled() {
 		return passThrough
 	}
-	m.marksUsed.Store(true)
+	m.marking.Or(marksMade)
 	return func(c *gin.Context) { m.mark(c, currentDispatch(c), markNoMetrics) }
 }
 

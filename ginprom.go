@@ -41,13 +41,14 @@ type Metrics struct {
 	// nothing.
 	deps *dependencies
 
-	// marksUsed turns true when the first handler that marks requests
-	// (DoNotTrack, ExcludeAllMetrics) is made, or a request is marked;
-	// until then no request looks for marks (see marks.go).
-	marksUsed atomic.Bool
-	// skipsMarked turns true when the default middleware first marks a
-	// request that WithSkipper leaves out; from then on decorators look.
-	skipsMarked atomic.Bool
+	// marking holds two flags, read in one load on every request:
+	// marksMade turns on when the first handler that marks requests
+	// (DoNotTrack, ExcludeAllMetrics) is made, or a request is marked,
+	// and until then no request looks for marks (see marks.go);
+	// skipsMade turns on when the default middleware first marks a
+	// request that WithSkipper leaves out, and from then on decorators
+	// look.
+	marking atomic.Uint32
 
 	// metricsPC is the code address of the handler that serves the
 	// metrics, the last handler of every metrics route. Requests whose

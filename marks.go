@@ -53,6 +53,16 @@ type dispatchMarks struct {
 	flags int
 }
 
+// The flags of Metrics.marking.
+const (
+	marksMade = 1 << iota // some handler can mark requests, or did
+	skipsMade             // the default middleware marked a skipped request
+)
+
+// marksUsed reports whether any request may carry a mark that the default
+// middleware heeds (DoNotTrack, ExcludeAllMetrics).
+func (m *Metrics) marksUsed() bool { return m.marking.Load()&marksMade != 0 }
+
 // requestMarks returns m's marks on the request, or nil.
 func (m *Metrics) requestMarks(c *gin.Context) *requestMarks {
 	rm, _ := c.Request.Context().Value(marksKey{m}).(*requestMarks)
@@ -61,7 +71,7 @@ func (m *Metrics) requestMarks(c *gin.Context) *requestMarks {
 
 // marks returns the marks of dispatch id.
 func (m *Metrics) marks(c *gin.Context, id dispatchID) int {
-	if !m.marksUsed.Load() && !m.skipsMarked.Load() {
+	if m.marking.Load() == 0 {
 		return 0
 	}
 	rm := m.requestMarks(c)
@@ -87,16 +97,16 @@ func (m *Metrics) marksOrAdd(c *gin.Context) *requestMarks {
 	return rm
 }
 
-// mark adds the flags f to the marks of dispatch id. A skip sets
-// skipsMarked, which only decorators heed; the other marks set marksUsed,
+// mark adds the flags f to the marks of dispatch id. A skip turns on
+// skipsMade, which only decorators heed; the other marks turn on marksMade,
 // which the default middleware heeds too.
 func (m *Metrics) mark(c *gin.Context, id dispatchID, f int) {
+	flag := uint32(marksMade)
 	if f == markSkipped {
-		if !m.skipsMarked.Load() {
-			m.skipsMarked.Store(true)
-		}
-	} else if !m.marksUsed.Load() {
-		m.marksUsed.Store(true)
+		flag = skipsMade
+	}
+	if m.marking.Load()&flag == 0 {
+		m.marking.Or(flag)
 	}
 	rm := m.marksOrAdd(c)
 	for i := range rm.dispatches {

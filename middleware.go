@@ -189,7 +189,7 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	if p.mw != nil {
 		p.variant = d.schema.variantOf(p.variant, p.mw.id)
 	}
-	if m.marksUsed.Load() && m.marks(c, p.id)&(markNoDefaults|markNoMetrics) != 0 {
+	if m.marksUsed() && m.marks(c, p.id)&(markNoDefaults|markNoMetrics) != 0 {
 		if d.inflight != nil {
 			d.inflight.Abandon(p.ref.Shard(), p.inflight)
 		}

@@ -170,7 +170,7 @@ func (t *tracker) beginSession(c *gin.Context, he *handlerEntry, id dispatchID, 
 	if d.inflight != nil {
 		d.inflight.Abandon(sh, inflight)
 	}
-	if m.marksUsed.Load() && m.marks(c, id)&(markNoDefaults|markNoMetrics) != 0 {
+	if m.marksUsed() && m.marks(c, id)&(markNoDefaults|markNoMetrics) != 0 {
 		return nil
 	}
 	return d.sessions.begin(c, kind, he.route)
