@@ -33,6 +33,12 @@ import (
 // label function's value longer than [MaxValueLen] bytes is cut, ending in
 // [CutMark].
 //
+// A label function's string must not change after it returns: a decorator
+// remembers the series a value led to by the string's address and length,
+// so a function that returns an unsafe.String over a buffer it reuses has
+// its later values counted in the series of the first. Strings made the
+// ordinary way (strconv, concatenation, a table, c.FullPath()) never change.
+//
 // If a label function panics, the request is still recorded, with
 // [PanicValue] as that label's value, and the panic is then raised again
 // from the point of recording; it is not counted as the handler's
