@@ -120,11 +120,13 @@
 //
 // # What panics, and what never fails
 //
-// Configuration errors panic at setup, in New or in the decorator
-// constructors, with a message that says what to fix. On the request path
-// nothing fails because of ginprom: unknown methods become OTHER, status
-// codes are clamped, label values that are not valid UTF-8 are repaired,
-// and unmatched URLs share one series. A panic in a handler is recorded as
-// a 500 and an exception, and goes on unchanged to the application's
-// recovery.
+// Configuration errors panic at setup, with a message that begins with
+// "ginprom:" and says what to fix: in New, [Metrics.Instrument], the
+// decorator constructors, [GroupByFunc], [LimitValues], [Metrics.Info],
+// [Metrics.WatchDependency], [HTTPCheck], [Metrics.Push] and
+// [Metrics.StartPushing]. On the request path nothing fails because of
+// ginprom: unknown methods become OTHER, status codes are clamped, label
+// values that are not valid UTF-8 are repaired, and unmatched URLs share
+// one series. A panic in a handler is recorded as a 500 and an exception,
+// and goes on unchanged to the application's recovery.
 package ginprom
