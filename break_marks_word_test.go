@@ -1,7 +1,10 @@
 package ginprom_test
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
@@ -98,5 +101,191 @@ func TestSkipperDecoratorBeforeDefaultsHandleContext(t *testing.T) {
 				decoRequireSeries(t, reg, k, "early"+k.suffix, "Early.", map[string]float64{"": tc.want})
 			})
 		}
+	}
+}
+
+// markers are the two handlers that mark a request, and what each leaves
+// out: DoNotTrack the default metrics only, ExcludeAllMetrics the
+// decorators too.
+var markers = []struct {
+	name       string
+	make       func(m *ginprom.Metrics) gin.HandlerFunc
+	decorators bool // whether the decorators leave a marked request out
+}{
+	{"DoNotTrack", (*ginprom.Metrics).DoNotTrack, false},
+	{"ExcludeAllMetrics", (*ginprom.Metrics).ExcludeAllMetrics, true},
+}
+
+// lazyMarker returns a handler that marks the requests whose query has
+// "m", with a marker it makes on the first such request, so that the
+// instance's first marker is made in the middle of a chain, after the
+// decorators before it have looked at the marks word.
+func lazyMarker(m *ginprom.Metrics, mk func(*ginprom.Metrics) gin.HandlerFunc) gin.HandlerFunc {
+	made := sync.OnceValue(func() gin.HandlerFunc { return mk(m) })
+	return func(c *gin.Context) {
+		if c.Query("m") != "" {
+			made()(c)
+		}
+	}
+}
+
+// markDecorators returns one decorator of each kind, named prefix_kind.
+func markDecorators(m *ginprom.Metrics, prefix string, labels ginprom.Labels) []gin.HandlerFunc {
+	var ds []gin.HandlerFunc
+	for _, k := range decoKinds {
+		ds = append(ds, k.make(m, prefix+"_"+strings.ToLower(k.name), "Marks.", labels))
+	}
+	return ds
+}
+
+// requireMarkDecorators asserts what every decorator of markDecorators
+// holds: n requests, or 0 for the gauge.
+func requireMarkDecorators(t *testing.T, reg prometheus.Gatherer, prefix string, n float64) {
+	t.Helper()
+	for _, k := range decoKinds {
+		want := n
+		if k.typ == "gauge" {
+			want = 0
+		}
+		assert.InDelta(t, want, decoCount(t, reg, k, prefix+"_"+strings.ToLower(k.name)+k.suffix, ""), 0, "%s %s", prefix, k.name)
+	}
+}
+
+// TestMarkerMadeMidChain: the first marker of an instance, made while a
+// request is in the chain, marks that very request; decorators before and
+// after it, fast handlers or not yet, and the default metrics each leave
+// out what the marker says, and count the unmarked requests that follow
+// exactly once.
+func TestMarkerMadeMidChain(t *testing.T) {
+	t.Parallel()
+	for _, mk := range markers {
+		t.Run(mk.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t)
+			chain := markDecorators(a.m, "before", nil)
+			chain = append(chain, lazyMarker(a.m, mk.make))
+			chain = append(chain, markDecorators(a.m, "after", nil)...)
+			a.r.GET("/x", append(chain, ok)...)
+			for _, target := range []string{"/x?m=1", "/x", "/x?m=1", "/x", "/x"} {
+				require.Equal(t, http.StatusOK, a.do(http.MethodGet, target).Code, target)
+			}
+			want := 5.0
+			if mk.decorators {
+				want = 3
+			}
+			requireMarkDecorators(t, a.reg, "before", want)
+			requireMarkDecorators(t, a.reg, "after", want)
+			assert.Equal(t, map[string]uint64{`method="GET",path="/x",status="200"`: 3}, samples(t, a.reg, coreDuration))
+			requireExposition(t, a.reg, coreTotalHead+`gin_http_request_total{method="GET",status="200"} 3`+"\n", coreTotal)
+		})
+	}
+}
+
+// TestSkipperWithAndWithoutMarkers: WithSkipper leaves the skipped
+// requests out of every decorator, and counts the others once, with and
+// without default metrics, whether or not a marker was made before (the
+// marks word on from the start, or only once the first skip turns it on).
+func TestSkipperWithAndWithoutMarkers(t *testing.T) {
+	t.Parallel()
+	for _, defaults := range []bool{true, false} {
+		for _, marker := range []bool{false, true} {
+			t.Run(fmt.Sprintf("defaults=%t/marker=%t", defaults, marker), func(t *testing.T) {
+				t.Parallel()
+				opts := []ginprom.Option{ginprom.WithSkipper(skipProbe)}
+				if !defaults {
+					opts = append(opts, ginprom.WithoutDefaults())
+				}
+				a := newApp(t, opts...)
+				if marker {
+					a.r.GET("/other", a.m.ExcludeAllMetrics(), ok)
+				}
+				chain := markDecorators(a.m, "first", nil)
+				chain = append(chain, markDecorators(a.m, "second", ginprom.Labels{"route": decoFullPath})...)
+				a.r.GET("/x", append(chain, ok)...)
+				for i := range 6 {
+					if i%3 == 0 {
+						serve(a.r, http.MethodGet, "/x", markProbe, "1")
+					} else {
+						serve(a.r, http.MethodGet, "/x")
+					}
+				}
+				requireMarkDecorators(t, a.reg, "first", 4)
+				for _, k := range decoAfterKinds {
+					decoRequireSeries(t, a.reg, k, "second_"+strings.ToLower(k.name)+k.suffix, "Marks.", map[string]float64{`route="/x"`: 4})
+				}
+				if defaults {
+					assert.Equal(t, map[string]uint64{`method="GET",path="/x",status="200"`: 4}, samples(t, a.reg, coreDuration))
+				}
+			})
+		}
+	}
+}
+
+// TestMarkerInInnerDispatch: a marker in the inner dispatch of
+// engine.HandleContext leaves the outer dispatch recorded by its
+// decorators and, for the default metrics, by its own record; both
+// routes end with the same handler, so that the inner dispatch's id is
+// what c.FullPath() and c.Handler() give once it returns. The marker is
+// made in the chain (the instance's first) or before any request.
+func TestMarkerInInnerDispatch(t *testing.T) {
+	t.Parallel()
+	for _, mk := range markers {
+		for _, lazy := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/lazy=%t", mk.name, lazy), func(t *testing.T) {
+				t.Parallel()
+				a := newApp(t)
+				marker := lazyMarker(a.m, mk.make)
+				if !lazy {
+					made := mk.make(a.m)
+					marker = lazyMarker(a.m, func(*ginprom.Metrics) gin.HandlerFunc { return made })
+				}
+				a.r.GET("/b", append(append(markDecorators(a.m, "inner", nil), marker), ok)...)
+				a.r.GET("/a", append(markDecorators(a.m, "outer", nil), func(c *gin.Context) {
+					c.Request.URL.Path = "/b"
+					a.r.HandleContext(c)
+				}, ok)...)
+				for _, target := range []string{"/a?m=1", "/a", "/a?m=1"} {
+					require.Equal(t, http.StatusOK, a.do(http.MethodGet, target).Code, target)
+				}
+				requireMarkDecorators(t, a.reg, "outer", 3)
+				inner := 3.0
+				if mk.decorators {
+					inner = 1
+				}
+				requireMarkDecorators(t, a.reg, "inner", inner)
+				assert.Equal(t, map[string]uint64{
+					`method="GET",path="/a",status="200"`: 3,
+					`method="GET",path="/b",status="200"`: 1,
+				}, samples(t, a.reg, coreDuration))
+			})
+		}
+	}
+}
+
+// TestMarkerInPanickingInnerDispatch: the same when the inner dispatch
+// panics after its marker, the instance's first: while the panic unwinds
+// c.Handler() is the inner route's too. The outer dispatch is recorded
+// once, by its decorators and as the one exception.
+func TestMarkerInPanickingInnerDispatch(t *testing.T) {
+	t.Parallel()
+	for _, mk := range markers {
+		t.Run(mk.name, func(t *testing.T) {
+			t.Parallel()
+			a := newRecoveringApp(t)
+			a.r.GET("/boom", append(append(markDecorators(a.m, "inner", nil), lazyMarker(a.m, mk.make)), func(*gin.Context) { panic("boom") })...)
+			a.r.GET("/to-boom", append(markDecorators(a.m, "outer", nil), func(c *gin.Context) {
+				c.Request.URL.Path = "/boom"
+				a.r.HandleContext(c)
+			})...)
+			require.Equal(t, http.StatusInternalServerError, a.do(http.MethodGet, "/to-boom?m=1").Code)
+			requireMarkDecorators(t, a.reg, "outer", 1)
+			inner := 1.0
+			if mk.decorators {
+				inner = 0
+			}
+			requireMarkDecorators(t, a.reg, "inner", inner)
+			assert.Equal(t, map[string]uint64{`method="GET",path="/to-boom",status="500"`: 1}, samples(t, a.reg, coreDuration))
+			requireExposition(t, a.reg, coreExceptionsHead+`gin_http_request_exceptions_total{method="GET",status="500"} 1`+"\n", coreExceptions)
+		})
 	}
 }
