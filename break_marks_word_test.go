@@ -2,6 +2,7 @@ package ginprom_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -288,4 +289,164 @@ func TestMarkerInPanickingInnerDispatch(t *testing.T) {
 			requireExposition(t, a.reg, coreExceptionsHead+`gin_http_request_exceptions_total{method="GET",status="500"} 1`+"\n", coreExceptions)
 		})
 	}
+}
+
+// TestMarkerThenPanic: a handler that panics after a marker, the
+// instance's first or not: the default metrics leave the marked request
+// out, exception included, and count the unmarked panic once; the
+// decorators before and after the marker count what the marker leaves
+// them.
+func TestMarkerThenPanic(t *testing.T) {
+	t.Parallel()
+	for _, mk := range markers {
+		for _, lazy := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/lazy=%t", mk.name, lazy), func(t *testing.T) {
+				t.Parallel()
+				a := newRecoveringApp(t)
+				marker := lazyMarker(a.m, mk.make)
+				if !lazy {
+					made := mk.make(a.m)
+					marker = lazyMarker(a.m, func(*ginprom.Metrics) gin.HandlerFunc { return made })
+				}
+				chain := append(markDecorators(a.m, "before", nil), marker)
+				chain = append(chain, markDecorators(a.m, "after", nil)...)
+				a.r.GET("/x", append(chain, func(c *gin.Context) {
+					if c.Query("p") != "" {
+						panic("boom")
+					}
+					c.Status(http.StatusOK)
+				})...)
+				for _, r := range []struct {
+					target string
+					code   int
+				}{{"/x?m=1&p=1", 500}, {"/x?p=1", 500}, {"/x", 200}, {"/x?m=1&p=1", 500}} {
+					require.Equal(t, r.code, a.do(http.MethodGet, r.target).Code, r.target)
+				}
+				want := 4.0
+				if mk.decorators {
+					want = 2
+				}
+				requireMarkDecorators(t, a.reg, "before", want)
+				requireMarkDecorators(t, a.reg, "after", want)
+				assert.Equal(t, map[string]uint64{
+					`method="GET",path="/x",status="500"`: 1,
+					`method="GET",path="/x",status="200"`: 1,
+				}, samples(t, a.reg, coreDuration))
+				requireExposition(t, a.reg, coreExceptionsHead+`gin_http_request_exceptions_total{method="GET",status="500"} 1`+"\n", coreExceptions)
+			})
+		}
+	}
+}
+
+// TestMarkerThenLabelPanic: a decorator whose only label function panics,
+// after a marker: under DoNotTrack the decorator records the request under
+// PanicValue and raises the panic again, the default metrics leave it
+// out; under ExcludeAllMetrics the label function does not run, and the
+// request is nowhere.
+func TestMarkerThenLabelPanic(t *testing.T) {
+	t.Parallel()
+	labels := ginprom.Labels{"who": func(c *gin.Context) string {
+		if c.Query("lp") != "" {
+			panic("label boom")
+		}
+		return "fine"
+	}}
+	for _, k := range decoAfterKinds {
+		for _, mk := range markers {
+			t.Run(k.name+"/"+mk.name, func(t *testing.T) {
+				t.Parallel()
+				a := newApp(t)
+				a.r.GET("/x", lazyMarker(a.m, mk.make), k.make(a.m, "only", "Only.", labels), ok)
+				for _, target := range []string{"/x?m=1&lp=1", "/x?lp=1", "/x?m=1", "/x", "/x?m=1&lp=1"} {
+					if strings.Contains(target, "lp") && !(mk.decorators && strings.Contains(target, "m=1")) {
+						assert.PanicsWithValue(t, "label boom", func() { a.do(http.MethodGet, target) }, target)
+					} else {
+						assert.Equal(t, http.StatusOK, a.do(http.MethodGet, target).Code, target)
+					}
+				}
+				want := map[string]float64{`who="` + ginprom.PanicValue + `"`: 3, `who="fine"`: 2}
+				if mk.decorators {
+					want = map[string]float64{`who="` + ginprom.PanicValue + `"`: 1, `who="fine"`: 1}
+				}
+				decoRequireSeries(t, a.reg, k, "only"+k.suffix, "Only.", want)
+				assert.Equal(t, map[string]uint64{`method="GET",path="/x",status="200"`: 2}, samples(t, a.reg, coreDuration))
+				requireExposition(t, a.reg, "", coreExceptions)
+			})
+		}
+	}
+}
+
+// TestMarksConcurrent: many goroutines send requests of which some are
+// marked by DoNotTrack, some by ExcludeAllMetrics, some skipped; both
+// markers are made by the first request that needs them, while the other
+// goroutines' fast handlers are past their look at the marks word. A
+// decorator before the default middleware, and decorators after it, count
+// sent − excluded − skipped; the default metrics sent − marked − skipped.
+func TestMarksConcurrent(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	m := ginprom.New(nil, ginprom.WithRegistry(reg), ginprom.WithSkipper(skipProbe))
+	r := gin.New()
+	r.Use(m.Counter("early", "Early.", nil))
+	m.Instrument(r)
+	dnt := lazyMarker(m, (*ginprom.Metrics).DoNotTrack)
+	excl := lazyMarker(m, (*ginprom.Metrics).ExcludeAllMetrics)
+	chain := markDecorators(m, "before", nil)
+	chain = append(chain, func(c *gin.Context) {
+		switch c.Query("op") {
+		case "dnt":
+			dnt(c)
+		case "excl":
+			excl(c)
+		}
+	})
+	chain = append(chain, markDecorators(m, "after", ginprom.Labels{"s": decoStatus})...)
+	r.GET("/x", append(chain, ok)...)
+
+	const workers, each = 8, 150
+	var counts [4]int // plain, dnt, excl, skipped
+	ops := make([][]int, workers)
+	for w := range workers {
+		rng := rand.New(rand.NewPCG(uint64(w), 17)) //nolint:gosec // G404: a seeded test, not a secret.
+		for range each {
+			op := 0
+			if rng.IntN(3) == 0 {
+				op = 1 + rng.IntN(3)
+			}
+			ops[w] = append(ops[w], op)
+			counts[op]++
+		}
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for _, op := range ops[w] {
+				switch op {
+				case 0:
+					serve(r, http.MethodGet, "/x")
+				case 1:
+					serve(r, http.MethodGet, "/x?m=1&op=dnt")
+				case 2:
+					serve(r, http.MethodGet, "/x?m=1&op=excl")
+				case 3:
+					serve(r, http.MethodGet, "/x", markProbe, "1")
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	require.NotZero(t, counts[1]*counts[2]*counts[3], "every kind of request is sent")
+	decorated := float64(counts[0] + counts[1])
+	assert.InDelta(t, decorated, decoCount(t, reg, decoCounter, "early_total", ""), 0)
+	requireMarkDecorators(t, reg, "before", decorated)
+	for _, k := range decoAfterKinds {
+		assert.InDelta(t, decorated, decoCount(t, reg, k, "after_"+strings.ToLower(k.name)+k.suffix, `s="200"`), 0, k.name)
+	}
+	assert.Equal(t, map[string]uint64{`method="GET",path="/x",status="200"`: uint64(counts[0])}, samples(t, reg, coreDuration))
+	requireExposition(t, reg, coreTotalHead+fmt.Sprintf("gin_http_request_total{method=\"GET\",status=\"200\"} %d\n", counts[0]), coreTotal)
 }
