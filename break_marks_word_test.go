@@ -404,7 +404,7 @@ func TestMarksConcurrent(t *testing.T) {
 	r.GET("/x", append(chain, ok)...)
 
 	const workers, each = 8, 150
-	var counts [4]int // plain, dnt, excl, skipped
+	var counts [4]uint64 // plain, dnt, excl, skipped
 	ops := make([][]int, workers)
 	for w := range workers {
 		rng := rand.New(rand.NewPCG(uint64(w), 17)) //nolint:gosec // G404: a seeded test, not a secret.
@@ -447,6 +447,6 @@ func TestMarksConcurrent(t *testing.T) {
 	for _, k := range decoAfterKinds {
 		assert.InDelta(t, decorated, decoCount(t, reg, k, "after_"+strings.ToLower(k.name)+k.suffix, `s="200"`), 0, k.name)
 	}
-	assert.Equal(t, map[string]uint64{`method="GET",path="/x",status="200"`: uint64(counts[0])}, samples(t, reg, coreDuration))
+	assert.Equal(t, map[string]uint64{`method="GET",path="/x",status="200"`: counts[0]}, samples(t, reg, coreDuration))
 	requireExposition(t, reg, coreTotalHead+fmt.Sprintf("gin_http_request_total{method=\"GET\",status=\"200\"} %d\n", counts[0]), coreTotal)
 }
