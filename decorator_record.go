@@ -15,9 +15,9 @@ func (d *decorator) afterChain(c *gin.Context) {
 		c.Next()
 		return
 	}
-	// The dispatch, read now if leftOut did not: after the chain,
-	// engine.HandleContext may have left c.FullPath() to an inner route,
-	// and a panic unwinding from it c.Handler() too.
+	// The dispatch, read now if leftOut did not: after the chain, an
+	// engine.HandleContext in it may have left c.FullPath() and
+	// c.Handler() to the inner route (see dispatchOf).
 	path, last := c.FullPath(), c.Handler()
 	var start time.Duration
 	if d.kind != kindCounter {

@@ -39,7 +39,8 @@ func currentDispatch(c *gin.Context) dispatchID {
 // dispatchOf returns the dispatch of the route whose full path is path and
 // whose last handler is last. A decorator reads both before the chain:
 // after it, engine.HandleContext leaves c.FullPath() to the inner route,
-// and a panic unwinding from an inner dispatch leaves c.Handler() to it too.
+// and c.Handler() too on a Gin that does not restore the handlers (1.9
+// does not) or when a panic unwinds from the inner dispatch.
 func dispatchOf(path string, last gin.HandlerFunc) dispatchID {
 	return dispatchID{path, funcPC(last)}
 }
