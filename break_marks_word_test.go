@@ -228,38 +228,45 @@ func TestSkipperWithAndWithoutMarkers(t *testing.T) {
 // decorators and, for the default metrics, by its own record; both
 // routes end with the same handler, so that the inner dispatch's id is
 // what c.FullPath() and c.Handler() give once it returns. The marker is
-// made in the chain (the instance's first) or before any request.
+// made in the chain (the instance's first) or before any request. An
+// exclusion that matches nothing gives the decorators the general path.
 func TestMarkerInInnerDispatch(t *testing.T) {
 	t.Parallel()
 	for _, mk := range markers {
 		for _, lazy := range []bool{true, false} {
-			t.Run(fmt.Sprintf("%s/lazy=%t", mk.name, lazy), func(t *testing.T) {
-				t.Parallel()
-				a := newApp(t)
-				marker := lazyMarker(a.m, mk.make)
-				if !lazy {
-					made := mk.make(a.m)
-					marker = lazyMarker(a.m, func(*ginprom.Metrics) gin.HandlerFunc { return made })
-				}
-				a.r.GET("/b", append(append(markDecorators(a.m, "inner", nil), marker), ok)...)
-				a.r.GET("/a", append(markDecorators(a.m, "outer", nil), func(c *gin.Context) {
-					c.Request.URL.Path = "/b"
-					a.r.HandleContext(c)
-				}, ok)...)
-				for _, target := range []string{"/a?m=1", "/a", "/a?m=1"} {
-					require.Equal(t, http.StatusOK, a.do(http.MethodGet, target).Code, target)
-				}
-				requireMarkDecorators(t, a.reg, "outer", 3)
-				inner := 3.0
-				if mk.decorators {
-					inner = 1
-				}
-				requireMarkDecorators(t, a.reg, "inner", inner)
-				assert.Equal(t, map[string]uint64{
-					`method="GET",path="/a",status="200"`: 3,
-					`method="GET",path="/b",status="200"`: 1,
-				}, samples(t, a.reg, coreDuration))
-			})
+			for _, general := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/lazy=%t/general=%t", mk.name, lazy, general), func(t *testing.T) {
+					t.Parallel()
+					var opts []ginprom.Option
+					if general {
+						opts = append(opts, ginprom.WithExcludedPaths("/never"))
+					}
+					a := newApp(t, opts...)
+					marker := lazyMarker(a.m, mk.make)
+					if !lazy {
+						made := mk.make(a.m)
+						marker = lazyMarker(a.m, func(*ginprom.Metrics) gin.HandlerFunc { return made })
+					}
+					a.r.GET("/b", append(append(markDecorators(a.m, "inner", nil), marker), ok)...)
+					a.r.GET("/a", append(markDecorators(a.m, "outer", nil), func(c *gin.Context) {
+						c.Request.URL.Path = "/b"
+						a.r.HandleContext(c)
+					}, ok)...)
+					for _, target := range []string{"/a?m=1", "/a", "/a?m=1"} {
+						require.Equal(t, http.StatusOK, a.do(http.MethodGet, target).Code, target)
+					}
+					requireMarkDecorators(t, a.reg, "outer", 3)
+					inner := 3.0
+					if mk.decorators {
+						inner = 1
+					}
+					requireMarkDecorators(t, a.reg, "inner", inner)
+					assert.Equal(t, map[string]uint64{
+						`method="GET",path="/a",status="200"`: 3,
+						`method="GET",path="/b",status="200"`: 1,
+					}, samples(t, a.reg, coreDuration))
+				})
+			}
 		}
 	}
 }
