@@ -2,6 +2,7 @@ package ginprom_test
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -457,4 +458,30 @@ func TestMarksConcurrent(t *testing.T) {
 	}
 	assert.Equal(t, map[string]uint64{`method="GET",path="/x",status="200"`: counts[0]}, samples(t, reg, coreDuration))
 	requireExposition(t, reg, coreTotalHead+fmt.Sprintf("gin_http_request_total{method=\"GET\",status=\"200\"} %d\n", counts[0]), coreTotal)
+}
+
+// TestSkipperDecoratorBeforeDefaultsPanic: a skipped request whose handler
+// panics, the instance's first skip, is left out by a decorator before the
+// default middleware as by the default metrics; the unskipped panic that
+// follows is counted once by each.
+func TestSkipperDecoratorBeforeDefaultsPanic(t *testing.T) {
+	t.Parallel()
+	for _, k := range decoAfterKinds {
+		t.Run(k.name, func(t *testing.T) {
+			t.Parallel()
+			reg := prometheus.NewRegistry()
+			m := ginprom.New(nil, ginprom.WithRegistry(reg), ginprom.WithSkipper(skipProbe))
+			r := gin.New()
+			r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) { c.AbortWithStatus(http.StatusInternalServerError) }),
+				k.make(m, "early", "Early.", nil))
+			m.Instrument(r)
+			r.GET("/p", func(*gin.Context) { panic("boom") })
+			require.Equal(t, http.StatusInternalServerError, serve(r, http.MethodGet, "/p", markProbe, "1").Code)
+			require.Equal(t, http.StatusInternalServerError, serve(r, http.MethodGet, "/p").Code)
+			require.Equal(t, http.StatusInternalServerError, serve(r, http.MethodGet, "/p", markProbe, "1").Code)
+			decoRequireSeries(t, reg, k, "early"+k.suffix, "Early.", map[string]float64{"": 1})
+			assert.Equal(t, map[string]uint64{`method="GET",path="/p",status="500"`: 1}, samples(t, reg, coreDuration))
+			requireExposition(t, reg, coreExceptionsHead+`gin_http_request_exceptions_total{method="GET",status="500"} 1`+"\n", coreExceptions)
+		})
+	}
 }
