@@ -15,6 +15,10 @@ func (d *decorator) afterChain(c *gin.Context) {
 		c.Next()
 		return
 	}
+	// The dispatch, read now if leftOut did not: after the chain, an
+	// engine.HandleContext in it may have left c.FullPath() and
+	// c.Handler() to the inner route (see dispatchOf).
+	path, last := c.FullPath(), c.Handler()
 	var start time.Duration
 	if d.kind != kindCounter {
 		start = now()
@@ -25,12 +29,22 @@ func (d *decorator) afterChain(c *gin.Context) {
 			// A panic, unless the goroutine exits (runtime.Goexit) or
 			// the panic is a label function's, raised again after the
 			// handler answered.
-			d.record(c, id, start, !goexiting() && !labelPanicking(c))
+			d.record(c, d.m.chainDispatch(id, path, last), start, !goexiting() && !labelPanicking(c))
 		}
 	}()
 	c.Next()
 	returned = true
-	d.record(c, id, start, false)
+	d.record(c, d.m.chainDispatch(id, path, last), start, false)
+}
+
+// chainDispatch returns id, or, if it was not read (no marks were in use
+// before the chain) and marks are in use now, the dispatch of the route
+// whose full path and last handler were path and last before the chain.
+func (m *Metrics) chainDispatch(id dispatchID, path string, last gin.HandlerFunc) dispatchID {
+	if id.pc == 0 && m.marking.Load() != 0 {
+		return dispatchOf(path, last)
+	}
+	return id
 }
 
 // countAfter returns the handler of a counter in its own family, and
@@ -57,6 +71,7 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 			d.afterChain(c)
 			return
 		}
+		path, last := c.FullPath(), c.Handler()
 		step := inChain
 		defer func() {
 			if step == recorded {
@@ -66,13 +81,14 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 				d.labelPanicked(c, 0, recover())
 				return
 			}
-			d.chainUnwound(c, 0)
+			d.chainUnwound(c, dispatchOf(path, last), 0)
 		}()
 		c.Next()
 		step = recorded
-		if d.m.marksUsed() {
-			// The chain marked a request, maybe this one.
-			d.record(c, dispatchID{}, 0, false)
+		if d.m.marking.Load() != 0 {
+			// The chain marked a request, maybe this one: a mark,
+			// or a skip by a default middleware after this one.
+			d.record(c, dispatchOf(path, last), 0, false)
 			return
 		}
 		var f found
@@ -106,6 +122,7 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 			d.afterChain(c)
 			return
 		}
+		path, last := c.FullPath(), c.Handler()
 		start := now()
 		var elapsed float64
 		step := inChain
@@ -117,12 +134,12 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 				d.labelPanicked(c, elapsed, recover())
 				return
 			}
-			d.chainUnwound(c, start)
+			d.chainUnwound(c, dispatchOf(path, last), start)
 		}()
 		c.Next()
 		step = recorded
-		if d.m.marksUsed() {
-			d.record(c, dispatchID{}, start, false)
+		if d.m.marking.Load() != 0 {
+			d.record(c, dispatchOf(path, last), start, false)
 			return
 		}
 		elapsed = seconds(now() - start)
@@ -165,8 +182,8 @@ const (
 
 // chainUnwound is what countAfter and observeAfter do when the rest of
 // the chain did not return: record the request as afterChain does.
-func (d *decorator) chainUnwound(c *gin.Context, start time.Duration) {
-	d.record(c, dispatchID{}, start, !goexiting() && !labelPanicking(c))
+func (d *decorator) chainUnwound(c *gin.Context, id dispatchID, start time.Duration) {
+	d.record(c, id, start, !goexiting() && !labelPanicking(c))
 }
 
 // labelPanicked is what countAfter and observeAfter do when the label
@@ -235,7 +252,9 @@ func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, p
 	if d.kind != kindCounter {
 		elapsed = seconds(now() - start)
 	}
-	if d.m.marksUsed() && d.m.marks(c, d.m.dispatch(c, id))&markNoMetrics != 0 {
+	if d.m.marking.Load() != 0 && d.m.marks(c, d.m.dispatch(c, id))&(markNoMetrics|markSkipped) != 0 {
+		// Left out by a mark made in the chain: ExcludeAllMetrics, or
+		// the skipper of a default middleware after this decorator.
 		return
 	}
 	if panicked && !d.fixed {

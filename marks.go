@@ -33,7 +33,16 @@ type dispatchID struct {
 
 // currentDispatch returns the dispatch the context is in now.
 func currentDispatch(c *gin.Context) dispatchID {
-	return dispatchID{c.FullPath(), funcPC(c.Handler())}
+	return dispatchOf(c.FullPath(), c.Handler())
+}
+
+// dispatchOf returns the dispatch of the route whose full path is path and
+// whose last handler is last. A decorator reads both before the chain:
+// after it, engine.HandleContext leaves c.FullPath() to the inner route,
+// and c.Handler() too on a Gin that does not restore the handlers (1.9
+// does not) or when a panic unwinds from the inner dispatch.
+func dispatchOf(path string, last gin.HandlerFunc) dispatchID {
+	return dispatchID{path, funcPC(last)}
 }
 
 // marksKey is the key of an instance's marks in a request's context.
