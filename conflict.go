@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-contrib/ginprom/internal/aggregate"
@@ -160,7 +161,12 @@ func descDiff(name, there, here string) (diff, hint string) {
 		return ""
 	}
 	labels := func(s string) string {
-		l := strings.Split(part(descLabels, s), ",")
+		var l []string
+		if v := part(descLabels, s); v != "" {
+			l = strings.Split(v, ",")
+		}
+		// Info's labels are constant: their names count as well.
+		l = append(l, constLabelNames(s)...)
 		slices.Sort(l)
 		return "{" + strings.Join(l, ", ") + "}"
 	}
@@ -168,6 +174,28 @@ func descDiff(name, there, here string) (diff, hint string) {
 		return fmt.Sprintf("%s has the labels %s as registered and %s in this Metrics", name, lt, lh), labelsHint
 	}
 	return fmt.Sprintf("%s has the help text %s as registered and %s in this Metrics", name, part(descHelp, there), part(descHelp, here)), helpHint
+}
+
+// constLabelNames returns the names of the constant labels in the String
+// form of a descriptor, where each is name="value", the value quoted as Go
+// quotes it.
+func constLabelNames(desc string) []string {
+	const key = "constLabels: {"
+	_, s, ok := strings.Cut(desc, key)
+	var names []string
+	for ok && s != "" && s[0] != '}' {
+		var name string
+		if name, s, ok = strings.Cut(s, "="); !ok {
+			break
+		}
+		names = append(names, name)
+		q, err := strconv.QuotedPrefix(s)
+		if err != nil {
+			break
+		}
+		s = strings.TrimPrefix(s[len(q):], ",")
+	}
+	return names
 }
 
 // noteFamilies records in reg the descriptors of c, which reg has just
