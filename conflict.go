@@ -324,13 +324,18 @@ func (p descProbe) Describe(ch chan<- *prometheus.Desc) { ch <- p.d }
 func (descProbe) Collect(chan<- prometheus.Metric)      {}
 
 // registeredAs says, for a message, what c is: the kind of metric when
-// ginprom or client_golang's vecs made it, ginprom when it made another
+// ginprom or client_golang's vecs made it, a Gauge decorator for one, ginprom when it made another
 // kind of collector, its Go type otherwise (never a type of ginprom's own).
 func registeredAs(c prometheus.Collector) string {
 	switch c.(type) {
 	case *counterFamily, *prometheus.CounterVec:
 		return "as a counter, another kind of metric"
-	case *gaugeFamily, *prometheus.GaugeVec:
+	case *gaugeFamily:
+		// Not another kind for Info, the schema's info metric or a
+		// dependency's gauge, which are gauges too: what clashes is the
+		// decorator's name.
+		return "by a Gauge decorator, which no other metric can share"
+	case *prometheus.GaugeVec:
 		return "as a gauge, another kind of metric"
 	case *histogramFamily, *prometheus.HistogramVec:
 		return "as a histogram, another kind of metric"

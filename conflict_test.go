@@ -108,3 +108,17 @@ func TestConflictInfoLabels(t *testing.T) {
 		`(the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels); choose another name`,
 		func() { m.Info("d_info", "D.", nil) })
 }
+
+// TestRegisteredAsGaugeDecorator: Info under the name of a Gauge decorator
+// panics saying that the decorator holds the name, never that a gauge is
+// another kind of metric than Info's gauge; so does a decorator of
+// another kind.
+func TestRegisteredAsGaugeDecorator(t *testing.T) {
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()))
+	m.Gauge("d_info", "D.", nil)
+	assert.PanicsWithValue(t, `ginprom: metric "d_info" is already registered by a Gauge decorator, which no other metric can share; choose another name`,
+		func() { m.Info("d_info", "D.", nil) })
+	m.Gauge("jobs_total", "Jobs.", nil)
+	assert.PanicsWithValue(t, `ginprom: metric "jobs_total" is already registered by a Gauge decorator, which no other metric can share; choose another name`,
+		func() { m.Counter("jobs_total", "Jobs.", nil) })
+}
