@@ -324,7 +324,8 @@ func (p descProbe) Describe(ch chan<- *prometheus.Desc) { ch <- p.d }
 func (descProbe) Collect(chan<- prometheus.Metric)      {}
 
 // registeredAs says, for a message, what c is: the kind of metric when
-// ginprom or client_golang's vecs made it, a Gauge decorator for one, ginprom when it made another
+// ginprom or client_golang's vecs made it, a Gauge decorator or Info for
+// theirs, ginprom when it made another
 // kind of collector, its Go type otherwise (never a type of ginprom's own).
 func registeredAs(c prometheus.Collector) string {
 	switch c.(type) {
@@ -337,6 +338,8 @@ func registeredAs(c prometheus.Collector) string {
 		return "by a Gauge decorator, which no other metric can share"
 	case *prometheus.GaugeVec:
 		return "as a gauge, another kind of metric"
+	case infoGauge:
+		return "by Info, which no other metric can share"
 	case *histogramFamily, *prometheus.HistogramVec:
 		return "as a histogram, another kind of metric"
 	case *summaryFamily, *prometheus.SummaryVec:

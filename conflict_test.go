@@ -122,3 +122,13 @@ func TestRegisteredAsGaugeDecorator(t *testing.T) {
 	assert.PanicsWithValue(t, `ginprom: metric "jobs_total" is already registered by a Gauge decorator, which no other metric can share; choose another name`,
 		func() { m.Counter("jobs_total", "Jobs.", nil) })
 }
+
+// TestRegisteredAsInfo: a decorator under the name of Info's gauge panics
+// saying that Info holds the name, never that a collector ginprom did not
+// make does.
+func TestRegisteredAsInfo(t *testing.T) {
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()))
+	m.Info("d_info", "D.", nil)
+	assert.PanicsWithValue(t, `ginprom: metric "d_info" is already registered by Info, which no other metric can share; choose another name`,
+		func() { m.Gauge("d_info", "D.", nil) })
+}
