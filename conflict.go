@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-contrib/ginprom/internal/aggregate"
@@ -160,7 +161,12 @@ func descDiff(name, there, here string) (diff, hint string) {
 		return ""
 	}
 	labels := func(s string) string {
-		l := strings.Split(part(descLabels, s), ",")
+		var l []string
+		if v := part(descLabels, s); v != "" {
+			l = strings.Split(v, ",")
+		}
+		// Info's labels are constant: their names count as well.
+		l = append(l, constLabelNames(s)...)
 		slices.Sort(l)
 		return "{" + strings.Join(l, ", ") + "}"
 	}
@@ -168,6 +174,28 @@ func descDiff(name, there, here string) (diff, hint string) {
 		return fmt.Sprintf("%s has the labels %s as registered and %s in this Metrics", name, lt, lh), labelsHint
 	}
 	return fmt.Sprintf("%s has the help text %s as registered and %s in this Metrics", name, part(descHelp, there), part(descHelp, here)), helpHint
+}
+
+// constLabelNames returns the names of the constant labels in the String
+// form of a descriptor, where each is name="value", the value quoted as Go
+// quotes it.
+func constLabelNames(desc string) []string {
+	const key = "constLabels: {"
+	_, s, ok := strings.Cut(desc, key)
+	var names []string
+	for ok && s != "" && s[0] != '}' {
+		var name string
+		if name, s, ok = strings.Cut(s, "="); !ok {
+			break
+		}
+		names = append(names, name)
+		q, err := strconv.QuotedPrefix(s)
+		if err != nil {
+			break
+		}
+		s = strings.TrimPrefix(s[len(q):], ",")
+	}
+	return names
 }
 
 // noteFamilies records in reg the descriptors of c, which reg has just
@@ -296,14 +324,22 @@ func (p descProbe) Describe(ch chan<- *prometheus.Desc) { ch <- p.d }
 func (descProbe) Collect(chan<- prometheus.Metric)      {}
 
 // registeredAs says, for a message, what c is: the kind of metric when
-// ginprom or client_golang's vecs made it, ginprom when it made another
+// ginprom or client_golang's vecs made it, a Gauge decorator or Info for
+// theirs, ginprom when it made another
 // kind of collector, its Go type otherwise (never a type of ginprom's own).
 func registeredAs(c prometheus.Collector) string {
 	switch c.(type) {
 	case *counterFamily, *prometheus.CounterVec:
 		return "as a counter, another kind of metric"
-	case *gaugeFamily, *prometheus.GaugeVec:
+	case *gaugeFamily:
+		// Not another kind for Info, the schema's info metric or a
+		// dependency's gauge, which are gauges too: what clashes is the
+		// decorator's name.
+		return "by a Gauge decorator, which no other metric can share"
+	case *prometheus.GaugeVec:
 		return "as a gauge, another kind of metric"
+	case infoGauge:
+		return "by Info, which no other metric can share"
 	case *histogramFamily, *prometheus.HistogramVec:
 		return "as a histogram, another kind of metric"
 	case *summaryFamily, *prometheus.SummaryVec:

@@ -92,3 +92,43 @@ func TestRegisteredAsMessage(t *testing.T) {
 		a.m.Gauge("queue", "Queue.", nil)
 	})
 }
+
+// TestConflictInfoLabels: Info registered twice under one name with other
+// label names says what the label names are on each side, as a decorator
+// does, though Info's labels are constant; never that the help texts,
+// which are the same, differ. A value that looks like the String form of
+// another label is no label name.
+func TestConflictInfoLabels(t *testing.T) {
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()))
+	m.Info("d_info", "D.", prometheus.Labels{"a": "1", "z": `x",y="}`})
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "d_info": d_info has the labels {a, z} as registered and {b} in this Metrics `+
+		`(the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels); choose another name`,
+		func() { m.Info("d_info", "D.", prometheus.Labels{"b": "1"}) })
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "d_info": d_info has the labels {a, z} as registered and {} in this Metrics `+
+		`(the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels); choose another name`,
+		func() { m.Info("d_info", "D.", nil) })
+}
+
+// TestRegisteredAsGaugeDecorator: Info under the name of a Gauge decorator
+// panics saying that the decorator holds the name, never that a gauge is
+// another kind of metric than Info's gauge; so does a decorator of
+// another kind.
+func TestRegisteredAsGaugeDecorator(t *testing.T) {
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()))
+	m.Gauge("d_info", "D.", nil)
+	assert.PanicsWithValue(t, `ginprom: metric "d_info" is already registered by a Gauge decorator, which no other metric can share; choose another name`,
+		func() { m.Info("d_info", "D.", nil) })
+	m.Gauge("jobs_total", "Jobs.", nil)
+	assert.PanicsWithValue(t, `ginprom: metric "jobs_total" is already registered by a Gauge decorator, which no other metric can share; choose another name`,
+		func() { m.Counter("jobs_total", "Jobs.", nil) })
+}
+
+// TestRegisteredAsInfo: a decorator under the name of Info's gauge panics
+// saying that Info holds the name, never that a collector ginprom did not
+// make does.
+func TestRegisteredAsInfo(t *testing.T) {
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()))
+	m.Info("d_info", "D.", nil)
+	assert.PanicsWithValue(t, `ginprom: metric "d_info" is already registered by Info, which no other metric can share; choose another name`,
+		func() { m.Gauge("d_info", "D.", nil) })
+}

@@ -35,14 +35,18 @@ func (m *Metrics) Info(name, help string, labels prometheus.Labels) prometheus.G
 	if m.disabled() {
 		return unregisteredGauge(name, help, clean)
 	}
-	g := register(m.reg, name, prometheus.NewGauge(prometheus.GaugeOpts{
+	g := register(m.reg, name, prometheus.Gauge(infoGauge{prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        name,
 		Help:        help,
 		ConstLabels: clean,
-	}))
+	})}))
 	g.Set(1)
 	return g
 }
+
+// infoGauge is the gauge of Info, of a type of its own so that a message
+// about its name can say that Info registered it.
+type infoGauge struct{ prometheus.Gauge }
 
 // checkMetric panics if a user-given metric name or help text is unusable.
 func checkMetric(where, name, help string) {

@@ -50,7 +50,9 @@ import (
 // if version is empty, if another schema option ([WithSemconv], or
 // WithBigBrother again) is given, or if [WithDefaultsPrefix] is given in
 // either order: the protocol's names have no prefix.
-func WithBigBrother(version string) Option { return WithSchema(BigBrotherSchema(version)) }
+func WithBigBrother(version string) Option {
+	return withSchema("WithBigBrother", BigBrotherSchema(version))
+}
 
 // WithSemconv exposes the request metrics under OpenTelemetry's semantic
 // conventions for HTTP servers, as OpenTelemetry's Prometheus exporter names
@@ -85,7 +87,7 @@ func WithBigBrother(version string) Option { return WithSchema(BigBrotherSchema(
 // schema option is given, if [WithDefaultsPrefix] is given in either order,
 // or if a WithGroupBy other than [GroupByRoute] follows: http_route is the
 // matched route template, never a path, a handler name or another value.
-func WithSemconv() Option { return WithSchema(SemconvSchema()) }
+func WithSemconv() Option { return withSchema("WithSemconv", SemconvSchema()) }
 
 // WithErrorStatus sets which statuses count as errors: isError="true" under
 // [WithBigBrother], a non-empty error_type under [WithSemconv]. fn is called

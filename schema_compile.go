@@ -328,6 +328,18 @@ func (c *config) checkSchema() {
 	if s == nil {
 		return
 	}
+	// The option given, and for a built-in schema, whose fields its user
+	// cannot edit, the function that returns a copy of it.
+	option, preset := c.schemas[0], ""
+	switch option {
+	case "WithBigBrother":
+		preset = "BigBrotherSchema(version)"
+	case "WithSemconv":
+		preset = "SemconvSchema()"
+	}
+	if c.prefixGiven && preset != "" {
+		panic(fmt.Sprintf("ginprom: %s with WithDefaultsPrefix(%q): the names of %s take no prefix; remove WithDefaultsPrefix", option, c.prefix, option))
+	}
 	if c.prefixGiven {
 		panic(fmt.Sprintf("ginprom: WithSchema with WithDefaultsPrefix(%q): a schema's families have the names it gives them; remove WithDefaultsPrefix (DefaultSchema takes a prefix)", c.prefix))
 	}
@@ -343,6 +355,9 @@ func (c *config) checkSchema() {
 		{c.signals.respSize, "WithResponseSize", "ResponseSize", s.ResponseSize.Name},
 		{c.signals.inflight, "WithInFlight", "InFlight", s.InFlight.Name},
 	} {
+		if o.on && o.name == "" && preset != "" {
+			panic(fmt.Sprintf("ginprom: %s with %s: the schema of %s has no %s family, so %s is not supported with it; remove %s, or pass WithSchema a copy of %s whose %s has a Name", option, o.option, option, o.fam, o.option, o.option, preset, o.fam))
+		}
 		if o.on && o.name == "" {
 			panic(fmt.Sprintf("ginprom: WithSchema with %s: the schema's %s has no Name, so %s would add nothing; remove %s, or give %s a Name (in a Schema of your own, for a preset's)", o.option, o.fam, o.option, o.option, o.fam))
 		}
@@ -352,6 +367,9 @@ func (c *config) checkSchema() {
 	}
 	for i, f := range s.families() {
 		for _, l := range f.Labels {
+			if l.Value.src == srcRouteTemplate && preset != "" {
+				panic(fmt.Sprintf("ginprom: %s with WithGroupBy(%s): the label %q of %s holds the matched route template only, never a path, handler or other value, so %s supports no other group-by; remove WithGroupBy, or use GroupByRoute", option, c.groupBy.name(), l.Name, f.Name, option))
+			}
 			if l.Value.src == srcRouteTemplate {
 				panic(fmt.Sprintf("ginprom: WithSchema with WithGroupBy(%s): %s's label %q holds the matched route template only, never a path, handler or other value; use GroupByRoute, or remove WithGroupBy", c.groupBy.name(), familyFields[i], l.Name))
 			}

@@ -104,14 +104,40 @@ func TestSchemaMessages(t *testing.T) {
 		{
 			"a signal the schema does not name",
 			`ginprom: WithSchema with WithInFlight: the schema's InFlight has no Name, so WithInFlight would add nothing; remove WithInFlight, or give InFlight a Name (in a Schema of your own, for a preset's)`,
+			func() {
+				newOn(prometheus.NewRegistry(), ginprom.WithInFlight(), ginprom.WithSchema(ginprom.BigBrotherSchema("1")))
+			},
+		},
+		{
+			// A built-in schema's fields are not the user's to edit: the
+			// message names the option given, and what to use instead.
+			"a signal Big Brother does not name",
+			`ginprom: WithBigBrother with WithInFlight: the schema of WithBigBrother has no InFlight family, so WithInFlight is not supported with it; remove WithInFlight, or pass WithSchema a copy of BigBrotherSchema(version) whose InFlight has a Name`,
 			func() { newOn(prometheus.NewRegistry(), ginprom.WithInFlight(), ginprom.WithBigBrother("1")) },
 		},
 		{
 			"the route template with GroupByPath",
 			`ginprom: WithSchema with WithGroupBy(GroupByPath): Duration's label "http_route" holds the matched route template only, never a path, handler or other value; use GroupByRoute, or remove WithGroupBy`,
 			func() {
+				newOn(prometheus.NewRegistry(), ginprom.WithSchema(ginprom.SemconvSchema()), ginprom.WithGroupBy(ginprom.GroupByPath))
+			},
+		},
+		{
+			"the route template of WithSemconv with GroupByPath",
+			`ginprom: WithSemconv with WithGroupBy(GroupByPath): the label "http_route" of http_server_request_duration_seconds holds the matched route template only, never a path, handler or other value, so WithSemconv supports no other group-by; remove WithGroupBy, or use GroupByRoute`,
+			func() {
 				newOn(prometheus.NewRegistry(), ginprom.WithSemconv(), ginprom.WithGroupBy(ginprom.GroupByPath))
 			},
+		},
+		{
+			"Big Brother and a prefix",
+			`ginprom: WithBigBrother with WithDefaultsPrefix("x"): the names of WithBigBrother take no prefix; remove WithDefaultsPrefix`,
+			func() { newOn(prometheus.NewRegistry(), ginprom.WithDefaultsPrefix("x"), ginprom.WithBigBrother("1")) },
+		},
+		{
+			"WithSemconv and a prefix",
+			`ginprom: WithSemconv with WithDefaultsPrefix("x"): the names of WithSemconv take no prefix; remove WithDefaultsPrefix`,
+			func() { newOn(prometheus.NewRegistry(), ginprom.WithSemconv(), ginprom.WithDefaultsPrefix("x")) },
 		},
 		{
 			"a request value on the info metric",

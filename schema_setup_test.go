@@ -135,7 +135,7 @@ func TestSchemaUnnamedSignals(t *testing.T) {
 		{ginprom.WithResponseSize(), "ResponseSize"},
 		{ginprom.WithInFlight(), "InFlight"},
 	} {
-		want := `WithSchema with With` + tc.name + `: the schema's ` + tc.name + ` has no Name`
+		want := `WithBigBrother with With` + tc.name + `: the schema of WithBigBrother has no ` + tc.name + ` family, so With` + tc.name + ` is not supported with it`
 		for _, opts := range [][]ginprom.Option{{ginprom.WithBigBrother("1"), tc.opt}, {tc.opt, ginprom.WithBigBrother("1")}} {
 			coreRequireSetupPanic(t, want, func() {
 				ginprom.New(gin.New(), append([]ginprom.Option{ginprom.WithRegistry(prometheus.NewRegistry())}, opts...)...)

@@ -227,10 +227,14 @@ func (v Value) String() string {
 // name with other types or label names, a request family sharing its name,
 // a name that is another family's series or the overflow counter's, or a
 // Duration with no Name.
-func WithSchema(s Schema) Option {
+func WithSchema(s Schema) Option { return withSchema("WithSchema", s) }
+
+// withSchema is WithSchema, given as option (WithSchema, WithBigBrother or
+// WithSemconv), which the messages about the schema name.
+func withSchema(option string, s Schema) Option {
 	s = s.clone()
 	return optionFunc(func(c *config) {
-		c.schemas = append(c.schemas, "WithSchema")
+		c.schemas = append(c.schemas, option)
 		c.schema = &s
 		c.buckets = slices.Clone(s.Buckets)
 		c.bucketsFrom = "WithSchema: Buckets"
