@@ -384,15 +384,29 @@ var decoratorEngines = []benchEngine{
 		})
 	}},
 	{"floor", decoratorFloor},
-	{"decorators", func() *gin.Engine {
+	{"decorators", decoratorPair(false)},
+	// The same decorators in an app that uses DoNotTrack on another
+	// route: marks are in use, and every request takes the decorators'
+	// general path, which looks for marks in the request's context.
+	{"decorators-marks", decoratorPair(true)},
+}
+
+// decoratorPair is the decorators row: a counter and a histogram labelled
+// by the status, with no default metrics; with marks, another route has
+// DoNotTrack.
+func decoratorPair(marks bool) func() *gin.Engine {
+	return func() *gin.Engine {
 		r := gin.New()
 		m := ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithoutDefaults())
+		if marks {
+			r.GET("/health", m.DoNotTrack(), func(c *gin.Context) { c.Status(http.StatusOK) })
+		}
 		status := ginprom.Labels{"status": statusLabel}
 		return userRoute(r,
 			m.Counter("users_requests", "Requests for users.", status),
 			m.Histogram("users_duration_seconds", "Duration of requests for users.", status),
 		)
-	}},
+	}
 }
 
 // BenchmarkDecorators serves GET /users/42 through bare Gin, the two vecs
