@@ -41,7 +41,7 @@ func (d *decorator) afterChain(c *gin.Context) {
 // before the chain) and marks are in use now, the dispatch of the route
 // whose full path and last handler were path and last before the chain.
 func (m *Metrics) chainDispatch(id dispatchID, path string, last gin.HandlerFunc) dispatchID {
-	if id.pc == 0 && m.marking.Load() != 0 {
+	if id.pc == 0 && m.decoratorMarksUsed() {
 		return dispatchOf(path, last)
 	}
 	return id
@@ -67,7 +67,7 @@ func (m *Metrics) chainDispatch(id dispatchID, path string, last gin.HandlerFunc
 func (d *decorator) countAfter() gin.HandlerFunc {
 	one := d.oneFunction()
 	return func(c *gin.Context) {
-		if d.m.marking.Load() != 0 {
+		if d.m.decoratorMarksUsed() {
 			d.afterChain(c)
 			return
 		}
@@ -85,7 +85,7 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 		}()
 		c.Next()
 		step = recorded
-		if d.m.marking.Load() != 0 {
+		if d.m.decoratorMarksUsed() {
 			// The chain marked a request, maybe this one: a mark,
 			// or a skip by a default middleware after this one.
 			d.record(c, dispatchOf(path, last), 0, false)
@@ -118,7 +118,7 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 func (d *decorator) observeAfter() gin.HandlerFunc {
 	one := d.oneFunction()
 	return func(c *gin.Context) {
-		if d.m.marking.Load() != 0 {
+		if d.m.decoratorMarksUsed() {
 			d.afterChain(c)
 			return
 		}
@@ -138,7 +138,7 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 		}()
 		c.Next()
 		step = recorded
-		if d.m.marking.Load() != 0 {
+		if d.m.decoratorMarksUsed() {
 			d.record(c, dispatchOf(path, last), start, false)
 			return
 		}
@@ -215,7 +215,7 @@ func (m *Metrics) decoratorLeftOut(c *gin.Context) (id dispatchID, out bool) {
 	if m.excluded(c) {
 		return id, true
 	}
-	if m.marking.Load() != 0 {
+	if m.decoratorMarksUsed() {
 		id = currentDispatch(c)
 		if m.marks(c, id)&(markNoMetrics|markSkipped) != 0 {
 			return id, true
@@ -232,7 +232,7 @@ func (m *Metrics) decoratorLeftOut(c *gin.Context) (id dispatchID, out bool) {
 // leftOut is m.decoratorLeftOut, asked only when something may leave the
 // request out: exclusions, a skipper that only decorators ask, or marks.
 func (d *decorator) leftOut(c *gin.Context) (dispatchID, bool) {
-	if m := d.m; d.mayLeaveOut || m.marking.Load() != 0 {
+	if m := d.m; d.mayLeaveOut || m.decoratorMarksUsed() {
 		return m.decoratorLeftOut(c)
 	}
 	return dispatchID{}, false
@@ -252,7 +252,7 @@ func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, p
 	if d.kind != kindCounter {
 		elapsed = seconds(now() - start)
 	}
-	if d.m.marking.Load() != 0 && d.m.marks(c, d.m.dispatch(c, id))&(markNoMetrics|markSkipped) != 0 {
+	if d.m.decoratorMarksUsed() && d.m.marks(c, d.m.dispatch(c, id))&(markNoMetrics|markSkipped) != 0 {
 		// Left out by a mark made in the chain: ExcludeAllMetrics, or
 		// the skipper of a default middleware after this decorator.
 		return

@@ -170,7 +170,7 @@ func (m *Metrics) DoNotTrack() gin.HandlerFunc {
 	if m.disabled() {
 		return passThrough
 	}
-	m.marking.Or(marksMade)
+	m.marking.Or(defaultMarksMade)
 	return func(c *gin.Context) { m.mark(c, currentDispatch(c), markNoDefaults) }
 }
 
@@ -183,7 +183,7 @@ func (m *Metrics) ExcludeAllMetrics() gin.HandlerFunc {
 	if m.disabled() {
 		return passThrough
 	}
-	m.marking.Or(marksMade)
+	m.marking.Or(allMarksMade)
 	return func(c *gin.Context) { m.mark(c, currentDispatch(c), markNoMetrics) }
 }
 

@@ -41,13 +41,14 @@ type Metrics struct {
 	// nothing.
 	deps *dependencies
 
-	// marking holds two flags, read in one load on every request:
-	// marksMade turns on when the first handler that marks requests
-	// (DoNotTrack, ExcludeAllMetrics) is made, or a request is marked,
-	// and until then no request looks for marks (see marks.go);
-	// skipsMade turns on when the default middleware first marks a
-	// request that WithSkipper leaves out, and from then on decorators
-	// look.
+	// marking holds three flags, read in one load on every request, that
+	// say which marks requests may carry (see marks.go): until one is on,
+	// no request looks for marks. defaultMarksMade turns on when the
+	// first DoNotTrack handler is made or a default middleware marks a
+	// request it counts; allMarksMade when the first ExcludeAllMetrics
+	// handler is made; skipsMade when a request that WithSkipper leaves
+	// out is first marked. The default middleware heeds the first two,
+	// the decorators the last two.
 	marking atomic.Uint32
 
 	// metricsPC is the code address of the handler that serves the

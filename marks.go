@@ -64,13 +64,35 @@ type dispatchMarks struct {
 
 // The flags of Metrics.marking.
 const (
-	marksMade = 1 << iota // some handler can mark requests, or did
-	skipsMade             // the default middleware marked a skipped request
+	defaultMarksMade = 1 << iota // DoNotTrack can mark requests, or a request was marked counted
+	allMarksMade                 // ExcludeAllMetrics can mark requests
+	skipsMade                    // a request that the skipper leaves out was marked
 )
 
 // marksUsed reports whether any request may carry a mark that the default
 // middleware heeds (DoNotTrack, ExcludeAllMetrics).
-func (m *Metrics) marksUsed() bool { return m.marking.Load()&marksMade != 0 }
+func (m *Metrics) marksUsed() bool {
+	return m.marking.Load()&(defaultMarksMade|allMarksMade) != 0
+}
+
+// decoratorMarksUsed reports whether any request may carry a mark that
+// decorators heed (ExcludeAllMetrics, a skip): DoNotTrack alone leaves the
+// decorators on their fast path.
+func (m *Metrics) decoratorMarksUsed() bool {
+	return m.marking.Load()&(allMarksMade|skipsMade) != 0
+}
+
+// markingFlag returns the flag of Metrics.marking that a mark f turns on.
+func markingFlag(f int) uint32 {
+	switch f {
+	case markSkipped:
+		return skipsMade
+	case markNoMetrics:
+		return allMarksMade
+	default: // markNoDefaults, markCounted
+		return defaultMarksMade
+	}
+}
 
 // requestMarks returns m's marks on the request, or nil.
 func (m *Metrics) requestMarks(c *gin.Context) *requestMarks {
@@ -106,14 +128,10 @@ func (m *Metrics) marksOrAdd(c *gin.Context) *requestMarks {
 	return rm
 }
 
-// mark adds the flags f to the marks of dispatch id. A skip turns on
-// skipsMade, which only decorators heed; the other marks turn on marksMade,
-// which the default middleware heeds too.
+// mark adds the flag f, one of the marks, to the marks of dispatch id,
+// and turns on its flag of Metrics.marking (see markingFlag).
 func (m *Metrics) mark(c *gin.Context, id dispatchID, f int) {
-	flag := uint32(marksMade)
-	if f == markSkipped {
-		flag = skipsMade
-	}
+	flag := markingFlag(f)
 	if m.marking.Load()&flag == 0 {
 		m.marking.Or(flag)
 	}
