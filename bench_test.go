@@ -384,22 +384,25 @@ var decoratorEngines = []benchEngine{
 		})
 	}},
 	{"floor", decoratorFloor},
-	{"decorators", decoratorPair(false)},
-	// The same decorators in an app that uses DoNotTrack on another
-	// route: marks are in use, and every request takes the decorators'
-	// general path, which looks for marks in the request's context.
-	{"decorators-marks", decoratorPair(true)},
+	{"decorators", decoratorPair(nil)},
+	// The same decorators in an app with DoNotTrack on another route,
+	// which decorators ignore: they stay on their fast path.
+	{"decorators-donottrack", decoratorPair((*ginprom.Metrics).DoNotTrack)},
+	// With ExcludeAllMetrics on another route, which decorators heed:
+	// every request takes their general path, which looks for marks in
+	// the request's context.
+	{"decorators-exclude", decoratorPair((*ginprom.Metrics).ExcludeAllMetrics)},
 }
 
 // decoratorPair is the decorators row: a counter and a histogram labelled
-// by the status, with no default metrics; with marks, another route has
-// DoNotTrack.
-func decoratorPair(marks bool) func() *gin.Engine {
+// by the status, with no default metrics; with marker, another route has
+// the handler it makes.
+func decoratorPair(marker func(*ginprom.Metrics) gin.HandlerFunc) func() *gin.Engine {
 	return func() *gin.Engine {
 		r := gin.New()
 		m := ginprom.New(r, ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithoutDefaults())
-		if marks {
-			r.GET("/health", m.DoNotTrack(), func(c *gin.Context) { c.Status(http.StatusOK) })
+		if marker != nil {
+			r.GET("/health", marker(m), func(c *gin.Context) { c.Status(http.StatusOK) })
 		}
 		status := ginprom.Labels{"status": statusLabel}
 		return userRoute(r,
