@@ -50,10 +50,12 @@ func (m *Metrics) chainDispatch(id dispatchID, path string, last gin.HandlerFunc
 // countAfter returns the handler of a counter in its own family, and
 // observeAfter that of a histogram or a summary without objectives: the
 // same as afterChain, with the body in the closure to save a call, the same
-// records, with the common case, nothing that may leave the request out,
-// taken without the general path's checks and switches; a decorator that
-// exclusions or its own skipper may leave out (mayLeaveOut, known when it
-// is made) has afterChain instead. A decorator whose
+// records, taken without the general path's checks and switches: once
+// marks that decorators heed are in use, they look them up once, after the
+// chain, where the marks made before it are too (marksLeaveOut), and a
+// panic in the chain goes to the general path's record. A decorator that exclusions or its own skipper
+// may leave out (mayLeaveOut, known when it is made) has afterChain
+// instead. A decorator whose
 // only label is a label function calls it without a recover of its own:
 // the handler's deferred function, which runs anyway, recovers its panic
 // and records the request as labelValue and record would have.
@@ -67,10 +69,6 @@ func (m *Metrics) chainDispatch(id dispatchID, path string, last gin.HandlerFunc
 func (d *decorator) countAfter() gin.HandlerFunc {
 	one := d.oneFunction()
 	return func(c *gin.Context) {
-		if d.m.decoratorMarksUsed() {
-			d.afterChain(c)
-			return
-		}
 		path, last := c.FullPath(), c.Handler()
 		step := inChain
 		defer func() {
@@ -85,10 +83,9 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 		}()
 		c.Next()
 		step = recorded
-		if d.m.decoratorMarksUsed() {
-			// The chain marked a request, maybe this one: a mark,
-			// or a skip by a default middleware after this one.
-			d.record(c, dispatchOf(path, last), 0, false)
+		if d.m.decoratorMarksUsed() && d.m.marksLeaveOut(c, path, last) {
+			// Marked, before this decorator or in the chain:
+			// ExcludeAllMetrics, or a skip by a default middleware.
 			return
 		}
 		var f found
@@ -118,10 +115,6 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 func (d *decorator) observeAfter() gin.HandlerFunc {
 	one := d.oneFunction()
 	return func(c *gin.Context) {
-		if d.m.decoratorMarksUsed() {
-			d.afterChain(c)
-			return
-		}
 		path, last := c.FullPath(), c.Handler()
 		start := now()
 		var elapsed float64
@@ -138,8 +131,7 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 		}()
 		c.Next()
 		step = recorded
-		if d.m.decoratorMarksUsed() {
-			d.record(c, dispatchOf(path, last), start, false)
+		if d.m.decoratorMarksUsed() && d.m.marksLeaveOut(c, path, last) {
 			return
 		}
 		elapsed = seconds(now() - start)
@@ -162,6 +154,14 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 			raiseLabelPanic(c, rec)
 		}
 	}
+}
+
+// marksLeaveOut reports whether a mark that decorators heed
+// (ExcludeAllMetrics, a skip) leaves out the dispatch whose full path and
+// last handler were path and last before the chain (see dispatchOf). The
+// fast handlers ask it after the chain, only once such marks are in use.
+func (m *Metrics) marksLeaveOut(c *gin.Context, path string, last gin.HandlerFunc) bool {
+	return m.marks(c, dispatchOf(path, last))&(markNoMetrics|markSkipped) != 0
 }
 
 // oneFunction returns the label function of a decorator whose only label
