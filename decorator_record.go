@@ -53,12 +53,12 @@ func (m *Metrics) chainDispatch(id dispatchID, path string, last gin.HandlerFunc
 // records, taken without the general path's checks and switches: once
 // marks that decorators heed are in use, they look them up once, after the
 // chain, where the marks made before it are too (marksLeaveOut), and a
-// panic in the chain goes to the general path's record. A decorator that exclusions or its own skipper
-// may leave out (mayLeaveOut, known when it is made) has afterChain
-// instead. A decorator whose
-// only label is a label function calls it without a recover of its own:
-// the handler's deferred function, which runs anyway, recovers its panic
-// and records the request as labelValue and record would have.
+// panic in the chain goes to the general path's record. A decorator that
+// exclusions or its own skipper may leave out (mayLeaveOut, known when it
+// is made) has afterChain instead. A decorator whose only label is a label
+// function calls it without a recover of its own: the handler's deferred
+// function, which runs anyway, recovers its panic and records the request
+// as labelValue and record would have.
 //
 // Neither is inlined: the compiler does not inline calls inside the copy
 // of a closure that it makes when it inlines the function returning it,
