@@ -83,7 +83,7 @@ func (d *decorator) countAfter() gin.HandlerFunc {
 		}()
 		c.Next()
 		step = recorded
-		if d.m.decoratorMarksUsed() && d.m.marksLeaveOut(c, path, last) {
+		if d.m.decoratorMarksUsed() && d.m.marksLeaveOut(c, dispatchOf(path, last)) {
 			// Marked, before this decorator or in the chain:
 			// ExcludeAllMetrics, or a skip by a default middleware.
 			return
@@ -131,7 +131,7 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 		}()
 		c.Next()
 		step = recorded
-		if d.m.decoratorMarksUsed() && d.m.marksLeaveOut(c, path, last) {
+		if d.m.decoratorMarksUsed() && d.m.marksLeaveOut(c, dispatchOf(path, last)) {
 			return
 		}
 		elapsed = seconds(now() - start)
@@ -157,11 +157,10 @@ func (d *decorator) observeAfter() gin.HandlerFunc {
 }
 
 // marksLeaveOut reports whether a mark that decorators heed
-// (ExcludeAllMetrics, a skip) leaves out the dispatch whose full path and
-// last handler were path and last before the chain (see dispatchOf). The
-// fast handlers ask it after the chain, only once such marks are in use.
-func (m *Metrics) marksLeaveOut(c *gin.Context, path string, last gin.HandlerFunc) bool {
-	return m.marks(c, dispatchOf(path, last))&(markNoMetrics|markSkipped) != 0
+// (ExcludeAllMetrics, a skip) leaves dispatch id out of their metrics.
+// Callers ask it only once such marks are in use (decoratorMarksUsed).
+func (m *Metrics) marksLeaveOut(c *gin.Context, id dispatchID) bool {
+	return m.marks(c, id)&(markNoMetrics|markSkipped) != 0
 }
 
 // oneFunction returns the label function of a decorator whose only label
@@ -217,7 +216,7 @@ func (m *Metrics) decoratorLeftOut(c *gin.Context) (id dispatchID, out bool) {
 	}
 	if m.decoratorMarksUsed() {
 		id = currentDispatch(c)
-		if m.marks(c, id)&(markNoMetrics|markSkipped) != 0 {
+		if m.marksLeaveOut(c, id) {
 			return id, true
 		}
 	}
@@ -252,7 +251,7 @@ func (d *decorator) record(c *gin.Context, id dispatchID, start time.Duration, p
 	if d.kind != kindCounter {
 		elapsed = seconds(now() - start)
 	}
-	if d.m.decoratorMarksUsed() && d.m.marks(c, d.m.dispatch(c, id))&(markNoMetrics|markSkipped) != 0 {
+	if d.m.decoratorMarksUsed() && d.m.marksLeaveOut(c, d.m.dispatch(c, id)) {
 		// Left out by a mark made in the chain: ExcludeAllMetrics, or
 		// the skipper of a default middleware after this decorator.
 		return
