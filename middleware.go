@@ -272,22 +272,6 @@ func (t *tracker) record(c *gin.Context, he *handlerEntry, p *pending, panicked 
 	}
 }
 
-// sizes puts the request's sizes in o, when they are on: answered says
-// whether the client got what the handlers wrote (see canon.ClientStatus).
-func (t *tracker) sizes(c *gin.Context, he *handlerEntry, p *pending, panicked, answered bool, o *aggregate.Observation) {
-	d := t.d
-	if d.reqSize {
-		o.ReqSize = requestSize(p.contentLength, p.body)
-	}
-	if d.respSize {
-		if panicked {
-			o.RespSize = panicResponseSize(c, p.written)
-		} else {
-			o.RespSize = responseSize(c, he.method, he.matched, answered, p.written)
-		}
-	}
-}
-
 // recordPath records a request under GroupByPath with fixed default
 // labels: the series of the status, in the route's index entry found
 // before the chain; series.go only makes a series the index does not have.
@@ -406,21 +390,6 @@ func sessionHints(r *http.Request, get bool) (websocket, announced bool) {
 	return websocket, len(accept) > 0 && eventStreamPrefix(accept[0])
 }
 
-// websocketRequest reports what c.IsWebsocket() reports, without its
-// allocations: the Upgrade header is "websocket" and Connection has the
-// token "upgrade", case aside. An ordinary request, without Upgrade, costs
-// one map lookup.
-func websocketRequest(r *http.Request) bool {
-	up := r.Header["Upgrade"]
-	return len(up) > 0 && websocketUpgrade(r, up[0])
-}
-
-// websocketUpgrade is websocketRequest for a request whose first Upgrade
-// header is up.
-func websocketUpgrade(r *http.Request, up string) bool {
-	return strings.EqualFold(up, "websocket") && containsFold(r.Header.Get("Connection"), "upgrade")
-}
-
 // streamed is the session check after the chain for a request that was
 // not watched: its response went out as an event stream (see lateSession).
 func streamed(w gin.ResponseWriter) bool {
@@ -439,15 +408,4 @@ func isEventStream(h http.Header) bool {
 func eventStreamPrefix(s string) bool {
 	const want = "text/event-stream"
 	return len(s) >= len(want) && s[5]|0x20 == 'e' && strings.EqualFold(s[:len(want)], want)
-}
-
-// containsFold reports whether s contains sub, ASCII case aside, without
-// allocating.
-func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i]|0x20 == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
-		}
-	}
-	return false
 }

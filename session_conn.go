@@ -3,6 +3,8 @@ package ginprom
 import (
 	"bytes"
 	"net"
+	"net/http"
+	"strings"
 )
 
 // countingConn is a hijacked connection that counts the bytes it carries,
@@ -65,4 +67,30 @@ func (cc *countingConn) skipHead(b []byte) []byte {
 		}
 	}
 	return nil
+}
+
+// websocketRequest reports what c.IsWebsocket() reports, without its
+// allocations: the Upgrade header is "websocket" and Connection has the
+// token "upgrade", case aside. An ordinary request, without Upgrade, costs
+// one map lookup.
+func websocketRequest(r *http.Request) bool {
+	up := r.Header["Upgrade"]
+	return len(up) > 0 && websocketUpgrade(r, up[0])
+}
+
+// websocketUpgrade is websocketRequest for a request whose first Upgrade
+// header is up.
+func websocketUpgrade(r *http.Request, up string) bool {
+	return strings.EqualFold(up, "websocket") && containsFold(r.Header.Get("Connection"), "upgrade")
+}
+
+// containsFold reports whether s contains sub, ASCII case aside, without
+// allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }

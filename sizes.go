@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sync/atomic"
 
+	"github.com/gin-contrib/ginprom/internal/aggregate"
 	"github.com/gin-contrib/ginprom/internal/canon"
 	"github.com/gin-gonic/gin"
 )
@@ -168,3 +169,19 @@ func (bc *bodyCounter) Unwrap() http.ResponseWriter { return bc.ResponseWriter }
 // deadline passed (the timeout handler answered in its place); otherwise
 // the status the handlers wrote. internal/canon decides it (ClientStatus).
 const StatusClientClosedRequest = canon.StatusClientClosedRequest
+
+// sizes puts the request's sizes in o, when they are on: answered says
+// whether the client got what the handlers wrote (see canon.ClientStatus).
+func (t *tracker) sizes(c *gin.Context, he *handlerEntry, p *pending, panicked, answered bool, o *aggregate.Observation) {
+	d := t.d
+	if d.reqSize {
+		o.ReqSize = requestSize(p.contentLength, p.body)
+	}
+	if d.respSize {
+		if panicked {
+			o.RespSize = panicResponseSize(c, p.written)
+		} else {
+			o.RespSize = responseSize(c, he.method, he.matched, answered, p.written)
+		}
+	}
+}
