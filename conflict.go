@@ -169,7 +169,7 @@ func holder(c prometheus.Collector) string {
 	case infoGauge:
 		return "Info"
 	case *aggregate.Sum, *aggregate.Gauge, *aggregate.Histogram:
-		return "a session, message or dependency family of ginprom"
+		return "one of ginprom's session, message or dependency families"
 	case *upCollector:
 		return "the gauge of WatchDependency"
 	case *aggregate.OverflowCounter:
@@ -369,34 +369,36 @@ type descProbe struct{ d *prometheus.Desc }
 func (p descProbe) Describe(ch chan<- *prometheus.Desc) { ch <- p.d }
 func (descProbe) Collect(chan<- prometheus.Metric)      {}
 
-// registeredAs says, for a message, what c is: the kind of metric when
-// ginprom or client_golang's vecs made it, a Gauge decorator or Info for
-// theirs, ginprom when it made another
-// kind of collector, its Go type otherwise (never a type of ginprom's own).
+// registeredAs says, for a message about a decorator's name, what c is:
+// the kind of metric when ginprom's decorators or client_golang's vecs
+// made it, as heldBy says otherwise.
 func registeredAs(c prometheus.Collector) string {
 	switch c.(type) {
 	case *counterFamily, *prometheus.CounterVec:
 		return "as a counter, another kind of metric"
-	case *gaugeFamily:
-		// Not another kind for Info, the schema's info metric or a
-		// dependency's gauge, which are gauges too: what clashes is the
-		// decorator's name.
-		return "by a Gauge decorator, which no other metric can share"
 	case *prometheus.GaugeVec:
 		return "as a gauge, another kind of metric"
-	case infoGauge:
-		return "by Info, which no other metric can share"
 	case *histogramFamily, *prometheus.HistogramVec:
 		return "as a histogram, another kind of metric"
 	case *summaryFamily, *prometheus.SummaryVec:
 		return "as a summary, another kind of metric"
 	}
+	// Not another kind for a Gauge decorator, Info or a family of
+	// ginprom's: what clashes is the holder's name, which may be of the
+	// same kind.
+	return heldBy(c)
+}
+
+// heldBy says, for a message, which collector holds a name that no other
+// collector can share: which of ginprom's metrics c is, or its Go type
+// when ginprom did not make it.
+func heldBy(c prometheus.Collector) string {
 	t := reflect.TypeOf(c)
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if strings.HasPrefix(t.PkgPath(), "github.com/gin-contrib/ginprom") {
-		return "by ginprom, as another kind of metric"
+	if !strings.HasPrefix(t.PkgPath(), "github.com/gin-contrib/ginprom") {
+		return fmt.Sprintf("by a collector ginprom did not make (%T)", c)
 	}
-	return fmt.Sprintf("by a collector ginprom did not make (%T)", c)
+	return "by " + holder(c) + ", which no other metric can share"
 }
