@@ -245,8 +245,9 @@ func constLabelNames(desc string) []string {
 
 // noteFamilies records in reg the descriptors of c, which reg has just
 // registered or already held, and c itself, so that a conflicting
-// registration later can say what differs and which metric holds the name. A note is a collector that describes one descriptor of
-// a reserved name and collects nothing: it is never exposed.
+// registration later can say what differs and which metric holds the
+// name. A note is a collector that describes one descriptor of a reserved
+// name and collects nothing: it is never exposed.
 func noteFamilies(reg prometheus.Registerer, c prometheus.Collector) {
 	for _, d := range descsOf(c) {
 		if there, ok := notedDesc(reg, d); ok && there.registered == d.String() {
