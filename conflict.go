@@ -29,24 +29,35 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 	var same, other, absent, diffs []string
 	hints := map[string]bool{}
 	for _, d := range descsOf(c) {
-		if there, ok := notedDesc(reg, d); ok && isOverflowCounter(there) {
+		note, noted := notedDesc(reg, d)
+		if noted && isOverflowCounter(note.registered) {
 			return fmt.Sprintf("ginprom: cannot register %s: %s is the name of ginprom's counter of observations past the series budget (see WithSeriesLimit), registered on this registry; %s", what, descName(d, fs), fix)
 		}
 		p := descProbe{d}
 		err := reg.Register(p)
-		var are prometheus.AlreadyRegisteredError
-		switch {
-		case err == nil:
+		if err == nil {
 			reg.Unregister(p)
 			absent = append(absent, descName(d, fs))
-		case errors.As(err, &are), strings.Contains(err.Error(), "already exists with the same fully-qualified name"):
+			continue
+		}
+		// The fix of the default metrics says that another Metrics made
+		// the name: true only if its default metrics hold it.
+		by := "a collector ginprom did not make"
+		if noted {
+			by = holder(note.by)
+		}
+		if fix != registerFix && by != byDefaults {
+			return fmt.Sprintf("ginprom: cannot register %s: %s is registered by %s; %s", what, descName(d, fs), by, heldFix)
+		}
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) || strings.Contains(err.Error(), "already exists with the same fully-qualified name") {
 			same = append(same, descName(d, fs))
-		default:
-			other = append(other, descName(d, fs))
-			if there, ok := notedDesc(reg, d); ok {
-				diff, hint := descDiff(descName(d, fs), there, d.String())
-				diffs, hints[hint] = append(diffs, diff), true
-			}
+			continue
+		}
+		other = append(other, descName(d, fs))
+		if noted {
+			diff, hint := descDiff(descName(d, fs), note.registered, d.String())
+			diffs, hints[hint] = append(diffs, diff), true
 		}
 	}
 	var why []string
@@ -135,6 +146,40 @@ func kindConflict(fs []family, there, here aggregate.RequestKind, fix string) st
 	return fmt.Sprintf("ginprom: cannot register %s: %s in %s; %s", what, they, diff, fix)
 }
 
+// heldFix says what to do when a name of the default metrics is held by
+// another metric than the default metrics of another Metrics.
+const heldFix = "give that metric another name, or give this Metrics another registry with WithRegistry, " +
+	"or other names (another prefix with WithDefaultsPrefix; under WithSchema, another Name for the schema's family)"
+
+// byDefaults is what holder says of the default metrics of a Metrics.
+const byDefaults = "the default metrics of a Metrics"
+
+// holder names, for a message, which of ginprom's metrics c is; c is a
+// collector that ginprom registered.
+func holder(c prometheus.Collector) string {
+	switch c.(type) {
+	case *counterFamily:
+		return "a Counter decorator"
+	case *gaugeFamily:
+		return "a Gauge decorator"
+	case *histogramFamily:
+		return "a Histogram decorator"
+	case *summaryFamily:
+		return "a Summary decorator"
+	case infoGauge:
+		return "Info"
+	case *aggregate.Sum, *aggregate.Gauge, *aggregate.Histogram:
+		return "one of ginprom's session, message or dependency families"
+	case *upCollector:
+		return "the gauge of WatchDependency"
+	case *aggregate.OverflowCounter:
+		return "ginprom's counter of observations past the series budget (see WithSeriesLimit)"
+	}
+	// The request metrics, the exceptions counter or the schema's info
+	// metric.
+	return byDefaults
+}
+
 // isOverflowCounter reports whether the String form of a descriptor is
 // that of the counter of observations past the series budget, whatever its
 // prefix.
@@ -199,36 +244,37 @@ func constLabelNames(desc string) []string {
 }
 
 // noteFamilies records in reg the descriptors of c, which reg has just
-// registered or already held, so that a conflicting registration later can
-// say what differs. A note is a collector that describes one descriptor of
-// a reserved name and collects nothing: it is never exposed.
+// registered or already held, and c itself, so that a conflicting
+// registration later can say what differs and which metric holds the
+// name. A note is a collector that describes one descriptor of a reserved
+// name and collects nothing: it is never exposed.
 func noteFamilies(reg prometheus.Registerer, c prometheus.Collector) {
 	for _, d := range descsOf(c) {
-		if there, ok := notedDesc(reg, d); ok && there == d.String() {
+		if there, ok := notedDesc(reg, d); ok && there.registered == d.String() {
 			continue
 		} else if ok {
-			reg.Unregister(familyNote{noteDesc(d), there})
+			reg.Unregister(there)
 		}
-		_ = reg.Register(familyNote{noteDesc(d), d.String()})
+		_ = reg.Register(familyNote{noteDesc(d), d.String(), c})
 	}
 }
 
-// notedDesc returns the String form of the descriptor that reg holds under
-// the name of d, as noteFamilies recorded it.
-func notedDesc(reg prometheus.Registerer, d *prometheus.Desc) (string, bool) {
+// notedDesc returns the note that noteFamilies recorded in reg about the
+// name of d.
+func notedDesc(reg prometheus.Registerer, d *prometheus.Desc) (familyNote, bool) {
 	probe := familyNote{desc: noteDesc(d)}
 	err := reg.Register(probe)
 	if err == nil {
 		reg.Unregister(probe)
-		return "", false
+		return familyNote{}, false
 	}
 	var are prometheus.AlreadyRegisteredError
 	if errors.As(err, &are) {
 		if n, ok := are.ExistingCollector.(familyNote); ok {
-			return n.registered, true
+			return n, true
 		}
 	}
-	return "", false
+	return familyNote{}, false
 }
 
 // noteDesc is the descriptor of the note about the family d describes: a
@@ -244,7 +290,8 @@ func noteDesc(d *prometheus.Desc) *prometheus.Desc {
 // familyNote is a note of noteFamilies.
 type familyNote struct {
 	desc       *prometheus.Desc
-	registered string // the String form of the registered descriptor
+	registered string               // the String form of the registered descriptor
+	by         prometheus.Collector // the collector that registered it
 }
 
 func (n familyNote) Describe(ch chan<- *prometheus.Desc) { ch <- n.desc }
@@ -323,34 +370,36 @@ type descProbe struct{ d *prometheus.Desc }
 func (p descProbe) Describe(ch chan<- *prometheus.Desc) { ch <- p.d }
 func (descProbe) Collect(chan<- prometheus.Metric)      {}
 
-// registeredAs says, for a message, what c is: the kind of metric when
-// ginprom or client_golang's vecs made it, a Gauge decorator or Info for
-// theirs, ginprom when it made another
-// kind of collector, its Go type otherwise (never a type of ginprom's own).
+// registeredAs says, for a message about a decorator's name, what c is:
+// the kind of metric when ginprom's decorators or client_golang's vecs
+// made it, as heldBy says otherwise.
 func registeredAs(c prometheus.Collector) string {
 	switch c.(type) {
 	case *counterFamily, *prometheus.CounterVec:
 		return "as a counter, another kind of metric"
-	case *gaugeFamily:
-		// Not another kind for Info, the schema's info metric or a
-		// dependency's gauge, which are gauges too: what clashes is the
-		// decorator's name.
-		return "by a Gauge decorator, which no other metric can share"
 	case *prometheus.GaugeVec:
 		return "as a gauge, another kind of metric"
-	case infoGauge:
-		return "by Info, which no other metric can share"
 	case *histogramFamily, *prometheus.HistogramVec:
 		return "as a histogram, another kind of metric"
 	case *summaryFamily, *prometheus.SummaryVec:
 		return "as a summary, another kind of metric"
 	}
+	// Not another kind for a Gauge decorator, Info or a family of
+	// ginprom's: what clashes is the holder's name, which may be of the
+	// same kind.
+	return heldBy(c)
+}
+
+// heldBy says, for a message, which collector holds a name that no other
+// collector can share: which of ginprom's metrics c is, or its Go type
+// when ginprom did not make it.
+func heldBy(c prometheus.Collector) string {
 	t := reflect.TypeOf(c)
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if strings.HasPrefix(t.PkgPath(), "github.com/gin-contrib/ginprom") {
-		return "by ginprom, as another kind of metric"
+	if !strings.HasPrefix(t.PkgPath(), "github.com/gin-contrib/ginprom") {
+		return fmt.Sprintf("by a collector ginprom did not make (%T)", c)
 	}
-	return fmt.Sprintf("by a collector ginprom did not make (%T)", c)
+	return "by " + holder(c) + ", which no other metric can share"
 }

@@ -272,7 +272,12 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 	if errors.As(err, &are) {
 		existing, ok := are.ExistingCollector.(C)
 		if !ok {
-			panic(fmt.Sprintf("ginprom: metric %q is already registered %s; %s", name, registeredAs(are.ExistingCollector), fix))
+			// Another collector than one like c: not the default metrics
+			// of another Metrics, which are like them.
+			if fix != registerFix {
+				fix = heldFix
+			}
+			panic(fmt.Sprintf("ginprom: metric %q is already registered %s; %s", name, heldBy(are.ExistingCollector), fix))
 		}
 		// The registry compares label names as a set; the values ginprom
 		// passes follow the order of its own descriptors.

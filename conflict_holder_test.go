@@ -1,0 +1,98 @@
+package ginprom_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gin-contrib/ginprom"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
+)
+
+// heldFix is what the default metrics' message says to do about a name
+// that another metric than the default metrics of another Metrics holds.
+const heldFix = "give that metric another name, or give this Metrics another registry with WithRegistry, " +
+	"or other names (another prefix with WithDefaultsPrefix; under WithSchema, another Name for the schema's family)"
+
+// TestDefaultsNameHeldByOther: the default metrics under a name that a
+// collector of the user's, or a decorator, holds panic naming that holder,
+// never saying that another Metrics made the name with other options.
+func TestDefaultsNameHeldByOther(t *testing.T) {
+	const both = "gin_http_request_duration_seconds and gin_http_request_total"
+	t.Run("collector of the user's", func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "gin_http_request_total", Help: "Mine."}))
+		assert.PanicsWithValue(t, "ginprom: cannot register metrics "+both+": gin_http_request_total is registered by a collector ginprom did not make; "+heldFix,
+			func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
+	})
+	t.Run("counter decorator", func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
+		m.Counter("gin_http_request", "Mine.", nil)
+		assert.PanicsWithValue(t, "ginprom: cannot register metrics "+both+": gin_http_request_total is registered by a Counter decorator; "+heldFix,
+			func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
+	})
+	// A decorator alike the exceptions counter, which the registry
+	// reports as already registered.
+	t.Run("decorator alike", func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
+		m.Counter("gin_http_request_exceptions_total", "Total number of HTTP requests whose handler panicked.",
+			ginprom.Labels{"method": "x", "status": "y"})
+		assert.PanicsWithValue(t, `ginprom: metric "gin_http_request_exceptions_total" is already registered by a Counter decorator, which no other metric can share; `+heldFix,
+			func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
+	})
+}
+
+// TestNameHeldByGinprom: a metric under a name that one of ginprom's own
+// families holds panics naming that family, never "another kind of
+// metric" when the kind is the same, nor a kind when the collector is
+// not a decorator.
+func TestNameHeldByGinprom(t *testing.T) {
+	const share = ", which no other metric can share; choose another name"
+	t.Run("one-family request metrics", func(t *testing.T) {
+		m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithSchema(ginprom.Schema{
+			Duration: ginprom.Family{Name: "lat_seconds", Help: "Lat.", Labels: []ginprom.Label{{Name: "method", Value: ginprom.Method}}},
+		}))
+		assert.PanicsWithValue(t, `ginprom: metric "lat_seconds" is already registered by the default metrics of a Metrics`+share,
+			func() { m.Histogram("lat_seconds", "Lat.", ginprom.Labels{"method": "x"}) })
+	})
+	t.Run("session family", func(t *testing.T) {
+		m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()))
+		assert.PanicsWithValue(t, `ginprom: metric "gin_http_sessions_open" is already registered by one of ginprom's session, message or dependency families`+share,
+			func() {
+				m.Gauge("gin_http_sessions_open", "Number of WebSocket and Server-Sent Events sessions open, by kind and route.",
+					ginprom.Labels{"kind": "x", "path": "y"})
+			})
+	})
+	t.Run("overflow counter", func(t *testing.T) {
+		m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()))
+		assert.PanicsWithValue(t, `ginprom: metric "gin_series_overflow_total" is already registered by ginprom's counter of observations past the series budget (see WithSeriesLimit)`+share,
+			func() {
+				m.Counter("gin_series_overflow_total", "Observations recorded in a family's overflow series because the family had reached its series budget (WithSeriesLimit), by family.",
+					ginprom.Labels{"metric": "x"})
+			})
+	})
+	t.Run("dependency gauge", func(t *testing.T) {
+		m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()))
+		stop := m.WatchDependency("db", func(context.Context) error { return nil })
+		defer stop()
+		assert.PanicsWithValue(t, `ginprom: metric "gin_dependency_up" is already registered by the gauge of WatchDependency`+share,
+			func() {
+				m.Gauge("gin_dependency_up", "Whether the dependency's last check succeeded: 1 if it returned no error, 0 if it failed, panicked or timed out.",
+					ginprom.Labels{"name": "x"})
+			})
+	})
+	// The other way round: the session family of the default metrics
+	// under the name of a Counter decorator, a counter as well.
+	t.Run("counter decorator", func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
+		m.Counter("gin_http_session_bytes_total",
+			"Total bytes of WebSocket and Server-Sent Events sessions, by direction (in: read from a WebSocket's client, out: written to the client).",
+			ginprom.Labels{"kind": "x", "path": "y", "direction": "z"})
+		assert.PanicsWithValue(t, `ginprom: metric "gin_http_session_bytes_total" is already registered by a Counter decorator`+share,
+			func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
+	})
+}
