@@ -139,8 +139,9 @@ func (t *tracker) handle(c *gin.Context) {
 	}()
 	if d.inflight != nil {
 		// The request's one atomic write before the chain, as late as
-		// it can be: the stores above have gone out by now, which it
-		// would otherwise wait for.
+		// it can be: a locked instruction waits for the stores before
+		// it, and here it measured faster than before the session
+		// check (README, Performance).
 		d.inflight.Start(p.ref, p.inflight)
 	}
 	c.Next()
