@@ -30,6 +30,9 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 	hints := map[string]bool{}
 	for _, d := range descsOf(c) {
 		note, noted := notedDesc(reg, d)
+		// A note outlives its collector when the user unregisters that
+		// (Info's gauge, say): then it names no holder.
+		noted = noted && stillRegistered(reg, note.by)
 		if noted && isOverflowCounter(note.registered) {
 			return fmt.Sprintf("ginprom: cannot register %s: %s is the name of ginprom's counter of observations past the series budget (see WithSeriesLimit), registered on this registry; %s", what, descName(d, fs), fix)
 		}
@@ -257,6 +260,26 @@ func noteFamilies(reg prometheus.Registerer, c prometheus.Collector) {
 		}
 		_ = reg.Register(familyNote{noteDesc(d), d.String(), c})
 	}
+}
+
+// stillRegistered reports whether reg holds c itself, not another
+// collector describing the same; it leaves reg as it was.
+func stillRegistered(reg prometheus.Registerer, c prometheus.Collector) bool {
+	err := reg.Register(c)
+	if err == nil {
+		reg.Unregister(c)
+		return false
+	}
+	var are prometheus.AlreadyRegisteredError
+	if !errors.As(err, &are) {
+		return false
+	}
+	t := reflect.TypeOf(c)
+	if reflect.TypeOf(are.ExistingCollector) != t {
+		return false
+	}
+	// ginprom's collectors are pointers, or structs of them.
+	return !t.Comparable() || are.ExistingCollector == c
 }
 
 // notedDesc returns the note that noteFamilies recorded in reg about the

@@ -96,3 +96,16 @@ func TestNameHeldByGinprom(t *testing.T) {
 			func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
 	})
 }
+
+// TestDefaultsNameHeldAfterUnregister: Info's gauge unregistered and a
+// gauge of the user's registered alike in its place, the default metrics
+// under that name blame the user's gauge, not Info, which holds nothing.
+func TestDefaultsNameHeldAfterUnregister(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
+	assert.True(t, reg.Unregister(m.Info("gin_http_request_total", "Mine.", nil)))
+	reg.MustRegister(prometheus.NewGauge(prometheus.GaugeOpts{Name: "gin_http_request_total", Help: "Mine."}))
+	assert.PanicsWithValue(t, "ginprom: cannot register metrics gin_http_request_duration_seconds and gin_http_request_total: "+
+		"gin_http_request_total is registered by a collector ginprom did not make; "+heldFix,
+		func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
+}
