@@ -49,7 +49,7 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 		if noted {
 			by = holder(note.by)
 		}
-		if fix != registerFix && by != byDefaults {
+		if fix != registerFix && by != byDefaults && by != holder(c) {
 			return fmt.Sprintf("ginprom: cannot register %s: %s is registered by %s; %s", what, descName(d, fs), by, heldFix)
 		}
 		var are prometheus.AlreadyRegisteredError
@@ -71,8 +71,11 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 			// A decorator, Info, or a session, message or dependency
 			// family: its own arguments decide.
 			hints = map[string]bool{decoratorHint: hints[labelsHint], decoratorHelpHint: hints[helpHint]}
+		} else if holder(c) != byDefaults {
+			// A session, message or dependency family of another Metrics.
+			hints = map[string]bool{sideHint: hints[labelsHint], sideHelpHint: hints[helpHint]}
 		}
-		for _, h := range []string{labelsHint, helpHint, decoratorHint, decoratorHelpHint} {
+		for _, h := range []string{labelsHint, helpHint, decoratorHint, decoratorHelpHint, sideHint, sideHelpHint} {
 			if hints[h] {
 				decide = append(decide, h)
 			}
@@ -133,6 +136,10 @@ const (
 	// or dependencies.
 	decoratorHint     = "the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels"
 	decoratorHelpHint = "the help given to the decorator, Info or the schema decides the help text"
+	// sideHint and sideHelpHint are for a family of the sessions,
+	// messages or dependencies that another Metrics registered.
+	sideHint     = "WithDefaultLabels and the schema decide the labels"
+	sideHelpHint = "the schema decides the help text"
 )
 
 // kindConflict is the message for the request metrics fs, which another

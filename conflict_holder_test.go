@@ -85,14 +85,15 @@ func TestNameHeldByGinprom(t *testing.T) {
 			})
 	})
 	// The other way round: the session family of the default metrics
-	// under the name of a Counter decorator, a counter as well.
+	// under the name of a Counter decorator, a counter as well. The name
+	// to change is the decorator's: the user did not name the family.
 	t.Run("counter decorator", func(t *testing.T) {
 		reg := prometheus.NewRegistry()
 		m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
 		m.Counter("gin_http_session_bytes_total",
 			"Total bytes of WebSocket and Server-Sent Events sessions, by direction (in: read from a WebSocket's client, out: written to the client).",
 			ginprom.Labels{"kind": "x", "path": "y", "direction": "z"})
-		assert.PanicsWithValue(t, `ginprom: metric "gin_http_session_bytes_total" is already registered by a Counter decorator`+share,
+		assert.PanicsWithValue(t, `ginprom: metric "gin_http_session_bytes_total" is already registered by a Counter decorator, which no other metric can share; `+heldFix,
 			func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
 	})
 }
@@ -108,4 +109,21 @@ func TestDefaultsNameHeldAfterUnregister(t *testing.T) {
 	assert.PanicsWithValue(t, "ginprom: cannot register metrics gin_http_request_duration_seconds and gin_http_request_total: "+
 		"gin_http_request_total is registered by a collector ginprom did not make; "+heldFix,
 		func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
+}
+
+// TestSideFamiliesOfAnotherMetrics: a Metrics without default metrics,
+// beside one with them on the same registry, made with other default
+// labels, panics on its message families saying that the other Metrics
+// made them with other options, not "choose another name" for a name the
+// user never gave.
+func TestSideFamiliesOfAnotherMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	ginprom.New(gin.New(), ginprom.WithRegistry(reg))
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "gin_websocket_messages_total": `+
+		"gin_websocket_messages_total has the labels {event, result} as registered and {env, event, result} in this Metrics "+
+		"(WithDefaultLabels and the schema decide the labels); another Metrics on this registry made them with other options. "+
+		"Give this Metrics another registry with WithRegistry, or other names with WithDefaultsPrefix, or build both with the same options",
+		func() {
+			ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults(), ginprom.WithDefaultLabels(ginprom.Labels{"env": "x"}))
+		})
 }
