@@ -127,3 +127,13 @@ func TestSideFamiliesOfAnotherMetrics(t *testing.T) {
 			ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults(), ginprom.WithDefaultLabels(ginprom.Labels{"env": "x"}))
 		})
 }
+
+// TestDependencyGaugeNameHeld: WatchDependency under a registry where Info
+// holds the name of its gauge panics naming Info and the family, not the
+// descriptor, nor "choose another name" for a name the user never gave.
+func TestDependencyGaugeNameHeld(t *testing.T) {
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithoutDefaults())
+	m.Info("gin_dependency_up", "Mine.", nil)
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "gin_dependency_up": gin_dependency_up is registered by Info; `+heldFix,
+		func() { m.WatchDependency("db", func(context.Context) error { return nil }) })
+}
