@@ -50,7 +50,7 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 			by = holder(note.by)
 		}
 		if fix != registerFix && by != byDefaults && by != holder(c) {
-			return fmt.Sprintf("ginprom: cannot register %s: %s is registered by %s; %s", what, descName(d, fs), by, heldFix)
+			return fmt.Sprintf("ginprom: cannot register %s: %s is registered by %s; %s", what, descName(d, fs), by, heldFixFor(reg, fix))
 		}
 		var are prometheus.AlreadyRegisteredError
 		if errors.As(err, &are) || strings.Contains(err.Error(), "already exists with the same fully-qualified name") {
@@ -160,6 +160,19 @@ func kindConflict(fs []family, there, here aggregate.RequestKind, fix string) st
 // another metric than the default metrics of another Metrics.
 const heldFix = "give that metric another name, or give this Metrics another registry with WithRegistry, " +
 	"or other names (another prefix with WithDefaultsPrefix; under WithSchema, another Name for the schema's family)"
+
+// heldSchemaFix is heldFix under a schema, whose names take no prefix.
+const heldSchemaFix = "give that metric another name, or give this Metrics another registry with WithRegistry " +
+	"(a schema's names take no WithDefaultsPrefix)"
+
+// heldFixFor returns heldFix, or heldSchemaFix when fix is the default
+// metrics' fix under a schema.
+func heldFixFor(reg prometheus.Registerer, fix string) string {
+	if fix == defaultsFix(reg, false) {
+		return heldSchemaFix
+	}
+	return heldFix
+}
 
 // byDefaults is what holder says of the default metrics of a Metrics.
 const byDefaults = "the default metrics of a Metrics"

@@ -137,3 +137,15 @@ func TestDependencyGaugeNameHeld(t *testing.T) {
 	assert.PanicsWithValue(t, `ginprom: cannot register metric "gin_dependency_up": gin_dependency_up is registered by Info; `+heldFix,
 		func() { m.WatchDependency("db", func(context.Context) error { return nil }) })
 }
+
+// TestSchemaNameHeld: under WithBigBrother, whose names take no prefix,
+// the info metric under a name that Info holds panics without offering
+// WithDefaultsPrefix, which WithBigBrother refuses.
+func TestSchemaNameHeld(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
+	m.Info("application_info", "Mine.", nil)
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "application_info": application_info is registered by Info; `+
+		"give that metric another name, or give this Metrics another registry with WithRegistry (a schema's names take no WithDefaultsPrefix)",
+		func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1")) })
+}

@@ -276,7 +276,7 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 			// or session, message or dependency family, of another
 			// Metrics, which are like them.
 			if fix != registerFix {
-				fix = heldFix
+				fix = heldFixFor(reg, fix)
 			}
 			panic(fmt.Sprintf("ginprom: metric %q is already registered %s; %s", name, heldBy(are.ExistingCollector), fix))
 		}
