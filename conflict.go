@@ -273,7 +273,7 @@ func constLabelNames(desc string) []string {
 // name and collects nothing: it is never exposed.
 func noteFamilies(reg prometheus.Registerer, c prometheus.Collector) {
 	for _, d := range descsOf(c) {
-		if there, ok := notedDesc(reg, d); ok && there.registered == d.String() {
+		if there, ok := notedDesc(reg, d); ok && there.registered == d.String() && sameCollector(there.by, c) {
 			continue
 		} else if ok {
 			reg.Unregister(there)
@@ -291,15 +291,15 @@ func stillRegistered(reg prometheus.Registerer, c prometheus.Collector) bool {
 		return false
 	}
 	var are prometheus.AlreadyRegisteredError
-	if !errors.As(err, &are) {
-		return false
-	}
-	t := reflect.TypeOf(c)
-	if reflect.TypeOf(are.ExistingCollector) != t {
-		return false
-	}
-	// ginprom's collectors are pointers, or structs of them.
-	return !t.Comparable() || are.ExistingCollector == c
+	return errors.As(err, &are) && sameCollector(are.ExistingCollector, c)
+}
+
+// sameCollector reports whether a and b are one collector. ginprom's
+// collectors are pointers, or structs of them; two of a type that Go
+// cannot compare count as one.
+func sameCollector(a, b prometheus.Collector) bool {
+	t := reflect.TypeOf(a)
+	return t == reflect.TypeOf(b) && (!t.Comparable() || a == b)
 }
 
 // notedDesc returns the note that noteFamilies recorded in reg about the

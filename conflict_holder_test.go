@@ -149,3 +149,16 @@ func TestSchemaNameHeld(t *testing.T) {
 		"give that metric another name, or give this Metrics another registry with WithRegistry (a schema's names take no WithDefaultsPrefix)",
 		func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1")) })
 }
+
+// TestDefaultsNameHeldAfterReregister: Info's gauge unregistered and Info
+// called again alike, the default metrics under that name still blame
+// Info, which holds it again.
+func TestDefaultsNameHeldAfterReregister(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
+	assert.True(t, reg.Unregister(m.Info("gin_http_request_total", "Mine.", nil)))
+	m.Info("gin_http_request_total", "Mine.", nil)
+	assert.PanicsWithValue(t, "ginprom: cannot register metrics gin_http_request_duration_seconds and gin_http_request_total: "+
+		"gin_http_request_total is registered by Info; "+heldFix,
+		func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
+}
