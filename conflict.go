@@ -30,6 +30,9 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 	hints := map[string]bool{}
 	for _, d := range descsOf(c) {
 		note, noted := notedDesc(reg, d)
+		// A note outlives its collector when the user unregisters that
+		// (Info's gauge, say): then it names no holder.
+		noted = noted && stillRegistered(reg, note.by)
 		if noted && isOverflowCounter(note.registered) {
 			return fmt.Sprintf("ginprom: cannot register %s: %s is the name of ginprom's counter of observations past the series budget (see WithSeriesLimit), registered on this registry; %s", what, descName(d, fs), fix)
 		}
@@ -46,8 +49,8 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 		if noted {
 			by = holder(note.by)
 		}
-		if fix != registerFix && by != byDefaults {
-			return fmt.Sprintf("ginprom: cannot register %s: %s is registered by %s; %s", what, descName(d, fs), by, heldFix)
+		if fix != registerFix && by != byDefaults && by != holder(c) {
+			return fmt.Sprintf("ginprom: cannot register %s: %s is registered by %s; %s", what, descName(d, fs), by, heldFixFor(reg, fix))
 		}
 		var are prometheus.AlreadyRegisteredError
 		if errors.As(err, &are) || strings.Contains(err.Error(), "already exists with the same fully-qualified name") {
@@ -68,8 +71,11 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 			// A decorator, Info, or a session, message or dependency
 			// family: its own arguments decide.
 			hints = map[string]bool{decoratorHint: hints[labelsHint], decoratorHelpHint: hints[helpHint]}
+		} else if holder(c) != byDefaults {
+			// A session, message or dependency family of another Metrics.
+			hints = map[string]bool{sideHint: hints[labelsHint], sideHelpHint: hints[helpHint]}
 		}
-		for _, h := range []string{labelsHint, helpHint, decoratorHint, decoratorHelpHint} {
+		for _, h := range []string{labelsHint, helpHint, decoratorHint, decoratorHelpHint, sideHint, sideHelpHint} {
 			if hints[h] {
 				decide = append(decide, h)
 			}
@@ -130,6 +136,10 @@ const (
 	// or dependencies.
 	decoratorHint     = "the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels"
 	decoratorHelpHint = "the help given to the decorator, Info or the schema decides the help text"
+	// sideHint and sideHelpHint are for a family of the sessions,
+	// messages or dependencies that another Metrics registered.
+	sideHint     = "WithDefaultLabels and the schema decide the labels"
+	sideHelpHint = "the schema decides the help text"
 )
 
 // kindConflict is the message for the request metrics fs, which another
@@ -150,6 +160,19 @@ func kindConflict(fs []family, there, here aggregate.RequestKind, fix string) st
 // another metric than the default metrics of another Metrics.
 const heldFix = "give that metric another name, or give this Metrics another registry with WithRegistry, " +
 	"or other names (another prefix with WithDefaultsPrefix; under WithSchema, another Name for the schema's family)"
+
+// heldSchemaFix is heldFix under a schema, whose names take no prefix.
+const heldSchemaFix = "give that metric another name, or give this Metrics another registry with WithRegistry " +
+	"(a schema's names take no WithDefaultsPrefix)"
+
+// heldFixFor returns heldFix, or heldSchemaFix when fix is the default
+// metrics' fix under a schema.
+func heldFixFor(reg prometheus.Registerer, fix string) string {
+	if fix == defaultsFix(reg, false) {
+		return heldSchemaFix
+	}
+	return heldFix
+}
 
 // byDefaults is what holder says of the default metrics of a Metrics.
 const byDefaults = "the default metrics of a Metrics"
@@ -250,13 +273,33 @@ func constLabelNames(desc string) []string {
 // name and collects nothing: it is never exposed.
 func noteFamilies(reg prometheus.Registerer, c prometheus.Collector) {
 	for _, d := range descsOf(c) {
-		if there, ok := notedDesc(reg, d); ok && there.registered == d.String() {
+		if there, ok := notedDesc(reg, d); ok && there.registered == d.String() && sameCollector(there.by, c) {
 			continue
 		} else if ok {
 			reg.Unregister(there)
 		}
 		_ = reg.Register(familyNote{noteDesc(d), d.String(), c})
 	}
+}
+
+// stillRegistered reports whether reg holds c itself, not another
+// collector describing the same; it leaves reg as it was.
+func stillRegistered(reg prometheus.Registerer, c prometheus.Collector) bool {
+	err := reg.Register(c)
+	if err == nil {
+		reg.Unregister(c)
+		return false
+	}
+	var are prometheus.AlreadyRegisteredError
+	return errors.As(err, &are) && sameCollector(are.ExistingCollector, c)
+}
+
+// sameCollector reports whether a and b are one collector. ginprom's
+// collectors are pointers, or structs of them; two of a type that Go
+// cannot compare count as one.
+func sameCollector(a, b prometheus.Collector) bool {
+	t := reflect.TypeOf(a)
+	return t == reflect.TypeOf(b) && (!t.Comparable() || a == b)
 }
 
 // notedDesc returns the note that noteFamilies recorded in reg about the

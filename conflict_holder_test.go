@@ -85,14 +85,80 @@ func TestNameHeldByGinprom(t *testing.T) {
 			})
 	})
 	// The other way round: the session family of the default metrics
-	// under the name of a Counter decorator, a counter as well.
+	// under the name of a Counter decorator, a counter as well. The name
+	// to change is the decorator's: the user did not name the family.
 	t.Run("counter decorator", func(t *testing.T) {
 		reg := prometheus.NewRegistry()
 		m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
 		m.Counter("gin_http_session_bytes_total",
 			"Total bytes of WebSocket and Server-Sent Events sessions, by direction (in: read from a WebSocket's client, out: written to the client).",
 			ginprom.Labels{"kind": "x", "path": "y", "direction": "z"})
-		assert.PanicsWithValue(t, `ginprom: metric "gin_http_session_bytes_total" is already registered by a Counter decorator`+share,
+		assert.PanicsWithValue(t, `ginprom: metric "gin_http_session_bytes_total" is already registered by a Counter decorator, which no other metric can share; `+heldFix,
 			func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
 	})
+}
+
+// TestDefaultsNameHeldAfterUnregister: Info's gauge unregistered and a
+// gauge of the user's registered alike in its place, the default metrics
+// under that name blame the user's gauge, not Info, which holds nothing.
+func TestDefaultsNameHeldAfterUnregister(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
+	assert.True(t, reg.Unregister(m.Info("gin_http_request_total", "Mine.", nil)))
+	reg.MustRegister(prometheus.NewGauge(prometheus.GaugeOpts{Name: "gin_http_request_total", Help: "Mine."}))
+	assert.PanicsWithValue(t, "ginprom: cannot register metrics gin_http_request_duration_seconds and gin_http_request_total: "+
+		"gin_http_request_total is registered by a collector ginprom did not make; "+heldFix,
+		func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
+}
+
+// TestSideFamiliesOfAnotherMetrics: a Metrics without default metrics,
+// beside one with them on the same registry, made with other default
+// labels, panics on its message families saying that the other Metrics
+// made them with other options, not "choose another name" for a name the
+// user never gave.
+func TestSideFamiliesOfAnotherMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	ginprom.New(gin.New(), ginprom.WithRegistry(reg))
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "gin_websocket_messages_total": `+
+		"gin_websocket_messages_total has the labels {event, result} as registered and {env, event, result} in this Metrics "+
+		"(WithDefaultLabels and the schema decide the labels); another Metrics on this registry made them with other options. "+
+		"Give this Metrics another registry with WithRegistry, or other names with WithDefaultsPrefix, or build both with the same options",
+		func() {
+			ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults(), ginprom.WithDefaultLabels(ginprom.Labels{"env": "x"}))
+		})
+}
+
+// TestDependencyGaugeNameHeld: WatchDependency under a registry where Info
+// holds the name of its gauge panics naming Info and the family, not the
+// descriptor, nor "choose another name" for a name the user never gave.
+func TestDependencyGaugeNameHeld(t *testing.T) {
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithoutDefaults())
+	m.Info("gin_dependency_up", "Mine.", nil)
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "gin_dependency_up": gin_dependency_up is registered by Info; `+heldFix,
+		func() { m.WatchDependency("db", func(context.Context) error { return nil }) })
+}
+
+// TestSchemaNameHeld: under WithBigBrother, whose names take no prefix,
+// the info metric under a name that Info holds panics without offering
+// WithDefaultsPrefix, which WithBigBrother refuses.
+func TestSchemaNameHeld(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
+	m.Info("application_info", "Mine.", nil)
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "application_info": application_info is registered by Info; `+
+		"give that metric another name, or give this Metrics another registry with WithRegistry (a schema's names take no WithDefaultsPrefix)",
+		func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1")) })
+}
+
+// TestDefaultsNameHeldAfterReregister: Info's gauge unregistered and Info
+// called again alike, the default metrics under that name still blame
+// Info, which holds it again.
+func TestDefaultsNameHeldAfterReregister(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
+	assert.True(t, reg.Unregister(m.Info("gin_http_request_total", "Mine.", nil)))
+	m.Info("gin_http_request_total", "Mine.", nil)
+	assert.PanicsWithValue(t, "ginprom: cannot register metrics gin_http_request_duration_seconds and gin_http_request_total: "+
+		"gin_http_request_total is registered by Info; "+heldFix,
+		func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg)) })
 }

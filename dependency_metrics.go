@@ -52,7 +52,7 @@ func (d *dependencies) start(where string, w *watch, launch func()) {
 			watches: map[string]*watch{},
 		}
 		if p.named() {
-			d.up = register(d.reg, p.name, d.up)
+			d.up = registerOr(d.reg, p.name, defaultsFix(d.reg, d.schema.prefixed), d.up, family{p.name, typeGauge})
 		}
 	}
 	d.up.claim(where, w)

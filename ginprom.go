@@ -272,10 +272,11 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 	if errors.As(err, &are) {
 		existing, ok := are.ExistingCollector.(C)
 		if !ok {
-			// Another collector than one like c: not the default metrics
-			// of another Metrics, which are like them.
+			// Another collector than one like c: not the default metrics,
+			// or session, message or dependency family, of another
+			// Metrics, which are like them.
 			if fix != registerFix {
-				fix = heldFix
+				fix = heldFixFor(reg, fix)
 			}
 			panic(fmt.Sprintf("ginprom: metric %q is already registered %s; %s", name, heldBy(are.ExistingCollector), fix))
 		}
@@ -293,7 +294,7 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 // defaultsFix says what to do when the default metrics conflict with those
 // of another Metrics on the same registry, made with other options. A
 // schema's names take no prefix, so under one the fix is another registry.
-func defaultsFix(reg Registry, prefixed bool) string {
+func defaultsFix(reg prometheus.Registerer, prefixed bool) string {
 	prefix := ", or other names with WithDefaultsPrefix"
 	if !prefixed {
 		prefix = " (a schema's names take no WithDefaultsPrefix)"
