@@ -3,7 +3,6 @@ package ginprom
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -156,53 +155,6 @@ func kindConflict(fs []family, there, here aggregate.RequestKind, fix string) st
 	return fmt.Sprintf("ginprom: cannot register %s: %s in %s; %s", what, they, diff, fix)
 }
 
-// heldFix says what to do when a name of the default metrics is held by
-// another metric than the default metrics of another Metrics.
-const heldFix = "give that metric another name, or give this Metrics another registry with WithRegistry, " +
-	"or other names (another prefix with WithDefaultsPrefix; under WithSchema, another Name for the schema's family)"
-
-// heldSchemaFix is heldFix under a schema, whose names take no prefix.
-const heldSchemaFix = "give that metric another name, or give this Metrics another registry with WithRegistry " +
-	"(a schema's names take no WithDefaultsPrefix)"
-
-// heldFixFor returns heldFix, or heldSchemaFix when fix is the default
-// metrics' fix under a schema.
-func heldFixFor(reg prometheus.Registerer, fix string) string {
-	if fix == defaultsFix(reg, false) {
-		return heldSchemaFix
-	}
-	return heldFix
-}
-
-// byDefaults is what holder says of the default metrics of a Metrics.
-const byDefaults = "the default metrics of a Metrics"
-
-// holder names, for a message, which of ginprom's metrics c is; c is a
-// collector that ginprom registered.
-func holder(c prometheus.Collector) string {
-	switch c.(type) {
-	case *counterFamily:
-		return "a Counter decorator"
-	case *gaugeFamily:
-		return "a Gauge decorator"
-	case *histogramFamily:
-		return "a Histogram decorator"
-	case *summaryFamily:
-		return "a Summary decorator"
-	case infoGauge:
-		return "Info"
-	case *aggregate.Sum, *aggregate.Gauge, *aggregate.Histogram:
-		return "one of ginprom's session, message or dependency families"
-	case *upCollector:
-		return "the gauge of WatchDependency"
-	case *aggregate.OverflowCounter:
-		return "ginprom's counter of observations past the series budget (see WithSeriesLimit)"
-	}
-	// The request metrics, the exceptions counter or the schema's info
-	// metric.
-	return byDefaults
-}
-
 // isOverflowCounter reports whether the String form of a descriptor is
 // that of the counter of observations past the series budget, whatever its
 // prefix.
@@ -265,80 +217,6 @@ func constLabelNames(desc string) []string {
 	}
 	return names
 }
-
-// noteFamilies records in reg the descriptors of c, which reg has just
-// registered or already held, and c itself, so that a conflicting
-// registration later can say what differs and which metric holds the
-// name. A note is a collector that describes one descriptor of a reserved
-// name and collects nothing: it is never exposed.
-func noteFamilies(reg prometheus.Registerer, c prometheus.Collector) {
-	for _, d := range descsOf(c) {
-		if there, ok := notedDesc(reg, d); ok && there.registered == d.String() && sameCollector(there.by, c) {
-			continue
-		} else if ok {
-			reg.Unregister(there)
-		}
-		_ = reg.Register(familyNote{noteDesc(d), d.String(), c})
-	}
-}
-
-// stillRegistered reports whether reg holds c itself, not another
-// collector describing the same; it leaves reg as it was.
-func stillRegistered(reg prometheus.Registerer, c prometheus.Collector) bool {
-	err := reg.Register(c)
-	if err == nil {
-		reg.Unregister(c)
-		return false
-	}
-	var are prometheus.AlreadyRegisteredError
-	return errors.As(err, &are) && sameCollector(are.ExistingCollector, c)
-}
-
-// sameCollector reports whether a and b are one collector. ginprom's
-// collectors are pointers, or structs of them; two of a type that Go
-// cannot compare count as one.
-func sameCollector(a, b prometheus.Collector) bool {
-	t := reflect.TypeOf(a)
-	return t == reflect.TypeOf(b) && (!t.Comparable() || a == b)
-}
-
-// notedDesc returns the note that noteFamilies recorded in reg about the
-// name of d.
-func notedDesc(reg prometheus.Registerer, d *prometheus.Desc) (familyNote, bool) {
-	probe := familyNote{desc: noteDesc(d)}
-	err := reg.Register(probe)
-	if err == nil {
-		reg.Unregister(probe)
-		return familyNote{}, false
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if n, ok := are.ExistingCollector.(familyNote); ok {
-			return n, true
-		}
-	}
-	return familyNote{}, false
-}
-
-// noteDesc is the descriptor of the note about the family d describes: a
-// name Prometheus reserves, that no metric takes.
-func noteDesc(d *prometheus.Desc) *prometheus.Desc {
-	name := d.String()
-	if m := descFQName.FindStringSubmatch(name); m != nil {
-		name = m[1]
-	}
-	return prometheus.NewDesc("__ginprom_registered_"+name, "What ginprom registered under this name.", nil, nil)
-}
-
-// familyNote is a note of noteFamilies.
-type familyNote struct {
-	desc       *prometheus.Desc
-	registered string               // the String form of the registered descriptor
-	by         prometheus.Collector // the collector that registered it
-}
-
-func (n familyNote) Describe(ch chan<- *prometheus.Desc) { ch <- n.desc }
-func (familyNote) Collect(chan<- prometheus.Metric)      {}
 
 // signalOptions names the options that add request metrics, for a message
 // about metrics that one Metrics has and the other has not.
@@ -412,37 +290,3 @@ type descProbe struct{ d *prometheus.Desc }
 
 func (p descProbe) Describe(ch chan<- *prometheus.Desc) { ch <- p.d }
 func (descProbe) Collect(chan<- prometheus.Metric)      {}
-
-// registeredAs says, for a message about a decorator's name, what c is:
-// the kind of metric when ginprom's decorators or client_golang's vecs
-// made it, as heldBy says otherwise.
-func registeredAs(c prometheus.Collector) string {
-	switch c.(type) {
-	case *counterFamily, *prometheus.CounterVec:
-		return "as a counter, another kind of metric"
-	case *prometheus.GaugeVec:
-		return "as a gauge, another kind of metric"
-	case *histogramFamily, *prometheus.HistogramVec:
-		return "as a histogram, another kind of metric"
-	case *summaryFamily, *prometheus.SummaryVec:
-		return "as a summary, another kind of metric"
-	}
-	// Not another kind for a Gauge decorator, Info or a family of
-	// ginprom's: what clashes is the holder's name, which may be of the
-	// same kind.
-	return heldBy(c)
-}
-
-// heldBy says, for a message, which collector holds a name that no other
-// collector can share: which of ginprom's metrics c is, or its Go type
-// when ginprom did not make it.
-func heldBy(c prometheus.Collector) string {
-	t := reflect.TypeOf(c)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if !strings.HasPrefix(t.PkgPath(), "github.com/gin-contrib/ginprom") {
-		return fmt.Sprintf("by a collector ginprom did not make (%T)", c)
-	}
-	return "by " + holder(c) + ", which no other metric can share"
-}

@@ -1,0 +1,94 @@
+package ginprom
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/gin-contrib/ginprom/internal/aggregate"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Who holds a name that a registration wanted, said for a message: which
+// of ginprom's metrics, or a collector of someone else's.
+
+// heldFix says what to do when a name of the default metrics is held by
+// another metric than the default metrics of another Metrics.
+const heldFix = "give that metric another name, or give this Metrics another registry with WithRegistry, " +
+	"or other names (another prefix with WithDefaultsPrefix; under WithSchema, another Name for the schema's family)"
+
+// heldSchemaFix is heldFix under a schema, whose names take no prefix.
+const heldSchemaFix = "give that metric another name, or give this Metrics another registry with WithRegistry " +
+	"(a schema's names take no WithDefaultsPrefix)"
+
+// heldFixFor returns heldFix, or heldSchemaFix when fix is the default
+// metrics' fix under a schema.
+func heldFixFor(reg prometheus.Registerer, fix string) string {
+	if fix == defaultsFix(reg, false) {
+		return heldSchemaFix
+	}
+	return heldFix
+}
+
+// byDefaults is what holder says of the default metrics of a Metrics.
+const byDefaults = "the default metrics of a Metrics"
+
+// holder names, for a message, which of ginprom's metrics c is; c is a
+// collector that ginprom registered.
+func holder(c prometheus.Collector) string {
+	switch c.(type) {
+	case *counterFamily:
+		return "a Counter decorator"
+	case *gaugeFamily:
+		return "a Gauge decorator"
+	case *histogramFamily:
+		return "a Histogram decorator"
+	case *summaryFamily:
+		return "a Summary decorator"
+	case infoGauge:
+		return "Info"
+	case *aggregate.Sum, *aggregate.Gauge, *aggregate.Histogram:
+		return "one of ginprom's session, message or dependency families"
+	case *upCollector:
+		return "the gauge of WatchDependency"
+	case *aggregate.OverflowCounter:
+		return "ginprom's counter of observations past the series budget (see WithSeriesLimit)"
+	}
+	// The request metrics, the exceptions counter or the schema's info
+	// metric.
+	return byDefaults
+}
+
+// registeredAs says, for a message about a decorator's name, what c is:
+// the kind of metric when ginprom's decorators or client_golang's vecs
+// made it, as heldBy says otherwise.
+func registeredAs(c prometheus.Collector) string {
+	switch c.(type) {
+	case *counterFamily, *prometheus.CounterVec:
+		return "as a counter, another kind of metric"
+	case *prometheus.GaugeVec:
+		return "as a gauge, another kind of metric"
+	case *histogramFamily, *prometheus.HistogramVec:
+		return "as a histogram, another kind of metric"
+	case *summaryFamily, *prometheus.SummaryVec:
+		return "as a summary, another kind of metric"
+	}
+	// Not another kind for a Gauge decorator, Info or a family of
+	// ginprom's: what clashes is the holder's name, which may be of the
+	// same kind.
+	return heldBy(c)
+}
+
+// heldBy says, for a message, which collector holds a name that no other
+// collector can share: which of ginprom's metrics c is, or its Go type
+// when ginprom did not make it.
+func heldBy(c prometheus.Collector) string {
+	t := reflect.TypeOf(c)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if !strings.HasPrefix(t.PkgPath(), "github.com/gin-contrib/ginprom") {
+		return fmt.Sprintf("by a collector ginprom did not make (%T)", c)
+	}
+	return "by " + holder(c) + ", which no other metric can share"
+}
