@@ -29,8 +29,8 @@
 //	synthetic_last_success_timestamp_seconds{method, url}     gauge, Unix time of the last success
 //
 // result is "success" or "failure". A probe succeeds when its Success
-// function accepts the response (by default: any 2xx status, as
-// blackbox_exporter's) and the body was read to its end within the
+// function accepts the response (by default: status 200 exactly) and
+// the body was read to its end within the
 // timeout; a transport error, a timeout, a redirect (redirects are not
 // followed) or a body cut short is a failure.
 // Every series exists from [New] on, at 0, so failure ratios have data before

@@ -48,10 +48,10 @@ type Target struct {
 	Timeout time.Duration
 	// Success decides whether a response is a success. It is called
 	// before the body is read, and may read it; the Prober reads the rest
-	// and closes it. A panic in Success counts as a failure. Default: any
-	// 2xx status, as blackbox_exporter's http prober has it (redirects are
-	// not followed, so a 3xx is a failure); a target that must answer
-	// exactly 200 says so here.
+	// and closes it. A panic in Success counts as a failure. Default:
+	// status 200 exactly (redirects are not followed, so a 3xx is a
+	// failure); a target that answers 201 or 204 when it works, such as a
+	// POST that creates something, says so here.
 	Success func(*http.Response) bool
 	// Secret, when not empty, is sent in the [SecretHeader] header, so that
 	// the probed service can leave the probe out of its own metrics with
@@ -221,15 +221,14 @@ func newTarget(fn string, i int, tg Target) *target {
 		t.timeout = DefaultTimeout
 	}
 	if t.success == nil {
-		t.success = status2xx
+		t.success = status200
 	}
 	return t
 }
 
-// status2xx is the default Success: any 2xx status, as blackbox_exporter's
-// default valid_status_codes, so that a POST answered 201 or a DELETE
-// answered 204 succeeds.
-func status2xx(r *http.Response) bool { return r.StatusCode >= 200 && r.StatusCode <= 299 }
+// status200 is the default Success: the status is 200, as the synthetic
+// monitors that the Prober replaces check it.
+func status200(r *http.Response) bool { return r.StatusCode == http.StatusOK }
 
 // Run probes every target at once, then again every interval, until ctx
 // ends, and returns ctx.Err() once every probe it started has returned. A

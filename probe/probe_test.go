@@ -17,9 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestProbeOnceResults: the default Success is any 2xx status and nothing
-// else, as blackbox_exporter's;
-// a redirect is not followed; a custom Success decides; a Success that
+// TestProbeOnceResults: the default Success is status 200 and nothing
+// else, as API.md has it, so another 2xx is a failure without a Success
+// that accepts it; a redirect is not followed; a custom Success decides; a Success that
 // panics is a failure. Each result shows in all three metrics.
 func TestProbeOnceResults(t *testing.T) {
 	redirected := newServer(t, status(http.StatusOK))
@@ -30,9 +30,10 @@ func TestProbeOnceResults(t *testing.T) {
 		want    bool
 	}{
 		{"200", status(http.StatusOK), nil, true},
-		{"201", status(http.StatusCreated), nil, true},
-		{"204", status(http.StatusNoContent), nil, true},
-		{"299", status(299), nil, true},
+		{"201", status(http.StatusCreated), nil, false},
+		{"204", status(http.StatusNoContent), nil, false},
+		{"299", status(299), nil, false},
+		{"custom Success accepts 201", status(http.StatusCreated), func(r *http.Response) bool { return r.StatusCode/100 == 2 }, true},
 		{"304", status(http.StatusNotModified), nil, false},
 		{"400", status(http.StatusBadRequest), nil, false},
 		{"401", status(http.StatusUnauthorized), nil, false},
