@@ -74,9 +74,9 @@ func TestWatchDependencyAfterRefusedGauge(t *testing.T) {
 			a.reg.MustRegister(blocker)
 			noTicks := ginprom.WatchTicks(make(chan time.Time), nil)
 			var refusedCalls atomic.Int32
-			refused := func(context.Context) error {
+			refused := func(ctx context.Context) error {
 				refusedCalls.Add(1)
-				return nil
+				return ctx.Err()
 			}
 
 			assert.PanicsWithValue(t, tc.panic, func() { a.m.WatchDependency("db", refused, noTicks) })
@@ -101,7 +101,7 @@ func TestWatchDependencyAfterRefusedGauge(t *testing.T) {
 			stopOther()
 
 			a.m.Close() // returns once every watcher of a.m has ended
-			assert.Equal(t, "", scrapeFamily(t, a, tc.family), "no series outlives its watcher")
+			assert.Empty(t, scrapeFamily(t, a, tc.family), "no series outlives its watcher")
 			assert.Equal(t, int32(0), refusedCalls.Load(), "a refused call ran its check")
 			stop() // harmless after Close
 		})
