@@ -35,8 +35,9 @@ func (d *dependencies) protocol() bool {
 
 // start registers the dependency_up collector on first use, claims w's
 // name, and runs launch while it holds the lock, so that Close sees every
-// watcher whose goroutine has started. If it panics, it has kept nothing:
-// neither the collector the registry refused nor w.
+// watcher whose goroutine has started. If the registry refuses the
+// collector, or the name is watched already, it panics having kept
+// nothing: neither that collector nor w.
 func (d *dependencies) start(where string, w *watch, launch func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
