@@ -35,7 +35,9 @@ func (d *dependencies) protocol() bool {
 
 // start registers the dependency_up collector on first use, claims w's
 // name, and runs launch while it holds the lock, so that Close sees every
-// watcher whose goroutine has started.
+// watcher whose goroutine has started. If the registry refuses the
+// collector, or the name is watched already, it panics having kept
+// nothing: neither that collector nor w.
 func (d *dependencies) start(where string, w *watch, launch func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -45,15 +47,19 @@ func (d *dependencies) start(where string, w *watch, launch func()) {
 		if p.named() {
 			limit = d.budget.family(p.name)
 		}
-		d.up = &upCollector{
+		up := &upCollector{
 			desc:    prometheus.NewDesc(p.name, p.help, p.names(), nil),
 			schema:  d.schema,
 			fam:     sideFamily{aggregate.NewIndex(limit, Overflow), d.schema.overflowMask(famDependencyUp, nil)},
 			watches: map[string]*watch{},
 		}
 		if p.named() {
-			d.up = registerOr(d.reg, p.name, defaultsFix(d.reg, d.schema.prefixed), d.up, family{p.name, typeGauge})
+			up = registerOr(d.reg, p.name, defaultsFix(d.reg, d.schema.prefixed), up, family{p.name, typeGauge})
 		}
+		// Kept only once registered: a refused registration panics
+		// before this, so the next call registers the gauge again,
+		// rather than watching in a gauge that no scrape sees.
+		d.up = up
 	}
 	d.up.claim(where, w)
 	d.watches[w] = struct{}{}
