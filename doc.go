@@ -122,11 +122,13 @@
 //
 // Configuration errors panic at setup, with a message that begins with
 // "ginprom:" and says what to fix: in New, [Metrics.Instrument], the
-// decorator constructors, [GroupByFunc], [LimitValues], [Metrics.Info],
-// [Metrics.WatchDependency], [HTTPCheck], [Metrics.Push] and
-// [Metrics.StartPushing]. On the request path nothing fails because of
-// ginprom: unknown methods become OTHER, status codes are clamped, label
-// values that are not valid UTF-8 are repaired, and unmatched URLs share
-// one series. A panic in a handler is recorded as a 500 and an exception,
-// and goes on unchanged to the application's recovery.
+// decorator constructors, [Metrics.RegisterDefault], [GroupByFunc],
+// [LimitValues], [Metrics.Info], [Metrics.WatchDependency],
+// [Metrics.InstrumentClient], [HTTPCheck], [Metrics.Push] and
+// [Metrics.StartPushing]; [WithNativeHistograms] panics when it is called.
+// On the request path nothing fails because of ginprom: unknown methods
+// become OTHER, status codes are clamped, label values that are not valid
+// UTF-8 are repaired, and unmatched URLs share one series. A panic in a
+// handler is recorded as a 500 and an exception, and goes on unchanged to
+// the application's recovery.
 package ginprom
