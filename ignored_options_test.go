@@ -46,6 +46,23 @@ func TestIgnoredOptionsPanic(t *testing.T) {
 			"ginprom: WithSizeBuckets without WithRequestSize or WithResponseSize: the size buckets are those of the size histograms; add a size option, or remove WithSizeBuckets",
 		},
 		{
+			// Checked by the option given, not by its value: the
+			// default's value given explicitly panics alike.
+			"the default group-by without defaults",
+			[]ginprom.Option{ginprom.WithoutDefaults(), ginprom.WithGroupBy(ginprom.GroupByRoute)},
+			"ginprom: WithoutDefaults with WithGroupBy: it applies to the default metrics only, which WithoutDefaults turns off; remove it",
+		},
+		{
+			"the default size buckets without defaults",
+			[]ginprom.Option{ginprom.WithSizeBuckets(ginprom.DefaultSizeBuckets...), ginprom.WithoutDefaults()},
+			"ginprom: WithoutDefaults with WithSizeBuckets: it applies to the default metrics only, which WithoutDefaults turns off; remove it",
+		},
+		{
+			"the default size buckets without a size option",
+			[]ginprom.Option{ginprom.WithSizeBuckets(ginprom.DefaultSizeBuckets...)},
+			"ginprom: WithSizeBuckets without WithRequestSize or WithResponseSize: the size buckets are those of the size histograms; add a size option, or remove WithSizeBuckets",
+		},
+		{
 			"buckets with a summary",
 			[]ginprom.Option{ginprom.WithBuckets(1, 2), ginprom.WithLatencySummary()},
 			"ginprom: WithBuckets with WithLatencySummary: WithBuckets applies to a duration histogram, and WithLatencySummary makes it a summary, which has no buckets; remove one of them",

@@ -59,6 +59,7 @@ type config struct {
 	noDefaults        bool
 	buckets           []float64
 	bucketsGiven      bool   // WithBuckets was given
+	groupByGiven      bool   // WithGroupBy was given
 	bucketsFrom       string // the option that set buckets, for its messages; "": WithBuckets
 	summary           bool
 	groupBy           GroupBy
@@ -208,6 +209,7 @@ func WithGroupBy(g GroupBy) Option {
 	return optionFunc(func(c *config) {
 		if g.kind != groupUnset {
 			c.groupBy = g
+			c.groupByGiven = true
 		}
 	})
 }
@@ -330,10 +332,10 @@ func (c *config) checkIgnored() {
 		}
 		add(c.bucketsGiven, "WithBuckets")
 		add(c.summary, "WithLatencySummary")
-		add(c.groupBy.kind != GroupByRoute.kind || c.groupBy.label != GroupByRoute.label, "WithGroupBy")
+		add(c.groupByGiven, "WithGroupBy")
 		add(c.signals.reqSize, "WithRequestSize")
 		add(c.signals.respSize, "WithResponseSize")
-		add(!slices.Equal(c.signals.sizeBuckets, DefaultSizeBuckets), "WithSizeBuckets")
+		add(c.signals.sizeBucketsGiven, "WithSizeBuckets")
 		add(c.signals.inflight, "WithInFlight")
 		add(c.signals.totalsByGroup, "WithTotalsByGroup")
 		add(c.signals.exemplars != nil, "WithExemplars")
@@ -345,7 +347,7 @@ func (c *config) checkIgnored() {
 		return
 	}
 	sizes := c.signals.reqSize || c.signals.respSize
-	if !sizes && !slices.Equal(c.signals.sizeBuckets, DefaultSizeBuckets) {
+	if !sizes && c.signals.sizeBucketsGiven {
 		panic("ginprom: WithSizeBuckets without WithRequestSize or WithResponseSize: the size buckets are those of the size histograms; add a size option, or remove WithSizeBuckets")
 	}
 	// As WithMetricBuckets on a summary decorator.

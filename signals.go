@@ -19,6 +19,7 @@ var DefaultSizeBuckets = []float64{100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8}
 type signalConfig struct {
 	reqSize, respSize bool
 	sizeBuckets       []float64
+	sizeBucketsGiven  bool // WithSizeBuckets was given
 	inflight          bool
 	totalsByGroup     bool
 	exemplars         func(*gin.Context) prometheus.Labels
@@ -72,6 +73,7 @@ func WithSizeBuckets(buckets ...float64) Option {
 	return optionFunc(func(c *config) {
 		if len(buckets) > 0 {
 			c.signals.sizeBuckets = append([]float64(nil), buckets...)
+			c.signals.sizeBucketsGiven = true
 		}
 	})
 }
