@@ -20,7 +20,7 @@ import (
 
 // conflict explains why reg refused c, whose families are fs (named
 // together as name), after err; fix says what to do.
-func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.Collector, fix string) string {
+func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.Collector, fix setupFix) string {
 	what := fmt.Sprintf("metric %q", name)
 	if len(fs) > 1 {
 		what = "metrics " + name
@@ -48,8 +48,8 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 		if noted {
 			by = holder(note.by)
 		}
-		if fix != registerFix && by != byDefaults && by != holder(c) {
-			return fmt.Sprintf("ginprom: cannot register %s: %s is registered by %s; %s", what, descName(d, fs), by, heldFixFor(reg, fix))
+		if fix.defaults && by != byDefaults && by != holder(c) {
+			return fmt.Sprintf("ginprom: cannot register %s: %s is registered by %s; %s", what, descName(d, fs), by, heldFixFor(fix))
 		}
 		var are prometheus.AlreadyRegisteredError
 		if errors.As(err, &are) || strings.Contains(err.Error(), "already exists with the same fully-qualified name") {
@@ -66,7 +66,7 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 	switch {
 	case len(diffs) > 0:
 		var decide []string
-		if fix == registerFix {
+		if !fix.defaults {
 			// A decorator, Info, or a session, message or dependency
 			// family: its own arguments decide.
 			hints = map[string]bool{decoratorHint: hints[labelsHint], decoratorHelpHint: hints[helpHint]}
@@ -87,7 +87,7 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 		why = append(why, fmt.Sprintf("%s %s not registered beside them%s", sentence(absent), isAre(absent), signalOptions(absent)))
 	}
 	if len(other) == 0 && len(absent) == 0 {
-		if fix == registerFix {
+		if !fix.defaults {
 			why = append(why, fmt.Sprintf("%s %s registered alike, but by another collector (ginprom's request metrics, another family of the schema, or code of your own)", sentence(same), isAre(same)))
 		} else {
 			why = append(why, fmt.Sprintf("%s %s registered alike, but together with other metrics%s",
@@ -143,7 +143,7 @@ const (
 
 // kindConflict is the message for the request metrics fs, which another
 // Metrics registered with other options (there) than this one's (here).
-func kindConflict(fs []family, there, here aggregate.RequestKind, fix string) string {
+func kindConflict(fs []family, there, here aggregate.RequestKind, fix setupFix) string {
 	what, they := fmt.Sprintf("metric %q", fs[0].name), "it is already registered, and differs"
 	if len(fs) > 1 {
 		what, they = "metrics "+listNames(fs), "they are already registered, and differ"

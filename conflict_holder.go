@@ -12,6 +12,20 @@ import (
 // Who holds a name that a registration wanted, said for a message: which
 // of ginprom's metrics, or a collector of someone else's.
 
+// setupFix is what a setup panic about a registered name tells the user
+// to do, and what kind of name it is about.
+type setupFix struct {
+	say string
+	// defaults marks the names of the families that a Metrics makes
+	// itself (the default metrics, and the families of the sessions,
+	// messages and dependencies), which the user gave no one by one;
+	// schema, that those are the names of a schema, which take no prefix.
+	defaults, schema bool
+}
+
+// String returns what to do.
+func (f setupFix) String() string { return f.say }
+
 // heldFix says what to do when a name of the default metrics is held by
 // another metric than the default metrics of another Metrics.
 const heldFix = "give that metric another name, or give this Metrics another registry with WithRegistry, " +
@@ -21,10 +35,14 @@ const heldFix = "give that metric another name, or give this Metrics another reg
 const heldSchemaFix = "give that metric another name, or give this Metrics another registry with WithRegistry " +
 	"(a schema's names take no WithDefaultsPrefix)"
 
-// heldFixFor returns heldFix, or heldSchemaFix when fix is the default
-// metrics' fix under a schema.
-func heldFixFor(reg prometheus.Registerer, fix string) string {
-	if fix == defaultsFix(reg, false) {
+// heldFixFor returns what to do when a name is held by another metric:
+// fix itself for a name the user gave, else heldFix, or heldSchemaFix
+// under a schema.
+func heldFixFor(fix setupFix) string {
+	switch {
+	case !fix.defaults:
+		return fix.say
+	case fix.schema:
 		return heldSchemaFix
 	}
 	return heldFix
