@@ -29,11 +29,12 @@ func (f setupFix) String() string { return f.say }
 // heldFix says what to do when a name of the default metrics is held by
 // another metric than the default metrics of another Metrics.
 const heldFix = "give that metric another name, or give this Metrics another registry with WithRegistry, " +
-	"or other names (another prefix with WithDefaultsPrefix; under WithSchema, another Name for the schema's family)"
+	"or other names with WithDefaultsPrefix"
 
-// heldSchemaFix is heldFix under a schema, whose names take no prefix.
-const heldSchemaFix = "give that metric another name, or give this Metrics another registry with WithRegistry " +
-	"(a schema's names take no WithDefaultsPrefix)"
+// heldSchemaFix is heldFix under a schema, whose names take no prefix but
+// are each the schema's to change.
+const heldSchemaFix = "give that metric another name, or give this Metrics another registry with WithRegistry, " +
+	"or give the schema's family another Name in WithSchema (a schema's names take no WithDefaultsPrefix)"
 
 // heldFixFor returns what to do when a name is held by another metric:
 // fix itself for a name the user gave, else heldFix, or heldSchemaFix

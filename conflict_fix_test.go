@@ -1,0 +1,46 @@
+package ginprom_test
+
+import (
+	"testing"
+
+	"github.com/gin-contrib/ginprom"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
+)
+
+// TestHeldNameFixUnderSchema: under a schema, a name of its families that
+// another metric holds is fixed by giving the schema's family another
+// Name, whether the registry refuses the whole collector (a collector of
+// the user's alike a family of the request metrics) or the one family (a
+// Counter decorator alike a session family); without a schema, there is
+// no schema's family to rename.
+func TestHeldNameFixUnderSchema(t *testing.T) {
+	t.Run("request metrics", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			opts []ginprom.Option
+			fix  string
+		}{
+			{"default names", nil, heldFix},
+			{"schema", []ginprom.Option{ginprom.WithSchema(ginprom.DefaultSchema(ginprom.DefaultPrefix))}, heldSchemaFix},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				reg := prometheus.NewRegistry()
+				reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "gin_http_request_total", Help: "Mine."}))
+				assert.PanicsWithValue(t, "ginprom: cannot register metrics gin_http_request_duration_seconds and gin_http_request_total: "+
+					"gin_http_request_total is registered by a collector ginprom did not make; "+tc.fix,
+					func() { ginprom.New(gin.New(), append([]ginprom.Option{ginprom.WithRegistry(reg)}, tc.opts...)...) })
+			})
+		}
+	})
+	t.Run("session family", func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
+		m.Counter("gin_http_session_bytes_total",
+			"Total bytes of WebSocket and Server-Sent Events sessions, by direction (in: read from a WebSocket's client, out: written to the client).",
+			ginprom.Labels{"kind": "x", "path": "y", "direction": "z"})
+		assert.PanicsWithValue(t, `ginprom: metric "gin_http_session_bytes_total" is already registered by a Counter decorator, which no other metric can share; `+heldSchemaFix,
+			func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1")) })
+	})
+}
