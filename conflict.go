@@ -70,11 +70,14 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 			// A decorator, Info, or a session, message or dependency
 			// family: its own arguments decide.
 			hints = map[string]bool{decoratorHint: hints[labelsHint], decoratorHelpHint: hints[helpHint]}
+		} else if _, up := c.(*upCollector); up || fix.schemaLabels {
+			// A dependency family of another Metrics.
+			hints = map[string]bool{dependencyHint: hints[labelsHint], sideHelpHint: hints[helpHint]}
 		} else if holder(c) != byDefaults {
-			// A session, message or dependency family of another Metrics.
+			// A session or message family of another Metrics.
 			hints = map[string]bool{sideHint: hints[labelsHint], sideHelpHint: hints[helpHint]}
 		}
-		for _, h := range []string{labelsHint, helpHint, decoratorHint, decoratorHelpHint, sideHint, sideHelpHint} {
+		for _, h := range []string{labelsHint, helpHint, decoratorHint, decoratorHelpHint, sideHint, dependencyHint, sideHelpHint} {
 			if hints[h] {
 				decide = append(decide, h)
 			}
@@ -136,9 +139,12 @@ const (
 	decoratorHint     = "the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels"
 	decoratorHelpHint = "the help given to the decorator, Info or the schema decides the help text"
 	// sideHint and sideHelpHint are for a family of the sessions,
-	// messages or dependencies that another Metrics registered.
-	sideHint     = "WithDefaultLabels and the schema decide the labels"
-	sideHelpHint = "the schema decides the help text"
+	// messages or dependencies that another Metrics registered;
+	// dependencyHint is sideHint for the dependency families, which take
+	// no default labels.
+	sideHint       = "WithDefaultLabels and the schema decide the labels"
+	dependencyHint = "the schema decides the labels of the dependency metrics, which take no WithDefaultLabels"
+	sideHelpHint   = "the schema decides the help text"
 )
 
 // kindConflict is the message for the request metrics fs, which another

@@ -1,6 +1,7 @@
 package ginprom_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/gin-contrib/ginprom"
@@ -43,4 +44,48 @@ func TestHeldNameFixUnderSchema(t *testing.T) {
 		assert.PanicsWithValue(t, `ginprom: metric "gin_http_session_bytes_total" is already registered by a Counter decorator, which no other metric can share; `+heldSchemaFix,
 			func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1")) })
 	})
+}
+
+// TestDependencyFamiliesLabelsHint: two schemas that give a dependency
+// family one name with other labels panic saying that the schema decides
+// those labels, never WithDefaultLabels, which the dependency families do
+// not take.
+func TestDependencyFamiliesLabelsHint(t *testing.T) {
+	const fix = "another Metrics on this registry made them with other options. " +
+		"Give this Metrics another registry with WithRegistry (a schema's names take no WithDefaultsPrefix), or build both with the same options"
+	for _, tc := range []struct {
+		name string
+		set  func(*ginprom.Schema, ginprom.Family)
+		use  func(*ginprom.Metrics) (stop func())
+	}{
+		{
+			"up gauge",
+			func(s *ginprom.Schema, f ginprom.Family) { s.DependencyUp = f },
+			func(m *ginprom.Metrics) func() {
+				return m.WatchDependency("db", func(context.Context) error { return nil })
+			},
+		},
+		{
+			"request histogram",
+			func(s *ginprom.Schema, f ginprom.Family) { s.DependencyDuration = f },
+			func(m *ginprom.Metrics) func() {
+				m.InstrumentClient("db", nil)
+				return func() {}
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg := prometheus.NewRegistry()
+			metrics := func(prefix, label string) *ginprom.Metrics {
+				s := ginprom.DefaultSchema(prefix)
+				tc.set(&s, ginprom.Family{Name: "dep", Labels: []ginprom.Label{{Name: label, Value: ginprom.Dependency}}})
+				return ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithSchema(s))
+			}
+			defer tc.use(metrics("a", "name"))()
+			m := metrics("b", "service")
+			assert.PanicsWithValue(t, `ginprom: cannot register metric "dep": dep has the labels {name} as registered and {service} in this Metrics `+
+				"(the schema decides the labels of the dependency metrics, which take no WithDefaultLabels); "+fix,
+				func() { tc.use(m)() })
+		})
+	}
 }

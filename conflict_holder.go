@@ -21,6 +21,18 @@ type setupFix struct {
 	// messages and dependencies), which the user gave no one by one;
 	// schema, that those are the names of a schema, which take no prefix.
 	defaults, schema bool
+	// schemaLabels marks a family whose labels the schema alone decides:
+	// a dependency family, which takes no default labels.
+	schemaLabels bool
+}
+
+// sideFix is the fix of the session, message or dependency family fam of
+// s: the default metrics' fix, which knows that the labels of the
+// dependency families are the schema's alone.
+func (s *requestSchema) sideFix(reg prometheus.Registerer, fam int) setupFix {
+	fix := defaultsFix(reg, s.prefixed)
+	fix.schemaLabels = fam == famDependencyUp || fam == famDependencyDuration
+	return fix
 }
 
 // String returns what to do.
