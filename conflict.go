@@ -25,7 +25,7 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 	if len(fs) > 1 {
 		what = "metrics " + name
 	}
-	var same, other, absent, diffs []string
+	var same, sameBy, other, absent, diffs []string
 	hints := map[string]bool{}
 	for _, d := range descsOf(c) {
 		note, noted := notedDesc(reg, d)
@@ -54,6 +54,9 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 		var are prometheus.AlreadyRegisteredError
 		if errors.As(err, &are) || strings.Contains(err.Error(), "already exists with the same fully-qualified name") {
 			same = append(same, descName(d, fs))
+			if !slices.Contains(sameBy, by) {
+				sameBy = append(sameBy, by)
+			}
 			continue
 		}
 		other = append(other, descName(d, fs))
@@ -91,7 +94,7 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 	}
 	if len(other) == 0 && len(absent) == 0 {
 		if !fix.defaults {
-			why = append(why, fmt.Sprintf("%s %s registered alike, but by another collector (ginprom's request metrics, another family of the schema, or code of your own)", sentence(same), isAre(same)))
+			why = append(why, fmt.Sprintf("%s %s registered alike, but by %s, which no other metric can share", sentence(same), isAre(same), sentence(sameBy)))
 		} else {
 			why = append(why, fmt.Sprintf("%s %s registered alike, but together with other metrics%s",
 				sentence(same), isAre(same), signalOptions(nil)))

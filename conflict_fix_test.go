@@ -89,3 +89,31 @@ func TestDependencyFamiliesLabelsHint(t *testing.T) {
 		})
 	}
 }
+
+// twoCounters is a collector of the user's that describes two counters.
+type twoCounters struct{ a, b *prometheus.Desc }
+
+func (c twoCounters) Describe(ch chan<- *prometheus.Desc) { ch <- c.a; ch <- c.b }
+func (twoCounters) Collect(chan<- prometheus.Metric)      {}
+
+// TestAlikeNamesTheHolder: a decorator alike one family of a collector
+// that describes several panics naming that collector: the default
+// metrics, or a collector ginprom did not make.
+func TestAlikeNamesTheHolder(t *testing.T) {
+	t.Run("default metrics", func(t *testing.T) {
+		m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()))
+		assert.PanicsWithValue(t, `ginprom: cannot register metric "gin_http_request_total": gin_http_request_total is registered alike, `+
+			"but by the default metrics of a Metrics, which no other metric can share; choose another name",
+			func() {
+				m.Counter("gin_http_request_total", "Total number of HTTP requests served by Gin.", ginprom.Labels{"method": "x", "status": "y"})
+			})
+	})
+	t.Run("collector of the user's", func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(twoCounters{prometheus.NewDesc("a_total", "A.", nil, nil), prometheus.NewDesc("b_total", "B.", nil, nil)})
+		m := ginprom.New(gin.New(), ginprom.WithRegistry(reg))
+		assert.PanicsWithValue(t, `ginprom: cannot register metric "a_total": a_total is registered alike, `+
+			"but by a collector ginprom did not make, which no other metric can share; choose another name",
+			func() { m.Counter("a_total", "A.", nil) })
+	})
+}
