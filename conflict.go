@@ -61,7 +61,12 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 		}
 		other = append(other, descName(d, fs))
 		if noted {
-			diff, hint := descDiff(descName(d, fs), note.registered, d.String())
+			// The holder is said when it is another kind of metric.
+			other := by
+			if other == holder(c) {
+				other = ""
+			}
+			diff, hint := descDiff(descName(d, fs), note.registered, d.String(), other)
 			diffs, hints[hint] = append(diffs, diff), true
 		}
 	}
@@ -180,9 +185,14 @@ var (
 )
 
 // descDiff says how the descriptor of the family name differs there (as
-// registered) and here (as this Metrics would register it), from their
-// String forms, and the hint that names the options deciding it.
-func descDiff(name, there, here string) (diff, hint string) {
+// registered, by the holder by unless that is "") and here (as this
+// Metrics would register it), from their String forms, and the hint that
+// names the options deciding it.
+func descDiff(name, there, here, by string) (diff, hint string) {
+	registered := "as registered"
+	if by != "" {
+		registered += " by " + by
+	}
 	part := func(re *regexp.Regexp, s string) string {
 		if m := re.FindStringSubmatch(s); m != nil {
 			return m[1]
@@ -200,9 +210,9 @@ func descDiff(name, there, here string) (diff, hint string) {
 		return "{" + strings.Join(l, ", ") + "}"
 	}
 	if lt, lh := labels(there), labels(here); lt != lh {
-		return fmt.Sprintf("%s has the labels %s as registered and %s in this Metrics", name, lt, lh), labelsHint
+		return fmt.Sprintf("%s has the labels %s %s and %s in this Metrics", name, lt, registered, lh), labelsHint
 	}
-	return fmt.Sprintf("%s has the help text %s as registered and %s in this Metrics", name, part(descHelp, there), part(descHelp, here)), helpHint
+	return fmt.Sprintf("%s has the help text %s %s and %s in this Metrics", name, part(descHelp, there), registered, part(descHelp, here)), helpHint
 }
 
 // constLabelNames returns the names of the constant labels in the String

@@ -117,3 +117,30 @@ func TestAlikeNamesTheHolder(t *testing.T) {
 			func() { m.Counter("a_total", "A.", nil) })
 	})
 }
+
+// TestDecoratorUnlikeNamesTheHolder: a decorator under the name of a
+// family of the default metrics, with other labels or another help text,
+// panics saying what differs and that the default metrics hold the name;
+// a decorator under the name of a decorator of the same kind says only
+// what differs.
+func TestDecoratorUnlikeNamesTheHolder(t *testing.T) {
+	const labels = " (the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels); choose another name"
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()))
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "gin_http_request_total": gin_http_request_total has the labels {method, status} `+
+		"as registered by the default metrics of a Metrics and {kind} in this Metrics"+labels,
+		func() {
+			m.Counter("gin_http_request_total", "Total number of HTTP requests served by Gin.", ginprom.Labels{"kind": "x"})
+		})
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "gin_http_request_duration_seconds": gin_http_request_duration_seconds has the help text `+
+		`"Duration of HTTP requests served by Gin, in seconds." as registered by the default metrics of a Metrics and "Mine." in this Metrics `+
+		"(the help given to the decorator, Info or the schema decides the help text); choose another name",
+		func() {
+			m.Histogram("gin_http_request_duration_seconds", "Mine.", ginprom.Labels{"method": "x", "path": "y", "status": "z"})
+		})
+
+	m.Counter("jobs_total", "Jobs.", ginprom.Labels{"kind": "a"})
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "jobs_total": jobs_total has the labels {kind} as registered and {queue} in this Metrics`+labels,
+		func() { m.Counter("jobs_total", "Jobs.", ginprom.Labels{"queue": "a"}) })
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "jobs_total": jobs_total has the labels {kind} as registered by a Counter decorator and {queue} in this Metrics`+labels,
+		func() { m.Gauge("jobs_total", "Jobs.", ginprom.Labels{"queue": "a"}) })
+}
