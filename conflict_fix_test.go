@@ -144,3 +144,15 @@ func TestDecoratorUnlikeNamesTheHolder(t *testing.T) {
 	assert.PanicsWithValue(t, `ginprom: cannot register metric "jobs_total": jobs_total has the labels {kind} as registered by a Counter decorator and {queue} in this Metrics`+labels,
 		func() { m.Gauge("jobs_total", "Jobs.", ginprom.Labels{"queue": "a"}) })
 }
+
+// TestNoteNameHeld: a metric under the name of the note that ginprom
+// keeps of a registered name, described alike, panics saying that ginprom
+// keeps that name for itself, never that the default metrics hold it.
+func TestNoteNameHeld(t *testing.T) {
+	m := ginprom.New(gin.New(), ginprom.WithRegistry(prometheus.NewRegistry()), ginprom.WithoutDefaults())
+	m.Counter("jobs_total", "Jobs.", nil)
+	const msg = `ginprom: metric "__ginprom_registered_jobs_total" is already registered by a note that ginprom keeps for itself ` +
+		"(names beginning with __ are reserved), which no other metric can share; choose another name"
+	assert.PanicsWithValue(t, msg, func() { m.Gauge("__ginprom_registered_jobs_total", "What ginprom registered under this name.", nil) })
+	assert.PanicsWithValue(t, msg, func() { m.Info("__ginprom_registered_jobs_total", "What ginprom registered under this name.", nil) })
+}

@@ -65,9 +65,10 @@ func heldFixFor(fix setupFix) string {
 const byDefaults = "the default metrics of a Metrics"
 
 // holder names, for a message, which of ginprom's metrics c is; c is a
-// collector that ginprom registered.
+// collector that ginprom registered. Every type of collector that ginprom
+// registers has its case.
 func holder(c prometheus.Collector) string {
-	switch c.(type) {
+	switch c := c.(type) {
 	case *counterFamily:
 		return "a Counter decorator"
 	case *gaugeFamily:
@@ -84,10 +85,19 @@ func holder(c prometheus.Collector) string {
 		return "the gauge of WatchDependency"
 	case *aggregate.OverflowCounter:
 		return "ginprom's counter of observations past the series budget (see WithSeriesLimit)"
+	case *aggregate.Requests, *prometheus.CounterVec, prometheus.Gauge:
+		// The request metrics, and the only collectors of client_golang's
+		// that ginprom registers: the exceptions counter and the schema's
+		// info metric (Info's gauge has its case above).
+		return byDefaults
+	case familyNote:
+		return "a note that ginprom keeps for itself (names beginning with __ are reserved)"
+	case claim:
+		return fmt.Sprintf("ginprom, for a series of the %s %q", familyTypeNames[c.owner.typ], c.owner.name)
 	}
-	// The request metrics, the exceptions counter or the schema's info
-	// metric.
-	return byDefaults
+	// A descProbe, which conflict registers for a moment, or a type
+	// ginprom does not register.
+	return fmt.Sprintf("a collector of type %T", c)
 }
 
 // registeredAs says, for a message about a decorator's name, what c is:
