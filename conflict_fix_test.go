@@ -156,3 +156,29 @@ func TestNoteNameHeld(t *testing.T) {
 	assert.PanicsWithValue(t, msg, func() { m.Gauge("__ginprom_registered_jobs_total", "What ginprom registered under this name.", nil) })
 	assert.PanicsWithValue(t, msg, func() { m.Info("__ginprom_registered_jobs_total", "What ginprom registered under this name.", nil) })
 }
+
+// TestClientGolangCollectorsOfGinprom: a family of a schema under the name
+// of the exceptions counter or the info metric of another Metrics'
+// schema, which are client_golang's collectors, panics naming the default
+// metrics, never a collector ginprom did not make.
+func TestClientGolangCollectorsOfGinprom(t *testing.T) {
+	const msg = "is already registered by the default metrics of a Metrics, which no other metric can share; " + heldSchemaFix
+	family := ginprom.Family{Name: "x_total", Help: "H.", Labels: []ginprom.Label{{Name: "k", Value: ginprom.Const("v")}}}
+	t.Run("exceptions counter", func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		first, second := ginprom.DefaultSchema("a"), ginprom.DefaultSchema("b")
+		first.Exceptions, second.Messages = family, family
+		ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithSchema(first))
+		assert.PanicsWithValue(t, `ginprom: metric "x_total" `+msg,
+			func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithSchema(second)) })
+	})
+	t.Run("info metric", func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		first, second := ginprom.DefaultSchema("a"), ginprom.DefaultSchema("b")
+		first.Info, second.DependencyUp = ginprom.Family{Name: "x", Help: "H."}, ginprom.Family{Name: "x", Help: "H."}
+		ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithSchema(first))
+		m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithSchema(second))
+		assert.PanicsWithValue(t, `ginprom: metric "x" `+msg,
+			func() { m.WatchDependency("db", func(context.Context) error { return nil })() })
+	})
+}

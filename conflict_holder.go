@@ -120,6 +120,17 @@ func registeredAs(c prometheus.Collector) string {
 	return heldBy(c)
 }
 
+// heldIn is heldBy for c, which reg holds. A collector that ginprom
+// registered in reg is known from its notes there (see noteFamilies),
+// whatever its type: the exceptions counter and the schema's info metric
+// are client_golang's.
+func heldIn(reg prometheus.Registerer, c prometheus.Collector) string {
+	if notedBy(reg, c) {
+		return "by " + holder(c) + ", which no other metric can share"
+	}
+	return heldBy(c)
+}
+
 // heldBy says, for a message, which collector holds a name that no other
 // collector can share: which of ginprom's metrics c is, or its Go type
 // when ginprom did not make it.

@@ -275,7 +275,7 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name string, 
 			// Another collector than one like c: not the default metrics,
 			// or session, message or dependency family, of another
 			// Metrics, which are like them.
-			panic(fmt.Sprintf("ginprom: metric %q is already registered %s; %s", name, heldBy(are.ExistingCollector), heldFixFor(fix)))
+			panic(fmt.Sprintf("ginprom: metric %q is already registered %s; %s", name, heldIn(reg, are.ExistingCollector), heldFixFor(fix)))
 		}
 		// The registry compares label names as a set; the values ginprom
 		// passes follow the order of its own descriptors.
