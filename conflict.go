@@ -62,11 +62,11 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 		other = append(other, descName(d, fs))
 		if noted {
 			// The holder is said when it is another kind of metric.
-			other := by
-			if other == holder(c) {
-				other = ""
+			shown := by
+			if shown == holder(c) {
+				shown = ""
 			}
-			diff, hint := descDiff(descName(d, fs), note.registered, d.String(), other)
+			diff, hint := descDiff(descName(d, fs), note.registered, d.String(), shown)
 			diffs, hints[hint] = append(diffs, diff), true
 		}
 	}

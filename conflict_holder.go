@@ -26,6 +26,9 @@ type setupFix struct {
 	schemaLabels bool
 }
 
+// String returns what to do.
+func (f setupFix) String() string { return f.say }
+
 // sideFix is the fix of the session, message or dependency family fam of
 // s: the default metrics' fix, which knows that the labels of the
 // dependency families are the schema's alone.
@@ -34,9 +37,6 @@ func (s *requestSchema) sideFix(reg prometheus.Registerer, fam int) setupFix {
 	fix.schemaLabels = fam == famDependencyUp || fam == famDependencyDuration
 	return fix
 }
-
-// String returns what to do.
-func (f setupFix) String() string { return f.say }
 
 // heldFix says what to do when a name of the default metrics is held by
 // another metric than the default metrics of another Metrics.
