@@ -20,12 +20,12 @@ import (
 
 // conflict explains why reg refused c, whose families are fs (named
 // together as name), after err; fix says what to do.
-func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.Collector, fix string) string {
+func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.Collector, fix setupFix) string {
 	what := fmt.Sprintf("metric %q", name)
 	if len(fs) > 1 {
 		what = "metrics " + name
 	}
-	var same, other, absent, diffs []string
+	var same, sameBy, other, absent, diffs []string
 	hints := map[string]bool{}
 	for _, d := range descsOf(c) {
 		note, noted := notedDesc(reg, d)
@@ -48,17 +48,25 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 		if noted {
 			by = holder(note.by)
 		}
-		if fix != registerFix && by != byDefaults && by != holder(c) {
-			return fmt.Sprintf("ginprom: cannot register %s: %s is registered by %s; %s", what, descName(d, fs), by, heldFixFor(reg, fix))
+		if fix.defaults && by != byDefaults && by != holder(c) {
+			return fmt.Sprintf("ginprom: cannot register %s: %s is registered by %s; %s", what, descName(d, fs), by, heldFixFor(fix))
 		}
 		var are prometheus.AlreadyRegisteredError
 		if errors.As(err, &are) || strings.Contains(err.Error(), "already exists with the same fully-qualified name") {
 			same = append(same, descName(d, fs))
+			if !slices.Contains(sameBy, by) {
+				sameBy = append(sameBy, by)
+			}
 			continue
 		}
 		other = append(other, descName(d, fs))
 		if noted {
-			diff, hint := descDiff(descName(d, fs), note.registered, d.String())
+			// The holder is said when it is another kind of metric.
+			shown := by
+			if shown == holder(c) {
+				shown = ""
+			}
+			diff, hint := descDiff(descName(d, fs), note.registered, d.String(), shown)
 			diffs, hints[hint] = append(diffs, diff), true
 		}
 	}
@@ -66,15 +74,18 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 	switch {
 	case len(diffs) > 0:
 		var decide []string
-		if fix == registerFix {
+		if !fix.defaults {
 			// A decorator, Info, or a session, message or dependency
 			// family: its own arguments decide.
 			hints = map[string]bool{decoratorHint: hints[labelsHint], decoratorHelpHint: hints[helpHint]}
+		} else if _, up := c.(*upCollector); up || fix.schemaLabels {
+			// A dependency family of another Metrics.
+			hints = map[string]bool{dependencyHint: hints[labelsHint], sideHelpHint: hints[helpHint]}
 		} else if holder(c) != byDefaults {
-			// A session, message or dependency family of another Metrics.
+			// A session or message family of another Metrics.
 			hints = map[string]bool{sideHint: hints[labelsHint], sideHelpHint: hints[helpHint]}
 		}
-		for _, h := range []string{labelsHint, helpHint, decoratorHint, decoratorHelpHint, sideHint, sideHelpHint} {
+		for _, h := range []string{labelsHint, helpHint, decoratorHint, decoratorHelpHint, sideHint, dependencyHint, sideHelpHint} {
 			if hints[h] {
 				decide = append(decide, h)
 			}
@@ -87,8 +98,8 @@ func conflict(reg prometheus.Registerer, name string, fs []family, c prometheus.
 		why = append(why, fmt.Sprintf("%s %s not registered beside them%s", sentence(absent), isAre(absent), signalOptions(absent)))
 	}
 	if len(other) == 0 && len(absent) == 0 {
-		if fix == registerFix {
-			why = append(why, fmt.Sprintf("%s %s registered alike, but by another collector (ginprom's request metrics, another family of the schema, or code of your own)", sentence(same), isAre(same)))
+		if !fix.defaults {
+			why = append(why, fmt.Sprintf("%s %s registered alike, but by %s, which no other metric can share", sentence(same), isAre(same), sentence(sameBy)))
 		} else {
 			why = append(why, fmt.Sprintf("%s %s registered alike, but together with other metrics%s",
 				sentence(same), isAre(same), signalOptions(nil)))
@@ -136,14 +147,17 @@ const (
 	decoratorHint     = "the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels"
 	decoratorHelpHint = "the help given to the decorator, Info or the schema decides the help text"
 	// sideHint and sideHelpHint are for a family of the sessions,
-	// messages or dependencies that another Metrics registered.
-	sideHint     = "WithDefaultLabels and the schema decide the labels"
-	sideHelpHint = "the schema decides the help text"
+	// messages or dependencies that another Metrics registered;
+	// dependencyHint is sideHint for the dependency families, which take
+	// no default labels.
+	sideHint       = "WithDefaultLabels and the schema decide the labels"
+	dependencyHint = "the schema decides the labels of the dependency metrics, which take no WithDefaultLabels"
+	sideHelpHint   = "the schema decides the help text"
 )
 
 // kindConflict is the message for the request metrics fs, which another
 // Metrics registered with other options (there) than this one's (here).
-func kindConflict(fs []family, there, here aggregate.RequestKind, fix string) string {
+func kindConflict(fs []family, there, here aggregate.RequestKind, fix setupFix) string {
 	what, they := fmt.Sprintf("metric %q", fs[0].name), "it is already registered, and differs"
 	if len(fs) > 1 {
 		what, they = "metrics "+listNames(fs), "they are already registered, and differ"
@@ -171,9 +185,14 @@ var (
 )
 
 // descDiff says how the descriptor of the family name differs there (as
-// registered) and here (as this Metrics would register it), from their
-// String forms, and the hint that names the options deciding it.
-func descDiff(name, there, here string) (diff, hint string) {
+// registered, by the holder by unless that is "") and here (as this
+// Metrics would register it), from their String forms, and the hint that
+// names the options deciding it.
+func descDiff(name, there, here, by string) (diff, hint string) {
+	registered := "as registered"
+	if by != "" {
+		registered += " by " + by
+	}
 	part := func(re *regexp.Regexp, s string) string {
 		if m := re.FindStringSubmatch(s); m != nil {
 			return m[1]
@@ -191,9 +210,9 @@ func descDiff(name, there, here string) (diff, hint string) {
 		return "{" + strings.Join(l, ", ") + "}"
 	}
 	if lt, lh := labels(there), labels(here); lt != lh {
-		return fmt.Sprintf("%s has the labels %s as registered and %s in this Metrics", name, lt, lh), labelsHint
+		return fmt.Sprintf("%s has the labels %s %s and %s in this Metrics", name, lt, registered, lh), labelsHint
 	}
-	return fmt.Sprintf("%s has the help text %s as registered and %s in this Metrics", name, part(descHelp, there), part(descHelp, here)), helpHint
+	return fmt.Sprintf("%s has the help text %s %s and %s in this Metrics", name, part(descHelp, there), registered, part(descHelp, here)), helpHint
 }
 
 // constLabelNames returns the names of the constant labels in the String

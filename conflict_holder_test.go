@@ -12,8 +12,14 @@ import (
 
 // heldFix is what the default metrics' message says to do about a name
 // that another metric than the default metrics of another Metrics holds.
+// Without a schema there is no schema's family to rename.
 const heldFix = "give that metric another name, or give this Metrics another registry with WithRegistry, " +
-	"or other names (another prefix with WithDefaultsPrefix; under WithSchema, another Name for the schema's family)"
+	"or other names with WithDefaultsPrefix"
+
+// heldSchemaFix is heldFix under a schema, whose names take no prefix but
+// are each the schema's to change.
+const heldSchemaFix = "give that metric another name, or give this Metrics another registry with WithRegistry, " +
+	"or give the schema's family another Name in WithSchema (a schema's names take no WithDefaultsPrefix)"
 
 // TestDefaultsNameHeldByOther: the default metrics under a name that a
 // collector of the user's, or a decorator, holds panic naming that holder,
@@ -140,13 +146,13 @@ func TestDependencyGaugeNameHeld(t *testing.T) {
 
 // TestSchemaNameHeld: under WithBigBrother, whose names take no prefix,
 // the info metric under a name that Info holds panics without offering
-// WithDefaultsPrefix, which WithBigBrother refuses.
+// WithDefaultsPrefix, which WithBigBrother refuses, and offers another
+// Name for the schema's family.
 func TestSchemaNameHeld(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults())
 	m.Info("application_info", "Mine.", nil)
-	assert.PanicsWithValue(t, `ginprom: cannot register metric "application_info": application_info is registered by Info; `+
-		"give that metric another name, or give this Metrics another registry with WithRegistry (a schema's names take no WithDefaultsPrefix)",
+	assert.PanicsWithValue(t, `ginprom: cannot register metric "application_info": application_info is registered by Info; `+heldSchemaFix,
 		func() { ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithBigBrother("1")) })
 }
 

@@ -43,6 +43,16 @@ func sameCollector(a, b prometheus.Collector) bool {
 	return t == reflect.TypeOf(b) && (!t.Comparable() || a == b)
 }
 
+// notedBy reports whether reg holds a note that c registered a family.
+func notedBy(reg prometheus.Registerer, c prometheus.Collector) bool {
+	for _, d := range descsOf(c) {
+		if n, ok := notedDesc(reg, d); ok && sameCollector(n.by, c) {
+			return true
+		}
+	}
+	return false
+}
+
 // notedDesc returns the note that noteFamilies recorded in reg about the
 // name of d.
 func notedDesc(reg prometheus.Registerer, d *prometheus.Desc) (familyNote, bool) {

@@ -141,7 +141,7 @@ type exceptions struct {
 	schema *requestSchema
 }
 
-func newExceptions(reg prometheus.Registerer, schema *requestSchema, defaults []string, fix string) *exceptions {
+func newExceptions(reg prometheus.Registerer, schema *requestSchema, defaults []string, fix setupFix) *exceptions {
 	e := &exceptions{schema: schema}
 	if p := &schema.plans[famExceptions]; p.named() {
 		e.vec = registerOr(reg, p.name, fix, prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -254,11 +254,11 @@ func register[C prometheus.Collector](reg prometheus.Registerer, name string, c 
 }
 
 // registerFix is what register's panic tells the user to do.
-const registerFix = "choose another name"
+var registerFix = setupFix{say: "choose another name"}
 
 // registerOr is register, whose panic for a conflicting collector ends in
 // fix, what the user should do.
-func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix string, c C, families ...family) C {
+func registerOr[C prometheus.Collector](reg prometheus.Registerer, name string, fix setupFix, c C, families ...family) C {
 	if len(families) == 0 {
 		families = familiesOf(name, c)
 	}
@@ -275,10 +275,7 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 			// Another collector than one like c: not the default metrics,
 			// or session, message or dependency family, of another
 			// Metrics, which are like them.
-			if fix != registerFix {
-				fix = heldFixFor(reg, fix)
-			}
-			panic(fmt.Sprintf("ginprom: metric %q is already registered %s; %s", name, heldBy(are.ExistingCollector), fix))
+			panic(fmt.Sprintf("ginprom: metric %q is already registered %s; %s", name, heldIn(reg, are.ExistingCollector), heldFixFor(fix)))
 		}
 		// The registry compares label names as a set; the values ginprom
 		// passes follow the order of its own descriptors.
@@ -294,15 +291,18 @@ func registerOr[C prometheus.Collector](reg prometheus.Registerer, name, fix str
 // defaultsFix says what to do when the default metrics conflict with those
 // of another Metrics on the same registry, made with other options. A
 // schema's names take no prefix, so under one the fix is another registry.
-func defaultsFix(reg prometheus.Registerer, prefixed bool) string {
+func defaultsFix(reg prometheus.Registerer, prefixed bool) setupFix {
 	prefix := ", or other names with WithDefaultsPrefix"
 	if !prefixed {
 		prefix = " (a schema's names take no WithDefaultsPrefix)"
 	}
+	fix := setupFix{defaults: true, schema: !prefixed}
 	if _, ok := reg.(defaultRegistry); ok {
-		return "another Metrics on client_golang's default registry made them with other options. Give this Metrics a registry of its own with WithRegistry(prometheus.NewRegistry())" + prefix + ", or build both with the same options"
+		fix.say = "another Metrics on client_golang's default registry made them with other options. Give this Metrics a registry of its own with WithRegistry(prometheus.NewRegistry())" + prefix + ", or build both with the same options"
+		return fix
 	}
-	return "another Metrics on this registry made them with other options. Give this Metrics another registry with WithRegistry" + prefix + ", or build both with the same options"
+	fix.say = "another Metrics on this registry made them with other options. Give this Metrics another registry with WithRegistry" + prefix + ", or build both with the same options"
+	return fix
 }
 
 // describe returns the descriptions of what c describes, in order.

@@ -380,7 +380,7 @@ func parseStatus(v string) int {
 }
 
 // registerSchemaInfo registers the schema's info metric, always 1.
-func registerSchemaInfo(reg prometheus.Registerer, s *requestSchema, fix string) {
+func registerSchemaInfo(reg prometheus.Registerer, s *requestSchema, fix setupFix) {
 	p := &s.plans[famInfo]
 	if !p.named() {
 		return

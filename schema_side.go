@@ -162,7 +162,7 @@ func sideCollector[C prometheus.Collector](s *requestSchema, reg prometheus.Regi
 		return build(desc, (*aggregate.OverflowCounter)(nil).Limit(unexposed, b.limit))
 	}
 	desc := prometheus.NewDesc(p.name, p.help, p.names(defaults.names()...), nil)
-	return registerOr(reg, p.name, defaultsFix(reg, s.prefixed), build(desc, b.family(p.name)), family{p.name, typ})
+	return registerOr(reg, p.name, s.sideFix(reg, fam), build(desc, b.family(p.name)), family{p.name, typ})
 }
 
 func (s *requestSchema) sideSum(reg prometheus.Registerer, b *budget, fam int, defaults labelSet) *sideSum {
