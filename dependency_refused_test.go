@@ -54,15 +54,15 @@ func TestWatchDependencyAfterRefusedGauge(t *testing.T) {
 			family: "gin_dependency_up",
 			panic: `ginprom: metric "gin_dependency_up" is already registered by a collector ginprom did not make (*prometheus.GaugeVec); ` +
 				"give that metric another name, or give this Metrics another registry with WithRegistry, " +
-				"or other names (another prefix with WithDefaultsPrefix; under WithSchema, another Name for the schema's family)",
+				"or other names with WithDefaultsPrefix",
 		},
 		{
 			name:   "WithBigBrother",
 			opts:   []ginprom.Option{ginprom.WithBigBrother("1")},
 			family: "dependency_up",
 			panic: `ginprom: metric "dependency_up" is already registered by a collector ginprom did not make (*prometheus.GaugeVec); ` +
-				"give that metric another name, or give this Metrics another registry with WithRegistry " +
-				"(a schema's names take no WithDefaultsPrefix)",
+				"give that metric another name, or give this Metrics another registry with WithRegistry, " +
+				"or give the schema's family another Name in WithSchema (a schema's names take no WithDefaultsPrefix)",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,7 +120,7 @@ func TestInstrumentClientAfterRefusedHistogram(t *testing.T) {
 	a.reg.MustRegister(blocker)
 	msg := `ginprom: metric "gin_dependency_request_duration_seconds" is already registered by a collector ginprom did not make (*prometheus.HistogramVec); ` +
 		"give that metric another name, or give this Metrics another registry with WithRegistry, " +
-		"or other names (another prefix with WithDefaultsPrefix; under WithSchema, another Name for the schema's family)"
+		"or other names with WithDefaultsPrefix"
 	assert.PanicsWithValue(t, msg, func() { a.m.InstrumentClient("db", nil) })
 	assert.PanicsWithValue(t, msg, func() { a.m.InstrumentClient("db", nil) }, "the name is held still: a second call panics alike")
 
