@@ -100,13 +100,13 @@ func (d *decorator) register(where, name, help string, buckets []float64, object
 		d.hist, d.index = c.Histogram, c.index
 		d.summaryVec = c.vec
 	case *prometheus.CounterVec:
-		d.counterVec = foreign(name, d, c, kindCounter)
+		d.counterVec = foreign(m.reg, name, d, c, kindCounter)
 	case *prometheus.GaugeVec:
-		d.gaugeVec = foreign(name, d, c, kindGauge)
+		d.gaugeVec = foreign(m.reg, name, d, c, kindGauge)
 	case *prometheus.HistogramVec:
-		d.histogramVec = foreign(name, d, c, kindHistogram)
+		d.histogramVec = foreign(m.reg, name, d, c, kindHistogram)
 	case *prometheus.SummaryVec:
-		d.summaryVec = foreign(name, d, c, kindSummary)
+		d.summaryVec = foreign(m.reg, name, d, c, kindSummary)
 	default:
 		otherKind(name, c)
 	}
@@ -115,9 +115,15 @@ func (d *decorator) register(where, name, help string, buckets []float64, object
 	}
 }
 
-// foreign returns c, the vec that other code registered under d's name, if
-// it is of d's kind, and panics otherwise.
-func foreign[C prometheus.Collector](name string, d *decorator, c C, kind metricKind) C {
+// foreign returns c, the vec that other code registered in reg under d's
+// name, if it is of d's kind, and panics otherwise. A vec that ginprom
+// made itself (the exceptions counter of the default metrics is one) is
+// not the user's to share: a decorator recording in it would count its
+// requests as something they are not.
+func foreign[C prometheus.Collector](reg prometheus.Registerer, name string, d *decorator, c C, kind metricKind) C {
+	if notedBy(reg, c) {
+		panic(fmt.Sprintf("ginprom: metric %q is already registered %s; choose another name", name, heldIn(reg, c)))
+	}
 	d.want(kind, name, c)
 	return c
 }
