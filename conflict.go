@@ -199,42 +199,51 @@ func descDiff(name, there, here, by string) (diff, hint string) {
 		}
 		return ""
 	}
-	labels := func(s string) string {
+	// The label names, or with values, the constant labels (Info's, a
+	// schema's info metric's) written name="value".
+	labels := func(s string, values bool) string {
 		var l []string
 		if v := part(descLabels, s); v != "" {
 			l = strings.Split(v, ",")
 		}
-		// Info's labels are constant: their names count as well.
-		l = append(l, constLabelNames(s)...)
+		names, pairs := constLabels(s)
+		if values {
+			names = pairs
+		}
+		l = append(l, names...)
 		slices.Sort(l)
 		return "{" + strings.Join(l, ", ") + "}"
 	}
-	if lt, lh := labels(there), labels(here); lt != lh {
+	if lt, lh := labels(there, false), labels(here, false); lt != lh {
 		return fmt.Sprintf("%s has the labels %s %s and %s in this Metrics", name, lt, registered, lh), labelsHint
 	}
-	return fmt.Sprintf("%s has the help text %s %s and %s in this Metrics", name, part(descHelp, there), registered, part(descHelp, here)), helpHint
+	if ht, hh := part(descHelp, there), part(descHelp, here); ht != hh {
+		return fmt.Sprintf("%s has the help text %s %s and %s in this Metrics", name, ht, registered, hh), helpHint
+	}
+	// The same names and help: a label is constant on one side, or has
+	// another constant value.
+	return fmt.Sprintf("%s has the labels %s %s and %s in this Metrics", name, labels(there, true), registered, labels(here, true)), labelsHint
 }
 
-// constLabelNames returns the names of the constant labels in the String
-// form of a descriptor, where each is name="value", the value quoted as Go
-// quotes it.
-func constLabelNames(desc string) []string {
+// constLabels returns the constant labels in the String form of a
+// descriptor, where each is name="value", the value quoted as Go quotes
+// it: their names, and each as written there.
+func constLabels(desc string) (names, pairs []string) {
 	const key = "constLabels: {"
 	_, s, ok := strings.Cut(desc, key)
-	var names []string
 	for ok && s != "" && s[0] != '}' {
 		var name string
 		if name, s, ok = strings.Cut(s, "="); !ok {
 			break
 		}
-		names = append(names, name)
 		q, err := strconv.QuotedPrefix(s)
 		if err != nil {
 			break
 		}
+		names, pairs = append(names, name), append(pairs, name+"="+q)
 		s = strings.TrimPrefix(s[len(q):], ",")
 	}
-	return names
+	return names, pairs
 }
 
 // signalOptions names the options that add request metrics, for a message

@@ -100,10 +100,10 @@ func holder(c prometheus.Collector) string {
 	return fmt.Sprintf("a collector of type %T", c)
 }
 
-// registeredAs says, for a message about a decorator's name, what c is:
-// the kind of metric when ginprom's decorators or client_golang's vecs
-// made it, as heldBy says otherwise.
-func registeredAs(c prometheus.Collector) string {
+// registeredAs says, for a message about a decorator's name, what c, which
+// reg holds, is: the kind of metric when ginprom's decorators or
+// client_golang's vecs made it, as heldIn says otherwise.
+func registeredAs(reg prometheus.Registerer, c prometheus.Collector) string {
 	switch c.(type) {
 	case *counterFamily, *prometheus.CounterVec:
 		return "as a counter, another kind of metric"
@@ -117,7 +117,7 @@ func registeredAs(c prometheus.Collector) string {
 	// Not another kind for a Gauge decorator, Info or a family of
 	// ginprom's: what clashes is the holder's name, which may be of the
 	// same kind.
-	return heldBy(c)
+	return heldIn(reg, c)
 }
 
 // heldIn is heldBy for c, which reg holds. A collector that ginprom

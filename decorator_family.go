@@ -108,7 +108,7 @@ func (d *decorator) register(where, name, help string, buckets []float64, object
 	case *prometheus.SummaryVec:
 		d.summaryVec = foreign(m.reg, name, d, c, kindSummary)
 	default:
-		otherKind(name, c)
+		otherKind(d.m.reg, name, c)
 	}
 	if d.index != nil {
 		d.limit = d.index.Limit()
@@ -132,10 +132,10 @@ func foreign[C prometheus.Collector](reg prometheus.Registerer, name string, d *
 // name.
 func (d *decorator) want(kind metricKind, name string, c prometheus.Collector) {
 	if d.kind != kind {
-		otherKind(name, c)
+		otherKind(d.m.reg, name, c)
 	}
 }
 
-func otherKind(name string, c prometheus.Collector) {
-	panic(fmt.Sprintf("ginprom: metric %q is already registered %s; choose another name", name, registeredAs(c)))
+func otherKind(reg prometheus.Registerer, name string, c prometheus.Collector) {
+	panic(fmt.Sprintf("ginprom: metric %q is already registered %s; choose another name", name, registeredAs(reg, c)))
 }

@@ -49,3 +49,27 @@ func TestDecoratorSharesUsersVec(t *testing.T) {
 	require.Equal(t, http.StatusOK, a.do(http.MethodGet, "/x").Code)
 	assert.InDelta(t, 1.0, testutil.ToFloat64(vec.WithLabelValues("x")), 0)
 }
+
+// TestDecoratorAlikeSchemaInfo: a Gauge decorator named as the schema's
+// info metric is refused, saying what differs and who holds the name. With
+// the same help and label name, what differs is that the info metric's
+// label is constant; a message used to say that the help texts differed,
+// and showed the same text twice. Alike in everything (an info metric
+// without labels), the holder is the default metrics, which made it, not
+// "a collector ginprom did not make": that metric is a client_golang gauge
+// of ginprom's own.
+func TestDecoratorAlikeSchemaInfo(t *testing.T) {
+	const help = "Information about the application; always 1 (Big Brother protocol)."
+	a := newApp(t, ginprom.WithBigBrother("1.0.0"))
+	assert.PanicsWithValue(t,
+		`ginprom: cannot register metric "application_info": application_info has the labels {version="1.0.0"} as registered by the default metrics of a Metrics `+
+			`and {version} in this Metrics (the labels given to the decorator, Info or the schema, and WithDefaultLabels, decide the labels); choose another name`,
+		func() { a.m.Gauge("application_info", help, ginprom.Labels{"version": "1.0.0"}) })
+
+	s := ginprom.DefaultSchema("app")
+	s.Info = ginprom.Family{Name: "app_info", Help: "The app."}
+	a = newApp(t, ginprom.WithSchema(s))
+	assert.PanicsWithValue(t,
+		`ginprom: metric "app_info" is already registered by the default metrics of a Metrics, which no other metric can share; choose another name`,
+		func() { a.m.Gauge("app_info", "The app.", nil) })
+}
