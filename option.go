@@ -58,8 +58,8 @@ type config struct {
 	prefix            string
 	noDefaults        bool
 	buckets           []float64
-	bucketsGiven      bool   // WithBuckets was given
-	groupByGiven      bool   // WithGroupBy was given
+	bucketsGiven      bool   // WithBuckets was given, after any schema option
+	groupByGiven      bool   // WithGroupBy was given, after any schema option
 	bucketsFrom       string // the option that set buckets, for its messages; "": WithBuckets
 	summary           bool
 	groupBy           GroupBy
