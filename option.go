@@ -168,6 +168,8 @@ func WithDefaultsPrefix(prefix string) Option {
 // ([WithBuckets], [WithLatencySummary], [WithGroupBy], [WithRequestSize],
 // [WithResponseSize], [WithSizeBuckets], [WithInFlight],
 // [WithTotalsByGroup], [WithExemplars], [WithNativeHistograms]), naming it.
+// An option is given whatever its value, the default's too; but one that a
+// later schema option overrides ([WithSchema]) counts as not given.
 //
 // Default: the default metrics are on. Repeated use changes nothing more.
 func WithoutDefaults() Option {
