@@ -49,7 +49,6 @@ func (d *dependencies) start(where string, w *watch, launch func()) {
 		}
 		up := &upCollector{
 			desc:    prometheus.NewDesc(p.name, p.help, p.names(), nil),
-			schema:  d.schema,
 			fam:     sideFamily{aggregate.NewIndex(limit, Overflow), d.schema.overflowMask(famDependencyUp, nil)},
 			watches: map[string]*watch{},
 		}
@@ -61,7 +60,7 @@ func (d *dependencies) start(where string, w *watch, launch func()) {
 		// rather than watching in a gauge that no scrape sees.
 		d.up = up
 	}
-	d.up.claim(where, w)
+	d.up.claim(where, w, d.schema)
 	d.watches[w] = struct{}{}
 	launch()
 }
@@ -82,19 +81,21 @@ func (d *dependencies) release(w *watch) {
 // while every name there is up, and 0 once one is down.
 type upCollector struct {
 	desc    *prometheus.Desc
-	schema  *requestSchema
 	fam     sideFamily
 	mu      sync.Mutex
 	watches map[string]*watch
 }
 
-func (c *upCollector) claim(where string, w *watch) {
+// claim takes w's name and finds w's series, whose values are those of
+// schema, the schema of w's Metrics: c may have been registered by
+// another Metrics on the registry, whose Const values differ.
+func (c *upCollector) claim(where string, w *watch, schema *requestSchema) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.watches[w.name]; ok {
 		panic(fmt.Sprintf("ginprom: %s: this dependency is watched already, on this registry; call the stop function of the first watcher, or give this one another name", where))
 	}
-	w.up, w.upFam = c.fam.find(c.schema.sideValues(famDependencyUp, &sideInput{dependency: w.name}, nil)), &c.fam
+	w.up, w.upFam = c.fam.find(schema.sideValues(famDependencyUp, &sideInput{dependency: w.name}, nil)), &c.fam
 	c.watches[w.name] = w
 }
 
