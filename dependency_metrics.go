@@ -2,6 +2,7 @@ package ginprom
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/gin-contrib/ginprom/internal/aggregate"
@@ -77,8 +78,9 @@ func (d *dependencies) release(w *watch) {
 // upCollector exposes dependency_up: one series per watched name. It is
 // shared by every Metrics on a registry, through register, and so is the
 // set of names being watched. Its index keeps the family's series budget:
-// a name watched past it is shown in the overflow series, which reads 1
-// while every name there is up, and 0 once one is down.
+// a name watched past it is shown in the overflow series (one per set of
+// Const values, which Metrics sharing the gauge may give other values),
+// which reads 1 while every name there is up, and 0 once one is down.
 type upCollector struct {
 	desc    *prometheus.Desc
 	fam     sideFamily
@@ -114,8 +116,14 @@ func (c *upCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 func (c *upCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	ms := make([]prometheus.Metric, 0, len(c.watches))
-	var overflow *aggregate.Series
-	overflowUp := 1.0
+	// The overflow series, each 1 while every name in it is up. There is
+	// one per set of Const values: Metrics sharing the gauge may give
+	// them other values.
+	type overflowed struct {
+		s  *aggregate.Series
+		up float64
+	}
+	var overflows []overflowed
 	for _, w := range c.watches {
 		var v float64
 		switch w.state.Load() {
@@ -126,14 +134,19 @@ func (c *upCollector) Collect(ch chan<- prometheus.Metric) {
 			continue // no result yet
 		}
 		if w.up.over {
-			overflow, overflowUp = w.up.s, min(overflowUp, v)
+			i := slices.IndexFunc(overflows, func(o overflowed) bool { return o.s == w.up.s })
+			if i < 0 {
+				overflows = append(overflows, overflowed{w.up.s, v})
+			} else {
+				overflows[i].up = min(overflows[i].up, v)
+			}
 			continue
 		}
 		ms = append(ms, constMetric(c.desc)(prometheus.NewConstMetric(c.desc, prometheus.GaugeValue, v, w.up.s.Labels()...)))
 	}
 	c.mu.Unlock()
-	if overflow != nil {
-		ms = append(ms, constMetric(c.desc)(prometheus.NewConstMetric(c.desc, prometheus.GaugeValue, overflowUp, overflow.Labels()...)))
+	for _, o := range overflows {
+		ms = append(ms, constMetric(c.desc)(prometheus.NewConstMetric(c.desc, prometheus.GaugeValue, o.up, o.s.Labels()...)))
 	}
 	for _, m := range ms {
 		ch <- m
