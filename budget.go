@@ -72,8 +72,8 @@ type budget struct {
 	reg   prometheus.Registerer
 	name  string
 
-	once    sync.Once
-	counter *aggregate.OverflowCounter
+	mu      sync.Mutex                 // guards counter
+	counter *aggregate.OverflowCounter // nil until registered
 }
 
 func newBudget(reg prometheus.Registerer, cfg *config) *budget {
@@ -88,11 +88,16 @@ func newBudget(reg prometheus.Registerer, cfg *config) *budget {
 }
 
 // family returns the budget of the family named name, registering the
-// overflow counter with the first.
+// overflow counter with the first. The counter is kept only once
+// registered: if the registry refuses it, family panics having kept
+// nothing, and the next call registers it again, rather than giving a
+// budget whose overflow no counter shows.
 func (b *budget) family(name string) *aggregate.Limit {
-	b.once.Do(func() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.counter == nil {
 		desc := prometheus.NewDesc(b.name, "Observations recorded in a family's overflow series because the family had reached its series budget (WithSeriesLimit), by family.", []string{"metric"}, nil)
 		b.counter = register(b.reg, b.name, aggregate.NewOverflowCounter(desc))
-	})
+	}
 	return b.counter.Limit(name, b.limit)
 }

@@ -111,7 +111,11 @@ func realTicker(d time.Duration) (<-chan time.Time, func()) {
 //
 // WatchDependency panics if name is empty or not valid UTF-8, check is
 // nil, an option is nil, an interval or a timeout is not positive, or name
-// is watched already, by m or by another Metrics on the same registry.
+// is watched already, by m or by another Metrics on the same registry; and,
+// saying what to fix, if the registry refuses the gauge or the overflow
+// counter of [WithSeriesLimit] (another collector holds the name). A call
+// that panics keeps nothing: no check runs, and once the cause is gone the
+// next call registers what was refused.
 func (m *Metrics) WatchDependency(name string, check func(ctx context.Context) error, opts ...WatchOption) (stop func()) {
 	where := fmt.Sprintf("WatchDependency(%q)", name)
 	checkDependencyName(where, name)

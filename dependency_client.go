@@ -43,7 +43,10 @@ import (
 // RoundTripper passes CloseIdleConnections on to next. The histogram has
 // the series budget of [WithSeriesLimit]: past it, a new name, method and
 // status go to its overflow series, where they read Overflow. InstrumentClient
-// panics if name is empty or not valid UTF-8.
+// panics if name is empty or not valid UTF-8, and, saying what to fix, if
+// the registry refuses the histogram or the overflow counter (another
+// collector holds the name); it then keeps nothing, and once the cause is
+// gone the next call registers what was refused.
 func (m *Metrics) InstrumentClient(name string, next http.RoundTripper) http.RoundTripper {
 	checkDependencyName(fmt.Sprintf("InstrumentClient(%q)", name), name)
 	if isNil(next) {

@@ -2,6 +2,7 @@ package ginprom
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/gin-contrib/ginprom/internal/aggregate"
@@ -49,7 +50,6 @@ func (d *dependencies) start(where string, w *watch, launch func()) {
 		}
 		up := &upCollector{
 			desc:    prometheus.NewDesc(p.name, p.help, p.names(), nil),
-			schema:  d.schema,
 			fam:     sideFamily{aggregate.NewIndex(limit, Overflow), d.schema.overflowMask(famDependencyUp, nil)},
 			watches: map[string]*watch{},
 		}
@@ -61,7 +61,7 @@ func (d *dependencies) start(where string, w *watch, launch func()) {
 		// rather than watching in a gauge that no scrape sees.
 		d.up = up
 	}
-	d.up.claim(where, w)
+	d.up.claim(where, w, d.schema)
 	d.watches[w] = struct{}{}
 	launch()
 }
@@ -78,23 +78,26 @@ func (d *dependencies) release(w *watch) {
 // upCollector exposes dependency_up: one series per watched name. It is
 // shared by every Metrics on a registry, through register, and so is the
 // set of names being watched. Its index keeps the family's series budget:
-// a name watched past it is shown in the overflow series, which reads 1
-// while every name there is up, and 0 once one is down.
+// a name watched past it is shown in the overflow series (one per set of
+// Const values, which Metrics sharing the gauge may give other values),
+// which reads 1 while every name there is up, and 0 once one is down.
 type upCollector struct {
 	desc    *prometheus.Desc
-	schema  *requestSchema
 	fam     sideFamily
 	mu      sync.Mutex
 	watches map[string]*watch
 }
 
-func (c *upCollector) claim(where string, w *watch) {
+// claim takes w's name and finds w's series, whose values are those of
+// schema, the schema of w's Metrics: c may have been registered by
+// another Metrics on the registry, whose Const values differ.
+func (c *upCollector) claim(where string, w *watch, schema *requestSchema) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.watches[w.name]; ok {
 		panic(fmt.Sprintf("ginprom: %s: this dependency is watched already, on this registry; call the stop function of the first watcher, or give this one another name", where))
 	}
-	w.up, w.upFam = c.fam.find(c.schema.sideValues(famDependencyUp, &sideInput{dependency: w.name}, nil)), &c.fam
+	w.up, w.upFam = c.fam.find(schema.sideValues(famDependencyUp, &sideInput{dependency: w.name}, nil)), &c.fam
 	c.watches[w.name] = w
 }
 
@@ -113,8 +116,14 @@ func (c *upCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 func (c *upCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	ms := make([]prometheus.Metric, 0, len(c.watches))
-	var overflow *aggregate.Series
-	overflowUp := 1.0
+	// The overflow series, each 1 while every name in it is up. There is
+	// one per set of Const values: Metrics sharing the gauge may give
+	// them other values.
+	type overflowed struct {
+		s  *aggregate.Series
+		up float64
+	}
+	var overflows []overflowed
 	for _, w := range c.watches {
 		var v float64
 		switch w.state.Load() {
@@ -125,14 +134,19 @@ func (c *upCollector) Collect(ch chan<- prometheus.Metric) {
 			continue // no result yet
 		}
 		if w.up.over {
-			overflow, overflowUp = w.up.s, min(overflowUp, v)
+			i := slices.IndexFunc(overflows, func(o overflowed) bool { return o.s == w.up.s })
+			if i < 0 {
+				overflows = append(overflows, overflowed{w.up.s, v})
+			} else {
+				overflows[i].up = min(overflows[i].up, v)
+			}
 			continue
 		}
 		ms = append(ms, constMetric(c.desc)(prometheus.NewConstMetric(c.desc, prometheus.GaugeValue, v, w.up.s.Labels()...)))
 	}
 	c.mu.Unlock()
-	if overflow != nil {
-		ms = append(ms, constMetric(c.desc)(prometheus.NewConstMetric(c.desc, prometheus.GaugeValue, overflowUp, overflow.Labels()...)))
+	for _, o := range overflows {
+		ms = append(ms, constMetric(c.desc)(prometheus.NewConstMetric(c.desc, prometheus.GaugeValue, o.up, o.s.Labels()...)))
 	}
 	for _, m := range ms {
 		ch <- m

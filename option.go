@@ -58,8 +58,8 @@ type config struct {
 	prefix            string
 	noDefaults        bool
 	buckets           []float64
-	bucketsGiven      bool   // WithBuckets was given
-	groupByGiven      bool   // WithGroupBy was given
+	bucketsGiven      bool   // WithBuckets was given, after any schema option
+	groupByGiven      bool   // WithGroupBy was given, after any schema option
 	bucketsFrom       string // the option that set buckets, for its messages; "": WithBuckets
 	summary           bool
 	groupBy           GroupBy
@@ -168,6 +168,8 @@ func WithDefaultsPrefix(prefix string) Option {
 // ([WithBuckets], [WithLatencySummary], [WithGroupBy], [WithRequestSize],
 // [WithResponseSize], [WithSizeBuckets], [WithInFlight],
 // [WithTotalsByGroup], [WithExemplars], [WithNativeHistograms]), naming it.
+// An option is given whatever its value, the default's too; but one that a
+// later schema option overrides ([WithSchema]) counts as not given.
 //
 // Default: the default metrics are on. Repeated use changes nothing more.
 func WithoutDefaults() Option {

@@ -244,6 +244,10 @@ func withSchema(option string, s Schema) Option {
 		}
 		c.summary = false
 		c.groupBy = GroupByRoute
+		// Overridden, WithBuckets and WithGroupBy given before count as
+		// not given, as WithLatencySummary does: the checks of options
+		// that would have no effect name only those in effect.
+		c.bucketsGiven, c.groupByGiven = false, false
 	})
 }
 
