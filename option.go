@@ -164,8 +164,10 @@ func WithDefaultsPrefix(prefix string) Option {
 // WithoutDefaults turns the default metrics off: no duration, total,
 // exceptions or exporter info metric, and no middleware added by
 // [Metrics.Instrument]. Decorators, info metrics and the metrics route still
-// work. New panics if an option of the default metrics alone is also given
-// ([WithBuckets], [WithLatencySummary], [WithGroupBy], [WithRequestSize],
+// work. [WithBuckets] then sets the buckets of the dependency request
+// histogram of [Metrics.InstrumentClient] alone. New panics if an option
+// of the default metrics alone is also given ([WithLatencySummary],
+// [WithGroupBy], [WithRequestSize],
 // [WithResponseSize], [WithSizeBuckets], [WithInFlight],
 // [WithTotalsByGroup], [WithExemplars], [WithNativeHistograms]), naming it.
 // An option is given whatever its value, the default's too; but one that a
@@ -177,12 +179,13 @@ func WithoutDefaults() Option {
 }
 
 // WithBuckets sets the upper bounds, in seconds, of the default duration
-// histogram's buckets.
+// histogram's buckets, which the dependency request histogram of
+// [Metrics.InstrumentClient] has too; under [WithoutDefaults], of that
+// histogram alone.
 //
 // Default: [DefaultBuckets]. No buckets keeps the default; the last
 // WithBuckets wins. New panics if the bounds are not strictly increasing or
-// one is NaN, and with [WithLatencySummary] (a summary has no buckets) or
-// [WithoutDefaults].
+// one is NaN, and with [WithLatencySummary] (a summary has no buckets).
 func WithBuckets(buckets ...float64) Option {
 	return optionFunc(func(c *config) {
 		if len(buckets) > 0 {
@@ -332,7 +335,6 @@ func (c *config) checkIgnored() {
 				given = append(given, option)
 			}
 		}
-		add(c.bucketsGiven, "WithBuckets")
 		add(c.summary, "WithLatencySummary")
 		add(c.groupByGiven, "WithGroupBy")
 		add(c.signals.reqSize, "WithRequestSize")

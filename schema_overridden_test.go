@@ -45,8 +45,10 @@ func TestSchemaOverridesEarlierOptions(t *testing.T) {
 }
 
 // TestSchemaRefinedByLaterOptions: given after the schema, WithGroupBy and
-// WithBuckets refine it, so WithoutDefaults and WithLatencySummary still
-// name them, in either order.
+// WithBuckets refine it, so WithoutDefaults still names WithGroupBy and
+// WithLatencySummary still names WithBuckets, in either order. (Under
+// WithoutDefaults, WithBuckets sets the buckets of the dependency request
+// histogram.)
 func TestSchemaRefinedByLaterOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -59,9 +61,9 @@ func TestSchemaRefinedByLaterOptions(t *testing.T) {
 			"ginprom: WithoutDefaults with WithGroupBy: it applies to the default metrics only, which WithoutDefaults turns off; remove it",
 		},
 		{
-			"WithBuckets after WithSemconv",
-			[]ginprom.Option{ginprom.WithoutDefaults(), ginprom.WithSemconv(), ginprom.WithBuckets(1, 2)},
-			"ginprom: WithoutDefaults with WithBuckets: it applies to the default metrics only, which WithoutDefaults turns off; remove it",
+			"WithGroupBy after WithSemconv",
+			[]ginprom.Option{ginprom.WithoutDefaults(), ginprom.WithSemconv(), ginprom.WithGroupBy(ginprom.GroupByRoute)},
+			"ginprom: WithoutDefaults with WithGroupBy: it applies to the default metrics only, which WithoutDefaults turns off; remove it",
 		},
 		{
 			"WithBuckets after WithBigBrother, with WithLatencySummary",
