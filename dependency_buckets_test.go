@@ -41,3 +41,20 @@ func TestWithoutDefaultsBucketsForClients(t *testing.T) {
 	assert.Equal(t, []float64{0.5, 30}, bounds)
 	assert.Equal(t, uint64(1), count)
 }
+
+// TestClientBucketsOfAnotherMetrics: two Metrics on one registry share the
+// dependency request histogram only with the same buckets. With other
+// buckets, the second InstrumentClient panics, saying which, rather than
+// recording into the first's buckets without a word.
+func TestClientBucketsOfAnotherMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	first := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults(), ginprom.WithBuckets(0.5, 30))
+	second := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults(), ginprom.WithBuckets(1, 2))
+	same := ginprom.New(gin.New(), ginprom.WithRegistry(reg), ginprom.WithoutDefaults(), ginprom.WithBuckets(0.5, 30))
+	first.InstrumentClient("billing", nil)
+	assert.PanicsWithValue(t,
+		`ginprom: InstrumentClient("search"): metric "gin_dependency_request_duration_seconds" is already registered by another Metrics with the buckets [0.5 30], and this one's are [1 2]; `+
+			"give both the same buckets (WithBuckets, or the schema's Buckets), or give this Metrics another registry with WithRegistry",
+		func() { second.InstrumentClient("search", nil) })
+	assert.NotPanics(t, func() { same.InstrumentClient("search", nil) })
+}

@@ -48,7 +48,8 @@ import (
 // collector holds the name); it then keeps nothing, and once the cause is
 // gone the next call registers what was refused.
 func (m *Metrics) InstrumentClient(name string, next http.RoundTripper) http.RoundTripper {
-	checkDependencyName(fmt.Sprintf("InstrumentClient(%q)", name), name)
+	where := fmt.Sprintf("InstrumentClient(%q)", name)
+	checkDependencyName(where, name)
 	if isNil(next) {
 		next = nil
 	}
@@ -59,7 +60,7 @@ func (m *Metrics) InstrumentClient(name string, next http.RoundTripper) http.Rou
 		}
 		return next
 	}
-	return &clientTransport{next: next, name: name, deps: m.deps, fam: m.deps.requestFamily()}
+	return &clientTransport{next: next, name: name, deps: m.deps, fam: m.deps.requestFamily(where)}
 }
 
 // Outcomes of a request that got no response, kept where a status code

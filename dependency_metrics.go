@@ -153,12 +153,20 @@ func (c *upCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// requestFamily registers the request histogram on first use.
-func (d *dependencies) requestFamily() *sideHistogram {
+// requestFamily registers the request histogram on first use, for where
+// (InstrumentClient), which it names when the registry holds that
+// histogram with other buckets: another Metrics made it.
+func (d *dependencies) requestFamily(where string) *sideHistogram {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.requests == nil {
-		d.requests = d.schema.sideHistogram(d.reg, d.budget, famDependencyDuration, d.buckets, nil)
+		h := d.schema.sideHistogram(d.reg, d.budget, famDependencyDuration, d.buckets, nil)
+		if there, here := h.hist.Bounds(), aggregate.UpperBounds(d.buckets); !slices.Equal(there, here) {
+			panic(fmt.Sprintf("ginprom: %s: metric %q is already registered by another Metrics with the buckets %v, and this one's are %v; "+
+				"give both the same buckets (WithBuckets, or the schema's Buckets), or give this Metrics another registry with WithRegistry",
+				where, d.schema.plans[famDependencyDuration].name, there, here))
+		}
+		d.requests = h
 	}
 	return d.requests
 }

@@ -83,6 +83,10 @@ func addFloat(bits uint64, v float64) uint64 {
 	return math.Float64bits(math.Float64frombits(bits) + v)
 }
 
+// Bounds returns the upper bounds of the buckets, without the last, +Inf.
+// The caller must not change them.
+func (a *Histogram) Bounds() []float64 { return a.bounds }
+
 // bucket returns the index of the first bucket that holds v.
 func (a *Histogram) bucket(v float64) int {
 	for j, b := range a.bounds {
