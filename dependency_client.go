@@ -45,8 +45,9 @@ import (
 // status go to its overflow series, where they read Overflow. InstrumentClient
 // panics if name is empty or not valid UTF-8, and, saying what to fix, if
 // the registry refuses the histogram or the overflow counter (another
-// collector holds the name); it then keeps nothing, and once the cause is
-// gone the next call registers what was refused.
+// collector holds the name) or when another Metrics on the registry made
+// the histogram with other buckets; it then keeps nothing, and once the
+// cause is gone the next call registers what was refused.
 func (m *Metrics) InstrumentClient(name string, next http.RoundTripper) http.RoundTripper {
 	where := fmt.Sprintf("InstrumentClient(%q)", name)
 	checkDependencyName(where, name)
