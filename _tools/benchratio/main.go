@@ -17,8 +17,12 @@
 //     name's time minus that sibling's, in the column "budget";
 //   - any extra unit a benchmark reports (B/series), as is.
 //
-// Absolute times on shared machines are noisy; ratios of medians taken in
-// one run are what the README quotes.
+// Absolute times on shared machines are noisy. make bench runs the
+// benchmarks in rounds, each running every benchmark once, so the n-th
+// result of each benchmark is from round n: each ratio is taken within a
+// round, where a slow spell of the host slowed the benchmarks alike, and the
+// table shows the median over the rounds. ns/op and the overhead in ns are
+// medians of the times themselves.
 package main
 
 import (
@@ -80,15 +84,15 @@ func main() {
 		bare, hasBare := runs[dir+"/bare"]
 		hand, hasHand := runs[dir+"/handrolled"]
 		if hasBare && hasHand && extra == "" {
-			b, h := median(bare, "ns/op"), median(hand, "ns/op")
-			times = fmt.Sprintf("%.2f", ns/b)
-			over = fmt.Sprintf("%+.1f ns", ns-b)
-			if h > b {
-				ratio = fmt.Sprintf("%.2f", (ns-b)/(h-b))
+			x := runs[name]
+			times = fmt.Sprintf("%.2f", perRound(x, bare, nil))
+			over = fmt.Sprintf("%+.1f ns", ns-median(bare, "ns/op"))
+			if r, ok := overheadRatio(x, bare, hand); ok {
+				ratio = fmt.Sprintf("%.2f", r)
 			}
 			if hf, ok := runs[dir+"/handrolled-full"]; ok {
-				if f := median(hf, "ns/op"); f > b {
-					full = fmt.Sprintf("%.2f", (ns-b)/(f-b))
+				if r, ok := overheadRatio(x, bare, hf); ok {
+					full = fmt.Sprintf("%.2f", r)
 				}
 			}
 		}
@@ -102,6 +106,37 @@ func main() {
 		fmt.Printf("| %s | %d | %.1f | %s | %s | %s | %s | %s | %s | %s |\n",
 			name, len(runs[name]), ns, allocs(runs[name]), times, over, ratio, full, budget, extra)
 	}
+}
+
+// perRound returns the median over the rounds of x's time in each round as
+// a ratio of bare's (ref nil), or, with ref, of x's overhead over bare as a
+// ratio of ref's; rounds where ref is not slower than bare are left out.
+// The n-th sample of each benchmark is from round n.
+func perRound(x, bare, ref []sample) float64 {
+	n := min(len(x), len(bare))
+	if ref != nil {
+		n = min(n, len(ref))
+	}
+	var rs []sample
+	for i := range n {
+		xi, b := x[i]["ns/op"], bare[i]["ns/op"]
+		switch {
+		case ref == nil:
+			rs = append(rs, sample{"r": xi / b})
+		case ref[i]["ns/op"] > b:
+			rs = append(rs, sample{"r": (xi - b) / (ref[i]["ns/op"] - b)})
+		}
+	}
+	return median(rs, "r")
+}
+
+// overheadRatio is perRound of x's overhead as a ratio of ref's, and
+// whether ref was slower than bare at all.
+func overheadRatio(x, bare, ref []sample) (float64, bool) {
+	if median(ref, "ns/op") <= median(bare, "ns/op") {
+		return 0, false
+	}
+	return perRound(x, bare, ref), true
 }
 
 // median returns the median of unit over the samples.
