@@ -27,7 +27,8 @@
 //	gin_http_request_exceptions_total{method, status}         counter
 //	gin_exporter_info{version}                                gauge, always 1
 //
-// The duration covers the handlers after the middleware. method is one of
+// The duration covers the handlers after the middleware, and the few
+// nanoseconds of the middleware's own lookups before them. method is one of
 // the standard HTTP methods or OTHER; status is the code the client got.
 // The request label is "path" with the route template ([GroupByRoute], the
 // default), "path" with the URL path ([GroupByPath]), "handler"
